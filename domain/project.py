@@ -1,0 +1,140 @@
+"""Facts about a target Python project, derived purely from what an adapter read off disk."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import msgspec
+import tomli
+from returns.result import Failure, Result, Success
+
+_NAME_SEPARATORS = re.compile(r"[-_.]+")
+_REQUIREMENT_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+
+
+class ProjectFiles(msgspec.Struct, frozen=True, kw_only=True):
+    """What an adapter read from a project directory; the input of `derive_facts`."""
+
+    pyproject_text: str | None = None
+    lockfile_present: bool = False
+    # Names of entries at the project root; directories end with "/".
+    root_entries: tuple[str, ...] = ()
+    # True when a `test_*.py` / `*_test.py` file exists anywhere outside ignored folders.
+    test_files_present: bool = False
+
+
+class ProjectFacts(msgspec.Struct, frozen=True, kw_only=True):
+    """Everything the gate rules need to know about one project."""
+
+    has_pyproject: bool = False
+    has_lockfile: bool = False
+    dev_group: bool = False
+    dev_extra: bool = False
+    # Normalised distribution names in the dev set (group or extra).
+    dev_packages: tuple[str, ...] = ()
+    has_tests: bool = False
+    ruff_configured: bool = False
+    mypy_configured: bool = False
+
+    @property
+    def is_uv_project(self) -> bool:
+        """A uv project has both `pyproject.toml` and `uv.lock`."""
+        return self.has_pyproject and self.has_lockfile
+
+    @property
+    def has_dev_environment(self) -> bool:
+        """True when the project declares a dev group or a dev extra."""
+        return self.dev_group or self.dev_extra
+
+
+class FactsError(msgspec.Struct, frozen=True, kw_only=True, tag="facts-error"):
+    """The project's files could not be understood."""
+
+    code: str
+    message: str
+
+
+def normalise_name(name: str) -> str:
+    """Normalise a distribution or group name as PEP 503 / uv do.
+
+    >>> normalise_name("Ruff_Lint.Tools")
+    'ruff-lint-tools'
+    """
+    return _NAME_SEPARATORS.sub("-", name).lower()
+
+
+def _requirement_names(items: object) -> tuple[str, ...]:
+    if not isinstance(items, list):
+        return ()
+    names = []
+    for item in items:
+        if isinstance(item, str):
+            match = _REQUIREMENT_NAME.match(item)
+            if match:
+                names.append(normalise_name(match.group(1)))
+    return tuple(names)
+
+
+def _table(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def derive_facts(files: ProjectFiles) -> Result[ProjectFacts, FactsError]:
+    """Derive the project facts from its files; an unparsable `pyproject.toml` is an error.
+
+    >>> text = '[dependency-groups]\\ndev = ["pytest>=8", "Ruff"]\\n'
+    >>> facts = derive_facts(ProjectFiles(pyproject_text=text, lockfile_present=True)).unwrap()
+    >>> (facts.is_uv_project, facts.dev_group, facts.dev_packages)
+    (True, True, ('pytest', 'ruff'))
+    """
+    entries = frozenset(files.root_entries)
+    has_tests = files.test_files_present or "tests/" in entries or "pytest.ini" in entries
+    ruff_file = bool(entries & {"ruff.toml", ".ruff.toml"})
+    mypy_file = bool(entries & {"mypy.ini", ".mypy.ini"})
+    if files.pyproject_text is None:
+        return Success(
+            ProjectFacts(
+                has_lockfile=files.lockfile_present,
+                has_tests=has_tests,
+                ruff_configured=ruff_file,
+                mypy_configured=mypy_file,
+            )
+        )
+    try:
+        doc = tomli.loads(files.pyproject_text)
+    except tomli.TOMLDecodeError as exc:
+        return Failure(
+            FactsError(
+                code="pyproject-unreadable",
+                message=f"pyproject.toml is not valid TOML ({exc}); fix it before running gates.",
+            )
+        )
+    groups = {normalise_name(k): v for k, v in _table(doc.get("dependency-groups")).items()}
+    tool = _table(doc.get("tool"))
+    uv_table = _table(tool.get("uv"))
+    extras = {
+        normalise_name(k): v
+        for k, v in _table(_table(doc.get("project")).get("optional-dependencies")).items()
+    }
+    legacy_dev = uv_table.get("dev-dependencies")
+    dev_group = "dev" in groups or isinstance(legacy_dev, list)
+    dev_extra = "dev" in extras
+    dev_packages = (
+        _requirement_names(groups.get("dev"))
+        + _requirement_names(legacy_dev)
+        + _requirement_names(extras.get("dev"))
+    )
+    pytest_configured = "pytest" in tool
+    return Success(
+        ProjectFacts(
+            has_pyproject=True,
+            has_lockfile=files.lockfile_present,
+            dev_group=dev_group,
+            dev_extra=dev_extra,
+            dev_packages=tuple(dict.fromkeys(dev_packages)),
+            has_tests=has_tests or pytest_configured,
+            ruff_configured=ruff_file or "ruff" in tool,
+            mypy_configured=mypy_file or "mypy" in tool,
+        )
+    )

@@ -1,0 +1,25 @@
+"""The composition root: the one place that chooses adapters.
+
+Every factory takes no arguments and returns the production adapter; callers (CLI, library API)
+accept an optional override so tests pass fakes. Adapters are imported inside the factories so a
+command pays only for the adapters it uses (httpx and dulwich are slow to import).
+"""
+
+from __future__ import annotations
+
+from ports.process import ProcessRunner
+from ports.project import ProjectFilesReader
+
+
+def process_runner() -> ProcessRunner:
+    """The anyio subprocess runner."""
+    from adapters.anyio_process import AnyioProcessRunner
+
+    return AnyioProcessRunner()
+
+
+def project_files_reader() -> ProjectFilesReader:
+    """The file-system reader of project files (`pyproject.toml`, `uv.lock`, root listing)."""
+    from adapters.project_files import FsProjectFilesReader
+
+    return FsProjectFilesReader()

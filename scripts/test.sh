@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh machine (Python 3.11 + pip, node/npm, git):
+# installs the pinned uv, the locked dev environment and the pinned Pi CLI, then runs
+# lint, format check, type check, the architecture contracts and pytest (doctests included).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+UV_VERSION=0.13.9
+if ! python3 -m uv --version 2>/dev/null | grep -qx "uv ${UV_VERSION}"; then
+  python3 -m pip install --quiet --disable-pip-version-check "uv==${UV_VERSION}"
+fi
+uv() { python3 -m uv "$@"; }
+export UV_PYTHON_DOWNLOADS=never
+
+uv sync --locked --quiet
+
+step() { printf '\n== %s\n' "$*"; "$@"; }
+step uv run --locked --no-sync ruff check .
+step uv run --locked --no-sync ruff format --check .
+step uv run --locked --no-sync mypy
+step uv run --locked --no-sync lint-imports importlinter.ini
+# pytest exits 5 when it collected nothing: set -e turns that into a failure, never a pass.
+step uv run --locked --no-sync pytest "$@"
