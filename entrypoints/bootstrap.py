@@ -7,6 +7,7 @@ command pays only for the adapters it uses (httpx and dulwich are slow to import
 
 from __future__ import annotations
 
+from ports.config import ConfigSource
 from ports.process import ProcessRunner
 from ports.project import ProjectFilesReader
 
@@ -23,3 +24,10 @@ def project_files_reader() -> ProjectFilesReader:
     from adapters.project_files import FsProjectFilesReader
 
     return FsProjectFilesReader()
+
+
+def config_source() -> ConfigSource:
+    """The file-system reader of `engineering-loop.toml`."""
+    from adapters.config_file import FsConfigSource
+
+    return FsConfigSource()

@@ -1,0 +1,52 @@
+"""The one configuration file, `engineering-loop.toml`, decoded strictly into values.
+
+Each feature owns one section struct (in its own domain module) and adds it as a field of
+`LoopConfig`; unknown keys anywhere are errors that name the key and where it stands.
+"""
+
+from __future__ import annotations
+
+import msgspec
+import tomli
+from returns.result import Failure, Result, Success
+
+CONFIG_FILE_NAME = "engineering-loop.toml"
+
+
+class LoopConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """The whole configuration; every section is optional and has documented defaults."""
+
+
+class ConfigError(msgspec.Struct, frozen=True, kw_only=True, tag="config-error"):
+    """The configuration is missing, unreadable or invalid (`config-*` codes)."""
+
+    code: str
+    message: str
+
+
+def parse_config(text: str, source: str = CONFIG_FILE_NAME) -> Result[LoopConfig, ConfigError]:
+    """Decode the TOML text of the configuration file strictly.
+
+    >>> parse_config("").unwrap() == LoopConfig()
+    True
+    >>> parse_config("[nonsense]\\n").failure().code
+    'config-invalid'
+    """
+    try:
+        document = tomli.loads(text)
+    except tomli.TOMLDecodeError as exc:
+        return Failure(
+            ConfigError(
+                code="config-invalid",
+                message=f"{source} is not valid TOML: {exc}; fix the file and try again.",
+            )
+        )
+    try:
+        return Success(msgspec.convert(document, LoopConfig, strict=True))
+    except msgspec.ValidationError as exc:
+        return Failure(
+            ConfigError(
+                code="config-invalid",
+                message=f"{source}: {exc}. See the README's configuration section.",
+            )
+        )

@@ -1,0 +1,32 @@
+from pathlib import Path
+
+from adapters.config_file import FsConfigSource
+from domain.config import parse_config
+from entrypoints.config import load_config
+
+
+def test_unknown_top_level_key_is_named_in_the_error() -> None:
+    error = parse_config("[budgett]\nx = 1\n").failure()
+    assert error.code == "config-invalid"
+    assert "budgett" in error.message
+
+
+def test_invalid_toml_is_config_invalid() -> None:
+    assert parse_config("[budget\n").failure().code == "config-invalid"
+
+
+def test_missing_file_is_config_missing(tmp_path: Path) -> None:
+    result = load_config(str(tmp_path / "nope.toml"), source=FsConfigSource())
+    assert result.failure().code == "config-missing"
+
+
+def test_non_utf8_file_is_config_unreadable(tmp_path: Path) -> None:
+    path = tmp_path / "engineering-loop.toml"
+    path.write_bytes(b"\xff\xfe")
+    assert load_config(str(path)).failure().code == "config-unreadable"
+
+
+def test_empty_file_gives_the_defaults(tmp_path: Path) -> None:
+    path = tmp_path / "engineering-loop.toml"
+    path.write_text("")
+    assert load_config(str(path)).unwrap() == parse_config("").unwrap()
