@@ -7,6 +7,7 @@ what to type instead, so bad input never becomes a traceback.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
 
 import msgspec
@@ -38,8 +39,20 @@ def parse_labels(text: str) -> Result[tuple[str, ...], InputError]:
     """
     if not text.strip():
         return Success(())
-    labels: list[str] = []
-    for position, raw in enumerate(text.split(","), start=1):
+    return check_labels(text.split(","), shown=text)
+
+
+def check_labels(
+    labels: Iterable[str], *, shown: str | None = None
+) -> Result[tuple[str, ...], InputError]:
+    """Check issue labels (trimmed, non-empty, at most 50 characters, no control characters).
+
+    >>> check_labels(["bug", " bug ", "loop:budget-xl"]).unwrap()
+    ('bug', 'loop:budget-xl')
+    """
+    given = tuple(labels)
+    kept: list[str] = []
+    for position, raw in enumerate(given, start=1):
         label = raw.strip()
         problem = None
         if not label:
@@ -49,16 +62,17 @@ def parse_labels(text: str) -> Result[tuple[str, ...], InputError]:
         elif _CONTROL.search(label):
             problem = "contains a control character"
         if problem is not None:
+            where = shown if shown is not None else ",".join(given)
             return Failure(
                 InputError(
                     code="labels-invalid",
-                    message=f"label {position} in {text!r} {problem}; pass GitHub label names "
+                    message=f"label {position} in {where!r} {problem}; pass GitHub label names "
                     "separated by commas, e.g. --labels bug,loop:budget-large.",
                 )
             )
-        if label not in labels:
-            labels.append(label)
-    return Success(tuple(labels))
+        if label not in kept:
+            kept.append(label)
+    return Success(tuple(kept))
 
 
 def parse_instant(text: str) -> Result[datetime, InputError]:
