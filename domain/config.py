@@ -10,11 +10,15 @@ import msgspec
 import tomli
 from returns.result import Failure, Result, Success
 
+from domain.budget_config import BudgetConfig
+
 CONFIG_FILE_NAME = "engineering-loop.toml"
 
 
 class LoopConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """The whole configuration; every section is optional and has documented defaults."""
+
+    budget: BudgetConfig = msgspec.field(default_factory=BudgetConfig)
 
 
 class ConfigError(msgspec.Struct, frozen=True, kw_only=True, tag="config-error"):

@@ -8,6 +8,7 @@ command pays only for the adapters it uses (httpx and dulwich are slow to import
 from __future__ import annotations
 
 from ports.config import ConfigSource
+from ports.ledger import Ledger
 from ports.process import ProcessRunner
 from ports.project import ProjectFilesReader
 
@@ -31,3 +32,14 @@ def config_source() -> ConfigSource:
     from adapters.config_file import FsConfigSource
 
     return FsConfigSource()
+
+
+def spend_ledger(path: str) -> Ledger:
+    """The SQLite spend ledger at `path` (a file; created by the first reservation).
+
+    Unlike the other factories it takes the file's path: which books to keep is the caller's
+    choice (`--ledger PATH`), the technology is this module's.
+    """
+    from adapters.sqlite_ledger import SqliteLedger
+
+    return SqliteLedger(path)
