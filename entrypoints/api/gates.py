@@ -208,7 +208,7 @@ def _facts_lookup(root: str, reader: ProjectFilesReader | None) -> FactsLookup:
     return lookup
 
 
-def prepare(
+def prepare_gates(
     repo: str,
     plan: GatePlan,
     *,
@@ -298,7 +298,7 @@ async def run_gates_async(
     if not is_successful(root_result):
         return Failure(root_result.failure())
     root = root_result.unwrap()
-    prepared = prepare(root, plan, facts=facts, reader=reader)
+    prepared = prepare_gates(root, plan, facts=facts, reader=reader)
     if not is_successful(prepared):
         return Failure(prepared.failure())
     ready = prepared.unwrap()
