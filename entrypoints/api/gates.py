@@ -20,6 +20,7 @@ from __future__ import annotations
 import functools
 import importlib
 import os
+import posixpath
 import time
 from collections.abc import Mapping, Sequence
 from types import ModuleType
@@ -44,7 +45,13 @@ from domain.gate_run import (
     run_verdict,
     single_gate_plan,
 )
-from domain.gate_select import ChangedFile, GatePlan, content_looks_binary, select_gates
+from domain.gate_select import (
+    ChangedFile,
+    GatePlan,
+    content_looks_binary,
+    is_safe_relative_path,
+    select_gates,
+)
 from domain.project import ProjectFacts, derive_facts
 from domain.worktree_snapshot import WorktreeSnapshot, side_effects
 from ports.files import FileReader
@@ -136,7 +143,8 @@ def _relative(root: str, path: str) -> str:
         inside = os.path.relpath(path, root)
         # Outside the repository: keep it absolute so selection lists it as unverified.
         return path if inside.startswith("..") else inside.replace(os.sep, "/")
-    return path
+    # `./a.py` and `a//b.py` name repo paths; a leading `..` stays and is judged unsafe.
+    return posixpath.normpath(path) if path else path
 
 
 def changed_files(
@@ -148,6 +156,10 @@ def changed_files(
     described = []
     for raw in paths:
         path = _relative(root, raw)
+        if not is_safe_relative_path(path):
+            # Never read outside the repository; selection lists the path as unverified.
+            described.append(ChangedFile(path=path))
+            continue
         head = reader.read(os.path.join(root, path), limit=_SNIFF_BYTES)
         content = head.unwrap() if is_successful(head) else b""
         described.append(

@@ -85,6 +85,16 @@ def test_select_prints_the_plan_with_deleted_and_binary_paths(
     assert out["unverified"] == ["blob.dat"]
 
 
+def test_select_normalises_dot_segments_but_keeps_escapes_unverified(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    (tmp_path / "a.py").write_text("x = 1\n")
+    code, out = run_cli(capsys, "gate", "select", "--repo", str(tmp_path), "./a.py", "../b.md")
+    assert code == 0
+    assert out["gates"][0]["covers"] == ["a.py"]
+    assert out["unverified"] == ["../b.md"]
+
+
 def test_select_on_a_missing_repository_is_exit_2(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
