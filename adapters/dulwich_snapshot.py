@@ -95,6 +95,16 @@ def _raise(error: OSError) -> None:
     raise error
 
 
+def _broken(root: str, detail: str) -> Result[WorktreeSnapshot, SnapshotError]:
+    return Failure(
+        SnapshotError(
+            code="snapshot-unreadable",
+            message=f"{root}/.git exists but is not a readable git repository ({detail}); "
+            "repair or remove it.",
+        )
+    )
+
+
 def _snapshot(root: str) -> Result[WorktreeSnapshot, SnapshotError]:
     mode: SnapshotMode = "git-status"
     try:
@@ -102,18 +112,17 @@ def _snapshot(root: str) -> Result[WorktreeSnapshot, SnapshotError]:
             raise NotADirectoryError(f"no directory at {root}")
         try:
             with Repo(root) as repo:
+                if not os.path.isdir(repo.controldir()):
+                    return _broken(root, f"its git directory {repo.controldir()} is missing")
                 digests = _git_status(repo)
         except NotGitRepository:
             if os.path.lexists(os.path.join(root, ".git")):
-                return Failure(
-                    SnapshotError(
-                        code="snapshot-unreadable",
-                        message=f"{root}/.git exists but is not a readable git repository; "
-                        "repair or remove it.",
-                    )
-                )
+                return _broken(root, "no repository behind it")
             mode = "all-files"
             digests = _all_files(root)
+        except ValueError as exc:
+            # dulwich raises ValueError for a malformed `.git` file (no "gitdir: " line).
+            return _broken(root, str(exc))
     except OSError as exc:
         return Failure(
             SnapshotError(
