@@ -18,3 +18,6 @@ from entrypoints.api.gates import run_gate as run_gate
 from entrypoints.api.gates import run_gates as run_gates
 from entrypoints.api.gates import run_gates_async as run_gates_async
 from entrypoints.api.gates import select_for_paths as select_for_paths
+from entrypoints.api.prepare import GatePreparer as GatePreparer
+from entrypoints.api.prepare import open_repo as open_repo
+from entrypoints.api.prepare import prepare_gate_in as prepare_gate_in

@@ -16,7 +16,11 @@ from collections.abc import Callable, Sequence
 from entrypoints.cli.output import EXIT_INTERNAL, EXIT_USAGE, fail
 
 # Each module has `register(root, group)`; see `GroupFactory`.
-_FEATURE_MODULES: tuple[str, ...] = ("entrypoints.cli.budget", "entrypoints.cli.gate_run")
+_FEATURE_MODULES: tuple[str, ...] = (
+    "entrypoints.cli.budget",
+    "entrypoints.cli.gate_prepare",
+    "entrypoints.cli.gate_run",
+)
 
 GroupFactory = Callable[[str, str], "argparse._SubParsersAction[argparse.ArgumentParser]"]
 Handler = Callable[[argparse.Namespace], int]

@@ -1,4 +1,4 @@
-"""Shared real-uv fixtures: one copy of the bundled example as a git repository, one uv env."""
+"""Fixtures for the tests that drive real binaries (uv, git, the console script)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from tests.integration.uv_project import Project, make_project
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "demo-project"
 
@@ -69,3 +71,9 @@ def example_dir(tmp_path: Path) -> Path:
     root = tmp_path / "demo-plain"
     shutil.copytree(EXAMPLE, root)
     return root
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Project:
+    """A throwaway uv project with a committed uv.lock, locked offline."""
+    return make_project(tmp_path_factory)
