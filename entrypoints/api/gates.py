@@ -52,8 +52,9 @@ from domain.gate_select import (
     is_safe_relative_path,
     select_gates,
 )
-from domain.project import ProjectFacts, derive_facts
+from domain.project import ProjectFacts
 from domain.worktree_snapshot import WorktreeSnapshot, side_effects
+from entrypoints.api.prepare import read_facts as read_project_facts
 from ports.files import FileReader
 from ports.process import ProcessRequest, ProcessRunner
 from ports.project import ProjectFilesReader
@@ -123,18 +124,14 @@ def _repo_root(repo: str) -> Result[str, GateApiError]:
 def read_facts(
     repo: str, *, reader: ProjectFilesReader | None = None
 ) -> Result[ProjectFacts, GateApiError]:
-    """Read and derive the project facts of the repository at `repo`."""
+    """Read and derive the project facts of the repository at `repo` (as `gate prepare` does)."""
     root = _repo_root(repo)
     if not is_successful(root):
         return Failure(root.failure())
-    files = (reader or _production_project_reader()).read(root.unwrap())
-    if not is_successful(files):
-        error = files.failure()
-        return Failure(GateApiError(code=error.code, message=error.message))
-    facts = derive_facts(files.unwrap())
+    facts = read_project_facts(root.unwrap(), reader=reader or _production_project_reader())
     if not is_successful(facts):
-        failure = facts.failure()
-        return Failure(GateApiError(code=failure.code, message=failure.message))
+        error = facts.failure()
+        return Failure(GateApiError(code=error.code, message=error.message))
     return Success(facts.unwrap())
 
 

@@ -11,6 +11,7 @@ import pytest
 
 from domain.gate_run import GateRunReport
 from entrypoints.api.gates import run_gate, run_gates, select_for_paths
+from entrypoints.cli.main import main
 from tests.integration.conftest import gate_parent_env, git
 
 pytestmark = pytest.mark.integration
@@ -147,3 +148,14 @@ def test_a_byproduct_in_a_plain_directory_is_caught_even_where_git_would_ignore_
     script = "import os; os.makedirs('.venv'); open('.venv/x', 'w')"
     report = run(example_dir, [sys.executable, "-c", script], uv_env_dir)
     assert report.side_effects == (".venv/x",)
+
+
+def test_gate_run_executes_exactly_what_gate_prepare_prints(
+    example_dir: Path, uv_env_dir: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["uv", "run", "--directory", ".", "-q", "python", "-m", "pytest", "-q"]
+    assert main(["gate", "prepare", "--repo", str(example_dir), "--", *argv]) == 0
+    prepared = json.loads(capsys.readouterr().out)
+    report = run(example_dir, argv, uv_env_dir)
+    assert report.gates[0].executed == tuple(prepared["executed"])
+    assert report.verdict == "passed"
