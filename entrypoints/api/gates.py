@@ -236,6 +236,10 @@ def prepare_gates(
     return Success(prepare_plan(plan, facts, facts_for=_facts_lookup(root.unwrap(), reader)))
 
 
+# The first name of `prepare_gates`; `check` (policy branch) imports it, so it stays.
+prepare = prepare_gates
+
+
 class _Session:
     """One run over one repository: runs gates in order and snapshots after each."""
 
