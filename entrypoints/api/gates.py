@@ -26,6 +26,7 @@ from collections.abc import Mapping, Sequence
 from types import ModuleType
 
 import anyio
+import anyio.to_thread
 import msgspec
 from returns.pipeline import is_successful
 from returns.result import Failure, Result, Success
@@ -241,7 +242,7 @@ prepare = prepare_gates
 
 
 class _Session:
-    """One run over one repository: runs gates in order and snapshots after each."""
+    """Runs the gates of one repository: programs through the runner, check-files in-process."""
 
     def __init__(
         self,
@@ -250,15 +251,15 @@ class _Session:
         env: dict[str, str],
         timeout_s: float,
         runner: ProcessRunner,
-        snapshotter: WorktreeSnapshotter,
         files: FileReader,
     ) -> None:
         self.root, self.env, self.timeout_s = root, env, timeout_s
-        self.runner, self.snapshotter, self.files = runner, snapshotter, files
+        self.runner, self.files = runner, files
 
     async def run(self, gate: ReadyGate) -> GateResult:
         if is_builtin_check_files(gate.executed):
-            return self._check_files(gate)
+            # Reading and compiling many files blocks; keep the event loop free meanwhile.
+            return await anyio.to_thread.run_sync(self._check_files, gate)
         request = ProcessRequest(
             argv=gate.executed,
             cwd=self.root,
@@ -331,7 +332,6 @@ async def run_gates_async(
         env=env.unwrap(),
         timeout_s=timeout_s,
         runner=runner or _production_runner(),
-        snapshotter=snapshots,
         files=files or _production_file_reader(),
     )
     before: WorktreeSnapshot = first.unwrap()
