@@ -42,6 +42,7 @@ class FakeWorld:
 
     def commit(self) -> None:
         self.tree.committed = dict(self.tree.files)
+        self.tree.head += 1
 
     def ignore(self, pattern: str) -> None:
         self.tree.ignored.append(pattern)
@@ -155,6 +156,17 @@ def test_restoring_a_dirty_file_to_its_committed_content_is_a_side_effect(world:
     before = snap(world)
     world.write("a.txt", b"a")
     assert side_effects(before, snap(world)) == ("a.txt",)
+
+
+def test_a_gate_that_commits_its_by_product_moved_head(world: World) -> None:
+    world.write("a.txt", b"a")
+    world.commit()
+    before = snap(world)
+    world.write("by-product.txt", b"x")
+    world.commit()
+    after = snap(world)
+    assert after.entries == ()
+    assert side_effects(before, after) == (".git/HEAD",)
 
 
 def test_deleting_a_tracked_file_is_listed_as_deleted(world: World) -> None:

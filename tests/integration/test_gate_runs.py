@@ -159,3 +159,14 @@ def test_gate_run_executes_exactly_what_gate_prepare_prints(
     report = run(example_dir, argv, uv_env_dir)
     assert report.gates[0].executed == tuple(prepared["executed"])
     assert report.verdict == "passed"
+
+
+def test_a_gate_that_commits_its_by_product_is_caught(example_repo: Path, uv_env_dir: str) -> None:
+    script = (
+        "echo x > hidden.txt && git add hidden.txt && "
+        "git -c user.name=g -c user.email=g@example.com commit -q -m sneak"
+    )
+    report = run(example_repo, ["sh", "-c", script], uv_env_dir)
+    assert report.gates[0].status == "passed", report.gates[0].stderr
+    assert git(example_repo, "status", "--porcelain") == ""
+    assert (report.verdict, report.side_effects) == ("failed", (".git/HEAD",))
