@@ -13,7 +13,7 @@ import stat
 import anyio.to_thread
 from dulwich import porcelain
 from dulwich.errors import NotGitRepository
-from dulwich.index import IndexEntry, cleanup_mode
+from dulwich.index import Index, IndexEntry, cleanup_mode, get_unstaged_changes
 from dulwich.refs import HEADREF
 from dulwich.repo import Repo
 from returns.result import Failure, Result, Success
@@ -50,12 +50,22 @@ def _digest(path: str) -> str:
 
 
 def _git_status(repo: Repo) -> dict[str, str]:
+    # porcelain.status() without its index write (optional locks off) and with ONE read of the
+    # index shared by every step, the executable-bit check included: it dominates on big trees.
     root = os.fsencode(repo.path)
-    status = porcelain.status(repo, untracked_files="all", optional_locks=False)
-    raw_paths: list[bytes | str] = [*status.unstaged, *status.untracked]
-    for paths in status.staged.values():
+    config = repo.get_config_stack()
+    index = repo.open_index(config=config)
+    raw_paths: list[bytes | str] = []
+    for paths in porcelain.get_tree_changes(repo, index).values():
         raw_paths.extend(paths)
-    raw_paths.extend(_mode_changes(repo, root))
+    normalizer = repo.get_blob_normalizer(config=config)
+    raw_paths.extend(get_unstaged_changes(index, repo.path, normalizer.checkin_normalize))
+    raw_paths.extend(
+        porcelain.get_untracked_paths(
+            repo.path, repo.path, index, exclude_ignored=True, untracked_files="all", repo=repo
+        )
+    )
+    raw_paths.extend(_mode_changes(index, root))
     digests: dict[str, str] = {}
     for raw in raw_paths:
         relative = raw if isinstance(raw, bytes) else os.fsencode(raw)
@@ -63,10 +73,10 @@ def _git_status(repo: Repo) -> dict[str, str]:
     return digests
 
 
-def _mode_changes(repo: Repo, root: bytes) -> list[bytes]:
+def _mode_changes(index: Index, root: bytes) -> list[bytes]:
     # dulwich's status compares content only; git also reports a flipped executable bit.
     changed = []
-    for path, entry in repo.open_index().items():
+    for path, entry in index.items():
         if not isinstance(entry, IndexEntry):
             continue  # a conflicted entry is already in the status
         try:

@@ -165,6 +165,12 @@ def test_an_environment_inside_the_worktree_is_refused_before_anything_runs(rig:
     assert rig.runner.requests == []
 
 
+def test_the_worktree_is_snapshotted_before_and_after_each_external_gate(rig: Rig) -> None:
+    rig.runner.behaviours = {"a": ok, "b": ok}
+    rig.report((*CHECK_FILES_GATE, "x.md"), ("a",), ("b",))
+    assert rig.snapshotter.calls == 3
+
+
 def test_check_files_runs_in_process_and_reports_each_file(rig: Rig) -> None:
     rig.files.files = {f"{rig.root}/ok.py": b"x = 1\n", f"{rig.root}/bad.json": b"{"}
     report = rig.report((*CHECK_FILES_GATE, "ok.py", "bad.json", "gone.md"))
