@@ -438,6 +438,12 @@ def parse_uv_line(argv: Sequence[str]) -> UvRun | Failure[UvSyntaxError]:
             "uv-missing-command",
             "`uv run` is given no command; name the command to run after uv's options.",
         )
+    if argv[i] == "-" and "--module" in names:
+        return _err(
+            "uv-invalid-value",
+            "uv cannot run a Python module from stdin (`--module -`); name the module.",
+            "--module",
+        )
     return UvRun(
         argv=argv,
         run_index=run_index,

@@ -109,6 +109,7 @@ def _check_line(project: Project, argv: list[str]) -> None:
 @example(argv=["uv", "run", "--no-locked", "--locked", "--locked", "x"])
 @example(argv=["uv", "run", "-qv", "pytest"])
 @example(argv=["uv", "run", "--no-group", "dev  lint", "pytest"])
+@example(argv=["uv", "run", "--module", "-"])
 def test_real_uv_agrees_with_generated_lines(project: Project, argv: list[str]) -> None:
     _check_line(project, argv)
 
