@@ -95,10 +95,6 @@ class UvSyntaxError(msgspec.Struct, frozen=True, kw_only=True, tag="uv-syntax-er
     options: tuple[str, ...] = ()
 
 
-def _canonical(spelling: str) -> str:
-    return table.ALIASES.get(spelling, spelling)
-
-
 def _build_specs() -> dict[str, OptionSpec]:
     longs = sorted(o for o in table.TAKES_VALUE | table.FLAGS if o.startswith("--"))
     conflicts: dict[str, set[str]] = {name: set() for name in longs}
