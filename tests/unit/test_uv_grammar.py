@@ -205,3 +205,13 @@ def test_boolean_pairs_split_across_levels_are_refused() -> None:
         "uv-conflicting-options"
     )
     assert _ok("uv", "run", "--offline", "--no-offline", "x").options[0].name == "--no-offline"
+
+
+def test_module_from_stdin_is_refused() -> None:
+    assert _code("uv", "run", "-m", "--", "-") == "uv-invalid-value"
+    assert _ok("uv", "run", "-s", "-").payload == ("-",)
+
+
+def test_python_downloads_on_and_off_are_refused_even_on_one_level() -> None:
+    argv = ("uv", "run", "--allow-python-downloads", "--no-python-downloads", "x")
+    assert _code(*argv) == "uv-conflicting-options"
