@@ -6,11 +6,13 @@ run, how each gate ended and what the whole run's verdict is, and build the repo
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 from typing import Literal
 
 import msgspec
 from returns.pipeline import is_successful
+from returns.result import Result
 
 from domain.gate_prepare import FactsLookup, GateRejected, PreparedGate, Rewrite, prepare_gate
 from domain.gate_select import CHECK_FILES_GATE, GatePlan, PlannedGate
@@ -93,6 +95,26 @@ def _refusal(planned: PlannedGate, rejected: GateRejected) -> GateRefusal:
     )
 
 
+Preparer = Callable[[Sequence[str]], Result[PreparedGate, GateRejected]]
+
+
+def prepare_plan_with(plan: GatePlan, prepare: Preparer) -> PreparedPlan:
+    """Prepare every gate of a plan with `prepare`, collecting every refusal (none stops early).
+
+    >>> prepare_plan_with(GatePlan(), lambda argv: prepare_gate(argv, ProjectFacts()))
+    PreparedPlan(ready=(), refusals=())
+    """
+    ready: list[ReadyGate] = []
+    refusals: list[GateRefusal] = []
+    for planned in plan.gates:
+        result = prepare(planned.argv)
+        if is_successful(result):
+            ready.append(_ready(planned, result.unwrap()))
+        else:
+            refusals.append(_refusal(planned, result.failure()))
+    return PreparedPlan(ready=tuple(ready), refusals=tuple(refusals))
+
+
 def prepare_plan(
     plan: GatePlan, facts: ProjectFacts, *, facts_for: FactsLookup | None = None
 ) -> PreparedPlan:
@@ -103,15 +125,9 @@ def prepare_plan(
     >>> prepare_plan(GatePlan(), ProjectFacts())
     PreparedPlan(ready=(), refusals=())
     """
-    ready: list[ReadyGate] = []
-    refusals: list[GateRefusal] = []
-    for planned in plan.gates:
-        result = prepare_gate(planned.argv, facts, facts_for=facts_for)
-        if is_successful(result):
-            ready.append(_ready(planned, result.unwrap()))
-        else:
-            refusals.append(_refusal(planned, result.failure()))
-    return PreparedPlan(ready=tuple(ready), refusals=tuple(refusals))
+    return prepare_plan_with(
+        plan, functools.partial(prepare_gate, facts=facts, facts_for=facts_for)
+    )
 
 
 def single_gate_plan(argv: Sequence[str], name: str | None = None) -> GatePlan:

@@ -32,8 +32,7 @@ from returns.pipeline import is_successful
 from returns.result import Failure, Result, Success
 
 from domain.file_checks import FileCheck, all_passed, check_file_bytes, skipped_missing
-from domain.gate_env import gate_environment, is_within
-from domain.gate_prepare import FactsLookup
+from domain.gate_env import gate_environment
 from domain.gate_run import (
     GateResult,
     GateRunReport,
@@ -42,7 +41,7 @@ from domain.gate_run import (
     builtin_paths,
     gate_status,
     is_builtin_check_files,
-    prepare_plan,
+    prepare_plan_with,
     run_verdict,
     single_gate_plan,
 )
@@ -55,6 +54,7 @@ from domain.gate_select import (
 )
 from domain.project import ProjectFacts
 from domain.worktree_snapshot import WorktreeSnapshot, side_effects
+from entrypoints.api.prepare import GatePreparer
 from entrypoints.api.prepare import read_facts as read_project_facts
 from ports.files import FileReader
 from ports.process import ProcessRequest, ProcessRunner
@@ -205,19 +205,6 @@ def check_files(
     return CheckFilesReport(ok=all_passed(tuple(checks)), files=tuple(checks))
 
 
-def _facts_lookup(root: str, reader: ProjectFilesReader | None) -> FactsLookup:
-    """Serve the facts of a project directory a gate names (`uv run --directory D`)."""
-
-    def lookup(directory: str) -> ProjectFacts | None:
-        path = os.path.normpath(os.path.join(root, directory))
-        if not is_within(path, root) or not os.path.isdir(path):
-            return None
-        facts = read_facts(path, reader=reader)
-        return facts.unwrap() if is_successful(facts) else None
-
-    return lookup
-
-
 def prepare_gates(
     repo: str,
     plan: GatePlan,
@@ -225,7 +212,11 @@ def prepare_gates(
     facts: ProjectFacts | None = None,
     reader: ProjectFilesReader | None = None,
 ) -> Result[PreparedPlan, GateApiError]:
-    """Prepare every gate of `plan` for `repo` without running any (the policy checks these)."""
+    """Prepare every gate of `plan` for `repo` without running any (the policy checks these).
+
+    Preparation is `gate prepare`'s own (`GatePreparer`): a `--directory D` gate takes the facts
+    of the project uv would use for D.
+    """
     root = _repo_root(repo)
     if not is_successful(root):
         return Failure(root.failure())
@@ -234,7 +225,8 @@ def prepare_gates(
         if not is_successful(read):
             return Failure(read.failure())
         facts = read.unwrap()
-    return Success(prepare_plan(plan, facts, facts_for=_facts_lookup(root.unwrap(), reader)))
+    preparer = GatePreparer(root.unwrap(), facts, reader or _production_project_reader())
+    return Success(prepare_plan_with(plan, preparer.prepare))
 
 
 # The first name of `prepare_gates`; `check` (policy branch) imports it, so it stays.

@@ -215,3 +215,14 @@ def test_run_refuses_a_directory_gate_for_a_missing_directory(
     argv = ["uv", "run", "--directory", "nowhere", "pytest"]
     code, out = run_cli(capsys, "gate", "run", "--repo", str(tmp_path), "--", *argv)
     assert (code, out["error"]["code"]) == (3, "project-facts-unavailable")
+
+
+def test_run_takes_the_nearest_project_above_a_directory_without_pyproject(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    (tmp_path / "pyproject.toml").write_text('[dependency-groups]\ndev = ["pytest"]\n')
+    (tmp_path / "uv.lock").write_text("version = 1\n")
+    (tmp_path / "docs").mkdir()
+    argv = ["uv", "run", "--directory", "docs", "--no-dev", "pytest"]
+    code, out = run_cli(capsys, "gate", "run", "--repo", str(tmp_path), "--", *argv)
+    assert (code, out["error"]["code"]) == (3, "dev-dependencies-excluded")
