@@ -48,8 +48,9 @@ is snapshotted before and after. Prints one JSON report:
 {"ok", "verdict", "gates": [{"declared", "executed", "status", "exit_code", ...}],
 "refusals": [...], "side_effects": [PATH...]}.
 
-Exit codes: 0 passed; 1 the gate failed, timed out or changed the worktree (gate-side-effect);
-2 usage error or unreadable repository; 3 the gate was refused by preparation."""
+Exit codes: 0 passed; 1 the gate failed or timed out (gate-failed) or changed the worktree
+(gate-side-effect); 2 usage error or unreadable repository; 3 the gate was refused by
+preparation (the refusal's code, e.g. dev-dependencies-excluded)."""
 
 _CHECK_FILES_HELP = """\
 Check files without writing anything: .py/.pyi compile in memory (no bytecode), .toml and
@@ -158,8 +159,13 @@ def _run(args: argparse.Namespace) -> int:
         )
         emit({**payload, **error_object("gate-side-effect", message)})
         return EXIT_BLOCKED
+    if not report.passed:
+        failed = ", ".join(f"{g.name} {g.status} (exit {g.exit_code})" for g in report.gates)
+        message = f"the gate did not pass: {failed}; its output is in gates[].stdout/stderr."
+        emit({**payload, **error_object("gate-failed", message)})
+        return EXIT_BLOCKED
     emit(payload)
-    return EXIT_OK if report.passed else EXIT_BLOCKED
+    return EXIT_OK
 
 
 def _check_files(args: argparse.Namespace) -> int:

@@ -152,6 +152,7 @@ def test_run_of_a_failing_gate_is_exit_1(
         "raise SystemExit(4)",
     )
     assert (code, out["ok"], out["gates"][0]["exit_code"]) == (1, False, 4)
+    assert out["error"]["code"] == "gate-failed"
 
 
 def test_run_of_a_gate_with_a_side_effect_is_exit_1_gate_side_effect(
