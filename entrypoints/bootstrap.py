@@ -8,6 +8,7 @@ command pays only for the adapters it uses (httpx and dulwich are slow to import
 from __future__ import annotations
 
 from ports.config import ConfigSource
+from ports.line_source import LineSource
 from ports.process import ProcessRunner
 from ports.project import ProjectFilesReader
 
@@ -31,3 +32,10 @@ def config_source() -> ConfigSource:
     from adapters.config_file import FsConfigSource
 
     return FsConfigSource()
+
+
+def line_source() -> LineSource:
+    """The file/stdin line reader (harness transcripts)."""
+    from adapters.line_file import FileLineSource
+
+    return FileLineSource()
