@@ -4,8 +4,10 @@ Run: `uv run --no-sync python -m tests.support.capture_pi_fixtures [--out DIR]`.
 
 Each scenario runs `pi --print --mode json --no-session --offline` against the scripted model
 server with the prompt on stdin, exactly as `harness run` does, and writes `NAME.jsonl` (stdout
-verbatim except the scrubbing below) and `NAME.meta.json` (exit code, requests the server saw, and
-the totals the script implies, for the normaliser's tests to assert against).
+verbatim except the scrubbing below) and `capture/NAME.json` (exit code, stderr, requests the
+server saw, and the totals the script implies). The reviewed `NAME.expected.json` reports are not
+written here: that would make the normaliser its own oracle; a test checks them against the
+script's totals instead.
 
 Scrubbed so a regeneration only differs where Pi's behaviour did: the temporary directory becomes
 `/tmp/pi-fixture`, this checkout's path `<repo>`, the session id and header time become
@@ -194,7 +196,8 @@ def capture(scenario: Scenario, out_dir: Path) -> dict[str, object]:
     }
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / f"{scenario.name}.jsonl").write_text(transcript)
-    (out_dir / f"{scenario.name}.meta.json").write_text(json.dumps(meta, indent=2) + "\n")
+    (out_dir / "capture").mkdir(exist_ok=True)
+    (out_dir / "capture" / f"{scenario.name}.json").write_text(json.dumps(meta, indent=2) + "\n")
     return meta
 
 
