@@ -8,6 +8,7 @@ command pays only for the adapters it uses (httpx and dulwich are slow to import
 from __future__ import annotations
 
 from ports.config import ConfigSource
+from ports.harness import HarnessHost
 from ports.process import ProcessRunner
 from ports.project import ProjectFilesReader
 
@@ -31,3 +32,10 @@ def config_source() -> ConfigSource:
     from adapters.config_file import FsConfigSource
 
     return FsConfigSource()
+
+
+def harness_host() -> HarnessHost:
+    """The local file system and PATH, for finding harness executables and transcript files."""
+    from adapters.os_harness_host import OsHarnessHost
+
+    return OsHarnessHost()
