@@ -10,11 +10,15 @@ import msgspec
 import tomli
 from returns.result import Failure, Result, Success
 
+from domain.harness_config import HarnessSettings
+
 CONFIG_FILE_NAME = "engineering-loop.toml"
 
 
 class LoopConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """The whole configuration; every section is optional and has documented defaults."""
+
+    harness: HarnessSettings = msgspec.field(default_factory=HarnessSettings)
 
 
 class ConfigError(msgspec.Struct, frozen=True, kw_only=True, tag="config-error"):

@@ -8,6 +8,7 @@ command pays only for the adapters it uses (httpx and dulwich are slow to import
 from __future__ import annotations
 
 from ports.config import ConfigSource
+from ports.harness import HarnessHost
 from ports.line_source import LineSource
 from ports.process import ProcessRunner
 from ports.project import ProjectFilesReader
@@ -39,3 +40,10 @@ def line_source() -> LineSource:
     from adapters.line_file import FileLineSource
 
     return FileLineSource()
+
+
+def harness_host() -> HarnessHost:
+    """The local file system and PATH, for finding harness executables and transcript files."""
+    from adapters.os_harness_host import OsHarnessHost
+
+    return OsHarnessHost()
