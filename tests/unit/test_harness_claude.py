@@ -139,7 +139,7 @@ def test_partial_usage_counts_each_message_id_once() -> None:
     assert report.num_turns == 2
 
 
-def test_partial_usage_dedupe_stays_bounded_and_exact_for_consecutive_ids() -> None:
+def test_partial_usage_dedupe_is_exact_over_thousands_of_messages() -> None:
     events = [assistant(f"m{i}", 1) for i in range(3000) for _ in range(2)]
     assert run(events).usage.output_tokens == 3000
 
