@@ -184,3 +184,15 @@ def test_split_lines_round_trips_and_splits_on_newline_only(data: bytes) -> None
     parts = list(split_lines(data))
     assert b"\n".join(parts) == data
     assert all(b"\n" not in part for part in parts)
+
+
+@given(st.lists(st.sampled_from(_PI_LINES), max_size=40))
+def test_pi_running_cost_never_decreases(lines: list[bytes]) -> None:
+    normaliser = new_normaliser("pi")
+    previous = 0.0
+    for line in lines:
+        normaliser.feed(line)
+        running = normaliser.running_cost_usd
+        if running is not None:
+            assert running >= previous
+            previous = running

@@ -182,3 +182,8 @@ def test_result_with_type_as_its_last_key_is_still_the_result() -> None:
     reordered = {key: event[key] for key in sorted(event, key=lambda key: key == "type")}
     assert next(reversed(reordered)) == "type"
     assert run([reordered]).complete
+
+
+def test_array_elements_that_are_not_events_are_each_malformed() -> None:
+    report = normalise_lines("claude", [b'[{"type":"result","subtype":"success"},[1],"x",7]'], 0)
+    assert (report.complete, report.malformed_lines) == (True, 3)
