@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import msgspec
 
-from domain.harness_lines import LineNormaliser
+from domain.harness_lines import LineNormaliser, event_tags
 from domain.harness_report import HarnessReport, HarnessUsage
 
 MAX_MODELS = 32
@@ -75,7 +75,7 @@ class _Result(_Event, frozen=True, tag="result"):
 _ClaudeEvent = _System | _Assistant | _User | _StreamEvent | _Result
 _DECODER = msgspec.json.Decoder(_ClaudeEvent)
 _IGNORED: frozenset[type[_Event]] = frozenset({_User, _StreamEvent})
-CLAUDE_EVENT_TYPES = frozenset({"system", "assistant", "user", "stream_event", "result"})
+CLAUDE_EVENT_TYPES = event_tags(_ClaudeEvent)
 
 
 class ClaudeNormaliser(LineNormaliser[_ClaudeEvent]):

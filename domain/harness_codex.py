@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import msgspec
 
-from domain.harness_lines import LineNormaliser
+from domain.harness_lines import LineNormaliser, event_tags
 from domain.harness_report import HarnessReport, HarnessUsage
 
 _RECONNECT_PREFIX = "reconnecting"
@@ -82,18 +82,7 @@ _CodexEvent = (
 )
 _DECODER = msgspec.json.Decoder(_CodexEvent)
 _IGNORED: frozenset[type[_Event]] = frozenset({_ItemStarted, _ItemUpdated, _ThreadStarted})
-CODEX_EVENT_TYPES = frozenset(
-    {
-        "thread.started",
-        "turn.started",
-        "turn.completed",
-        "turn.failed",
-        "item.started",
-        "item.updated",
-        "item.completed",
-        "error",
-    }
-)
+CODEX_EVENT_TYPES = event_tags(_CodexEvent)
 
 
 class CodexNormaliser(LineNormaliser[_CodexEvent]):
