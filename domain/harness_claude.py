@@ -72,6 +72,7 @@ class _Result(_Event, frozen=True, tag="result"):
 
 _ClaudeEvent = _System | _Assistant | _User | _StreamEvent | _Result
 _DECODER = msgspec.json.Decoder(_ClaudeEvent)
+_IGNORED: frozenset[type[_Event]] = frozenset({_User, _StreamEvent})
 CLAUDE_EVENT_TYPES = frozenset({"system", "assistant", "user", "stream_event", "result"})
 
 
@@ -104,6 +105,8 @@ class ClaudeNormaliser(LineNormaliser[_ClaudeEvent]):
         return self._result.total_cost_usd if self._result is not None else None
 
     def _apply(self, event: _ClaudeEvent) -> None:
+        if type(event) in _IGNORED:  # partial-message stream events can be most of the lines
+            return
         if isinstance(event, _Assistant):
             self._assistant(event.message)
         elif isinstance(event, _Result):

@@ -79,6 +79,7 @@ _CodexEvent = (
     | _StreamError
 )
 _DECODER = msgspec.json.Decoder(_CodexEvent)
+_IGNORED: frozenset[type[_Event]] = frozenset({_ItemStarted, _ItemUpdated, _ThreadStarted})
 CODEX_EVENT_TYPES = frozenset(
     {
         "thread.started",
@@ -118,7 +119,7 @@ class CodexNormaliser(LineNormaliser[_CodexEvent]):
         return None
 
     def _apply(self, event: _CodexEvent) -> None:
-        if isinstance(event, _ItemStarted | _ItemUpdated | _ThreadStarted):
+        if type(event) in _IGNORED:  # one set lookup dismisses the frequent item deltas
             return
         if isinstance(event, _ItemCompleted):
             self._item_completed(event.item)

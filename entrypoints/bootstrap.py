@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from ports.config import ConfigSource
 from ports.harness import HarnessHost
+from ports.line_source import LineSource
 from ports.process import ProcessRunner
 from ports.project import ProjectFilesReader
 
@@ -32,6 +33,13 @@ def config_source() -> ConfigSource:
     from adapters.config_file import FsConfigSource
 
     return FsConfigSource()
+
+
+def line_source() -> LineSource:
+    """The file/stdin line reader (harness transcripts)."""
+    from adapters.line_file import FileLineSource
+
+    return FileLineSource()
 
 
 def harness_host() -> HarnessHost:

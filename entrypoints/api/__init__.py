@@ -4,3 +4,15 @@ Every function here returns a `returns.result.Result` (or a plain value where no
 and takes its adapters as optional keyword arguments, defaulting to the production ones chosen in
 `entrypoints.bootstrap`.
 """
+
+from entrypoints.api.harness_normalise import (
+    NormaliseError,
+    normalise_harness_bytes,
+    normalise_harness_output,
+)
+
+__all__ = [
+    "NormaliseError",
+    "normalise_harness_bytes",
+    "normalise_harness_output",
+]

@@ -50,4 +50,4 @@ def test_fixture_normalises_to_its_expected_report(path: Path) -> None:
 
 def test_every_harness_has_fixtures() -> None:
     harnesses = {_harness_of(path) for path in _cases()}
-    assert harnesses >= {"pi"}
+    assert harnesses == {"pi", "claude", "codex"}
