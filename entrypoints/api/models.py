@@ -7,7 +7,6 @@ from collections.abc import Mapping
 
 from returns.result import Success
 
-from domain.config import parse_config
 from domain.models_check import (
     ModelsFacts,
     ModelsReport,
@@ -15,7 +14,7 @@ from domain.models_check import (
     check_models,
     config_failure,
 )
-from entrypoints.api import _production
+from entrypoints.config import load_config
 from ports.config import ConfigSource
 from ports.harness import HarnessHost
 
@@ -33,17 +32,14 @@ def validate_models(
 
     `live` turns missing provider keys into errors (use it just before a real run).
     """
-    source = config_source if config_source is not None else _production.config_source()
-    host = host if host is not None else _production.harness_host()
+    from entrypoints import bootstrap
+
+    host = host if host is not None else bootstrap.harness_host()
     environ = environ if environ is not None else os.environ
-    found = source.read(config_path)
-    if not isinstance(found, Success):
-        return config_failure(found.failure().code, found.failure().message)
-    path, text = found.unwrap()
-    parsed = parse_config(text, source=path)
-    if not isinstance(parsed, Success):
-        return config_failure(parsed.failure().code, parsed.failure().message)
-    settings = parsed.unwrap().harness
+    loaded = load_config(config_path, source=config_source)
+    if not isinstance(loaded, Success):
+        return config_failure(loaded.failure().code, loaded.failure().message)
+    settings = loaded.unwrap().harness
     search_path = environ.get("PATH")
     facts = ModelsFacts(
         # Only the names: the values (keys) never leave this function.
