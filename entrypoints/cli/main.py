@@ -16,7 +16,11 @@ from collections.abc import Callable, Sequence
 from entrypoints.cli.output import EXIT_INTERNAL, EXIT_USAGE, fail
 
 # Each module has `register(root, group)`; see `GroupFactory`.
-_FEATURE_MODULES: tuple[str, ...] = ("entrypoints.cli.harness_normalise",)
+_FEATURE_MODULES: tuple[str, ...] = (
+    "entrypoints.cli.harness_normalise",
+    "entrypoints.cli.harness_run",
+    "entrypoints.cli.models",
+)
 
 GroupFactory = Callable[[str, str], "argparse._SubParsersAction[argparse.ArgumentParser]"]
 Handler = Callable[[argparse.Namespace], int]
