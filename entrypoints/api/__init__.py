@@ -11,3 +11,6 @@ from entrypoints.api.budget import plan_run as plan_run
 from entrypoints.api.budget import reserve_run as reserve_run
 from entrypoints.api.budget import settle_run as settle_run
 from entrypoints.api.budget import show_ledger as show_ledger
+from entrypoints.api.prepare import GatePreparer as GatePreparer
+from entrypoints.api.prepare import open_repo as open_repo
+from entrypoints.api.prepare import prepare_gate_in as prepare_gate_in
