@@ -8,9 +8,11 @@ command pays only for the adapters it uses (httpx and dulwich are slow to import
 from __future__ import annotations
 
 from ports.config import ConfigSource
+from ports.files import FileReader
 from ports.ledger import Ledger
 from ports.process import ProcessRunner
 from ports.project import ProjectFilesReader
+from ports.worktree import WorktreeSnapshotter
 
 
 def process_runner() -> ProcessRunner:
@@ -43,3 +45,17 @@ def spend_ledger(path: str) -> Ledger:
     from adapters.sqlite_ledger import SqliteLedger
 
     return SqliteLedger(path)
+
+
+def worktree_snapshotter() -> WorktreeSnapshotter:
+    """The dulwich snapshotter of worktree status (walks directories that are no repository)."""
+    from adapters.dulwich_snapshot import DulwichSnapshotter
+
+    return DulwichSnapshotter()
+
+
+def file_reader() -> FileReader:
+    """The file-system reader of files the built-in `check-files` gate checks."""
+    from adapters.fs_files import FsFileReader
+
+    return FsFileReader()

@@ -19,6 +19,7 @@ from entrypoints.cli.output import EXIT_INTERNAL, EXIT_USAGE, fail
 _FEATURE_MODULES: tuple[str, ...] = (
     "entrypoints.cli.budget",
     "entrypoints.cli.gate_prepare",
+    "entrypoints.cli.gate_run",
 )
 
 GroupFactory = Callable[[str, str], "argparse._SubParsersAction[argparse.ArgumentParser]"]
