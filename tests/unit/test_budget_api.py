@@ -9,7 +9,9 @@ from returns.result import Failure, Result, Success
 from domain.budget import DayTotals
 from domain.budget_config import BudgetConfig, DailyLimits
 from domain.config import ConfigError
+from domain.spend import ObservedSpend
 from entrypoints.api.budget import (
+    close_run,
     load_budget_config,
     plan_run,
     reserve_run,
@@ -117,3 +119,25 @@ def test_a_settled_reservation_is_never_stale() -> None:
     settle_run(grant.reservation.reservation_id, 0, ledger=ledger, now=NOW).unwrap()
     later = NOW + timedelta(days=3)
     assert show_ledger(config=POLICY, ledger=ledger, now=later).unwrap().stale == ()
+
+
+def test_closing_an_over_budget_run_charges_what_it_reported_and_forbids_publishing() -> None:
+    ledger = FakeLedger()
+    grant = reserve_run([], "run-1", config=POLICY, ledger=ledger, now=NOW).unwrap()
+    spend = ObservedSpend(total_cost_usd=6.5, num_turns=10, wall_clock_s=100.0)
+    closed = close_run(grant, spend, config=POLICY, ledger=ledger, now=NOW).unwrap()
+    assert (closed.judgement.status, closed.judgement.publish_allowed) == (
+        "budget-exhausted",
+        False,
+    )
+    assert ledger.day_summary("2026-11-25").unwrap().spent_micros == 6_500_000
+
+
+def test_closing_a_run_of_unknown_cost_charges_its_whole_reservation() -> None:
+    ledger = FakeLedger()
+    grant = reserve_run(["loop:budget-large"], "run-1", config=POLICY, ledger=ledger, now=NOW)
+    spend = ObservedSpend(total_cost_usd=None, num_turns=10, wall_clock_s=100.0)
+    policy = BudgetConfig(unknown_cost="refuse-publish")
+    closed = close_run(grant.unwrap(), spend, config=policy, ledger=ledger, now=NOW).unwrap()
+    assert (closed.judgement.verdict, closed.judgement.publish_allowed) == ("cost-unknown", False)
+    assert closed.settlement.reservation.settled_micros == 7_500_000
