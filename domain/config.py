@@ -10,11 +10,16 @@ import msgspec
 import tomli
 from returns.result import Failure, Result, Success
 
+from domain.policy import PolicyConfig
+
 CONFIG_FILE_NAME = "engineering-loop.toml"
 
 
 class LoopConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """The whole configuration; every section is optional and has documented defaults."""
+
+    # None when the file has no `[policy]` section: `check` refuses to run without one.
+    policy: PolicyConfig | None = None
 
 
 class ConfigError(msgspec.Struct, frozen=True, kw_only=True, tag="config-error"):
