@@ -199,14 +199,18 @@ _SCP_LIKE = re.compile(r"^[^/:@]+@[^/:]+:(?P<path>.+)$")
 def slug_from_remote_url(url: str) -> str | None:
     """The `owner/name` of a GitHub-style remote URL, or None when it has no such shape.
 
-    >>> slug_from_remote_url("git@github.com:acme/api.git"), slug_from_remote_url("https://github.com/acme/api")
-    ('acme/api', 'acme/api')
+    >>> slug_from_remote_url("git@github.com:acme/api.git")
+    'acme/api'
+
     """
     scp = _SCP_LIKE.match(url)
-    path = scp.group("path") if scp else url.split("://", 1)[-1].partition("/")[2]
-    path = path.strip("/")
-    path = path.removesuffix(".git")
-    parts = [p for p in path.split("/") if p]
+    if scp:
+        path = scp.group("path")
+    elif "://" in url and not url.startswith("file://"):
+        path = url.split("://", 1)[1].partition("/")[2]
+    else:
+        return None  # a local path names no owner
+    parts = [p for p in path.strip("/").removesuffix(".git").split("/") if p]
     if len(parts) < 2:
         return None
     return f"{parts[-2]}/{parts[-1]}"

@@ -2,6 +2,8 @@
 
 Patterns are anchored at the repository root. An entry ending in `/` is a prefix; anything else
 is a glob where `*` and `?` stay inside one segment, `**` spans segments and `[...]` is a class.
+As in `.gitignore`, a glob that matches a directory covers everything inside it: `**/.env*`
+denies `config/.env/prod` too.
 """
 
 from __future__ import annotations
@@ -48,14 +50,24 @@ def matches(path: str, pattern: str, *, ignore_case: bool = False) -> bool:
 
     >>> matches("docs/a/b.md", "docs/"), matches(".GitHub/ci.yml", ".github/**", ignore_case=True)
     (True, True)
-    >>> matches("src/.env", "**/.env*"), matches("a/b.pem", "*.pem")
-    (True, False)
+    >>> matches("src/.env", "**/.env*"), matches("a/.ENV/x", "**/.env*", ignore_case=True)
+    (True, True)
+    >>> matches("a/b.pem", "*.pem")
+    False
     """
     if pattern.endswith("/"):
         if ignore_case:
             return path.casefold().startswith(pattern.casefold())
         return path.startswith(pattern)
-    return _glob_regex(pattern, ignore_case).fullmatch(path) is not None
+    regex = _glob_regex(pattern, ignore_case)
+    if regex.fullmatch(path) is not None:
+        return True
+    slash = path.find("/")
+    while slash != -1:
+        if regex.fullmatch(path, 0, slash) is not None:
+            return True
+        slash = path.find("/", slash + 1)
+    return False
 
 
 def first_match(path: str, patterns: Sequence[str], *, ignore_case: bool = False) -> str | None:
