@@ -13,6 +13,7 @@ import stat
 import anyio.to_thread
 from dulwich import porcelain
 from dulwich.errors import NotGitRepository
+from dulwich.index import IndexEntry, cleanup_mode
 from dulwich.repo import Repo
 from returns.result import Failure, Result, Success
 
@@ -53,11 +54,27 @@ def _git_status(repo: Repo) -> dict[str, str]:
     raw_paths: list[bytes | str] = [*status.unstaged, *status.untracked]
     for paths in status.staged.values():
         raw_paths.extend(paths)
+    raw_paths.extend(_mode_changes(repo, root))
     digests: dict[str, str] = {}
     for raw in raw_paths:
         relative = raw if isinstance(raw, bytes) else os.fsencode(raw)
         digests[_display(relative)] = _digest(os.fsdecode(os.path.join(root, relative)))
     return digests
+
+
+def _mode_changes(repo: Repo, root: bytes) -> list[bytes]:
+    # dulwich's status compares content only; git also reports a flipped executable bit.
+    changed = []
+    for path, entry in repo.open_index().items():
+        if not isinstance(entry, IndexEntry):
+            continue  # a conflicted entry is already in the status
+        try:
+            info = os.lstat(os.path.join(root, path))
+        except FileNotFoundError:
+            continue  # deleted: the status lists it
+        if stat.S_ISREG(info.st_mode) and cleanup_mode(info.st_mode) != entry.mode:
+            changed.append(path)
+    return changed
 
 
 def _all_files(root: str) -> dict[str, str]:

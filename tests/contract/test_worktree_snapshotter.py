@@ -200,3 +200,53 @@ def test_a_missing_worktree_is_snapshot_unreadable(kind: str, tmp_path: Path) ->
     error = result.failure()
     assert isinstance(error, SnapshotError)
     assert error.code == "snapshot-unreadable"
+
+
+def test_dulwich_lists_exactly_what_real_git_status_lists(tmp_path: Path) -> None:
+    world = RealWorld(tmp_path, is_repository=True)
+    for path in ("a.txt", "b.txt", "c.txt", "dir/d.txt", "staged.txt"):
+        world.write(path, b"v1")
+    world.ignore("*.log")
+    world.commit()
+    world.write("a.txt", b"v2")
+    world.delete("b.txt")
+    world.write("dir/new/e.txt", b"new")
+    world.write("x.log", b"ignored")
+    world.write("staged.txt", b"v2")
+    _git(tmp_path, "add", "staged.txt")
+    world.write("staged-new.txt", b"s")
+    _git(tmp_path, "add", "staged-new.txt")
+    (tmp_path / "c.txt").chmod(0o755)
+    porcelain = subprocess.run(
+        ["git", "status", "--porcelain=v1", "-uall", "-z"],
+        cwd=tmp_path,
+        check=True,
+        capture_output=True,
+    ).stdout
+    expected = sorted(entry[3:].decode() for entry in porcelain.split(b"\0") if entry)
+    assert paths(snap(world)) == expected
+
+
+def test_dulwich_sees_an_executable_bit_flip_as_a_change(tmp_path: Path) -> None:
+    world = RealWorld(tmp_path, is_repository=True)
+    world.write("run.sh", b"echo hi\n")
+    world.commit()
+    before = snap(world)
+    (tmp_path / "run.sh").chmod(0o755)
+    assert side_effects(before, snap(world)) == ("run.sh",)
+
+
+def test_dulwich_lists_a_new_symlink_by_its_target(tmp_path: Path) -> None:
+    world = RealWorld(tmp_path, is_repository=True)
+    world.write("a.txt", b"a")
+    world.commit()
+    (tmp_path / "link").symlink_to("a.txt")
+    assert [(e.path, e.digest) for e in snap(world).entries] == [("link", "link:a.txt")]
+
+
+def test_turning_a_plain_directory_into_a_repository_is_a_side_effect(tmp_path: Path) -> None:
+    world = RealWorld(tmp_path, is_repository=False)
+    world.write("a.txt", b"a")
+    before = snap(world)
+    _git(tmp_path, "init", "-q", ".")
+    assert ".git" in side_effects(before, snap(world))

@@ -1,0 +1,205 @@
+"""Claude Code's `--output-format json` and `stream-json` output, normalised line by line.
+
+The final `result` object carries cumulative usage and `total_cost_usd`, so the last one wins.
+Without a `result` the run was cut off: the partial usage is then summed over the assistant
+messages, each `message.id` once (stream-json prints one line per content block, each repeating
+its message's usage), and the cost is unknown.
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+from domain.harness_lines import LineNormaliser
+from domain.harness_report import HarnessReport, HarnessUsage
+
+MAX_MODELS = 32
+# Lines of one message are printed together, so remembering the last few ids suffices to
+# dedupe them; older ids keep their usage in the totals. Bounded so memory stays constant.
+RECENT_MESSAGE_IDS = 1024
+_SYNTHETIC_MODEL = "<synthetic>"  # Claude Code's own placeholder messages, not a model call
+
+
+class _Usage(msgspec.Struct, frozen=True):
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_read_input_tokens: int = 0
+    cache_creation_input_tokens: int = 0
+
+
+_NO_USAGE = _Usage()
+
+
+class _Message(msgspec.Struct, frozen=True):
+    id: str | None = None
+    model: str | None = None
+    usage: _Usage | None = None
+    stop_reason: str | None = None
+
+
+class _Event(msgspec.Struct, frozen=True, tag_field="type"):
+    pass
+
+
+class _System(_Event, frozen=True, tag="system"):
+    subtype: str = ""
+    model: str | None = None
+
+
+class _Assistant(_Event, frozen=True, tag="assistant"):
+    message: _Message = msgspec.field(default_factory=_Message)
+
+
+class _User(_Event, frozen=True, tag="user"):
+    pass
+
+
+class _StreamEvent(_Event, frozen=True, tag="stream_event"):
+    pass
+
+
+class _Result(_Event, frozen=True, tag="result"):
+    subtype: str = ""
+    is_error: bool = False
+    result: str | None = None
+    total_cost_usd: float | None = None
+    usage: _Usage | None = None
+    num_turns: int = 0
+    stop_reason: str | None = None
+    errors: tuple[object, ...] = ()
+    model_usage: dict[str, msgspec.Raw] = msgspec.field(default_factory=dict, name="modelUsage")
+
+
+_ClaudeEvent = _System | _Assistant | _User | _StreamEvent | _Result
+_DECODER = msgspec.json.Decoder(_ClaudeEvent)
+CLAUDE_EVENT_TYPES = frozenset({"system", "assistant", "user", "stream_event", "result"})
+
+
+class ClaudeNormaliser(LineNormaliser[_ClaudeEvent]):
+    """Reads Claude Code's result object or stream-json events into a `HarnessReport`.
+
+    >>> n = ClaudeNormaliser()
+    >>> n.feed(b'{"type":"result","subtype":"success","is_error":false,"total_cost_usd":0.5}')
+    >>> n.finish(0).total_cost_usd
+    0.5
+    """
+
+    def __init__(self) -> None:
+        super().__init__(_DECODER, CLAUDE_EVENT_TYPES)
+        self._result: _Result | None = None
+        self._recent: dict[str, _Usage] = {}
+        self._messages = 0
+        self._input = 0
+        self._output = 0
+        self._cache_read = 0
+        self._cache_write = 0
+        self._retries = 0
+        self._compactions = 0
+        self._models: set[str] = set()
+        self._stop_reason: str | None = None
+
+    @property
+    def running_cost_usd(self) -> float | None:
+        """The cost of the last `result` seen; Claude Code reports none before it."""
+        return self._result.total_cost_usd if self._result is not None else None
+
+    def _apply(self, event: _ClaudeEvent) -> None:
+        if isinstance(event, _Assistant):
+            self._assistant(event.message)
+        elif isinstance(event, _Result):
+            self._result = event
+            for model in event.model_usage:
+                self._add_model(model)
+        elif isinstance(event, _System):
+            if event.subtype == "api_retry":
+                self._retries += 1
+            elif event.subtype == "compact_boundary":
+                self._compactions += 1
+            elif event.model is not None:
+                self._add_model(event.model)
+
+    def _add_model(self, model: str) -> None:
+        if model and model != _SYNTHETIC_MODEL and len(self._models) < MAX_MODELS:
+            self._models.add(model)
+
+    def _assistant(self, message: _Message) -> None:
+        if message.model is not None:
+            self._add_model(message.model)
+        if message.stop_reason is not None:
+            self._stop_reason = message.stop_reason
+        usage = message.usage or _NO_USAGE
+        if message.id is None:
+            self._messages += 1
+            self._add_usage(usage, 1)
+            return
+        previous = self._recent.pop(message.id, None)
+        if previous is None:
+            self._messages += 1
+        else:
+            self._add_usage(previous, -1)  # a later line of the same message: its usage replaces
+        self._add_usage(usage, 1)
+        self._recent[message.id] = usage
+        if len(self._recent) > RECENT_MESSAGE_IDS:
+            del self._recent[next(iter(self._recent))]
+
+    def _add_usage(self, usage: _Usage, sign: int) -> None:
+        self._input += sign * usage.input_tokens
+        self._output += sign * usage.output_tokens
+        self._cache_read += sign * usage.cache_read_input_tokens
+        self._cache_write += sign * usage.cache_creation_input_tokens
+
+    def finish(self, exit_code: int | None) -> HarnessReport:
+        """The report: the last `result` decides, and without one the run was cut off."""
+        result = self._result
+        reasons: list[str] = []
+        if result is None:
+            reasons.append("the stream ended without a result: claude was cut off")
+        elif result.is_error or result.subtype != "success":
+            reasons.append(_result_error(result))
+        if exit_code is not None and exit_code != 0:
+            reasons.insert(0, f"claude exited with code {exit_code}")
+        if result is not None and result.usage is not None:
+            usage = _report_usage(result.usage)
+        else:
+            usage = HarnessUsage(
+                input_tokens=self._input,
+                output_tokens=self._output,
+                cache_read_tokens=self._cache_read,
+                cache_write_tokens=self._cache_write,
+            )
+        cost = result.total_cost_usd if result is not None else None
+        return HarnessReport(
+            harness="claude",
+            complete=result is not None,
+            is_error=bool(reasons),
+            error_message="; ".join(reasons) if reasons else None,
+            stop_reason=(result.stop_reason if result is not None else None) or self._stop_reason,
+            result_text=result.result if result is not None else None,
+            num_turns=result.num_turns if result is not None else self._messages,
+            retries=self._retries,
+            compactions=self._compactions,
+            usage=usage,
+            total_cost_usd=cost,
+            cost_reported=cost is not None,
+            models=tuple(sorted(self._models)),
+            unknown_events=self.unknown_events,
+            malformed_lines=self.malformed_lines,
+        )
+
+
+def _report_usage(usage: _Usage) -> HarnessUsage:
+    return HarnessUsage(
+        input_tokens=usage.input_tokens,
+        output_tokens=usage.output_tokens,
+        cache_read_tokens=usage.cache_read_input_tokens,
+        cache_write_tokens=usage.cache_creation_input_tokens,
+    )
+
+
+def _result_error(result: _Result) -> str:
+    if result.errors:
+        details = "; ".join(str(error) for error in result.errors)
+        return f"claude stopped with {result.subtype or 'errors'}: {details}"
+    if result.subtype != "success":
+        return f"claude stopped with {result.subtype or 'a result without a subtype'}"
+    return result.result or "claude reported is_error without a message"

@@ -1,0 +1,182 @@
+"""Codex's `codex exec --json` events, normalised line by line.
+
+`turn.completed.usage` is the thread's running total, so the last one is taken, never a sum;
+its `input_tokens` include the cached ones, which the report separates out. A top-level `error`
+line is a notice (Codex also uses it for reconnects), not the end; `turn.failed` is final.
+Codex prints no cost at all.
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+from domain.harness_lines import LineNormaliser
+from domain.harness_report import HarnessReport, HarnessUsage
+
+_RECONNECT_PREFIX = "reconnecting"
+
+
+class _Usage(msgspec.Struct, frozen=True):
+    input_tokens: int = 0
+    cached_input_tokens: int = 0
+    output_tokens: int = 0
+
+
+class _Error(msgspec.Struct, frozen=True):
+    message: str = ""
+
+
+class _Item(msgspec.Struct, frozen=True):
+    type: str = ""
+    text: str | None = None
+    message: str | None = None
+
+
+class _Event(msgspec.Struct, frozen=True, tag_field="type"):
+    pass
+
+
+class _ThreadStarted(_Event, frozen=True, tag="thread.started"):
+    pass
+
+
+class _TurnStarted(_Event, frozen=True, tag="turn.started"):
+    pass
+
+
+class _TurnCompleted(_Event, frozen=True, tag="turn.completed"):
+    usage: _Usage | None = None
+
+
+class _TurnFailed(_Event, frozen=True, tag="turn.failed"):
+    error: _Error | None = None
+
+
+class _ItemStarted(_Event, frozen=True, tag="item.started"):
+    pass
+
+
+class _ItemUpdated(_Event, frozen=True, tag="item.updated"):
+    pass
+
+
+class _ItemCompleted(_Event, frozen=True, tag="item.completed"):
+    item: _Item = msgspec.field(default_factory=_Item)
+
+
+class _StreamError(_Event, frozen=True, tag="error"):
+    message: str = ""
+
+
+_CodexEvent = (
+    _ThreadStarted
+    | _TurnStarted
+    | _TurnCompleted
+    | _TurnFailed
+    | _ItemStarted
+    | _ItemUpdated
+    | _ItemCompleted
+    | _StreamError
+)
+_DECODER = msgspec.json.Decoder(_CodexEvent)
+CODEX_EVENT_TYPES = frozenset(
+    {
+        "thread.started",
+        "turn.started",
+        "turn.completed",
+        "turn.failed",
+        "item.started",
+        "item.updated",
+        "item.completed",
+        "error",
+    }
+)
+
+
+class CodexNormaliser(LineNormaliser[_CodexEvent]):
+    """Reads Codex's exec events into a `HarnessReport`; the cost is always unknown.
+
+    >>> n = CodexNormaliser()
+    >>> n.feed(b'{"type":"turn.completed","usage":{"input_tokens":9,"cached_input_tokens":4}}')
+    >>> n.finish(0).usage.input_tokens, n.finish(0).total_cost_usd
+    (5, None)
+    """
+
+    def __init__(self) -> None:
+        super().__init__(_DECODER, CODEX_EVENT_TYPES)
+        self._usage: _Usage | None = None
+        self._turn_open = False
+        self._finals = 0
+        self._failure: str | None = None  # the message of a final turn.failed, None on success
+        self._notice: str | None = None  # the last non-final error, for a cut-off stream
+        self._retries = 0
+        self._result_text: str | None = None
+
+    @property
+    def running_cost_usd(self) -> float | None:
+        """Always None: Codex reports no cost."""
+        return None
+
+    def _apply(self, event: _CodexEvent) -> None:
+        if isinstance(event, _ItemStarted | _ItemUpdated | _ThreadStarted):
+            return
+        if isinstance(event, _ItemCompleted):
+            self._item_completed(event.item)
+        elif isinstance(event, _TurnStarted):
+            self._turn_open = True
+        elif isinstance(event, _TurnCompleted):
+            self._turn_open = False
+            self._finals += 1
+            self._failure = None
+            if event.usage is not None:
+                self._usage = event.usage
+        elif isinstance(event, _TurnFailed):
+            self._turn_open = False
+            self._finals += 1
+            message = event.error.message if event.error is not None else ""
+            self._failure = message or "codex reported turn.failed without a message"
+        elif isinstance(event, _StreamError):
+            self._notice = event.message or "codex printed an error line without a message"
+            if event.message.lower().startswith(_RECONNECT_PREFIX):
+                self._retries += 1
+
+    def _item_completed(self, item: _Item) -> None:
+        if item.type == "agent_message" and item.text is not None:
+            self._result_text = item.text
+        elif item.type == "error" and item.message:
+            self._notice = item.message
+
+    def finish(self, exit_code: int | None) -> HarnessReport:
+        """The report: the last final turn event decides; without one the run was cut off."""
+        complete = self._finals > 0 and not self._turn_open
+        reasons: list[str] = []
+        if not complete:
+            last = f" (last error: {self._notice})" if self._notice else ""
+            reasons.append(f"the stream ended without turn.completed or turn.failed{last}")
+        elif self._failure is not None:
+            reasons.append(self._failure)
+        if exit_code is not None and exit_code != 0:
+            reasons.insert(0, f"codex exited with code {exit_code}")
+        usage = self._usage or _Usage()
+        return HarnessReport(
+            harness="codex",
+            complete=complete,
+            is_error=bool(reasons),
+            error_message="; ".join(reasons) if reasons else None,
+            stop_reason=None,
+            result_text=self._result_text,
+            num_turns=self._finals,
+            retries=self._retries,
+            compactions=0,
+            usage=HarnessUsage(
+                input_tokens=max(usage.input_tokens - usage.cached_input_tokens, 0),
+                output_tokens=usage.output_tokens,
+                cache_read_tokens=usage.cached_input_tokens,
+                cache_write_tokens=0,
+            ),
+            total_cost_usd=None,
+            cost_reported=False,
+            models=(),
+            unknown_events=self.unknown_events,
+            malformed_lines=self.malformed_lines,
+        )

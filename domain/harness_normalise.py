@@ -1,0 +1,91 @@
+"""Normalising a harness's output into a `HarnessReport`: one streaming normaliser per harness."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Protocol
+
+import msgspec
+
+from domain.harness_claude import ClaudeNormaliser
+from domain.harness_codex import CodexNormaliser
+from domain.harness_lines import UNREADABLE
+from domain.harness_pi import PiNormaliser
+from domain.harness_report import HarnessName, HarnessReport
+
+_WHOLE_DOCUMENT = msgspec.json.Decoder(msgspec.Raw)
+
+
+class Normaliser(Protocol):
+    """Consumes a harness's output one line at a time, in constant memory."""
+
+    def feed(self, line: bytes) -> None:
+        """Consume one line, without its newline (a trailing `\\r` is tolerated)."""
+        ...
+
+    @property
+    def running_cost_usd(self) -> float | None:
+        """The cost reported so far (for the live kill switch), None when none is known."""
+        ...
+
+    def finish(self, exit_code: int | None) -> HarnessReport:
+        """The report for everything fed so far; `exit_code` None means it is not known."""
+        ...
+
+
+def new_normaliser(harness: HarnessName) -> Normaliser:
+    """A fresh normaliser for `harness`'s JSON output.
+
+    >>> new_normaliser("codex").running_cost_usd is None
+    True
+    """
+    if harness == "pi":
+        return PiNormaliser()
+    if harness == "claude":
+        return ClaudeNormaliser()
+    return CodexNormaliser()
+
+
+def split_lines(data: bytes) -> Iterator[bytes]:
+    """Split on `\\n` only: U+2028 and a lone `\\r` inside a line are not line breaks.
+
+    >>> list(split_lines(b'a\\r\\nb\\xe2\\x80\\xa8c\\n'))
+    [b'a\\r', b'b\\xe2\\x80\\xa8c', b'']
+    """
+    start = 0
+    while True:
+        end = data.find(b"\n", start)
+        if end < 0:
+            yield data[start:]
+            return
+        yield data[start:end]
+        start = end + 1
+
+
+def normalise_lines(
+    harness: HarnessName, lines: Iterable[bytes], exit_code: int | None
+) -> HarnessReport:
+    """Feed every line to a new normaliser and finish it.
+
+    >>> normalise_lines("claude", [b'{"type":"system","subtype":"init"}'], 0).complete
+    False
+    """
+    normaliser = new_normaliser(harness)
+    for line in lines:
+        normaliser.feed(line)
+    return normaliser.finish(exit_code)
+
+
+def normalise_text(harness: HarnessName, data: bytes, exit_code: int | None) -> HarnessReport:
+    """Normalise a whole output: JSON lines, or one JSON object or array, even pretty-printed.
+
+    >>> normalise_text("pi", b'{"type":"session"}\\n{"type":"agent_start"}\\n', 0).complete
+    False
+    """
+    try:
+        document = _WHOLE_DOCUMENT.decode(data)
+    except UNREADABLE:
+        # Not one JSON value: JSON lines (the usual case; the decoder stops at line 2's start).
+        return normalise_lines(harness, split_lines(data), exit_code)
+    # One value, possibly spread over lines: a normaliser reads an object or an array as a line.
+    return normalise_lines(harness, [bytes(document)], exit_code)

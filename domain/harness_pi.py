@@ -1,0 +1,332 @@
+"""Pi's JSON mode (`pi --print --mode json`), normalised line by line.
+
+Usage and cost are per message: they are summed over every assistant `message_end`, failed
+attempts included; `turn_end` and `agent_end` repeat those messages and are never counted again.
+Errors are assistant messages (`stopReason` `error`/`aborted`, or an `errorMessage`), Pi retries
+on its own, and JSON mode exits 0 even when every attempt failed, so the verdict comes from the
+stream: the last attempt decides, and a stream without a final `agent_end` was cut off.
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+from domain.harness_lines import UNREADABLE, LineNormaliser
+from domain.harness_report import HarnessReport, HarnessUsage
+
+# Distinct model names kept for the report; a transcript cannot grow this without bound.
+MAX_MODELS = 32
+_ERROR_STOPS = frozenset({"error", "aborted"})
+# Summing float costs leaves binary noise (0.0065000000000000001); a pico-dollar is precise enough.
+COST_DIGITS = 12
+
+
+class _Cost(msgspec.Struct, frozen=True):
+    total: float = 0.0
+
+
+class _Usage(msgspec.Struct, frozen=True, rename="camel"):
+    input: int = 0
+    output: int = 0
+    cache_read: int = 0
+    cache_write: int = 0
+    cost: _Cost | None = None
+
+
+_NO_CONTENT = msgspec.Raw(b"[]")
+
+
+class _Message(msgspec.Struct, frozen=True, rename="camel"):
+    role: str = ""
+    # Content is only read for the last assistant message; Raw skips it without building objects.
+    content: msgspec.Raw = _NO_CONTENT
+    model: str | None = None
+    usage: _Usage | None = None
+    stop_reason: str | None = None
+    error_message: str | None = None
+
+
+class _Block(msgspec.Struct, frozen=True):
+    type: str = ""
+    text: str | None = None
+
+
+class _Event(msgspec.Struct, frozen=True, tag_field="type", rename="camel"):
+    pass
+
+
+class _Session(_Event, frozen=True, tag="session"):
+    pass
+
+
+class _AgentStart(_Event, frozen=True, tag="agent_start"):
+    pass
+
+
+class _AgentEnd(_Event, frozen=True, tag="agent_end"):
+    will_retry: bool = False
+
+
+class _AgentSettled(_Event, frozen=True, tag="agent_settled"):
+    pass
+
+
+class _TurnStart(_Event, frozen=True, tag="turn_start"):
+    pass
+
+
+class _TurnEnd(_Event, frozen=True, tag="turn_end"):
+    pass
+
+
+class _MessageStart(_Event, frozen=True, tag="message_start"):
+    pass
+
+
+class _MessageUpdate(_Event, frozen=True, tag="message_update"):
+    pass
+
+
+class _MessageEnd(_Event, frozen=True, tag="message_end"):
+    message: _Message = msgspec.field(default_factory=_Message)
+
+
+class _ToolExecutionStart(_Event, frozen=True, tag="tool_execution_start"):
+    pass
+
+
+class _ToolExecutionUpdate(_Event, frozen=True, tag="tool_execution_update"):
+    pass
+
+
+class _ToolExecutionEnd(_Event, frozen=True, tag="tool_execution_end"):
+    pass
+
+
+class _CompactionStart(_Event, frozen=True, tag="compaction_start"):
+    pass
+
+
+class _CompactionEnd(_Event, frozen=True, tag="compaction_end"):
+    aborted: bool = False
+    will_retry: bool = False
+    error_message: str | None = None
+
+
+class _AutoRetryStart(_Event, frozen=True, tag="auto_retry_start"):
+    attempt: int = 0
+
+
+class _AutoRetryEnd(_Event, frozen=True, tag="auto_retry_end"):
+    success: bool = False
+    attempt: int = 0
+    final_error: str | None = None
+
+
+class _QueueUpdate(_Event, frozen=True, tag="queue_update"):
+    pass
+
+
+_PiEvent = (
+    _Session
+    | _AgentStart
+    | _AgentEnd
+    | _AgentSettled
+    | _TurnStart
+    | _TurnEnd
+    | _MessageStart
+    | _MessageUpdate
+    | _MessageEnd
+    | _ToolExecutionStart
+    | _ToolExecutionUpdate
+    | _ToolExecutionEnd
+    | _CompactionStart
+    | _CompactionEnd
+    | _AutoRetryStart
+    | _AutoRetryEnd
+    | _QueueUpdate
+)
+_DECODER = msgspec.json.Decoder(_PiEvent)
+_BLOCKS = msgspec.json.Decoder(tuple[_Block, ...])
+PI_EVENT_TYPES = frozenset(
+    {
+        "session",
+        "agent_start",
+        "agent_end",
+        "agent_settled",
+        "turn_start",
+        "turn_end",
+        "message_start",
+        "message_update",
+        "message_end",
+        "tool_execution_start",
+        "tool_execution_update",
+        "tool_execution_end",
+        "compaction_start",
+        "compaction_end",
+        "auto_retry_start",
+        "auto_retry_end",
+        "queue_update",
+    }
+)
+
+
+class PiNormaliser(LineNormaliser[_PiEvent]):
+    """Reads Pi's JSON-mode events into a `HarnessReport`, keeping only counters.
+
+    >>> n = PiNormaliser()
+    >>> n.feed(b'{"type":"session","version":3}')
+    >>> report = n.finish(1)
+    >>> report.is_error, report.complete, report.total_cost_usd
+    (True, False, None)
+    """
+
+    def __init__(self) -> None:
+        super().__init__(_DECODER, PI_EVENT_TYPES)
+        self._header = False
+        self._agent_started = False
+        self._ended = False  # a final agent_end/agent_settled came after the last agent_start
+        self._retry_pending = False
+        self._retries = 0
+        self._turns = 0
+        self._compactions = 0
+        self._assistant_messages = 0
+        self._input = 0
+        self._output = 0
+        self._cache_read = 0
+        self._cache_write = 0
+        self._cost = 0.0
+        self._cost_reported = False
+        self._models: set[str] = set()
+        self._stop_reason: str | None = None
+        self._last_error: str | None = None
+        self._last_content: msgspec.Raw | None = None
+
+    @property
+    def running_cost_usd(self) -> float | None:
+        """Pi's cost estimate summed over the assistant messages so far."""
+        return self._cost if self._cost_reported else None
+
+    def _apply(self, event: _PiEvent) -> None:
+        # Ordered by how often each event appears in a real transcript.
+        if isinstance(event, _MessageUpdate | _ToolExecutionUpdate):
+            return
+        if isinstance(event, _MessageEnd):
+            if event.message.role == "assistant":
+                self._assistant_message(event.message)
+        elif isinstance(event, _TurnEnd):
+            self._turns += 1
+        elif isinstance(event, _AgentStart):
+            self._agent_started = True
+            self._ended = False
+            self._retry_pending = False
+        elif isinstance(event, _AgentEnd):
+            self._ended = not event.will_retry
+            self._retry_pending = event.will_retry
+        elif isinstance(event, _AgentSettled):
+            self._ended = True
+            self._retry_pending = False
+        elif isinstance(event, _AutoRetryStart):
+            self._retries += 1
+            self._ended = False
+            self._retry_pending = True
+        elif isinstance(event, _AutoRetryEnd):
+            self._retry_ended(event)
+        elif isinstance(event, _CompactionEnd):
+            self._compaction_ended(event)
+        elif isinstance(event, _Session):
+            self._header = True
+
+    def _assistant_message(self, message: _Message) -> None:
+        self._assistant_messages += 1
+        usage = message.usage
+        if usage is not None:
+            self._input += usage.input
+            self._output += usage.output
+            self._cache_read += usage.cache_read
+            self._cache_write += usage.cache_write
+            if usage.cost is not None:
+                self._cost += usage.cost.total
+                self._cost_reported = True
+        if message.model and len(self._models) < MAX_MODELS:
+            self._models.add(message.model)
+        self._stop_reason = message.stop_reason
+        self._last_content = message.content
+        if message.stop_reason in _ERROR_STOPS or message.error_message:
+            self._last_error = message.error_message or (
+                f"the model call ended with stopReason {message.stop_reason}"
+            )
+        else:
+            self._last_error = None
+
+    def _retry_ended(self, event: _AutoRetryEnd) -> None:
+        self._retry_pending = False
+        if event.success:
+            return
+        self._last_error = (
+            event.final_error
+            or self._last_error
+            or f"pi gave up retrying after attempt {event.attempt}"
+        )
+        # Giving up ends the run even if the last agent_end announced a retry.
+        self._ended = True
+
+    def _compaction_ended(self, event: _CompactionEnd) -> None:
+        if not event.aborted and event.error_message is None:
+            self._compactions += 1
+        if event.will_retry:
+            self._ended = False
+            self._retry_pending = True
+
+    def finish(self, exit_code: int | None) -> HarnessReport:
+        """The report: the last attempt, the stream's completeness and the exit code decide."""
+        complete = self._agent_started and self._ended and not self._retry_pending
+        reasons: list[str] = []
+        if self._last_error is not None:
+            reasons.append(self._last_error)
+        if not self._agent_started:
+            reasons.append(
+                "pi printed only its session header: it failed at start-up (a missing API key "
+                "or an unknown model?), see its stderr"
+                if self._header
+                else "pi printed no events"
+            )
+        elif not complete:
+            during = " while a retry was pending" if self._retry_pending else ""
+            reasons.append(f"the stream ended without a final agent_end{during}: it was cut off")
+        elif self._assistant_messages == 0:
+            reasons.append("pi finished without any assistant message")
+        if exit_code is not None and exit_code != 0:
+            reasons.insert(0, f"pi exited with code {exit_code}")
+        return HarnessReport(
+            harness="pi",
+            complete=complete,
+            is_error=bool(reasons),
+            error_message="; ".join(reasons) if reasons else None,
+            stop_reason=self._stop_reason,
+            result_text=self._result_text(),
+            num_turns=self._turns,
+            retries=self._retries,
+            compactions=self._compactions,
+            usage=HarnessUsage(
+                input_tokens=self._input,
+                output_tokens=self._output,
+                cache_read_tokens=self._cache_read,
+                cache_write_tokens=self._cache_write,
+            ),
+            total_cost_usd=round(self._cost, COST_DIGITS) if self._cost_reported else None,
+            cost_reported=self._cost_reported,
+            models=tuple(sorted(self._models)),
+            unknown_events=self.unknown_events,
+            malformed_lines=self.malformed_lines,
+        )
+
+    def _result_text(self) -> str | None:
+        if self._last_content is None:
+            return None
+        try:
+            blocks = _BLOCKS.decode(self._last_content)
+        except UNREADABLE:
+            return None  # a string or odd content: the last message carried no text blocks
+        texts = [block.text for block in blocks if block.type == "text" and block.text is not None]
+        return "\n".join(texts) if texts else None
