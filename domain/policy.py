@@ -116,7 +116,9 @@ class GateEvidence(msgspec.Struct, frozen=True, kw_only=True):
     unverified: tuple[str, ...] = ()
     # Paths a gate created or changed while running.
     side_effects: tuple[str, ...] = ()
-    # Gates that ran and failed, with a short reason each.
+    # (gate name, reason) of gates that gate preparation refused: no gate may then run.
+    refused: tuple[tuple[str, str], ...] = ()
+    # (gate name, reason) of gates that ran and failed, or could not be planned.
     failures: tuple[tuple[str, str], ...] = ()
 
 
@@ -283,6 +285,12 @@ def _gate_violations(evidence: GateEvidence, rules: PolicyRules) -> list[Violati
                         "allowed_gates",
                     )
                 )
+    for name, reason in evidence.refused:
+        found.append(
+            Violation(
+                code="gate-not-allowed", path=None, detail=f"gate {name!r} was refused: {reason}"
+            )
+        )
     for path in evidence.side_effects:
         found.append(
             Violation(
@@ -329,7 +337,7 @@ def evaluate_policy(
                 Violation(
                     code="secret-detected",
                     path=f.path,
-                    detail=f"line {f.line}: looks like a {f.kind}; remove it and rotate it",
+                    detail=f"line {f.line}: matches {f.kind}; remove it and rotate the secret",
                 )
                 for f in scan_hunk(scanner, change.path, hunk)
             ]

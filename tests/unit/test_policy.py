@@ -215,6 +215,13 @@ def test_builtin_check_files_gate_is_always_allowed() -> None:
     assert codes(verdict([change("src/a.py")], rules, GateEvidence(gates=(gate,)))) == []
 
 
+def test_refused_gate_is_not_allowed() -> None:
+    gates = GateEvidence(refused=(("pytest", "gate-unsafe-option: --no-sync"),))
+    result = verdict([change("src/a.py")], gates=gates)
+    assert codes(result) == ["gate-not-allowed"]
+    assert "refused" in result.violations[0].detail
+
+
 def test_gate_side_effect_blocks() -> None:
     gates = GateEvidence(side_effects=("src/__pycache__/a.pyc",))
     result = verdict([change("src/a.py")], gates=gates)
