@@ -12,6 +12,7 @@ import difflib
 import functools
 import hashlib
 import os
+import re
 import stat
 
 import anyio.to_thread
@@ -279,9 +280,37 @@ def _open(repo_path: str) -> Result[Repo, ChangeReadError]:
     return Success(repo)
 
 
+_ANCESTRY = re.compile(r"^(?P<name>.+?)(?P<steps>(?:[~^][0-9]*)*)$")
+
+
+def _walk_ancestry(repo: Repo, commit: Commit, steps: str) -> Commit:
+    """Follow `~N` (first parents) and `^N` (the N-th parent) as git does; KeyError if absent."""
+    for op, count in re.findall(r"([~^])([0-9]*)", steps):
+        number = int(count) if count else 1
+        if op == "~":
+            for _ in range(number):
+                commit = _parent(repo, commit, 1)
+        elif number:
+            commit = _parent(repo, commit, number)
+    return commit
+
+
+def _parent(repo: Repo, commit: Commit, number: int) -> Commit:
+    if len(commit.parents) < number:
+        raise KeyError(number)
+    parent = repo[commit.parents[number - 1]]
+    if not isinstance(parent, Commit):
+        raise KeyError(number)
+    return parent
+
+
 def _base_commit(repo: Repo, base: str) -> Result[Commit, ChangeReadError]:
+    match = _ANCESTRY.match(base)
     try:
-        return Success(parse_commit(repo, base.encode()))
+        if match is None:
+            raise KeyError(base)
+        commit = parse_commit(repo, match.group("name").encode())
+        return Success(_walk_ancestry(repo, commit, match.group("steps")))
     except (KeyError, ValueError):
         return Failure(
             ChangeReadError(

@@ -215,6 +215,17 @@ def test_unknown_base_is_base_not_found(tmp_path: Path) -> None:
     assert collect_changes(str(repo), "no-such-ref").failure().code == "base-not-found"
 
 
+def test_base_accepts_git_ancestry_suffixes(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "r", {"a.txt": "a\n"})
+    write(repo, {"b.txt": "b\n"})
+    commit_all(repo, "second")
+    write(repo, {"c.txt": "c\n"})
+    commit_all(repo, "third")
+    for spec in ("HEAD~2", "HEAD^^", "HEAD~1^", "main~2"):
+        assert _collect(repo, spec).base == git(repo, "rev-parse", spec).strip()
+    assert collect_changes(str(repo), "HEAD~3").failure().code == "base-not-found"
+
+
 def test_default_base_is_head_without_upstream(tmp_path: Path) -> None:
     repo = init_repo(tmp_path / "r", {"a.txt": "a\n"})
     assert default_base(str(repo)).unwrap() == git(repo, "rev-parse", "HEAD").strip()
