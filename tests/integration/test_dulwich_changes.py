@@ -162,6 +162,20 @@ def test_added_lines_are_only_the_new_lines_with_their_numbers(
     assert [(h.start, h.text) for h in change.added] == [(2, "a = 2")]
 
 
+def test_directories_the_index_cache_marks_unchanged_are_still_read_on_disk(
+    tmp_path: Path,
+) -> None:
+    # After `git commit` the index's cache tree says every directory equals HEAD's tree; the
+    # collector skips reading those trees but must still see edits on disk below them.
+    repo = init_repo(tmp_path / "r", {"a/one.txt": "1\n", "a/b/two.txt": "2\n", "c.txt": "c\n"})
+    write(repo, {"a/b/two.txt": "22\n", "a/b/new.txt": "n\n"})
+    (repo / "a/one.txt").unlink()
+    ours = _collect(repo)
+    assert _touched(ours) == _git_status_paths(repo) == {"a/b/two.txt", "a/b/new.txt", "a/one.txt"}
+    git(repo, "add", "-A")
+    assert _ours_as_name_status(_collect(repo)) == _git_name_status(repo, "--cached", "HEAD")
+
+
 def test_binary_files_are_flagged_and_not_line_scanned(tmp_path: Path) -> None:
     repo = init_repo(tmp_path / "r", {"a.txt": "a\n"})
     (repo / "blob.bin").write_bytes(b"\x00\x01\x02secret")
