@@ -96,8 +96,9 @@ def bench_collection(files: int, changed: int, runs: int) -> None:
         for label, seconds in rows:
             ratio = "" if seconds is ours else f"  ours/git {ours / seconds:.2f}x"
             print(f"  {label:<34}: {seconds * 1000:8.1f} ms{ratio}")
-        verdict = "met" if ours <= 3 * max(status, diff) else "NOT met"
-        print(f"  target within 3x of git: {verdict} (against the slower git command)")
+        for label, seconds in rows[1:]:
+            verdict = "met" if ours <= 3 * seconds else "NOT met"
+            print(f"  target within 3x of {label}: {verdict}")
 
 
 def bench_secret_scan(megabytes: int) -> None:

@@ -15,7 +15,7 @@ import pytest
 
 from entrypoints.api.demo import EXAMPLE_DIR
 from entrypoints.cli.main import main
-from tests.support.gitrepo import commit_all, init_repo, write
+from tests.support.gitrepo import commit_all, git, init_repo, write
 
 pytestmark = pytest.mark.integration
 
@@ -263,3 +263,29 @@ def test_agent_code_never_runs_when_the_policy_blocks(
     )
     assert (code, codes(report)) == (1, ["path-denied"])
     assert not canary.exists()
+
+
+def test_override_by_owner_name_from_the_origin_remote(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = plain_repo(tmp_path / "checkout")
+    git(repo, "remote", "add", "origin", "git@github.com:acme/api.git")
+    write(repo, {"scripts/run.sh": "echo run\n"})
+    text = POLICY + '[policy.repos."acme/api"]\nallowed_paths = ["scripts/"]\n'
+    code, report = run_cli(
+        capsys, "policy", "check", "--repo", str(repo), "--config", config(tmp_path, text), "--json"
+    )
+    assert (code, codes(report)) == (0, [])
+
+
+def test_symlink_leaving_the_worktree_is_blocked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = plain_repo(tmp_path / "tool")
+    (repo / "docs").mkdir()
+    (repo / "docs/passwd").symlink_to("../../../etc/passwd")
+    code, report = run_cli(
+        capsys, "policy", "check", "--repo", str(repo), "--config", config(tmp_path), "--json"
+    )
+    assert (code, codes(report)) == (1, ["symlink-escapes"])
+    assert report["repos"][0]["changes"][0]["symlink_target"] == "../../../etc/passwd"
