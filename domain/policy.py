@@ -275,7 +275,8 @@ def _gate_violations(evidence: GateEvidence, rules: PolicyRules) -> list[Violati
     for gate in evidence.gates:
         if gate.declared[:3] == BUILTIN_GATE:
             continue
-        for label, argv in (("declared", gate.declared), ("prepared", gate.executed)):
+        prepared = gate.executed if gate.executed != gate.declared else None
+        for label, argv in (("declared", gate.declared), ("prepared", prepared)):
             if argv is not None and not _gate_allowed(argv, rules.allowed_gates):
                 found.append(
                     Violation(

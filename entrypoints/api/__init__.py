@@ -11,3 +11,6 @@ from entrypoints.api.budget import plan_run as plan_run
 from entrypoints.api.budget import reserve_run as reserve_run
 from entrypoints.api.budget import settle_run as settle_run
 from entrypoints.api.budget import show_ledger as show_ledger
+from entrypoints.api.check import check_repos as check_repos
+from entrypoints.api.check import load_policy as load_policy
+from entrypoints.api.demo import run_demo as run_demo
