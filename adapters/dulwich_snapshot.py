@@ -14,6 +14,7 @@ import anyio.to_thread
 from dulwich import porcelain
 from dulwich.errors import NotGitRepository
 from dulwich.index import IndexEntry, cleanup_mode
+from dulwich.refs import HEADREF
 from dulwich.repo import Repo
 from returns.result import Failure, Result, Success
 
@@ -77,6 +78,15 @@ def _mode_changes(repo: Repo, root: bytes) -> list[bytes]:
     return changed
 
 
+def _head(repo: Repo) -> str:
+    symbolic = repo.refs.read_ref(HEADREF) or b""
+    try:
+        commit = _display(repo.head())
+    except KeyError:  # an unborn branch: no commit yet
+        commit = ""
+    return _display(symbolic) + " " + commit
+
+
 def _all_files(root: str) -> dict[str, str]:
     digests: dict[str, str] = {}
     for dirpath, dirnames, filenames in os.walk(root, onerror=_raise):
@@ -95,6 +105,16 @@ def _raise(error: OSError) -> None:
     raise error
 
 
+def _broken(root: str, detail: str) -> Result[WorktreeSnapshot, SnapshotError]:
+    return Failure(
+        SnapshotError(
+            code="snapshot-unreadable",
+            message=f"{root}/.git exists but is not a readable git repository ({detail}); "
+            "repair or remove it.",
+        )
+    )
+
+
 def _snapshot(root: str) -> Result[WorktreeSnapshot, SnapshotError]:
     mode: SnapshotMode = "git-status"
     try:
@@ -102,18 +122,19 @@ def _snapshot(root: str) -> Result[WorktreeSnapshot, SnapshotError]:
             raise NotADirectoryError(f"no directory at {root}")
         try:
             with Repo(root) as repo:
+                if not os.path.isdir(repo.controldir()):
+                    return _broken(root, f"its git directory {repo.controldir()} is missing")
                 digests = _git_status(repo)
+                head = _head(repo)
         except NotGitRepository:
             if os.path.lexists(os.path.join(root, ".git")):
-                return Failure(
-                    SnapshotError(
-                        code="snapshot-unreadable",
-                        message=f"{root}/.git exists but is not a readable git repository; "
-                        "repair or remove it.",
-                    )
-                )
+                return _broken(root, "no repository behind it")
             mode = "all-files"
             digests = _all_files(root)
+            head = ""
+        except ValueError as exc:
+            # dulwich raises ValueError for a malformed `.git` file (no "gitdir: " line).
+            return _broken(root, str(exc))
     except OSError as exc:
         return Failure(
             SnapshotError(
@@ -122,7 +143,7 @@ def _snapshot(root: str) -> Result[WorktreeSnapshot, SnapshotError]:
                 "check the path and its permissions.",
             )
         )
-    return Success(snapshot_of(mode, digests))
+    return Success(snapshot_of(mode, digests, head))
 
 
 class DulwichSnapshotter:

@@ -16,9 +16,11 @@ from returns.result import Failure, Result, Success
 from domain.environment import scrub_environment
 
 # uv settings a gate may inherit: where uv keeps its cache and Pythons, and whether it may
-# download. Index URLs are left out on purpose: they can carry credentials in the URL.
+# download (XDG_CACHE_HOME too: without it uv would look for its cache somewhere else). Index
+# URLs are left out on purpose: they can carry credentials in the URL.
 GATE_ALLOW: tuple[str, ...] = (
     "UV_CACHE_DIR",
+    "XDG_CACHE_HOME",
     "UV_PYTHON_DOWNLOADS",
     "UV_PYTHON_INSTALL_DIR",
     "UV_OFFLINE",
@@ -108,8 +110,9 @@ def gate_environment(
         GATE_ALLOW,
         extra={"PYTHONDONTWRITEBYTECODE": "1", "UV_PROJECT_ENVIRONMENT": env_dir},
     )
-    # A relative uv cache would be resolved against the gate's cwd, i.e. inside the worktree.
-    uv_cache = env.get("UV_CACHE_DIR")
-    if uv_cache is not None and (not uv_cache.startswith("/") or is_within(uv_cache, repo)):
-        del env["UV_CACHE_DIR"]
+    # A relative cache would be resolved against the gate's cwd, i.e. inside the worktree.
+    for name in ("UV_CACHE_DIR", "XDG_CACHE_HOME"):
+        cache = env.get(name)
+        if cache is not None and (not cache.startswith("/") or is_within(cache, repo)):
+            del env[name]
     return Success(env)

@@ -28,6 +28,27 @@ GUARD_DEFEATERS = frozenset(
 _PYTHON_FLAGS = frozenset("bBdEhiIOPqRsSuvVx")
 _PYTHON = re.compile(r"python(?:3(?:\.[0-9]+)?)?\Z")
 
+# Every code `prepare_gate` may refuse with: a public contract, never renamed silently.
+REJECTION_CODES = frozenset(
+    {
+        "empty-command",
+        "uv-missing-command",
+        "uv-unknown-option",
+        "uv-missing-value",
+        "uv-unexpected-value",
+        "uv-invalid-value",
+        "uv-repeated-option",
+        "uv-conflicting-options",
+        "uv-not-run",
+        "lock-flags-conflict",
+        "lock-guard-defeated",
+        "lockfile-missing",
+        "dev-dependencies-excluded",
+        "project-outside-repo",
+        "project-facts-unavailable",
+    }
+)
+
 FactsLookup = Callable[[str], ProjectFacts | None]
 
 

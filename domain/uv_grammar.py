@@ -247,6 +247,24 @@ class _Level:
         return tuple(sorted((o for opts in present.values() for o in opts), key=_by_index))
 
 
+_MERGED_NAMES = frozenset(name for pair in table.MERGED_CONFLICTS for name in pair)
+
+
+def _merged_conflict(names: set[str]) -> Failure[UvSyntaxError] | None:
+    if len(names & _MERGED_NAMES) < 2:
+        return None
+    for first, second in table.MERGED_CONFLICTS:
+        if first in names and second in names:
+            return _err(
+                "uv-conflicting-options",
+                f"uv rejects {first} together with {second}, even when one stands before "
+                "`run` and the other after it; keep one of them.",
+                first,
+                second,
+            )
+    return None
+
+
 def _by_index(option: UvOption) -> int:
     return option.index
 
@@ -394,6 +412,9 @@ def parse_uv_run(argv: Sequence[str]) -> Result[UvRun, UvSyntaxError]:
     options = level.finish()
     if isinstance(options, Failure):
         return options
+    merged = _merged_conflict(top.present.keys() | level.present.keys())
+    if merged is not None:
+        return merged
     if i >= n:
         return _err(
             "uv-missing-command",

@@ -610,3 +610,17 @@ UINT_VALUED: frozenset[str] = frozenset({"--max-recursion-depth"})
 PRINT_AND_EXIT: frozenset[str] = frozenset({"--help", "--show-settings"})
 # Top-level only (before any subcommand): `uv -V` / `uv --version`.
 VERSION_OPTIONS: frozenset[str] = frozenset({"-V", "--version"})
+
+# uv's own checks after clap, on the options in effect on both levels together (clap copies a
+# global option given before `run` into the `run` level): "Boolean flags on different levels are
+# currently not supported", and `--[no-]managed-python` against `--python-preference`. Not in the
+# JSON table; found by the differential test against the 0.13.9 binary.
+MERGED_CONFLICTS: tuple[tuple[str, str], ...] = (
+    ("--offline", "--no-offline"),
+    ("--system-certs", "--no-system-certs"),
+    ("--native-tls", "--no-native-tls"),
+    ("--preview", "--no-preview"),
+    ("--allow-python-downloads", "--no-python-downloads"),
+    ("--managed-python", "--python-preference"),
+    ("--no-managed-python", "--python-preference"),
+)

@@ -30,16 +30,19 @@ class WorktreeSnapshot(msgspec.Struct, frozen=True, kw_only=True):
 
     mode: SnapshotMode
     entries: tuple[SnapshotEntry, ...] = ()
+    # Where HEAD points and its commit: a gate that commits its own by-product leaves a clean
+    # status behind, but not the same HEAD.
+    head: str = ""
 
 
-def snapshot_of(mode: SnapshotMode, digests: dict[str, str]) -> WorktreeSnapshot:
+def snapshot_of(mode: SnapshotMode, digests: dict[str, str], head: str = "") -> WorktreeSnapshot:
     """Build a snapshot from a path-to-digest mapping, in a canonical (sorted) order.
 
     >>> snapshot_of("all-files", {"b": "2", "a": "1"}).entries[0].path
     'a'
     """
     entries = tuple(SnapshotEntry(path=p, digest=d) for p, d in sorted(digests.items()))
-    return WorktreeSnapshot(mode=mode, entries=entries)
+    return WorktreeSnapshot(mode=mode, entries=entries, head=head)
 
 
 def side_effects(before: WorktreeSnapshot, after: WorktreeSnapshot) -> tuple[str, ...]:
@@ -47,7 +50,7 @@ def side_effects(before: WorktreeSnapshot, after: WorktreeSnapshot) -> tuple[str
 
     A path that leaves the status (a modified file restored to its committed content) is a
     change as well: the gate touched it. A gate that turned the directory into a repository (or
-    broke one) changed `.git`.
+    broke one) changed `.git`; one that committed or switched branches changed `.git/HEAD`.
 
     >>> before = snapshot_of("git-status", {"a": "1", "c": "4"})
     >>> side_effects(before, snapshot_of("git-status", {"a": "2", "b": "3", "c": "4"}))
@@ -58,4 +61,6 @@ def side_effects(before: WorktreeSnapshot, after: WorktreeSnapshot) -> tuple[str
     changed = {path for path in old.keys() | new.keys() if old.get(path) != new.get(path)}
     if before.mode != after.mode:
         changed.add(".git")
+    elif before.head != after.head:
+        changed.add(".git/HEAD")
     return tuple(sorted(changed))

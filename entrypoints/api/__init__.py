@@ -14,3 +14,13 @@ from entrypoints.api.budget import show_ledger as show_ledger
 from entrypoints.api.check import check_repos as check_repos
 from entrypoints.api.check import load_policy as load_policy
 from entrypoints.api.demo import run_demo as run_demo
+from entrypoints.api.gates import GateApiError as GateApiError
+from entrypoints.api.gates import check_files as check_files
+from entrypoints.api.gates import prepare_gates as prepare_gates
+from entrypoints.api.gates import run_gate as run_gate
+from entrypoints.api.gates import run_gates as run_gates
+from entrypoints.api.gates import run_gates_async as run_gates_async
+from entrypoints.api.gates import select_for_paths as select_for_paths
+from entrypoints.api.prepare import GatePreparer as GatePreparer
+from entrypoints.api.prepare import open_repo as open_repo
+from entrypoints.api.prepare import prepare_gate_in as prepare_gate_in

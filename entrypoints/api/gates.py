@@ -20,11 +20,13 @@ from __future__ import annotations
 import functools
 import importlib
 import os
+import posixpath
 import time
 from collections.abc import Mapping, Sequence
 from types import ModuleType
 
 import anyio
+import anyio.to_thread
 import msgspec
 from returns.pipeline import is_successful
 from returns.result import Failure, Result, Success
@@ -44,9 +46,16 @@ from domain.gate_run import (
     run_verdict,
     single_gate_plan,
 )
-from domain.gate_select import ChangedFile, GatePlan, content_looks_binary, select_gates
-from domain.project import ProjectFacts, derive_facts
+from domain.gate_select import (
+    ChangedFile,
+    GatePlan,
+    content_looks_binary,
+    is_safe_relative_path,
+    select_gates,
+)
+from domain.project import ProjectFacts
 from domain.worktree_snapshot import WorktreeSnapshot, side_effects
+from entrypoints.api.prepare import read_facts as read_project_facts
 from ports.files import FileReader
 from ports.process import ProcessRequest, ProcessRunner
 from ports.project import ProjectFilesReader
@@ -116,18 +125,14 @@ def _repo_root(repo: str) -> Result[str, GateApiError]:
 def read_facts(
     repo: str, *, reader: ProjectFilesReader | None = None
 ) -> Result[ProjectFacts, GateApiError]:
-    """Read and derive the project facts of the repository at `repo`."""
+    """Read and derive the project facts of the repository at `repo` (as `gate prepare` does)."""
     root = _repo_root(repo)
     if not is_successful(root):
         return Failure(root.failure())
-    files = (reader or _production_project_reader()).read(root.unwrap())
-    if not is_successful(files):
-        error = files.failure()
-        return Failure(GateApiError(code=error.code, message=error.message))
-    facts = derive_facts(files.unwrap())
+    facts = read_project_facts(root.unwrap(), reader=reader or _production_project_reader())
     if not is_successful(facts):
-        failure = facts.failure()
-        return Failure(GateApiError(code=failure.code, message=failure.message))
+        error = facts.failure()
+        return Failure(GateApiError(code=error.code, message=error.message))
     return Success(facts.unwrap())
 
 
@@ -136,7 +141,8 @@ def _relative(root: str, path: str) -> str:
         inside = os.path.relpath(path, root)
         # Outside the repository: keep it absolute so selection lists it as unverified.
         return path if inside.startswith("..") else inside.replace(os.sep, "/")
-    return path
+    # `./a.py` and `a//b.py` name repo paths; a leading `..` stays and is judged unsafe.
+    return posixpath.normpath(path) if path else path
 
 
 def changed_files(
@@ -148,6 +154,10 @@ def changed_files(
     described = []
     for raw in paths:
         path = _relative(root, raw)
+        if not is_safe_relative_path(path):
+            # Never read outside the repository; selection lists the path as unverified.
+            described.append(ChangedFile(path=path))
+            continue
         head = reader.read(os.path.join(root, path), limit=_SNIFF_BYTES)
         content = head.unwrap() if is_successful(head) else b""
         described.append(
@@ -208,7 +218,7 @@ def _facts_lookup(root: str, reader: ProjectFilesReader | None) -> FactsLookup:
     return lookup
 
 
-def prepare(
+def prepare_gates(
     repo: str,
     plan: GatePlan,
     *,
@@ -227,8 +237,12 @@ def prepare(
     return Success(prepare_plan(plan, facts, facts_for=_facts_lookup(root.unwrap(), reader)))
 
 
+# The first name of `prepare_gates`; `check` (policy branch) imports it, so it stays.
+prepare = prepare_gates
+
+
 class _Session:
-    """One run over one repository: runs gates in order and snapshots after each."""
+    """Runs the gates of one repository: programs through the runner, check-files in-process."""
 
     def __init__(
         self,
@@ -237,15 +251,15 @@ class _Session:
         env: dict[str, str],
         timeout_s: float,
         runner: ProcessRunner,
-        snapshotter: WorktreeSnapshotter,
         files: FileReader,
     ) -> None:
         self.root, self.env, self.timeout_s = root, env, timeout_s
-        self.runner, self.snapshotter, self.files = runner, snapshotter, files
+        self.runner, self.files = runner, files
 
     async def run(self, gate: ReadyGate) -> GateResult:
         if is_builtin_check_files(gate.executed):
-            return self._check_files(gate)
+            # Reading and compiling many files blocks; keep the event loop free meanwhile.
+            return await anyio.to_thread.run_sync(self._check_files, gate)
         request = ProcessRequest(
             argv=gate.executed,
             cwd=self.root,
@@ -298,7 +312,7 @@ async def run_gates_async(
     if not is_successful(root_result):
         return Failure(root_result.failure())
     root = root_result.unwrap()
-    prepared = prepare(root, plan, facts=facts, reader=reader)
+    prepared = prepare_gates(root, plan, facts=facts, reader=reader)
     if not is_successful(prepared):
         return Failure(prepared.failure())
     ready = prepared.unwrap()
@@ -318,7 +332,6 @@ async def run_gates_async(
         env=env.unwrap(),
         timeout_s=timeout_s,
         runner=runner or _production_runner(),
-        snapshotter=snapshots,
         files=files or _production_file_reader(),
     )
     before: WorktreeSnapshot = first.unwrap()

@@ -16,7 +16,12 @@ from collections.abc import Callable, Sequence
 from entrypoints.cli.output import EXIT_INTERNAL, EXIT_USAGE, fail
 
 # Each module has `register(root, group)`; see `GroupFactory`.
-_FEATURE_MODULES: tuple[str, ...] = ("entrypoints.cli.budget", "entrypoints.cli.check")
+_FEATURE_MODULES: tuple[str, ...] = (
+    "entrypoints.cli.budget",
+    "entrypoints.cli.gate_prepare",
+    "entrypoints.cli.gate_run",
+    "entrypoints.cli.check",
+)
 
 GroupFactory = Callable[[str, str], "argparse._SubParsersAction[argparse.ArgumentParser]"]
 Handler = Callable[[argparse.Namespace], int]

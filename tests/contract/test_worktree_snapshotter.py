@@ -42,6 +42,7 @@ class FakeWorld:
 
     def commit(self) -> None:
         self.tree.committed = dict(self.tree.files)
+        self.tree.head += 1
 
     def ignore(self, pattern: str) -> None:
         self.tree.ignored.append(pattern)
@@ -157,6 +158,17 @@ def test_restoring_a_dirty_file_to_its_committed_content_is_a_side_effect(world:
     assert side_effects(before, snap(world)) == ("a.txt",)
 
 
+def test_a_gate_that_commits_its_by_product_moved_head(world: World) -> None:
+    world.write("a.txt", b"a")
+    world.commit()
+    before = snap(world)
+    world.write("by-product.txt", b"x")
+    world.commit()
+    after = snap(world)
+    assert after.entries == ()
+    assert side_effects(before, after) == (".git/HEAD",)
+
+
 def test_deleting_a_tracked_file_is_listed_as_deleted(world: World) -> None:
     world.write("a.txt", b"a")
     world.commit()
@@ -250,3 +262,29 @@ def test_turning_a_plain_directory_into_a_repository_is_a_side_effect(tmp_path: 
     before = snap(world)
     _git(tmp_path, "init", "-q", ".")
     assert ".git" in side_effects(before, snap(world))
+
+
+@pytest.mark.parametrize("git_entry", ["gitdir: /nonexistent/worktree\n", "garbage\n", "directory"])
+def test_a_broken_dot_git_is_snapshot_unreadable_not_a_guess(
+    tmp_path: Path, git_entry: str
+) -> None:
+    (tmp_path / "a.txt").write_text("a")
+    if git_entry == "directory":
+        (tmp_path / ".git").mkdir()
+    else:
+        (tmp_path / ".git").write_text(git_entry)
+    result = anyio.run(DulwichSnapshotter().snapshot, str(tmp_path))
+    assert result.failure().code == "snapshot-unreadable"
+
+
+def test_a_linked_worktree_is_snapshotted_through_its_git_file(tmp_path: Path) -> None:
+    (tmp_path / "main").mkdir()
+    main = RealWorld(tmp_path / "main", is_repository=True)
+    main.write("a.txt", b"a")
+    main.commit()
+    _git(tmp_path / "main", "worktree", "add", "-q", str(tmp_path / "linked"), "-b", "side")
+    linked = tmp_path / "linked"
+    (linked / "a.txt").write_bytes(b"changed")
+    (linked / "new.txt").write_bytes(b"n")
+    snapshot = anyio.run(DulwichSnapshotter().snapshot, str(linked)).unwrap()
+    assert (snapshot.mode, paths(snapshot)) == ("git-status", ["a.txt", "new.txt"])

@@ -18,6 +18,8 @@ class FakeWorktree:
         self.files: dict[str, bytes] = {}
         self.committed: dict[str, bytes] = {}
         self.ignored: list[str] = []
+        # Bumped by every commit, like HEAD moving to a new commit.
+        self.head = 0
 
     def is_ignored(self, path: str) -> bool:
         """True when a pattern ignores the path, as the real repository's exclude file would."""
@@ -60,4 +62,4 @@ class FakeSnapshotter:
             )
         if not tree.is_repository:
             return Success(snapshot_of("all-files", {p: _digest(d) for p, d in tree.files.items()}))
-        return Success(snapshot_of("git-status", tree.status()))
+        return Success(snapshot_of("git-status", tree.status(), f"commit-{tree.head}"))

@@ -38,14 +38,16 @@ def test_project_environment_is_per_repository_and_stable() -> None:
     assert first.startswith("/c/engineering-loop/envs/repo-")
 
 
-def test_xdg_cache_home_wins_over_home() -> None:
+def test_xdg_cache_home_wins_over_home_and_is_passed_on_for_uvs_cache() -> None:
     env = gate_environment({**PARENT, "XDG_CACHE_HOME": "/xdg"}, "/work/repo").unwrap()
     assert env["UV_PROJECT_ENVIRONMENT"].startswith("/xdg/engineering-loop/envs/")
+    assert env["XDG_CACHE_HOME"] == "/xdg"
 
 
 def test_a_relative_xdg_cache_home_is_ignored() -> None:
     env = gate_environment({**PARENT, "XDG_CACHE_HOME": "cache"}, "/work/repo").unwrap()
     assert env["UV_PROJECT_ENVIRONMENT"].startswith("/home/dev/.cache/")
+    assert "XDG_CACHE_HOME" not in env
 
 
 def test_no_cache_home_is_an_error_value() -> None:

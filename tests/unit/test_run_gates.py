@@ -173,3 +173,9 @@ def test_check_files_runs_in_process_and_reports_each_file(rig: Rig) -> None:
     assert (gate.status, gate.exit_code, report.verdict) == ("failed", 1, "failed")
     assert '"code":"json-invalid"' in gate.stdout
     assert '"code":"file-deleted"' in gate.stdout
+
+
+def test_prepare_keeps_its_first_name_for_existing_callers() -> None:
+    from entrypoints.api import gates
+
+    assert gates.prepare is gates.prepare_gates

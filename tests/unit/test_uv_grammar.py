@@ -197,3 +197,11 @@ def test_help_version_and_other_subcommands_are_not_a_run() -> None:
 )
 def test_uv_prefix_is_recognised(argv: list[str], length: int) -> None:
     assert uv_prefix_length(argv) == length
+
+
+def test_boolean_pairs_split_across_levels_are_refused() -> None:
+    assert _code("uv", "--offline", "run", "--no-offline", "x") == "uv-conflicting-options"
+    assert _code("uv", "run", "--managed-python", "--python-preference", "system", "x") == (
+        "uv-conflicting-options"
+    )
+    assert _ok("uv", "run", "--offline", "--no-offline", "x").options[0].name == "--no-offline"
