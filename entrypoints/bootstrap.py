@@ -7,11 +7,13 @@ command pays only for the adapters it uses (httpx and dulwich are slow to import
 
 from __future__ import annotations
 
+from ports.changes import ChangeCollector
 from ports.config import ConfigSource
 from ports.files import FileReader
 from ports.ledger import Ledger
 from ports.process import ProcessRunner
 from ports.project import ProjectFilesReader
+from ports.scratch import ScratchRepoBuilder
 from ports.worktree import WorktreeSnapshotter
 
 
@@ -59,3 +61,17 @@ def file_reader() -> FileReader:
     from adapters.fs_files import FsFileReader
 
     return FsFileReader()
+
+
+def change_collector() -> ChangeCollector:
+    """The dulwich change collector (base tree vs. index, worktree and untracked files)."""
+    from adapters.dulwich_changes import DulwichChangeCollector
+
+    return DulwichChangeCollector()
+
+
+def scratch_repos() -> ScratchRepoBuilder:
+    """The dulwich builder of throwaway example repositories."""
+    from adapters.dulwich_scratch import DulwichScratchRepos
+
+    return DulwichScratchRepos()

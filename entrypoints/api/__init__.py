@@ -12,6 +12,9 @@ from entrypoints.api.budget import plan_run as plan_run
 from entrypoints.api.budget import reserve_run as reserve_run
 from entrypoints.api.budget import settle_run as settle_run
 from entrypoints.api.budget import show_ledger as show_ledger
+from entrypoints.api.check import check_repos as check_repos
+from entrypoints.api.check import load_policy as load_policy
+from entrypoints.api.demo import run_demo as run_demo
 from entrypoints.api.gates import GateApiError as GateApiError
 from entrypoints.api.gates import check_files as check_files
 from entrypoints.api.gates import prepare_gates as prepare_gates

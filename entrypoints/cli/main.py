@@ -20,6 +20,7 @@ _FEATURE_MODULES: tuple[str, ...] = (
     "entrypoints.cli.budget",
     "entrypoints.cli.gate_prepare",
     "entrypoints.cli.gate_run",
+    "entrypoints.cli.check",
 )
 
 GroupFactory = Callable[[str, str], "argparse._SubParsersAction[argparse.ArgumentParser]"]
