@@ -12,6 +12,7 @@ from returns.result import Failure, Result, Success
 
 from domain.budget_config import BudgetConfig
 from domain.policy import PolicyConfig
+from domain.harness_config import HarnessSettings
 
 CONFIG_FILE_NAME = "engineering-loop.toml"
 
@@ -22,6 +23,7 @@ class LoopConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     budget: BudgetConfig = msgspec.field(default_factory=BudgetConfig)
     # None when the file has no `[policy]` section: `check` refuses to run without one.
     policy: PolicyConfig | None = None
+    harness: HarnessSettings = msgspec.field(default_factory=HarnessSettings)
 
 
 class ConfigError(msgspec.Struct, frozen=True, kw_only=True, tag="config-error"):

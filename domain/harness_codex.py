@@ -19,6 +19,8 @@ _RECONNECT_PREFIX = "reconnecting"
 class _Usage(msgspec.Struct, frozen=True):
     input_tokens: int = 0
     cached_input_tokens: int = 0
+    cache_write_input_tokens: int = 0  # Codex 0.169 prints it; older releases do not
+    # `reasoning_output_tokens` is part of `output_tokens` (as in the Responses API): not added.
     output_tokens: int = 0
 
 
@@ -79,6 +81,7 @@ _CodexEvent = (
     | _StreamError
 )
 _DECODER = msgspec.json.Decoder(_CodexEvent)
+_IGNORED: frozenset[type[_Event]] = frozenset({_ItemStarted, _ItemUpdated, _ThreadStarted})
 CODEX_EVENT_TYPES = frozenset(
     {
         "thread.started",
@@ -118,7 +121,7 @@ class CodexNormaliser(LineNormaliser[_CodexEvent]):
         return None
 
     def _apply(self, event: _CodexEvent) -> None:
-        if isinstance(event, _ItemStarted | _ItemUpdated | _ThreadStarted):
+        if type(event) in _IGNORED:  # one set lookup dismisses the frequent item deltas
             return
         if isinstance(event, _ItemCompleted):
             self._item_completed(event.item)
@@ -172,7 +175,7 @@ class CodexNormaliser(LineNormaliser[_CodexEvent]):
                 input_tokens=max(usage.input_tokens - usage.cached_input_tokens, 0),
                 output_tokens=usage.output_tokens,
                 cache_read_tokens=usage.cached_input_tokens,
-                cache_write_tokens=0,
+                cache_write_tokens=usage.cache_write_input_tokens,
             ),
             total_cost_usd=None,
             cost_reported=False,

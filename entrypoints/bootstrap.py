@@ -11,6 +11,8 @@ from ports.changes import ChangeCollector
 from ports.config import ConfigSource
 from ports.files import FileReader
 from ports.ledger import Ledger
+from ports.harness import HarnessHost
+from ports.line_source import LineSource
 from ports.process import ProcessRunner
 from ports.project import ProjectFilesReader
 from ports.scratch import ScratchRepoBuilder
@@ -75,3 +77,15 @@ def scratch_repos() -> ScratchRepoBuilder:
     from adapters.dulwich_scratch import DulwichScratchRepos
 
     return DulwichScratchRepos()
+def line_source() -> LineSource:
+    """The file/stdin line reader (harness transcripts)."""
+    from adapters.line_file import FileLineSource
+
+    return FileLineSource()
+
+
+def harness_host() -> HarnessHost:
+    """The local file system and PATH, for finding harness executables and transcript files."""
+    from adapters.os_harness_host import OsHarnessHost
+
+    return OsHarnessHost()

@@ -14,6 +14,15 @@ export UV_PYTHON_DOWNLOADS=never
 
 uv sync --locked --quiet
 
+# The pinned Pi CLI for the real-harness tests, from tools/pi/package-lock.json. Skipped when
+# node_modules already holds exactly that lock (a stamp copied after a successful install).
+# Install scripts are not needed by Pi and never run (same behaviour whatever the npm version).
+PI_STAMP=tools/pi/node_modules/.engineering-loop-lock.json
+if ! { [ -x tools/pi/node_modules/.bin/pi ] && cmp -s tools/pi/package-lock.json "$PI_STAMP"; }; then
+  npm ci --prefix tools/pi --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null
+  cp tools/pi/package-lock.json "$PI_STAMP"
+fi
+
 step() { printf '\n== %s\n' "$*"; "$@"; }
 step uv run --locked --no-sync ruff check .
 step uv run --locked --no-sync ruff format --check .

@@ -25,3 +25,14 @@ from entrypoints.api.gates import select_for_paths as select_for_paths
 from entrypoints.api.prepare import GatePreparer as GatePreparer
 from entrypoints.api.prepare import open_repo as open_repo
 from entrypoints.api.prepare import prepare_gate_in as prepare_gate_in
+from entrypoints.api.harness_normalise import (
+    NormaliseError,
+    normalise_harness_bytes,
+    normalise_harness_output,
+)
+
+__all__ = [
+    "NormaliseError",
+    "normalise_harness_bytes",
+    "normalise_harness_output",
+]

@@ -21,6 +21,7 @@ _FEATURE_MODULES: tuple[str, ...] = (
     "entrypoints.cli.gate_prepare",
     "entrypoints.cli.gate_run",
     "entrypoints.cli.check",
+    "entrypoints.cli.harness_normalise",
 )
 
 GroupFactory = Callable[[str, str], "argparse._SubParsersAction[argparse.ArgumentParser]"]
