@@ -20,7 +20,18 @@ from domain.harness_report import HarnessName
 # hold paths, never secrets: provider keys pass only when `env_allow` names them exactly.
 HARNESS_ENV: dict[HarnessName, tuple[str, ...]] = {
     "pi": ("PI_CODING_AGENT_DIR", "PI_PACKAGE_DIR", "XDG_CONFIG_HOME"),
-    "claude": ("CLAUDE_CONFIG_DIR", "ANTHROPIC_BASE_URL", "XDG_CONFIG_HOME"),
+    "claude": (
+        "CLAUDE_CONFIG_DIR",
+        "ANTHROPIC_BASE_URL",
+        "XDG_CONFIG_HOME",
+        # Switches for headless runs: no telemetry, no auto-update, bounded API retries.
+        "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC",
+        "DISABLE_TELEMETRY",
+        "DISABLE_AUTOUPDATER",
+        "DISABLE_ERROR_REPORTING",
+        "CLAUDE_CODE_MAX_RETRIES",
+        "API_TIMEOUT_MS",
+    ),
     "codex": ("CODEX_HOME", "XDG_CONFIG_HOME"),
 }
 

@@ -14,14 +14,17 @@ export UV_PYTHON_DOWNLOADS=never
 
 uv sync --locked --quiet
 
-# The pinned Pi CLI for the real-harness tests, from tools/pi/package-lock.json. Skipped when
+# The pinned harness CLIs for the real-harness tests, from tools/*/package-lock.json. Skipped when
 # node_modules already holds exactly that lock (a stamp copied after a successful install).
-# Install scripts are not needed by Pi and never run (same behaviour whatever the npm version).
-PI_STAMP=tools/pi/node_modules/.engineering-loop-lock.json
-if ! { [ -x tools/pi/node_modules/.bin/pi ] && cmp -s tools/pi/package-lock.json "$PI_STAMP"; }; then
-  npm ci --prefix tools/pi --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null
-  cp tools/pi/package-lock.json "$PI_STAMP"
-fi
+# Install scripts never run: Pi needs none, and Claude Code's only copies its native binary out
+# of the platform package, where the tests take it from directly.
+for tool in pi claude; do
+  stamp="tools/$tool/node_modules/.engineering-loop-lock.json"
+  if ! cmp -s "tools/$tool/package-lock.json" "$stamp"; then
+    npm ci --prefix "tools/$tool" --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null
+    cp "tools/$tool/package-lock.json" "$stamp"
+  fi
+done
 
 step() { printf '\n== %s\n' "$*"; "$@"; }
 step uv run --locked --no-sync ruff check .

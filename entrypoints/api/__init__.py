@@ -30,9 +30,15 @@ from entrypoints.api.harness_normalise import (
     normalise_harness_bytes,
     normalise_harness_output,
 )
+from entrypoints.api.harness_run import HarnessRunError, HarnessRunRequest, run_harness
+from entrypoints.api.models import validate_models
 
 __all__ = [
+    "HarnessRunError",
+    "HarnessRunRequest",
     "NormaliseError",
     "normalise_harness_bytes",
     "normalise_harness_output",
+    "run_harness",
+    "validate_models",
 ]

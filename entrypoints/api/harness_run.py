@@ -13,7 +13,7 @@ from collections.abc import Mapping
 import msgspec
 from returns.result import Failure, Result, Success
 
-from domain.config import LoopConfig, parse_config
+from domain.config import LoopConfig
 from domain.harness_command import build_command
 from domain.harness_config import ResolvedHarness, resolve_harness
 from domain.harness_normalise import new_normaliser
@@ -24,7 +24,7 @@ from domain.harness_run import (
     limits_problem,
     run_status,
 )
-from entrypoints.api import _production
+from entrypoints.config import load_config
 from ports.config import ConfigSource
 from ports.harness import HarnessHost
 from ports.process import LineVerdict, ProcessRequest, ProcessRunner
@@ -63,17 +63,14 @@ def _error(code: str, message: str) -> Failure[HarnessRunError]:
 def _config(
     request: HarnessRunRequest, source: ConfigSource
 ) -> Result[LoopConfig, HarnessRunError]:
-    found = source.read(request.config_path)
-    if not isinstance(found, Success):
-        error = found.failure()
-        if error.code == "config-missing" and request.config_path is None:
-            return Success(LoopConfig())
-        return _error(error.code, error.message)
-    path, text = found.unwrap()
-    parsed = parse_config(text, source=path)
-    if not isinstance(parsed, Success):
-        return _error(parsed.failure().code, parsed.failure().message)
-    return Success(parsed.unwrap())
+    loaded = load_config(request.config_path, source=source)
+    if isinstance(loaded, Success):
+        return Success(loaded.unwrap())
+    error = loaded.failure()
+    # Without --config, no engineering-loop.toml in the working directory means the defaults.
+    if error.code == "config-missing" and request.config_path is None:
+        return Success(LoopConfig())
+    return _error(error.code, error.message)
 
 
 def _prepare(
@@ -135,9 +132,11 @@ async def run_harness(
 ) -> Result[HarnessRun, HarnessRunError]:
     """Run the harness once; a run that fails is a `HarnessRun`, only a run that cannot start
     is a `HarnessRunError`."""
-    runner = runner if runner is not None else _production.process_runner()
-    host = host if host is not None else _production.harness_host()
-    source = config_source if config_source is not None else _production.config_source()
+    from entrypoints import bootstrap
+
+    runner = runner if runner is not None else bootstrap.process_runner()
+    host = host if host is not None else bootstrap.harness_host()
+    source = config_source if config_source is not None else bootstrap.config_source()
     environ = environ if environ is not None else os.environ
     prepared = _prepare(request, host, source, environ)
     if not isinstance(prepared, Success):

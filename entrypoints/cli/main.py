@@ -22,6 +22,8 @@ _FEATURE_MODULES: tuple[str, ...] = (
     "entrypoints.cli.gate_run",
     "entrypoints.cli.check",
     "entrypoints.cli.harness_normalise",
+    "entrypoints.cli.harness_run",
+    "entrypoints.cli.models",
 )
 
 GroupFactory = Callable[[str, str], "argparse._SubParsersAction[argparse.ArgumentParser]"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import subprocess
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -15,7 +16,14 @@ import pytest
 from domain.harness_run import HarnessRun
 from entrypoints.api.harness_run import HarnessRunRequest, run_harness
 from tests.support.model_server import HttpError, Reply, ScriptedModelServer, Step, ToolCall
-from tests.support.pi_agent import MODEL, PROVIDER, message_cost_usd, require_pi, write_agent_dir
+from tests.support.pi_agent import (
+    MODEL,
+    PI_VERSION,
+    PROVIDER,
+    message_cost_usd,
+    require_pi,
+    write_agent_dir,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -199,3 +207,11 @@ def test_harness_sees_only_the_allowlisted_environment(tmp_path: Path) -> None:
         assert secret not in names
     for value in (*LEAKS.values(), "denied-value"):
         assert value not in output
+
+
+def test_installed_pi_is_the_locked_version() -> None:
+    done = subprocess.run(
+        [require_pi(), "--version"], capture_output=True, timeout=60, check=False, text=True
+    )
+    # Pi 0.73.1 prints its version on stderr.
+    assert (done.stdout + done.stderr).strip() == PI_VERSION

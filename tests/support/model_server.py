@@ -1,10 +1,12 @@
-"""A scripted OpenAI-compatible model server on loopback, for driving the real Pi in tests.
+"""A scripted model server on loopback, for driving real harnesses (Pi, Claude Code) in tests.
 
-Each POST to `/v1/chat/completions` plays the next step of the test's script: a streamed reply
-(`chat.completion.chunk` SSE with text and `tool_calls` deltas, usage in the final chunk), an HTTP
-error, or a reply that waits first. Requests are recorded so a test can assert what the harness
-sent. When the script runs out the server answers 500 with a message saying so, which shows up in
-the harness's transcript instead of hanging the test.
+It speaks one of two APIs: OpenAI chat completions (`POST /v1/chat/completions`, what Pi's
+`openai-completions` provider calls) or Anthropic Messages (`POST /v1/messages`, what Claude Code
+calls with `ANTHROPIC_BASE_URL`). Each such POST plays the next step of the test's script: a
+streamed reply (SSE with text and tool-call deltas, usage at the end), an HTTP error, or a reply
+that waits first. Requests are recorded so a test can assert what the harness sent. When the
+script runs out the server answers 500 saying so, which shows up in the harness's transcript
+instead of hanging the test.
 """
 
 from __future__ import annotations
@@ -14,9 +16,11 @@ import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Literal
 
 CHAT_PATH = "/v1/chat/completions"
+MESSAGES_PATH = "/v1/messages"
+Api = Literal["openai-completions", "anthropic-messages"]
 
 
 @dataclass(frozen=True)
@@ -118,6 +122,73 @@ def _sse_chunks(reply: Reply, model: str, completion_id: str) -> Iterator[dict[s
     }
 
 
+def _anthropic_events(reply: Reply, model: str, message_id: str) -> Iterator[tuple[str, Any]]:
+    yield (
+        "message_start",
+        {
+            "type": "message_start",
+            "message": {
+                "id": message_id,
+                "type": "message",
+                "role": "assistant",
+                "model": model,
+                "content": [],
+                "stop_reason": None,
+                "stop_sequence": None,
+                "usage": {
+                    "input_tokens": reply.prompt_tokens,
+                    "output_tokens": 1,
+                    "cache_creation_input_tokens": 0,
+                    "cache_read_input_tokens": 0,
+                },
+            },
+        },
+    )
+    blocks: list[tuple[dict[str, Any], list[dict[str, Any]]]] = []
+    if reply.text:
+        deltas = [
+            {"type": "text_delta", "text": reply.text[i : i + 16]}
+            for i in range(0, len(reply.text), 16)
+        ]
+        blocks.append(({"type": "text", "text": ""}, deltas))
+    for number, call in enumerate(reply.tool_calls):
+        arguments = json.dumps(call.arguments)
+        half = len(arguments) // 2
+        start = {"type": "tool_use", "id": f"toolu_{message_id}_{number}", "name": call.name}
+        blocks.append(
+            (
+                {**start, "input": {}},
+                [
+                    {"type": "input_json_delta", "partial_json": arguments[:half]},
+                    {"type": "input_json_delta", "partial_json": arguments[half:]},
+                ],
+            )
+        )
+    for index, (block, deltas) in enumerate(blocks):
+        yield (
+            "content_block_start",
+            {"type": "content_block_start", "index": index, "content_block": block},
+        )
+        for delta in deltas:
+            yield (
+                "content_block_delta",
+                {"type": "content_block_delta", "index": index, "delta": delta},
+            )
+        yield "content_block_stop", {"type": "content_block_stop", "index": index}
+    yield (
+        "message_delta",
+        {
+            "type": "message_delta",
+            "delta": {
+                "stop_reason": "tool_use" if reply.tool_calls else "end_turn",
+                "stop_sequence": None,
+            },
+            "usage": {"output_tokens": reply.completion_tokens},
+        },
+    )
+    yield "message_stop", {"type": "message_stop"}
+
+
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
 
@@ -125,7 +196,7 @@ class _Handler(BaseHTTPRequestHandler):
         """Keep test output quiet."""
 
     def do_GET(self) -> None:
-        self._send_json(404, {"error": {"message": f"no such path {self.path}"}})
+        self._send_error(404, f"no such path {self.path}")
 
     def do_POST(self) -> None:
         length = int(self.headers.get("content-length") or 0)
@@ -139,16 +210,32 @@ class _Handler(BaseHTTPRequestHandler):
             headers={k.lower(): v for k, v in self.headers.items()},
             body=body,
         )
-        if self.path.rstrip("/") != CHAT_PATH:
-            self._send_json(404, {"error": {"message": f"no such path {self.path}"}})
+        api = self.server.api
+        expected = CHAT_PATH if api == "openai-completions" else MESSAGES_PATH
+        if self.path.split("?", 1)[0].rstrip("/") != expected:
+            self._send_error(404, f"no such path {self.path}")
             return
         number, step = self.server.script.next_step(recorded)
+        model = str(body.get("model", "scripted-model"))
         if step is None:
-            self._send_json(500, {"error": {"message": "scripted model server: script exhausted"}})
+            self._send_error(500, "scripted model server: script exhausted")
         elif isinstance(step, HttpError):
-            self._send_json(step.status, {"error": {"message": step.message, "type": "server"}})
+            self._send_error(step.status, step.message)
+        elif step.delay_s and self.server.script.closing.wait(step.delay_s):
+            return
+        elif api == "openai-completions":
+            self._stream_sse(
+                (None, chunk) for chunk in _sse_chunks(step, model, f"chatcmpl-{number}")
+            )
         else:
-            self._stream(step, str(body.get("model", "scripted-model")), number)
+            self._stream_sse(_anthropic_events(step, model, f"msg_{number:04d}"))
+
+    def _send_error(self, status: int, message: str) -> None:
+        if self.server.api == "openai-completions":
+            self._send_json(status, {"error": {"message": message, "type": "server"}})
+        else:
+            kind = "overloaded_error" if status == 529 else "api_error"
+            self._send_json(status, {"type": "error", "error": {"type": kind, "message": message}})
 
     def _send_json(self, status: int, payload: dict[str, Any]) -> None:
         data = json.dumps(payload).encode()
@@ -159,39 +246,46 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def _stream(self, reply: Reply, model: str, number: int) -> None:
-        if reply.delay_s and self.server.script.closing.wait(reply.delay_s):
-            return
+    def _stream_sse(self, events: Iterator[tuple[str | None, Any]]) -> None:
         self.send_response(200)
         self.send_header("content-type", "text/event-stream")
         self.send_header("cache-control", "no-cache")
         self.send_header("connection", "close")
         self.end_headers()
-        for chunk in _sse_chunks(reply, model, f"chatcmpl-{number}"):
-            self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+        for name, data in events:
+            prefix = f"event: {name}\n" if name else ""
+            self.wfile.write(f"{prefix}data: {json.dumps(data)}\n\n".encode())
             self.wfile.flush()
-        self.wfile.write(b"data: [DONE]\n\n")
-        self.wfile.flush()
+        if self.server.api == "openai-completions":
+            self.wfile.write(b"data: [DONE]\n\n")
+            self.wfile.flush()
 
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     script: _Script
+    api: Api
 
 
 class ScriptedModelServer:
     """Serves one script on 127.0.0.1 (ephemeral port); use as a context manager."""
 
-    def __init__(self, steps: Sequence[Step]) -> None:
+    def __init__(self, steps: Sequence[Step], api: Api = "openai-completions") -> None:
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.script = _Script(steps=list(steps))
+        self._server.api = api
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
     def base_url(self) -> str:
         """The OpenAI-style base URL (ends in `/v1`) to put in Pi's `models.json`."""
+        return f"{self.root_url}/v1"
+
+    @property
+    def root_url(self) -> str:
+        """The server's root, as `ANTHROPIC_BASE_URL` wants it (the client adds `/v1/messages`)."""
         host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}/v1"
+        return f"http://{host!s}:{port}"
 
     @property
     def requests(self) -> list[RecordedRequest]:
