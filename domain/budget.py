@@ -95,9 +95,6 @@ def plan_budget(
 ) -> Result[RunBudget, BudgetRefusal]:
     """Decide the limits of a run with these issue labels, given what the day has already used.
 
-    Each limit is the maximum of the base and every matching tier (no label lowers a limit); the
-    cost cap is then clamped to what is left of the day and the wall clock to the service ceiling.
-
     >>> from domain.budget_config import BudgetConfig
     >>> today = DayTotals(day="2026-01-01", spent_micros=6_000_000)
     >>> budget = plan_budget(["loop:budget-xl"], BudgetConfig(), today).unwrap()
@@ -106,6 +103,9 @@ def plan_budget(
     >>> plan_budget([], BudgetConfig(), DayTotals(day="2026-01-01", runs=2)).failure().code
     'daily-runs-exhausted'
     """
+    # Refusals first, in a fixed order (cost, runs, then the minimum once the cap is known).
+    # Each limit is then the maximum of the base and every matching tier, so no label lowers a
+    # limit; the cost cap is clamped to what is left of the day, the wall clock to the ceiling.
     remaining = remaining_micros(policy, today)
     daily_cap = usd_to_micros(policy.daily.max_cost_usd)
     if remaining <= 0:

@@ -47,7 +47,11 @@ class DailyLimits(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
 
 
 def default_tiers() -> dict[str, TierLimits]:
-    """The tiers used when the configuration declares none: large and xl."""
+    """The tiers used when the configuration declares none: large and xl.
+
+    >>> sorted(default_tiers())
+    ['loop:budget-large', 'loop:budget-xl']
+    """
     return {
         "loop:budget-large": TierLimits(max_cost_usd=7.5, max_wall_clock_s=5400, max_turns=100),
         "loop:budget-xl": TierLimits(max_cost_usd=10.0, max_wall_clock_s=7200, max_turns=150),

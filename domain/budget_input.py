@@ -50,6 +50,15 @@ def check_labels(
     >>> check_labels(["bug", " bug ", "loop:budget-xl"]).unwrap()
     ('bug', 'loop:budget-xl')
     """
+    if isinstance(labels, str):
+        # A lone string is iterable too, and would silently become one label per character.
+        return Failure(
+            InputError(
+                code="labels-invalid",
+                message=f"labels must be a sequence of names, not the single string {labels!r}; "
+                "split it first (parse_labels does).",
+            )
+        )
     given = tuple(labels)
     kept: list[str] = []
     for position, raw in enumerate(given, start=1):

@@ -6,14 +6,35 @@ from collections.abc import Iterable, Iterator
 from typing import Protocol
 
 import msgspec
+from returns.result import Failure, Result, Success
 
 from domain.harness_claude import ClaudeNormaliser
 from domain.harness_codex import CodexNormaliser
 from domain.harness_lines import UNREADABLE
 from domain.harness_pi import PiNormaliser
-from domain.harness_report import HarnessName, HarnessReport
+from domain.harness_report import HARNESS_NAMES, HarnessName, HarnessReport
 
 _WHOLE_DOCUMENT = msgspec.json.Decoder(msgspec.Raw)
+_BY_NAME: dict[str, HarnessName] = {name: name for name in HARNESS_NAMES}
+
+
+class UnknownHarness(msgspec.Struct, frozen=True, kw_only=True, tag="unknown-harness"):
+    """The harness name is not one we can read (`unknown-harness`)."""
+
+    code: str = "unknown-harness"
+    message: str
+
+
+def parse_harness(name: str) -> Result[HarnessName, UnknownHarness]:
+    """The harness called `name`, or an `unknown-harness` error listing the known ones.
+
+    >>> parse_harness("pi").unwrap(), parse_harness("aider").failure().code
+    ('pi', 'unknown-harness')
+    """
+    if name in _BY_NAME:
+        return Success(_BY_NAME[name])
+    known = ", ".join(HARNESS_NAMES)
+    return Failure(UnknownHarness(message=f"unknown harness {name!r}; use one of: {known}."))
 
 
 class Normaliser(Protocol):

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import msgspec
 
-from domain.harness_lines import UNREADABLE, LineNormaliser
+from domain.harness_lines import UNREADABLE, LineNormaliser, event_tags
 from domain.harness_report import HarnessReport, HarnessUsage
 
 # Distinct model names kept for the report; a transcript cannot grow this without bound.
 MAX_MODELS = 32
 _ERROR_STOPS = frozenset({"error", "aborted"})
-# Summing float costs leaves binary noise (0.0065000000000000001); a pico-dollar is precise enough.
+# Costs are summed with compensation, then rounded: a pico-dollar is precise enough, and it hides
+# the binary noise of decimal prices (0.0054 + 0.0011 = 0.006500000000000001).
 COST_DIGITS = 12
 
 
@@ -147,28 +148,20 @@ _PiEvent = (
     | _QueueUpdate
 )
 _DECODER = msgspec.json.Decoder(_PiEvent)
-_BLOCKS = msgspec.json.Decoder(tuple[_Block, ...])
-PI_EVENT_TYPES = frozenset(
+_IGNORED: frozenset[type[_Event]] = frozenset(
     {
-        "session",
-        "agent_start",
-        "agent_end",
-        "agent_settled",
-        "turn_start",
-        "turn_end",
-        "message_start",
-        "message_update",
-        "message_end",
-        "tool_execution_start",
-        "tool_execution_update",
-        "tool_execution_end",
-        "compaction_start",
-        "compaction_end",
-        "auto_retry_start",
-        "auto_retry_end",
-        "queue_update",
+        _MessageUpdate,
+        _MessageStart,
+        _ToolExecutionStart,
+        _ToolExecutionUpdate,
+        _ToolExecutionEnd,
+        _TurnStart,
+        _CompactionStart,
+        _QueueUpdate,
     }
 )
+_BLOCKS = msgspec.json.Decoder(tuple[_Block, ...])
+PI_EVENT_TYPES = event_tags(_PiEvent)
 
 
 class PiNormaliser(LineNormaliser[_PiEvent]):
@@ -196,6 +189,7 @@ class PiNormaliser(LineNormaliser[_PiEvent]):
         self._cache_read = 0
         self._cache_write = 0
         self._cost = 0.0
+        self._cost_error = 0.0  # Neumaier compensation: thousands of small floats stay exact
         self._cost_reported = False
         self._models: set[str] = set()
         self._stop_reason: str | None = None
@@ -205,11 +199,12 @@ class PiNormaliser(LineNormaliser[_PiEvent]):
     @property
     def running_cost_usd(self) -> float | None:
         """Pi's cost estimate summed over the assistant messages so far."""
-        return self._cost if self._cost_reported else None
+        return self._cost + self._cost_error if self._cost_reported else None
 
     def _apply(self, event: _PiEvent) -> None:
-        # Ordered by how often each event appears in a real transcript.
-        if isinstance(event, _MessageUpdate | _ToolExecutionUpdate):
+        # Message deltas are most of a transcript's lines: one set lookup (cheaper than
+        # isinstance over a union) dismisses them. The rest is ordered by frequency.
+        if type(event) in _IGNORED:
             return
         if isinstance(event, _MessageEnd):
             if event.message.role == "assistant":
@@ -246,7 +241,7 @@ class PiNormaliser(LineNormaliser[_PiEvent]):
             self._cache_read += usage.cache_read
             self._cache_write += usage.cache_write
             if usage.cost is not None:
-                self._cost += usage.cost.total
+                self._add_cost(usage.cost.total)
                 self._cost_reported = True
         if message.model and len(self._models) < MAX_MODELS:
             self._models.add(message.model)
@@ -258,6 +253,14 @@ class PiNormaliser(LineNormaliser[_PiEvent]):
             )
         else:
             self._last_error = None
+
+    def _add_cost(self, cost: float) -> None:
+        total = self._cost + cost
+        if abs(self._cost) >= abs(cost):
+            self._cost_error += (self._cost - total) + cost
+        else:
+            self._cost_error += (cost - total) + self._cost
+        self._cost = total
 
     def _retry_ended(self, event: _AutoRetryEnd) -> None:
         self._retry_pending = False
@@ -314,12 +317,17 @@ class PiNormaliser(LineNormaliser[_PiEvent]):
                 cache_read_tokens=self._cache_read,
                 cache_write_tokens=self._cache_write,
             ),
-            total_cost_usd=round(self._cost, COST_DIGITS) if self._cost_reported else None,
+            total_cost_usd=self._total_cost(),
             cost_reported=self._cost_reported,
             models=tuple(sorted(self._models)),
             unknown_events=self.unknown_events,
             malformed_lines=self.malformed_lines,
         )
+
+    def _total_cost(self) -> float | None:
+        if not self._cost_reported:
+            return None
+        return round(self._cost + self._cost_error, COST_DIGITS)
 
     def _result_text(self) -> str | None:
         if self._last_content is None:

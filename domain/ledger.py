@@ -70,8 +70,12 @@ def stale_reservations(
 ) -> tuple[Reservation, ...]:
     """The open reservations older than `stale_after_s`, oldest first; they still count as spent.
 
-    >>> stale_reservations([], datetime.fromisoformat("2026-01-01T00:00:00+00:00"), 60)
-    ()
+    >>> from datetime import UTC
+    >>> at = datetime(2026, 1, 1, tzinfo=UTC)
+    >>> r = Reservation(reservation_id="a", run_id="r", day="2026-01-01", reserved_micros=5,
+    ...                 reserved_at=at)
+    >>> [s.reservation_id for s in stale_reservations([r], at + timedelta(hours=3), 7200)]
+    ['a']
     """
     found = [r for r in reservations if is_stale(r, now, stale_after_s)]
     return tuple(sorted(found, key=lambda r: (r.reserved_at, r.reservation_id)))

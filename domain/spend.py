@@ -49,10 +49,6 @@ def judge_spend(
 ) -> SpendJudgement:
     """Judge a finished run: within budget, over budget (never published) or of unknown cost.
 
-    An unknown cost charges the whole reservation; it may publish only under the
-    "charge-reservation" rule and only when the wall clock and turn limits held. A negative or
-    non-finite reported cost is not believed, so it counts as unknown.
-
     >>> from domain.budget import RunBudget
     >>> b = RunBudget(day="2026-01-01", tier="base", max_cost_micros=5_000_000,
     ...               max_wall_clock_s=2700, max_turns=50)
@@ -62,6 +58,10 @@ def judge_spend(
     >>> (j.verdict, j.charge_micros, j.publish_allowed)
     ('cost-unknown', 5000000, True)
     """
+    # Only spend is judged here: a run within its cost cap may publish even when it broke its
+    # turn or time limit (`limits_held` says so for the caller). An unknown cost charges the
+    # whole reservation and may publish only under "charge-reservation" with the limits held.
+    # A negative or non-finite reported cost is not believed, so it counts as unknown.
     limits_held = (
         report.num_turns <= budget.max_turns and report.wall_clock_s <= budget.max_wall_clock_s
     )

@@ -7,11 +7,15 @@ command pays only for the adapters it uses (httpx and dulwich are slow to import
 
 from __future__ import annotations
 
+from ports.changes import ChangeCollector
 from ports.config import ConfigSource
 from ports.files import FileReader
+from ports.harness import HarnessHost
 from ports.ledger import Ledger
+from ports.line_source import LineSource
 from ports.process import ProcessRunner
 from ports.project import ProjectFilesReader
+from ports.scratch import ScratchRepoBuilder
 from ports.worktree import WorktreeSnapshotter
 
 
@@ -59,3 +63,31 @@ def file_reader() -> FileReader:
     from adapters.fs_files import FsFileReader
 
     return FsFileReader()
+
+
+def change_collector() -> ChangeCollector:
+    """The dulwich change collector (base tree vs. index, worktree and untracked files)."""
+    from adapters.dulwich_changes import DulwichChangeCollector
+
+    return DulwichChangeCollector()
+
+
+def scratch_repos() -> ScratchRepoBuilder:
+    """The dulwich builder of throwaway example repositories."""
+    from adapters.dulwich_scratch import DulwichScratchRepos
+
+    return DulwichScratchRepos()
+
+
+def line_source() -> LineSource:
+    """The file/stdin line reader (harness transcripts)."""
+    from adapters.line_file import FileLineSource
+
+    return FileLineSource()
+
+
+def harness_host() -> HarnessHost:
+    """The local file system and PATH, for finding harness executables and transcript files."""
+    from adapters.os_harness_host import OsHarnessHost
+
+    return OsHarnessHost()

@@ -14,6 +14,18 @@ export UV_PYTHON_DOWNLOADS=never
 
 uv sync --locked --quiet
 
+# The pinned harness CLIs for the real-harness tests, from tools/*/package-lock.json. Skipped when
+# node_modules already holds exactly that lock (a stamp copied after a successful install).
+# Install scripts never run: Pi needs none, and Claude Code's only copies its native binary out
+# of the platform package, where the tests take it from directly.
+for tool in pi claude; do
+  stamp="tools/$tool/node_modules/.engineering-loop-lock.json"
+  if ! cmp -s "tools/$tool/package-lock.json" "$stamp"; then
+    npm ci --prefix "tools/$tool" --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null
+    cp "tools/$tool/package-lock.json" "$stamp"
+  fi
+done
+
 step() { printf '\n== %s\n' "$*"; "$@"; }
 step uv run --locked --no-sync ruff check .
 step uv run --locked --no-sync ruff format --check .

@@ -23,6 +23,7 @@ from domain.budget_input import InputError, check_labels, parse_run_id, utc_day
 from domain.config import ConfigError, LoopConfig, parse_config
 from domain.ledger import Reservation, stale_reservations
 from domain.money import MAX_USD, MICROS_PER_USD, MoneyError
+from domain.spend import ObservedSpend, SpendJudgement, judge_spend
 from ports.config import ConfigSource
 from ports.ledger import Ledger, LedgerError, ReservationGrant, Settlement
 
@@ -34,6 +35,13 @@ class PlannedRun(msgspec.Struct, frozen=True, kw_only=True):
 
     budget: RunBudget
     today: DayTotals
+
+
+class ClosedRun(msgspec.Struct, frozen=True, kw_only=True):
+    """A finished run's spend verdict and the settlement it was charged with."""
+
+    judgement: SpendJudgement
+    settlement: Settlement
 
 
 class LedgerDay(msgspec.Struct, frozen=True, kw_only=True):
@@ -164,6 +172,27 @@ def settle_run(
     if not is_successful(settled):
         return Failure(settled.failure())
     return Success(settled.unwrap())
+
+
+def close_run(
+    grant: ReservationGrant,
+    spend: ObservedSpend,
+    *,
+    config: BudgetConfig,
+    ledger: Ledger,
+    now: datetime | None = None,
+) -> Result[ClosedRun, BudgetApiError]:
+    """Judge a finished run's spend and settle its reservation with the charge the verdict names.
+
+    The caller may publish only when `judgement.publish_allowed`.
+    """
+    judgement = judge_spend(spend, grant.budget, unknown_cost=config.unknown_cost)
+    settled = settle_run(
+        grant.reservation.reservation_id, judgement.charge_micros, ledger=ledger, now=now
+    )
+    if not is_successful(settled):
+        return Failure(settled.failure())
+    return Success(ClosedRun(judgement=judgement, settlement=settled.unwrap()))
 
 
 def show_ledger(

@@ -20,6 +20,10 @@ _FEATURE_MODULES: tuple[str, ...] = (
     "entrypoints.cli.budget",
     "entrypoints.cli.gate_prepare",
     "entrypoints.cli.gate_run",
+    "entrypoints.cli.check",
+    "entrypoints.cli.harness_normalise",
+    "entrypoints.cli.harness_run",
+    "entrypoints.cli.models",
 )
 
 GroupFactory = Callable[[str, str], "argparse._SubParsersAction[argparse.ArgumentParser]"]

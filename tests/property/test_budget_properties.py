@@ -48,15 +48,38 @@ days = st.builds(
 label_sets = st.lists(st.sampled_from((*TIER_NAMES, "bug", "LOOP:BUDGET-XL")), max_size=5)
 
 
-@given(policies, days, label_sets)
+def requested_cost(policy: BudgetConfig, labels: list[str]) -> int:
+    """The cost cap the labels ask for before clamping (what `plan_budget` clamps from)."""
+    wanted = {label.casefold() for label in labels}
+    costs = [
+        usd_to_micros(tier.max_cost_usd)
+        for name, tier in policy.tiers.items()
+        if name.casefold() in wanted and tier.max_cost_usd is not None
+    ]
+    return max([usd_to_micros(policy.run.max_cost_usd), *costs])
+
+
+@given(policies, label_sets, st.data())
 def test_effective_cost_cap_never_exceeds_the_remaining_daily_budget(
-    policy: BudgetConfig, today: DayTotals, labels: list[str]
+    policy: BudgetConfig, labels: list[str], data: st.DataObject
 ) -> None:
+    # Aim what is left of the day at the requested cap, where an off-by-one would hide.
+    cost = requested_cost(policy, labels)
+    remaining = data.draw(st.integers(cost - 2, cost + 2) | st.integers(-5_000_000, 60_000_000))
+    reserved = data.draw(st.integers(0, 20_000_000))
+    spent = usd_to_micros(policy.daily.max_cost_usd) - reserved - remaining
+    today = DayTotals(
+        day="2026-11-25",
+        spent_micros=spent,
+        reserved_micros=reserved,
+        runs=data.draw(st.integers(0, 3)),
+    )
     result = plan_budget(labels, policy, today)
     if not is_successful(result):
         return
     budget = result.unwrap()
     assert 0 < budget.max_cost_micros <= remaining_micros(policy, today)
+    assert budget.max_cost_micros <= cost
     assert budget.max_cost_micros >= usd_to_micros(policy.min_run_cost_usd)
     assert budget.max_wall_clock_s <= policy.wall_clock_ceiling_s
 

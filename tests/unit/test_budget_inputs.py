@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from domain.budget_input import parse_day, parse_instant, parse_labels, parse_run_id
+from domain.budget_input import check_labels, parse_day, parse_instant, parse_labels, parse_run_id
 from domain.money import micros_to_usd, parse_usd, usd_to_micros
 
 
@@ -46,3 +46,7 @@ def test_costs_are_kept_to_the_micro_dollar_without_float_drift() -> None:
     assert parse_usd("0.0000015").unwrap() == 2  # half-even at the seventh decimal
     assert usd_to_micros(0.1) + usd_to_micros(0.2) == usd_to_micros(0.3)
     assert micros_to_usd(300_000) == 0.3
+
+
+def test_a_single_string_is_not_taken_for_a_list_of_labels() -> None:
+    assert check_labels("loop:budget-xl").failure().code == "labels-invalid"

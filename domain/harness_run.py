@@ -1,0 +1,104 @@
+"""What one harness run came to: the live cost kill switch and the final status, decided purely."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import msgspec
+
+from domain.harness_report import HarnessName, HarnessReport
+
+RunStatus = Literal["completed", "failed", "budget-exhausted", "timed-out"]
+
+
+class HarnessRun(msgspec.Struct, frozen=True, kw_only=True):
+    """One run of a harness: the verdict, the normalised report and where the evidence is.
+
+    `transcript_path` is the harness's raw stdout, kept verbatim as evidence; `stderr` is the
+    bounded tail of its standard error (start-up failures are only printed there).
+    """
+
+    status: RunStatus
+    harness: HarnessName
+    report: HarnessReport
+    exit_code: int | None
+    duration_s: float
+    transcript_path: str
+    max_cost_usd: float | None = None
+    timeout_s: float | None = None
+    stderr: str = ""
+
+
+class RunLimits(msgspec.Struct, frozen=True, kw_only=True):
+    """The limits one run is held to; None means no cost cap."""
+
+    timeout_s: float
+    max_cost_usd: float | None = None
+
+
+class RunLimitsError(msgspec.Struct, frozen=True, kw_only=True, tag="run-limits-error"):
+    """A limit that cannot hold a run (`harness-timeout-invalid`, `harness-cost-cap-invalid`)."""
+
+    code: str
+    message: str
+
+
+def limits_problem(limits: RunLimits) -> RunLimitsError | None:
+    """The first limit that makes no sense, or None.
+
+    >>> limits_problem(RunLimits(timeout_s=60, max_cost_usd=0.5)) is None
+    True
+    >>> limits_problem(RunLimits(timeout_s=0)).code
+    'harness-timeout-invalid'
+    """
+    if not limits.timeout_s > 0:
+        return RunLimitsError(
+            code="harness-timeout-invalid",
+            message=f"timeout must be a positive number of seconds, not {limits.timeout_s}.",
+        )
+    if limits.max_cost_usd is not None and not limits.max_cost_usd > 0:
+        return RunLimitsError(
+            code="harness-cost-cap-invalid",
+            message=f"the cost cap must be a positive number of dollars, not "
+            f"{limits.max_cost_usd}; omit it for no cap.",
+        )
+    return None
+
+
+def cost_cap_reached(running_cost_usd: float | None, max_cost_usd: float | None) -> bool:
+    """True once the cost reported so far has used up the cap (so no further message may start).
+
+    Checked after every line, so the overspend is at most the one message that crossed it.
+
+    >>> cost_cap_reached(0.05, 0.05), cost_cap_reached(0.049, 0.05), cost_cap_reached(None, 0.05)
+    (True, False, False)
+    """
+    if running_cost_usd is None or max_cost_usd is None:
+        return False
+    return running_cost_usd >= max_cost_usd
+
+
+def run_status(process_status: str, *, stopped_for_cost: bool, report: HarnessReport) -> RunStatus:
+    """The run's status from how the process ended and what its output said.
+
+    The exit code alone never decides: Pi exits 0 when every model call failed, so `completed`
+    needs a report that is not an error (the normaliser already counts a non-zero exit, a
+    missing final event and a failed last attempt as errors).
+
+    >>> from domain.harness_report import HarnessUsage
+    >>> ok = HarnessReport(harness="pi", complete=True, is_error=False, error_message=None,
+    ...     stop_reason="stop", result_text="done", num_turns=1, retries=0, compactions=0,
+    ...     usage=HarnessUsage(), total_cost_usd=0.0, cost_reported=True, models=(),
+    ...     unknown_events=0, malformed_lines=0)
+    >>> run_status("exited", stopped_for_cost=False, report=ok)
+    'completed'
+    >>> run_status("timed-out", stopped_for_cost=False, report=ok)
+    'timed-out'
+    """
+    if process_status == "timed-out":
+        return "timed-out"
+    if process_status == "stopped" and stopped_for_cost:
+        return "budget-exhausted"
+    if process_status == "exited" and not report.is_error:
+        return "completed"
+    return "failed"

@@ -1,0 +1,182 @@
+"""`run_harness`: run a coding-agent CLI in a worktree, under a wall clock and a live cost cap.
+
+Gather (configuration, executable, prompt, transcript file), decide the command purely
+(`domain.harness_command`), run it through the `ProcessRunner` port while the normaliser reads
+each line as it arrives, and decide the status purely (`domain.harness_run`).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+import msgspec
+from returns.result import Failure, Result, Success
+
+from domain.config import LoopConfig
+from domain.harness_command import build_command
+from domain.harness_config import ResolvedHarness, resolve_harness
+from domain.harness_normalise import new_normaliser
+from domain.harness_run import (
+    HarnessRun,
+    RunLimits,
+    cost_cap_reached,
+    limits_problem,
+    run_status,
+)
+from entrypoints.config import load_config
+from ports.config import ConfigSource
+from ports.harness import HarnessHost
+from ports.process import LineVerdict, ProcessRequest, ProcessRunner
+
+DEFAULT_TIMEOUT_S = 1800.0
+DEFAULT_TRANSCRIPT_DIR = os.path.join(".loop", "transcripts")
+# Standard error is diagnostics, not evidence: keep its first and last 8 KiB.
+_STDERR_CAPTURE_BYTES = 16 * 1024
+
+
+class HarnessRunRequest(msgspec.Struct, frozen=True, kw_only=True):
+    """What to run: the harness (None: the configured one), where, with which prompt and limits."""
+
+    repo: str
+    prompt_file: str
+    harness: str | None = None
+    # None: `engineering-loop.toml` in the working directory, or the defaults when there is none.
+    config_path: str | None = None
+    tier: str | None = None
+    max_cost_usd: float | None = None
+    timeout_s: float = DEFAULT_TIMEOUT_S
+    transcript_dir: str = DEFAULT_TRANSCRIPT_DIR
+
+
+class HarnessRunError(msgspec.Struct, frozen=True, kw_only=True, tag="harness-run-error"):
+    """The run could not start: bad configuration, missing binary, prompt or repository."""
+
+    code: str
+    message: str
+
+
+def _error(code: str, message: str) -> Failure[HarnessRunError]:
+    return Failure(HarnessRunError(code=code, message=message))
+
+
+def _config(
+    request: HarnessRunRequest, source: ConfigSource
+) -> Result[LoopConfig, HarnessRunError]:
+    loaded = load_config(request.config_path, source=source)
+    if isinstance(loaded, Success):
+        return Success(loaded.unwrap())
+    error = loaded.failure()
+    # Without --config, no engineering-loop.toml in the working directory means the defaults.
+    if error.code == "config-missing" and request.config_path is None:
+        return Success(LoopConfig())
+    return _error(error.code, error.message)
+
+
+def _prepare(
+    request: HarnessRunRequest,
+    host: HarnessHost,
+    source: ConfigSource,
+    environ: Mapping[str, str],
+) -> Result[tuple[ResolvedHarness, str, str], HarnessRunError]:
+    """Resolve the harness, find its executable and create the transcript file."""
+    problem = limits_problem(
+        RunLimits(timeout_s=request.timeout_s, max_cost_usd=request.max_cost_usd)
+    )
+    if problem is not None:
+        return _error(problem.code, problem.message)
+    config = _config(request, source)
+    if not isinstance(config, Success):
+        return Failure(config.failure())
+    resolved = resolve_harness(
+        config.unwrap().harness, tier=request.tier, requested=request.harness
+    )
+    if not isinstance(resolved, Success):
+        error = resolved.failure()
+        return _error(error.code, error.message)
+    harness = resolved.unwrap()
+    if not host.is_directory(request.repo):
+        return _error(
+            "repo-missing", f"no directory at {request.repo}; pass --repo the worktree to run in."
+        )
+    size = host.file_size(request.prompt_file)
+    if size is None:
+        return _error(
+            "prompt-unreadable",
+            f"cannot read the prompt file {request.prompt_file}; check --prompt-file.",
+        )
+    if size == 0:
+        return _error(
+            "prompt-empty", f"the prompt file {request.prompt_file} is empty; write the task in it."
+        )
+    executable = host.locate(harness.binary, environ.get("PATH"))
+    if executable is None:
+        return _error(
+            "harness-binary-not-found",
+            f"cannot find the {harness.name} executable {harness.binary!r} (on PATH or as a "
+            "path); install it or set [harness].binary.",
+        )
+    transcript = host.new_transcript(request.transcript_dir, harness.name)
+    if not isinstance(transcript, Success):
+        return _error(transcript.failure().code, transcript.failure().message)
+    return Success((harness, executable, transcript.unwrap()))
+
+
+async def run_harness(
+    request: HarnessRunRequest,
+    *,
+    runner: ProcessRunner | None = None,
+    host: HarnessHost | None = None,
+    config_source: ConfigSource | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Result[HarnessRun, HarnessRunError]:
+    """Run the harness once; a run that fails is a `HarnessRun`, only a run that cannot start
+    is a `HarnessRunError`."""
+    from entrypoints import bootstrap
+
+    runner = runner if runner is not None else bootstrap.process_runner()
+    host = host if host is not None else bootstrap.harness_host()
+    source = config_source if config_source is not None else bootstrap.config_source()
+    environ = environ if environ is not None else os.environ
+    prepared = _prepare(request, host, source, environ)
+    if not isinstance(prepared, Success):
+        return Failure(prepared.failure())
+    harness, executable, transcript_path = prepared.unwrap()
+    command = build_command(harness, executable=executable, parent_env=environ)
+    normaliser = new_normaliser(harness.name)
+    stopped_for_cost = False
+
+    def on_line(line: bytes) -> LineVerdict:
+        nonlocal stopped_for_cost
+        normaliser.feed(line)
+        if cost_cap_reached(normaliser.running_cost_usd, request.max_cost_usd):
+            stopped_for_cost = True
+            return "stop"
+        return "continue"
+
+    result = await runner.stream(
+        ProcessRequest(
+            argv=command.argv,
+            cwd=os.path.abspath(request.repo),
+            env=command.env,
+            timeout_s=request.timeout_s,
+            capture_limit_bytes=_STDERR_CAPTURE_BYTES,
+            stdin_path=os.path.abspath(request.prompt_file),
+        ),
+        on_line,
+        transcript_path,
+    )
+    report = normaliser.finish(result.exit_code)
+    return Success(
+        HarnessRun(
+            status=run_status(result.status, stopped_for_cost=stopped_for_cost, report=report),
+            harness=harness.name,
+            report=report,
+            exit_code=result.exit_code,
+            duration_s=result.duration_s,
+            transcript_path=transcript_path,
+            max_cost_usd=request.max_cost_usd,
+            timeout_s=request.timeout_s,
+            stderr=result.stderr,
+        )
+    )

@@ -1,0 +1,119 @@
+"""`engineering-loop harness normalise`, in-process and as the installed command."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import msgspec
+import pytest
+
+from domain.harness_report import HarnessReport
+from entrypoints.cli.main import main
+from tests import pi_events as pi
+
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "harness"
+SUCCESS = FIXTURES / "pi-handwritten" / "success-two-turns.jsonl"
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[str, object]]:
+    code = main(["harness", "normalise", *argv])
+    out = capsys.readouterr().out
+    payload: dict[str, object] = json.loads(out)
+    return code, payload
+
+
+def test_prints_the_report_of_a_file_and_exits_zero(capsys: pytest.CaptureFixture[str]) -> None:
+    code, payload = run_cli(capsys, "--harness", "pi", str(SUCCESS))
+    assert code == 0
+    report = msgspec.convert(payload, HarnessReport)
+    assert (report.complete, report.is_error, report.total_cost_usd) == (True, False, 0.0065)
+
+
+def test_failed_run_still_exits_zero_with_is_error(capsys: pytest.CaptureFixture[str]) -> None:
+    path = FIXTURES / "pi-handwritten" / "http500-every-attempt.jsonl"
+    code, payload = run_cli(capsys, "--harness", "pi", "--exit-code", "0", str(path))
+    assert (code, payload["is_error"]) == (0, True)
+
+
+def test_exit_code_option_reaches_the_verdict(capsys: pytest.CaptureFixture[str]) -> None:
+    code, payload = run_cli(capsys, "--harness", "pi", "--exit-code", "3", str(SUCCESS))
+    assert (code, payload["is_error"], payload["error_message"]) == (
+        0,
+        True,
+        "pi exited with code 3",
+    )
+
+
+def test_dash_reads_stdin(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(SUCCESS.read_bytes())))
+    code, payload = run_cli(capsys, "--harness", "pi", "-")
+    assert (code, payload["complete"]) == (0, True)
+
+
+def test_missing_file_exits_two_with_input_missing(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, payload = run_cli(capsys, "--harness", "codex", str(tmp_path / "nope.jsonl"))
+    assert code == 2
+    assert payload == {
+        "ok": False,
+        "error": {
+            "code": "input-missing",
+            "message": f"no file at {tmp_path / 'nope.jsonl'}; pass an existing transcript "
+            "file, or - for stdin.",
+        },
+    }
+
+
+def test_directory_exits_two_with_input_unreadable(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, payload = run_cli(capsys, "--harness", "claude", str(tmp_path))
+    assert code == 2
+    assert payload["error"] == {
+        "code": "input-unreadable",
+        "message": f"cannot read {tmp_path}: Is a directory; check the path and its permissions.",
+    }
+
+
+def test_unknown_harness_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["harness", "normalise", "--harness", "aider", str(SUCCESS)])
+    assert exit_info.value.code == 2
+    assert json.loads(capsys.readouterr().out)["error"]["code"] == "usage-error"
+
+
+_MEASURED_MAIN = """
+import resource, sys
+from entrypoints.cli.main import main
+code = main(sys.argv[1:])
+sys.stderr.write(f"maxrss_kib={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}")
+raise SystemExit(code)
+"""
+
+
+def test_command_streams_a_large_transcript_in_bounded_memory(tmp_path: Path) -> None:
+    # 128 MB of turns, more than the command may use: holding the file or its lines would show.
+    turn = pi.jsonl(pi.turn(pi.assistant("x" * 2000, stop="toolUse", tool_call=True), tools=True))
+    turns = 128 * 1024 * 1024 // len(turn)
+    path = tmp_path / "big.jsonl"
+    with path.open("wb") as handle:
+        handle.write(pi.jsonl([pi.header(), pi.agent_start()]))
+        for _ in range(turns):
+            handle.write(turn)
+        handle.write(pi.jsonl([pi.agent_end([])]))
+    argv = ["harness", "normalise", "--harness", "pi", str(path)]
+    done = subprocess.run(
+        [sys.executable, "-c", _MEASURED_MAIN, *argv], capture_output=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    report = msgspec.json.decode(done.stdout, type=HarnessReport)
+    assert (report.complete, report.num_turns) == (True, turns)
+    peak_kib = int(done.stderr.decode().rsplit("maxrss_kib=", 1)[1])
+    assert peak_kib < 100 * 1024, f"peak RSS {peak_kib} KiB"

@@ -1,0 +1,1 @@
+"""Test support: a scripted OpenAI-compatible model server and the Pi agent-dir set-up."""

@@ -1,0 +1,221 @@
+"""Regenerate the golden Pi transcripts in `tests/fixtures/harness/pi/` from the real, pinned Pi.
+
+Run: `uv run --no-sync python -m tests.support.capture_pi_fixtures [--out DIR]`.
+
+Each scenario runs `pi --print --mode json --no-session --offline` against the scripted model
+server with the prompt on stdin, exactly as `harness run` does, and writes `NAME.jsonl` (stdout
+verbatim except the scrubbing below) and `capture/NAME.json` (exit code, stderr, requests the
+server saw, and the totals the script implies). The reviewed `NAME.expected.json` reports are not
+written here: that would make the normaliser its own oracle; a test checks them against the
+script's totals instead.
+
+Scrubbed so a regeneration only differs where Pi's behaviour did: the temporary directory becomes
+`/tmp/pi-fixture`, this checkout's path `<repo>`, the session id and header time become
+constants, and message timestamps (epoch milliseconds) become one constant. Everything else is
+Pi's own bytes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.support.model_server import HttpError, Reply, ScriptedModelServer, Step, ToolCall
+from tests.support.pi_agent import (
+    MODEL,
+    PI_BINARY,
+    PI_VERSION,
+    PROVIDER,
+    REPO_ROOT,
+    message_cost_usd,
+    write_agent_dir,
+)
+
+FIXTURE_DIR = REPO_ROOT / "tests" / "fixtures" / "harness" / "pi"
+SCRUBBED_ROOT = "/tmp/pi-fixture"
+SCRUBBED_SESSION_ID = "00000000-0000-7000-8000-000000000000"
+SCRUBBED_HEADER_TIME = "2026-01-01T00:00:00.000Z"
+SCRUBBED_EPOCH_MS = "1767225600000"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One transcript to capture: the script the model plays and the prompt Pi gets."""
+
+    name: str
+    description: str
+    prompt: str
+    steps: tuple[Step, ...]
+    provider: str = PROVIDER
+    model: str = MODEL
+
+
+def _scenarios() -> tuple[Scenario, ...]:
+    return (
+        Scenario(
+            name="success-write",
+            description="One tool call (write hello.txt), then a final text reply; succeeds.",
+            prompt="Create hello.txt containing the word hello.",
+            steps=(
+                Reply(
+                    text="I will write the file.",
+                    tool_calls=(ToolCall("write", {"path": "hello.txt", "content": "hello\n"}),),
+                    prompt_tokens=1200,
+                    completion_tokens=40,
+                ),
+                Reply(text="Created hello.txt.", prompt_tokens=1300, completion_tokens=10),
+            ),
+        ),
+        Scenario(
+            name="http-500-every-attempt",
+            description="HTTP 500 on the first call and all 3 retries; Pi still exits 0.",
+            prompt="Say hello.",
+            steps=tuple(HttpError(status=500) for _ in range(4)),
+        ),
+        Scenario(
+            name="http-500-then-success",
+            description="HTTP 500 once, Pi retries (auto_retry_start/end), the retry succeeds.",
+            prompt="Say hello.",
+            steps=(
+                HttpError(status=500),
+                Reply(text="Hello after a retry.", prompt_tokens=900, completion_tokens=8),
+            ),
+        ),
+        Scenario(
+            name="multi-turn",
+            description="Four assistant messages (write, bash, edit, final text) with distinct "
+            "usage: the cost must be their sum.",
+            prompt="Create notes.txt, show it, then change its first line.",
+            steps=(
+                Reply(
+                    text="Writing notes.txt.",
+                    tool_calls=(ToolCall("write", {"path": "notes.txt", "content": "one\ntwo\n"}),),
+                    prompt_tokens=1000,
+                    completion_tokens=30,
+                ),
+                Reply(
+                    tool_calls=(ToolCall("bash", {"command": "cat notes.txt"}),),
+                    prompt_tokens=1100,
+                    completion_tokens=15,
+                ),
+                Reply(
+                    text="Now the edit.",
+                    tool_calls=(
+                        ToolCall(
+                            "edit",
+                            {"path": "notes.txt", "edits": [{"oldText": "one", "newText": "ONE"}]},
+                        ),
+                    ),
+                    prompt_tokens=1250,
+                    completion_tokens=45,
+                ),
+                Reply(
+                    text="notes.txt now starts with ONE.", prompt_tokens=1400, completion_tokens=12
+                ),
+            ),
+        ),
+        Scenario(
+            name="startup-no-api-key",
+            description="A built-in provider with no key in the environment: exit 1, header only.",
+            prompt="Say hello.",
+            steps=(),
+            provider="anthropic",
+            model="claude-sonnet-4-5",
+        ),
+    )
+
+
+def _scrub(text: str, root: str) -> str:
+    text = text.replace(root, SCRUBBED_ROOT).replace(str(REPO_ROOT), "<repo>")
+    text = re.sub(
+        r'("type":"session","version":\d+,"id":)"[^"]*"', rf'\1"{SCRUBBED_SESSION_ID}"', text
+    )
+    text = re.sub(r'("type":"session".*?"timestamp":)"[^"]*"', rf'\1"{SCRUBBED_HEADER_TIME}"', text)
+    return re.sub(r'"timestamp":\d{13}\b', f'"timestamp":{SCRUBBED_EPOCH_MS}', text)
+
+
+def capture(scenario: Scenario, out_dir: Path) -> dict[str, object]:
+    """Run one scenario against the real Pi and write its transcript and metadata."""
+    with tempfile.TemporaryDirectory(prefix="pi-fixture-") as tmp_name:
+        # Resolve so the scrubbing matches the cwd Pi prints (/tmp may be a symlink).
+        tmp = Path(os.path.realpath(tmp_name))
+        with ScriptedModelServer(scenario.steps) as server:
+            agent_dir = write_agent_dir(tmp / "agent", server.base_url)
+            work = tmp / "work"
+            work.mkdir()
+            prompt = tmp / "prompt.txt"
+            prompt.write_text(scenario.prompt)
+            env = {
+                "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+                "HOME": str(tmp / "home"),
+                "PI_CODING_AGENT_DIR": str(agent_dir),
+            }
+            argv = [
+                str(PI_BINARY),
+                *("--print", "--mode", "json", "--no-session", "--offline"),
+                *("--provider", scenario.provider, "--model", scenario.model),
+            ]
+            with prompt.open("rb") as stdin:
+                done = subprocess.run(
+                    argv,
+                    cwd=work,
+                    env=env,
+                    stdin=stdin,
+                    capture_output=True,
+                    timeout=120,
+                    check=False,
+                )
+            requests = len(server.requests)
+        transcript = _scrub(done.stdout.decode("utf-8"), str(tmp))
+    replies = [s for s in scenario.steps if isinstance(s, Reply)]
+    meta: dict[str, object] = {
+        "scenario": scenario.name,
+        "description": scenario.description,
+        "pi_version": PI_VERSION,
+        "argv": ["pi", *argv[1:]],
+        "prompt_on_stdin": scenario.prompt,
+        "exit_code": done.returncode,
+        "stderr": _scrub(done.stderr.decode("utf-8", "replace"), str(tmp)),
+        "model_requests": requests,
+        "expected": {
+            "assistant_replies": len(replies),
+            "input_tokens": sum(r.prompt_tokens for r in replies),
+            "output_tokens": sum(r.completion_tokens for r in replies),
+            "total_cost_usd": round(
+                sum(message_cost_usd(r.prompt_tokens, r.completion_tokens) for r in replies), 10
+            ),
+            "http_errors": sum(1 for s in scenario.steps if isinstance(s, HttpError)),
+        },
+    }
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / f"{scenario.name}.jsonl").write_text(transcript)
+    (out_dir / "capture").mkdir(exist_ok=True)
+    (out_dir / "capture" / f"{scenario.name}.json").write_text(json.dumps(meta, indent=2) + "\n")
+    return meta
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Capture every scenario (or the named ones) into the fixture directory."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--out", type=Path, default=FIXTURE_DIR)
+    parser.add_argument("names", nargs="*", help="scenario names (default: all)")
+    args = parser.parse_args(argv)
+    if not PI_BINARY.is_file():
+        print(f"Pi is not installed at {PI_BINARY}; run `bash scripts/test.sh`.", file=sys.stderr)
+        return 2
+    chosen = [s for s in _scenarios() if not args.names or s.name in args.names]
+    for scenario in chosen:
+        meta = capture(scenario, args.out)
+        print(f"{scenario.name}: exit {meta['exit_code']}, {meta['model_requests']} requests")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

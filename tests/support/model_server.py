@@ -1,0 +1,310 @@
+"""A scripted model server on loopback, for driving real harnesses (Pi, Claude Code) in tests.
+
+It speaks one of two APIs: OpenAI chat completions (`POST /v1/chat/completions`, what Pi's
+`openai-completions` provider calls) or Anthropic Messages (`POST /v1/messages`, what Claude Code
+calls with `ANTHROPIC_BASE_URL`). Each such POST plays the next step of the test's script: a
+streamed reply (SSE with text and tool-call deltas, usage at the end), an HTTP error, or a reply
+that waits first. Requests are recorded so a test can assert what the harness sent. When the
+script runs out the server answers 500 saying so, which shows up in the harness's transcript
+instead of hanging the test.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Literal
+
+CHAT_PATH = "/v1/chat/completions"
+MESSAGES_PATH = "/v1/messages"
+Api = Literal["openai-completions", "anthropic-messages"]
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """One tool call the scripted model makes (Pi's tools: `write`, `bash`, `read`, `edit`)."""
+
+    name: str
+    arguments: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A streamed assistant reply: optional text, then tool calls, then usage."""
+
+    text: str = ""
+    tool_calls: tuple[ToolCall, ...] = ()
+    prompt_tokens: int = 100
+    completion_tokens: int = 20
+    # Seconds to wait before the response headers (a slow model; the wall-clock tests).
+    delay_s: float = 0.0
+
+
+@dataclass(frozen=True)
+class HttpError:
+    """An HTTP error response with an OpenAI-style error body."""
+
+    status: int = 500
+    message: str = "scripted internal server error"
+
+
+Step = Reply | HttpError
+
+
+@dataclass
+class RecordedRequest:
+    """What the harness sent: path, headers (lower-cased names) and the decoded JSON body."""
+
+    path: str
+    headers: dict[str, str]
+    body: dict[str, Any]
+
+
+@dataclass
+class _Script:
+    steps: list[Step]
+    requests: list[RecordedRequest] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    closing: threading.Event = field(default_factory=threading.Event)
+
+    def next_step(self, request: RecordedRequest) -> tuple[int, Step | None]:
+        """Record the request; return its 1-based number and the step to play (None: none left)."""
+        with self.lock:
+            self.requests.append(request)
+            return len(self.requests), (self.steps.pop(0) if self.steps else None)
+
+
+def _sse_chunks(reply: Reply, model: str, completion_id: str) -> Iterator[dict[str, Any]]:
+    def chunk(delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
+        return {
+            "id": completion_id,
+            "object": "chat.completion.chunk",
+            "created": 1_700_000_000,
+            "model": model,
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+        }
+
+    yield chunk({"role": "assistant", "content": ""})
+    # Text arrives in a few pieces, as a real model streams it.
+    for start in range(0, len(reply.text), 16):
+        yield chunk({"content": reply.text[start : start + 16]})
+    for index, call in enumerate(reply.tool_calls):
+        arguments = json.dumps(call.arguments)
+        half = len(arguments) // 2
+        yield chunk(
+            {
+                "tool_calls": [
+                    {
+                        "index": index,
+                        "id": f"call_{completion_id}_{index}",
+                        "type": "function",
+                        "function": {"name": call.name, "arguments": arguments[:half]},
+                    }
+                ]
+            }
+        )
+        yield chunk({"tool_calls": [{"index": index, "function": {"arguments": arguments[half:]}}]})
+    yield chunk({}, "tool_calls" if reply.tool_calls else "stop")
+    yield {
+        "id": completion_id,
+        "object": "chat.completion.chunk",
+        "created": 1_700_000_000,
+        "model": model,
+        "choices": [],
+        "usage": {
+            "prompt_tokens": reply.prompt_tokens,
+            "completion_tokens": reply.completion_tokens,
+            "total_tokens": reply.prompt_tokens + reply.completion_tokens,
+        },
+    }
+
+
+def _anthropic_events(reply: Reply, model: str, message_id: str) -> Iterator[tuple[str, Any]]:
+    yield (
+        "message_start",
+        {
+            "type": "message_start",
+            "message": {
+                "id": message_id,
+                "type": "message",
+                "role": "assistant",
+                "model": model,
+                "content": [],
+                "stop_reason": None,
+                "stop_sequence": None,
+                "usage": {
+                    "input_tokens": reply.prompt_tokens,
+                    "output_tokens": 1,
+                    "cache_creation_input_tokens": 0,
+                    "cache_read_input_tokens": 0,
+                },
+            },
+        },
+    )
+    blocks: list[tuple[dict[str, Any], list[dict[str, Any]]]] = []
+    if reply.text:
+        deltas = [
+            {"type": "text_delta", "text": reply.text[i : i + 16]}
+            for i in range(0, len(reply.text), 16)
+        ]
+        blocks.append(({"type": "text", "text": ""}, deltas))
+    for number, call in enumerate(reply.tool_calls):
+        arguments = json.dumps(call.arguments)
+        half = len(arguments) // 2
+        start = {"type": "tool_use", "id": f"toolu_{message_id}_{number}", "name": call.name}
+        blocks.append(
+            (
+                {**start, "input": {}},
+                [
+                    {"type": "input_json_delta", "partial_json": arguments[:half]},
+                    {"type": "input_json_delta", "partial_json": arguments[half:]},
+                ],
+            )
+        )
+    for index, (block, deltas) in enumerate(blocks):
+        yield (
+            "content_block_start",
+            {"type": "content_block_start", "index": index, "content_block": block},
+        )
+        for delta in deltas:
+            yield (
+                "content_block_delta",
+                {"type": "content_block_delta", "index": index, "delta": delta},
+            )
+        yield "content_block_stop", {"type": "content_block_stop", "index": index}
+    yield (
+        "message_delta",
+        {
+            "type": "message_delta",
+            "delta": {
+                "stop_reason": "tool_use" if reply.tool_calls else "end_turn",
+                "stop_sequence": None,
+            },
+            "usage": {"output_tokens": reply.completion_tokens},
+        },
+    )
+    yield "message_stop", {"type": "message_stop"}
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+
+    def log_message(self, format: str, *args: Any) -> None:  # the base class names it `format`
+        """Keep test output quiet."""
+
+    def do_GET(self) -> None:
+        self._send_error(404, f"no such path {self.path}")
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("content-length") or 0)
+        raw = self.rfile.read(length)
+        try:
+            body = json.loads(raw or b"{}")
+        except json.JSONDecodeError:
+            body = {"unparsed": raw.decode("utf-8", "replace")}
+        recorded = RecordedRequest(
+            path=self.path,
+            headers={k.lower(): v for k, v in self.headers.items()},
+            body=body,
+        )
+        api = self.server.api
+        expected = CHAT_PATH if api == "openai-completions" else MESSAGES_PATH
+        if self.path.split("?", 1)[0].rstrip("/") != expected:
+            self._send_error(404, f"no such path {self.path}")
+            return
+        number, step = self.server.script.next_step(recorded)
+        model = str(body.get("model", "scripted-model"))
+        if step is None:
+            self._send_error(500, "scripted model server: script exhausted")
+        elif isinstance(step, HttpError):
+            self._send_error(step.status, step.message)
+        elif step.delay_s and self.server.script.closing.wait(step.delay_s):
+            return
+        elif api == "openai-completions":
+            self._stream_sse(
+                (None, chunk) for chunk in _sse_chunks(step, model, f"chatcmpl-{number}")
+            )
+        else:
+            self._stream_sse(_anthropic_events(step, model, f"msg_{number:04d}"))
+
+    def _send_error(self, status: int, message: str) -> None:
+        if self.server.api == "openai-completions":
+            self._send_json(status, {"error": {"message": message, "type": "server"}})
+        else:
+            kind = "overloaded_error" if status == 529 else "api_error"
+            self._send_json(status, {"type": "error", "error": {"type": kind, "message": message}})
+
+    def _send_json(self, status: int, payload: dict[str, Any]) -> None:
+        data = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(data)))
+        self.send_header("connection", "close")
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _stream_sse(self, events: Iterator[tuple[str | None, Any]]) -> None:
+        self.send_response(200)
+        self.send_header("content-type", "text/event-stream")
+        self.send_header("cache-control", "no-cache")
+        self.send_header("connection", "close")
+        self.end_headers()
+        for name, data in events:
+            prefix = f"event: {name}\n" if name else ""
+            self.wfile.write(f"{prefix}data: {json.dumps(data)}\n\n".encode())
+            self.wfile.flush()
+        if self.server.api == "openai-completions":
+            self.wfile.write(b"data: [DONE]\n\n")
+            self.wfile.flush()
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    script: _Script
+    api: Api
+
+
+class ScriptedModelServer:
+    """Serves one script on 127.0.0.1 (ephemeral port); use as a context manager."""
+
+    def __init__(self, steps: Sequence[Step], api: Api = "openai-completions") -> None:
+        self._server = _Server(("127.0.0.1", 0), _Handler)
+        self._server.script = _Script(steps=list(steps))
+        self._server.api = api
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        """The OpenAI-style base URL (ends in `/v1`) to put in Pi's `models.json`."""
+        return f"{self.root_url}/v1"
+
+    @property
+    def root_url(self) -> str:
+        """The server's root, as `ANTHROPIC_BASE_URL` wants it (the client adds `/v1/messages`)."""
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """Every request received so far, in order."""
+        with self._server.script.lock:
+            return list(self._server.script.requests)
+
+    @property
+    def remaining_steps(self) -> int:
+        """How many scripted steps have not been played yet."""
+        with self._server.script.lock:
+            return len(self._server.script.steps)
+
+    def __enter__(self) -> ScriptedModelServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.script.closing.set()
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)

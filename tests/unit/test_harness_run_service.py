@@ -1,0 +1,143 @@
+"""`run_harness` with in-memory fakes: what it refuses, what it runs, and the kill switch."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+from returns.result import Success
+
+from domain.harness_run import HarnessRun
+from entrypoints.api.harness_run import HarnessRunError, HarnessRunRequest, run_harness
+from tests.support.harness_fakes import FakeConfigSource, FakeHarnessHost, ReplayProcessRunner
+
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "harness" / "pi"
+PI = "/opt/pi/bin/pi"
+ENV = {"PATH": "/opt/pi/bin", "HOME": "/home/u", "GITHUB_TOKEN": "ghp_x", "ANTHROPIC_API_KEY": "k"}
+
+
+def _lines(name: str) -> list[bytes]:
+    return (FIXTURES / f"{name}.jsonl").read_bytes().rstrip(b"\n").split(b"\n")
+
+
+def _host(tmp_path: Path) -> FakeHarnessHost:
+    return FakeHarnessHost(
+        executables={"pi": PI, "claude": "/opt/claude"},
+        files={"/task.md": 120, "/empty.md": 0},
+        directories={"/repo"},
+    )
+
+
+def _run(
+    tmp_path: Path,
+    runner: ReplayProcessRunner,
+    *,
+    host: FakeHarnessHost | None = None,
+    config: FakeConfigSource | None = None,
+    **request: Any,
+) -> HarnessRun | HarnessRunError:
+    fields: dict[str, Any] = {
+        "repo": "/repo",
+        "prompt_file": "/task.md",
+        "harness": "pi",
+        "transcript_dir": str(tmp_path),
+        **request,
+    }
+    result = anyio.run(
+        functools.partial(
+            run_harness,
+            HarnessRunRequest(**fields),
+            runner=runner,
+            host=host or _host(tmp_path),
+            config_source=config or FakeConfigSource(),
+            environ=ENV,
+        )
+    )
+    return result.unwrap() if isinstance(result, Success) else result.failure()
+
+
+def test_completed_run_reports_the_transcript_and_its_cost(tmp_path: Path) -> None:
+    run = _run(tmp_path, ReplayProcessRunner(_lines("multi-turn")))
+    assert isinstance(run, HarnessRun)
+    assert run.status == "completed"
+    assert run.report.total_cost_usd is not None
+    assert Path(run.transcript_path).read_bytes() == (FIXTURES / "multi-turn.jsonl").read_bytes()
+
+
+def test_the_process_gets_the_prompt_on_stdin_and_a_scrubbed_environment(tmp_path: Path) -> None:
+    runner = ReplayProcessRunner(_lines("success-write"))
+    config = FakeConfigSource('[harness]\nmodel = "m"\nenv_allow = ["ANTHROPIC_API_KEY"]\n')
+    _run(tmp_path, runner, config=config)
+    request = runner.requests[0]
+    assert request.stdin_path == "/task.md"
+    assert request.argv[0] == PI
+    assert "/task.md" not in request.argv
+    assert request.env == {"PATH": "/opt/pi/bin", "HOME": "/home/u", "ANTHROPIC_API_KEY": "k"}
+    assert request.cwd == "/repo"
+
+
+def test_pi_exit_0_after_every_attempt_failed_is_failed(tmp_path: Path) -> None:
+    run = _run(tmp_path, ReplayProcessRunner(_lines("http-500-every-attempt")))
+    assert isinstance(run, HarnessRun)
+    assert (run.status, run.exit_code) == ("failed", 0)
+
+
+def test_kill_switch_stops_at_the_message_that_reaches_the_cap(tmp_path: Path) -> None:
+    # multi-turn costs 0.0109, 0.01145, 0.01385, 0.01436: the second message reaches the cap.
+    runner = ReplayProcessRunner(_lines("multi-turn"))
+    run = _run(tmp_path, runner, max_cost_usd=0.02)
+    assert isinstance(run, HarnessRun)
+    assert run.status == "budget-exhausted"
+    assert run.report.total_cost_usd is not None
+    assert 0.02 <= run.report.total_cost_usd <= 0.02 + 0.01145
+    assert runner.fed < len(_lines("multi-turn"))
+    # The transcript holds exactly what was read before the stop.
+    assert Path(run.transcript_path).read_bytes().count(b"\n") == runner.fed
+
+
+def test_cap_above_the_total_lets_the_run_complete(tmp_path: Path) -> None:
+    run = _run(tmp_path, ReplayProcessRunner(_lines("multi-turn")), max_cost_usd=1.0)
+    assert isinstance(run, HarnessRun)
+    assert run.status == "completed"
+
+
+def test_default_config_file_may_be_absent_but_a_named_one_may_not(tmp_path: Path) -> None:
+    assert isinstance(_run(tmp_path, ReplayProcessRunner(_lines("success-write"))), HarnessRun)
+    error = _run(tmp_path, ReplayProcessRunner([]), config_path="/nope.toml")
+    assert isinstance(error, HarnessRunError)
+    assert error.code == "config-missing"
+
+
+@pytest.mark.parametrize(
+    ("request_fields", "config", "code"),
+    [
+        ({"repo": "/elsewhere"}, None, "repo-missing"),
+        ({"prompt_file": "/missing.md"}, None, "prompt-unreadable"),
+        ({"prompt_file": "/empty.md"}, None, "prompt-empty"),
+        ({"timeout_s": 0}, None, "harness-timeout-invalid"),
+        ({"max_cost_usd": -1}, None, "harness-cost-cap-invalid"),
+        ({"harness": "codex"}, None, "harness-binary-not-found"),
+        ({}, '[harness]\nname = "claude"\n', "harness-mismatch"),
+        ({}, "[harness]\nnonsense = 1\n", "config-invalid"),
+        ({"tier": "loop:budget-xl"}, None, "harness-tier-missing"),
+    ],
+)
+def test_refused_before_anything_runs(
+    tmp_path: Path, request_fields: dict[str, Any], config: str | None, code: str
+) -> None:
+    runner = ReplayProcessRunner([])
+    error = _run(tmp_path, runner, config=FakeConfigSource(config), **request_fields)
+    assert isinstance(error, HarnessRunError)
+    assert error.code == code
+    assert runner.requests == []
+
+
+def test_unwritable_transcript_dir_is_refused(tmp_path: Path) -> None:
+    host = _host(tmp_path)
+    host.unwritable.add(str(tmp_path))
+    error = _run(tmp_path, ReplayProcessRunner([]), host=host)
+    assert isinstance(error, HarnessRunError)
+    assert error.code == "transcript-unwritable"

@@ -1,0 +1,170 @@
+"""`models validate`: the judgement (pure) and the command (exit codes, JSON shape)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from domain.harness_config import HarnessSettings, HarnessTier
+from domain.models_check import ModelsFacts, check_models
+from entrypoints.api.models import validate_models
+from entrypoints.cli.main import main
+from tests.support.harness_fakes import FakeConfigSource, FakeHarnessHost
+
+FOUND = {"pi": "/usr/bin/pi", "claude": "/usr/bin/claude", "codex": "/usr/bin/codex"}
+PI_ANTHROPIC = HarnessSettings(
+    provider="anthropic",
+    model="claude-sonnet-4-5",
+    env_allow=("ANTHROPIC_API_KEY",),
+    tiers={"loop:budget-xl": HarnessTier(model="claude-opus-4-1")},
+)
+
+
+def _facts(*env: str, executables: dict[str, str | None] | None = None) -> ModelsFacts:
+    return ModelsFacts(env_names=frozenset(env), executables=executables or dict(FOUND))
+
+
+def _codes(issues: object) -> list[str]:
+    assert isinstance(issues, tuple)
+    return [issue.code for issue in issues]
+
+
+def test_usable_configuration_is_ok_and_lists_every_tier() -> None:
+    report = check_models(PI_ANTHROPIC, _facts("ANTHROPIC_API_KEY"))
+    assert report.ok
+    assert (report.errors, report.warnings) == ((), ())
+    assert report.tiers["default"].model == "claude-sonnet-4-5"
+    assert report.tiers["loop:budget-xl"].model == "claude-opus-4-1"
+    assert report.tiers["loop:budget-xl"].executable == "/usr/bin/pi"
+
+
+def test_missing_key_is_a_warning_on_a_dry_check() -> None:
+    report = check_models(PI_ANTHROPIC, _facts())
+    assert report.ok
+    assert _codes(report.warnings) == ["provider-key-missing", "provider-key-missing"]
+    assert report.tiers["default"].key_present is False
+
+
+def test_missing_key_is_an_error_when_live() -> None:
+    report = check_models(PI_ANTHROPIC, _facts(), live=True)
+    assert not report.ok
+    assert _codes(report.errors) == ["provider-key-missing", "provider-key-missing"]
+
+
+def test_key_not_in_env_allow_is_reported_since_the_harness_would_not_see_it() -> None:
+    settings = HarnessSettings(name="codex", model="gpt-5")
+    report = check_models(settings, _facts("OPENAI_API_KEY"))
+    assert _codes(report.warnings) == ["provider-key-not-allowed"]
+
+
+def test_custom_provider_key_cannot_be_checked_and_says_so() -> None:
+    report = check_models(HarnessSettings(provider="my-proxy", model="m"), _facts())
+    assert report.ok
+    assert _codes(report.warnings) == ["provider-key-unknown"]
+
+
+def test_binary_not_found_is_an_error_for_the_tier_that_uses_it() -> None:
+    settings = HarnessSettings(model="m", tiers={"xl": HarnessTier(binary="/opt/pi-next/pi")})
+    report = check_models(
+        settings, _facts(executables={"pi": "/usr/bin/pi", "/opt/pi-next/pi": None})
+    )
+    assert _codes(report.errors) == ["harness-binary-not-found"]
+    assert report.errors[0].tier == "xl"
+
+
+def test_unknown_harness_is_an_error() -> None:
+    report = check_models(HarnessSettings(name="aider"), _facts())
+    assert not report.ok
+    assert _codes(report.errors) == ["harness-unknown"]
+
+
+def test_required_tier_without_a_section_is_an_error() -> None:
+    report = check_models(
+        PI_ANTHROPIC, _facts("ANTHROPIC_API_KEY"), required_tiers=("loop:budget-large",)
+    )
+    assert _codes(report.errors) == ["harness-tier-missing"]
+
+
+def test_unset_model_is_a_warning() -> None:
+    report = check_models(
+        HarnessSettings(name="claude", env_allow=("ANTHROPIC_API_KEY",)),
+        _facts("ANTHROPIC_API_KEY"),
+    )
+    assert _codes(report.warnings) == ["model-unset"]
+
+
+def test_missing_configuration_file_is_never_ok() -> None:
+    report = validate_models(
+        None, config_source=FakeConfigSource(None), host=FakeHarnessHost(), environ={}
+    )
+    assert not report.ok
+    assert _codes(report.errors) == ["config-missing"]
+
+
+def test_validate_looks_binaries_up_on_the_environment_s_path() -> None:
+    host = FakeHarnessHost(executables={"claude": "/usr/bin/claude"})
+    source = FakeConfigSource(
+        '[harness]\nname = "claude"\nmodel = "opus"\nenv_allow = ["ANTHROPIC_API_KEY"]\n'
+    )
+    report = validate_models(
+        None,
+        config_source=source,
+        host=host,
+        environ={"PATH": "/usr/bin", "ANTHROPIC_API_KEY": "k"},
+    )
+    assert report.ok
+    no_path = validate_models(
+        None, config_source=source, host=host, environ={"ANTHROPIC_API_KEY": "k"}
+    )
+    assert _codes(no_path.errors) == ["harness-binary-not-found"]
+
+
+def test_empty_key_counts_as_missing() -> None:
+    source = FakeConfigSource(
+        '[harness]\nname = "codex"\nmodel = "m"\nenv_allow = ["OPENAI_API_KEY"]\n'
+    )
+    host = FakeHarnessHost(executables={"codex": "/usr/bin/codex"})
+    report = validate_models(
+        None,
+        config_source=source,
+        host=host,
+        environ={"PATH": "/b", "OPENAI_API_KEY": ""},
+        live=True,
+    )
+    assert _codes(report.errors) == ["provider-key-missing"]
+
+
+def _cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, dict[str, object]]:
+    code = main(["models", "validate", "--json", *args])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def test_cli_missing_config_exits_2_with_the_report_shape(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out = _cli(["--config", str(tmp_path / "nope.toml")], capsys)
+    assert code == 2
+    assert set(out) == {"ok", "errors", "warnings", "tiers"}
+    assert out["ok"] is False
+
+
+def test_cli_ok_exits_0_and_not_ok_exits_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tool = tmp_path / "bin" / "codex"
+    tool.parent.mkdir()
+    tool.write_text("#!/bin/sh\n")
+    tool.chmod(0o755)
+    config = tmp_path / "engineering-loop.toml"
+    config.write_text(
+        '[harness]\nname = "codex"\nmodel = "gpt-5"\n'
+        f'binary = "{tool}"\nenv_allow = ["OPENAI_API_KEY"]\n'
+    )
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    code, out = _cli(["--config", str(config), "--live"], capsys)
+    assert (code, out["ok"]) == (0, True)
+    monkeypatch.delenv("OPENAI_API_KEY")
+    code, out = _cli(["--config", str(config), "--live"], capsys)
+    assert (code, out["ok"]) == (1, False)
