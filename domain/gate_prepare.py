@@ -15,7 +15,7 @@ import msgspec
 from returns.result import Failure, Result, Success
 
 from domain.project import ProjectFacts, normalise_name
-from domain.uv_grammar import UvOption, UvRun, UvSyntaxError, parse_uv_run, uv_prefix_length
+from domain.uv_grammar import UvOption, UvRun, UvSyntaxError, parse_uv_line, uv_prefix_length
 
 PYTHON_GATE_TOOLS = frozenset({"pytest", "py.test", "ruff", "mypy"})
 PYTHON_GATE_MODULES = frozenset({"pytest", "ruff", "mypy"})
@@ -123,16 +123,11 @@ def is_python_gate(argv: Sequence[str]) -> bool:
     False
     """
     if uv_prefix_length(argv):
-        parsed = parse_uv_run(argv)
-        if not isinstance(parsed, Success):
+        run = parse_uv_line(argv)
+        if isinstance(run, Failure):
             return False
-        run = parsed.unwrap()
-        return _is_python_payload(run.payload, module=_has(run.options, "--module"))
+        return _is_python_payload(run.payload, module="--module" in run.names)
     return _is_python_payload(argv, module=False)
-
-
-def _has(options: tuple[UvOption, ...], name: str) -> bool:
-    return any(option.name == name for option in options)
 
 
 def _value(run: UvRun, name: str) -> str | None:
@@ -165,6 +160,8 @@ def _normalise_dir(path: str) -> str | None:
 
 
 def _project_dir(run: UvRun) -> str | None:
+    if "--directory" not in run.names and "--project" not in run.names:
+        return ""
     directory = _value(run, "--directory") or ""
     project = _value(run, "--project")
     if directory.startswith("/"):
@@ -189,10 +186,10 @@ def gate_project_dir(argv: Sequence[str]) -> str | None:
     """
     if not uv_prefix_length(argv):
         return None
-    parsed = parse_uv_run(argv)
-    if not isinstance(parsed, Success):
+    run = parse_uv_line(argv)
+    if isinstance(run, Failure):
         return None
-    return _project_dir(parsed.unwrap()) or None
+    return _project_dir(run) or None
 
 
 def _syntax_rejection(error: UvSyntaxError) -> Failure[GateRejected]:
@@ -303,18 +300,18 @@ def _dev_exclusion(facts: ProjectFacts, options: tuple[UvOption, ...]) -> str | 
 def _prepare_uv(
     argv: tuple[str, ...], facts: ProjectFacts, facts_for: FactsLookup | None
 ) -> Result[PreparedGate, GateRejected]:
-    parsed = parse_uv_run(argv)
-    if not isinstance(parsed, Success):
-        return _syntax_rejection(parsed.failure())
-    run = parsed.unwrap()
-    if _has(run.options, "--show-settings") or _has(run.top, "--show-settings"):
+    run = parse_uv_line(argv)
+    if isinstance(run, Failure):
+        return _syntax_rejection(run.failure())
+    names = run.names
+    if "--show-settings" in names:
         return _reject(
             "uv-not-run",
             "--show-settings makes uv print its settings and exit without running the "
             "command; remove it.",
         )
-    defeaters = sorted(run.given & GUARD_DEFEATERS)
-    if defeaters:
+    if not run.given.isdisjoint(GUARD_DEFEATERS):
+        defeaters = sorted(run.given & GUARD_DEFEATERS)
         return _reject(
             "lock-guard-defeated",
             f"{', '.join(defeaters)} in the gate's uv options lets uv move pins or cancels the "
@@ -338,7 +335,7 @@ def _prepare_uv(
             )
         facts = found
     options = run.options
-    if facts.has_pyproject and not facts.has_lockfile and not _has(options, "--no-project"):
+    if facts.has_pyproject and not facts.has_lockfile and "--no-project" not in names:
         where = f"{target}/" if target else ""
         return _reject(
             "lockfile-missing",
@@ -347,10 +344,10 @@ def _prepare_uv(
         )
     inserted: tuple[str, ...] = ()
     rewrites: tuple[Rewrite, ...] = ()
-    if not any(option.name in LOCK_GUARDS for option in options):
+    if names.isdisjoint(LOCK_GUARDS):
         inserted = ("--locked",)
         rewrites = (_LOCK_REWRITE,)
-    if _is_python_payload(run.payload, module=_has(options, "--module")):
+    if _is_python_payload(run.payload, module="--module" in names):
         excluded_by = _dev_exclusion(facts, options)
         if excluded_by is not None:
             kind = "group" if facts.dev_group else "extra"

@@ -70,6 +70,8 @@ class UvRun(msgspec.Struct, frozen=True, kw_only=True):
     # Options in effect (after overrides), in command-line order: before `run`, then after it.
     top: tuple[UvOption, ...]
     options: tuple[UvOption, ...]
+    # Canonical names of the options in effect on either level.
+    names: frozenset[str]
     # Canonical names of every option given after `run`, overridden ones included.
     given: frozenset[str]
 
@@ -190,12 +192,14 @@ def _check_value(spec: OptionSpec, value: str) -> Failure[UvSyntaxError] | None:
 class _Level:
     """The options of one clap level (before `run`, or after it) while they are parsed."""
 
-    __slots__ = ("given", "is_top", "present")
+    __slots__ = ("is_top", "ordered", "overridden", "present")
 
     def __init__(self, *, is_top: bool) -> None:
         self.is_top = is_top
         self.present: dict[str, list[UvOption]] = {}
-        self.given: set[str] = set()
+        # Every option in command-line order, overridden ones included.
+        self.ordered: list[UvOption] = []
+        self.overridden = False
 
     def add(self, spec: OptionSpec, value: str | None, index: int) -> Failure[UvSyntaxError] | None:
         name = spec.name
@@ -211,42 +215,46 @@ class _Level:
                 "uv prints its help and exits without running anything; remove -h/--help.",
                 name,
             )
-        if value is not None:
+        if value is not None and name in _VALIDATED:
             invalid = _check_value(spec, value)
             if invalid is not None:
                 return invalid
         present = self.present
         for other in spec.overrides:
-            present.pop(other, None)
-        self.given.add(name)
+            if present.pop(other, None) is not None:
+                self.overridden = True
+        option = UvOption(name=name, value=value, index=index)
+        self.ordered.append(option)
         seen = present.get(name)
         if seen is None:
-            present[name] = [UvOption(name=name, value=value, index=index)]
+            present[name] = [option]
             return None
         if spec.repeat == "once":
-            return _err(
-                "uv-repeated-option",
-                f"uv rejects {name} given twice; keep one.",
-                name,
-            )
-        seen.append(UvOption(name=name, value=value, index=index))
+            return _err("uv-repeated-option", f"uv rejects {name} given twice; keep one.", name)
+        seen.append(option)
         return None
 
     def finish(self) -> tuple[UvOption, ...] | Failure[UvSyntaxError]:
         present = self.present
         for name in present:
-            for other in SPECS[name].conflicts:
+            conflicts = _CONFLICTS.get(name)
+            if conflicts is None:
+                continue
+            for other in conflicts:
                 if other in present:
                     return _err(
                         "uv-conflicting-options",
                         f"uv rejects {name} together with {other}; keep one of them.",
                         *sorted((name, other)),
                     )
-        if len(present) <= 1:
-            return tuple(next(iter(present.values()), ()))
-        return tuple(sorted((o for opts in present.values() for o in opts), key=_by_index))
+        if not self.overridden:
+            return tuple(self.ordered)
+        kept = {id(o) for options in present.values() for o in options}
+        return tuple(o for o in self.ordered if id(o) in kept)
 
 
+_VALIDATED = frozenset(table.ENUM_VALUES) | table.NAME_VALUED | table.UINT_VALUED
+_CONFLICTS = {name: spec.conflicts for name, spec in SPECS.items() if spec.conflicts}
 _MERGED_NAMES = frozenset(name for pair in table.MERGED_CONFLICTS for name in pair)
 
 
@@ -263,10 +271,6 @@ def _merged_conflict(names: set[str]) -> Failure[UvSyntaxError] | None:
                 second,
             )
     return None
-
-
-def _by_index(option: UvOption) -> int:
-    return option.index
 
 
 def _separate_value(
@@ -365,7 +369,17 @@ def parse_uv_run(argv: Sequence[str]) -> Result[UvRun, UvSyntaxError]:
     >>> parse_uv_run(["uv", "run", "--locked=true", "pytest"]).failure().code
     'uv-unexpected-value'
     """
-    argv = tuple(argv)
+    parsed = parse_uv_line(argv)
+    return parsed if isinstance(parsed, Failure) else Success(parsed)
+
+
+def parse_uv_line(argv: Sequence[str]) -> UvRun | Failure[UvSyntaxError]:
+    """`parse_uv_run` without the `Success` wrapper, for hot loops (gate preparation).
+
+    >>> parse_uv_line(["uv", "run", "--frozen", "pytest"]).names
+    frozenset({'--frozen'})
+    """
+    argv = argv if isinstance(argv, tuple) else tuple(argv)
     n = len(argv)
     i = uv_prefix_length(argv)
     if i == 0:
@@ -400,8 +414,11 @@ def parse_uv_run(argv: Sequence[str]) -> Result[UvRun, UvSyntaxError]:
             separator = i
             i += 1
             break
-        if token.startswith("-") and token != "-":
-            i, problem = _parse_option(argv, i, level)
+        if token[:1] == "-" and token != "-":
+            if token[1] == "-":
+                i, problem = _parse_long(argv, i, level)
+            else:
+                i, problem = _parse_short(argv, i, level)
             if problem is not None:
                 return problem
             continue
@@ -412,7 +429,8 @@ def parse_uv_run(argv: Sequence[str]) -> Result[UvRun, UvSyntaxError]:
     options = level.finish()
     if isinstance(options, Failure):
         return options
-    merged = _merged_conflict(top.present.keys() | level.present.keys())
+    names = top.present.keys() | level.present.keys()
+    merged = _merged_conflict(names)
     if merged is not None:
         return merged
     if i >= n:
@@ -420,14 +438,19 @@ def parse_uv_run(argv: Sequence[str]) -> Result[UvRun, UvSyntaxError]:
             "uv-missing-command",
             "`uv run` is given no command; name the command to run after uv's options.",
         )
-    return Success(
-        UvRun(
-            argv=argv,
-            run_index=run_index,
-            payload_index=i,
-            separator_index=separator,
-            top=top_options,
-            options=options,
-            given=frozenset(level.given),
+    if argv[i] == "-" and "--module" in names:
+        return _err(
+            "uv-invalid-value",
+            "uv cannot run a Python module from stdin (`--module -`); name the module.",
+            "--module",
         )
+    return UvRun(
+        argv=argv,
+        run_index=run_index,
+        payload_index=i,
+        separator_index=separator,
+        top=top_options,
+        options=options,
+        names=frozenset(names),
+        given=frozenset([o.name for o in level.ordered]),
     )

@@ -121,6 +121,38 @@ def short_cluster(draw: st.DrawFn) -> list[str]:
     return [f"-{letters}"] if letters else []
 
 
+# Tokens uv refuses in an option segment: unknown options, prefixes, flags given values, values
+# uv validates, a value that is missing or starts with '-' (each stands alone or before the rest).
+BROKEN_TOKENS: tuple[tuple[str, ...], ...] = (
+    ("--lock",),
+    ("--bogus",),
+    ("-x",),
+    ("-m=x",),
+    ("-q-w",),
+    ("---locked",),
+    ("--=x",),
+    ("--locked=true",),
+    ("--no-dev=",),
+    ("--color", "ALWAYS"),
+    ("--group", "a,b"),
+    ("--group=",),
+    ("--no-group", "dev  lint"),
+    ("--extra", "docs,,dev"),
+    ("--max-recursion-depth=-1",),
+    ("--with", "-e"),
+    ("-p", "-x"),
+    ("--python",),
+    ("-w",),
+    ("--version",),
+)
+
+
+@st.composite
+def broken_tokens(draw: st.DrawFn) -> list[str]:
+    """Tokens that make uv refuse the line (when they end up in the option segment)."""
+    return list(draw(st.sampled_from(BROKEN_TOKENS)))
+
+
 # Options that bear on the gate rules, drawn more often than the rest of the table.
 RELEVANT = frozenset(
     {
@@ -148,7 +180,7 @@ RELEVANT = frozenset(
 
 
 @st.composite
-def uv_lines(draw: st.DrawFn, *, quiet: bool = True) -> list[str]:
+def uv_lines(draw: st.DrawFn, *, quiet: bool = True, broken: bool = True) -> list[str]:
     """A `uv [GLOBAL...] run [OPTIONS...] [--] COMMAND...` line built from the option table."""
     globals_ = frozenset(table.GLOBAL_OPTIONS) - _NOT_GENERATED
     if not quiet:
@@ -157,6 +189,8 @@ def uv_lines(draw: st.DrawFn, *, quiet: bool = True) -> list[str]:
     relevant = option_tokens(RELEVANT)
     everything = option_tokens()
     kinds = [relevant, everything, short_cluster()] if quiet else [relevant, everything]
+    if broken and draw(st.integers(0, 7)) == 0:
+        kinds.append(broken_tokens())
     pieces = draw(st.lists(st.one_of(*kinds), max_size=5))
     tokens = ["uv", *(t for piece in top for t in piece), "run"]
     tokens += [t for piece in pieces for t in piece]

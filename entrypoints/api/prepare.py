@@ -61,10 +61,13 @@ class GatePreparer:
         self._nested: dict[str, Result[ProjectFacts, RepoError]] = {}
 
     def _nested_facts(self, directory: str) -> Result[ProjectFacts, RepoError]:
+        """Facts of the project uv uses for `directory`: uv walks up to the nearest pyproject."""
         if directory not in self._nested:
-            self._nested[directory] = read_facts(
-                os.path.join(self.repo, directory), reader=self._reader
-            )
+            found = read_facts(os.path.join(self.repo, directory), reader=self._reader)
+            if is_successful(found) and not found.unwrap().has_pyproject:
+                parent = directory.rpartition("/")[0]
+                found = self._nested_facts(parent) if parent else Success(self.facts)
+            self._nested[directory] = found
         return self._nested[directory]
 
     def prepare(self, argv: Sequence[str]) -> Result[PreparedGate, GateRejected]:

@@ -94,7 +94,9 @@ def make_project(tmp_path_factory: pytest.TempPathFactory) -> Project:
     (root / "sub").mkdir(parents=True)
     (root / "pyproject.toml").write_text(ROOT_PYPROJECT)
     (root / "sub" / "pyproject.toml").write_text(SUB_PYPROJECT)
+    # --config-file is read relative to --directory, so both projects have one.
     (root / "empty-uv.toml").write_text("")
+    (root / "sub" / "empty-uv.toml").write_text("")
     made = Project(root)
     for directory in (root, root / "sub"):
         locked = made.uv(

@@ -56,3 +56,23 @@ def test_unreadable_directory_named_by_the_gate_is_refused() -> None:
     assert not is_successful(result)
     assert result.failure().code == "project-facts-unavailable"
     assert "no project at /repo/gone" in result.failure().message
+
+
+def test_directory_without_a_pyproject_uses_the_nearest_project_above_it() -> None:
+    reader = FakeProjectFilesReader(
+        {"/repo": DEV_GROUP, "/repo/pkg": DEV_EXTRA, "/repo/pkg/src": ProjectFiles()}
+    )
+    result = prepare_gate_in(
+        "/repo", ["uv", "--directory", "pkg/src", "run", "pytest"], reader=reader
+    )
+    assert result.unwrap().executed[4:7] == ("--locked", "--extra", "dev")
+    plain = prepare_gate_in(
+        "/repo", ["uv", "--directory", "pkg/src/..", "run", "pytest"], reader=reader
+    )
+    assert plain.unwrap().executed[4:7] == ("--locked", "--extra", "dev")
+
+
+def test_directory_without_any_project_above_it_uses_the_repository() -> None:
+    reader = FakeProjectFilesReader({"/repo": DEV_GROUP, "/repo/docs": ProjectFiles()})
+    result = prepare_gate_in("/repo", ["uv", "run", "--directory", "docs", "pytest"], reader=reader)
+    assert result.unwrap().executed[2:5] == ("--locked", "--group", "dev")

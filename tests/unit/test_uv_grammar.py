@@ -205,3 +205,8 @@ def test_boolean_pairs_split_across_levels_are_refused() -> None:
         "uv-conflicting-options"
     )
     assert _ok("uv", "run", "--offline", "--no-offline", "x").options[0].name == "--no-offline"
+
+
+def test_module_from_stdin_is_refused() -> None:
+    assert _code("uv", "run", "-m", "--", "-") == "uv-invalid-value"
+    assert _ok("uv", "run", "-s", "-").payload == ("-",)
