@@ -56,6 +56,7 @@ class _Snapshot:
     def __init__(self, repo: Repo) -> None:
         self.repo = repo
         self.root = os.fsencode(repo.path)
+        # States of dirty and untracked paths only; a clean path's state is its index entry.
         self.entries: dict[bytes, _Entry] = {}
         self.index, self.cache_tree = _read_index(repo)
         try:
@@ -71,30 +72,34 @@ class _Snapshot:
         lstat = os.lstat
         entries = self.entries
         for path, entry in self.index.items():
-            mode, sha, size, mtime_ns, conflicted, skip_worktree = entry
+            mode, _, size, mtime_ns, conflicted, skip_worktree = entry
             if skip_worktree:
-                entries[path] = (mode, sha)
-                continue
+                continue  # not checked out: git takes the index entry as it is
             try:
                 st = lstat(prefix + path)
             except (FileNotFoundError, NotADirectoryError):
                 self.dirty.add(path)
                 continue
-            if (
+            if not (
                 size == st.st_size
                 and mtime_ns == st.st_mtime_ns
                 and mtime_ns < index_mtime
                 and not conflicted
                 and mode == _tree_mode(st.st_mode)
             ):
-                entries[path] = (mode, sha)
-            else:
                 self.dirty.add(path)
                 state = self._entry_state(prefix + path, entry, st)
                 if state is not None:
                     entries[path] = state
         self.ignore = IgnoreFilterManager.from_repo(repo)
         self._walk(b"")
+
+    def state(self, path: bytes) -> _Entry | None:
+        """What `git add -A` would stage at `path` (None: nothing)."""
+        if path in self.dirty or path in self.untracked:
+            return self.entries.get(path)
+        entry = self.index.get(path)
+        return None if entry is None else (entry[0], entry[1])
 
     def _entry_state(self, full: bytes, entry: _IndexEntry, st: os.stat_result) -> _Entry | None:
         if entry[0] == MODE_GITLINK:
