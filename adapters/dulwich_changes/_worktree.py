@@ -50,6 +50,13 @@ def _directories(paths: dict[bytes, _IndexEntry]) -> set[bytes]:
     return found
 
 
+def _config_flag(repo: Repo, name: bytes, *, default: bool) -> bool:
+    try:
+        return repo.get_config().get_boolean((b"core",), name, default)
+    except ValueError:  # an unreadable value: git would refuse it too; keep the default
+        return default
+
+
 class _Snapshot:
     """The working tree as git would commit it, read once."""
 
@@ -59,6 +66,8 @@ class _Snapshot:
         # States of dirty and untracked paths only; a clean path's state is its index entry.
         self.entries: dict[bytes, _Entry] = {}
         self.index, self.cache_tree = _read_index(repo)
+        # core.filemode=false (file systems without an exec bit): git keeps the index's bit.
+        self.trust_exec_bit = _config_flag(repo, b"filemode", default=True)
         try:
             index_mtime = os.stat(repo.index_path()).st_mtime_ns
         except OSError:
@@ -85,7 +94,7 @@ class _Snapshot:
                 and mtime_ns == st.st_mtime_ns
                 and mtime_ns < index_mtime
                 and not conflicted
-                and mode == _tree_mode(st.st_mode)
+                and (mode == _tree_mode(st.st_mode) or not self.trust_exec_bit)
             ):
                 self.dirty.add(path)
                 state = self._entry_state(prefix + path, entry, st)
@@ -109,10 +118,14 @@ class _Snapshot:
             return (MODE_GITLINK, ObjectID(head) if head is not None else entry[1])
         if stat.S_ISDIR(st.st_mode):
             return None  # a tracked file replaced by a directory: its files are untracked
-        return self._hash(full, st)
+        return self._hash(full, st, index_mode=entry[0])
 
-    def _hash(self, full: bytes, st: os.stat_result) -> _Entry:
-        return (cleanup_mode(st.st_mode), _blob_id(_read_worktree(full, st)))
+    def _hash(self, full: bytes, st: os.stat_result, index_mode: int | None = None) -> _Entry:
+        mode = cleanup_mode(st.st_mode)
+        if not self.trust_exec_bit and stat.S_ISREG(st.st_mode):
+            keep = index_mode is not None and index_mode in (0o100644, 0o100755)
+            mode = index_mode if keep and index_mode is not None else 0o100644
+        return (mode, _blob_id(_read_worktree(full, st)))
 
     def _walk(self, rel_dir: bytes) -> None:
         try:

@@ -177,6 +177,20 @@ def test_directories_the_index_cache_marks_unchanged_are_still_read_on_disk(
     assert _ours_as_name_status(_collect(repo)) == _git_name_status(repo, "--cached", "HEAD")
 
 
+def test_exec_bit_is_ignored_when_core_filemode_is_false(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "r", {"run.sh": "echo\n", "edit.sh": "echo\n"})
+    git(repo, "config", "core.filemode", "false")
+    (repo / "run.sh").chmod(0o755)
+    (repo / "edit.sh").chmod(0o755)
+    write(repo, {"edit.sh": "echo edited\n", "new.sh": "echo\n"})
+    (repo / "new.sh").chmod(0o755)
+    changes = _by_path(_collect(repo))
+    assert set(changes) == _git_status_paths(repo) == {"edit.sh", "new.sh"}
+    assert (changes["edit.sh"].new_mode, changes["new.sh"].new_mode) == (0o100644, 0o100644)
+    git(repo, "add", "-A")
+    assert git(repo, "ls-files", "-s", "new.sh").startswith("100644")
+
+
 def test_index_version_4_is_read_through_dulwich(busy_repo: tuple[Path, str]) -> None:
     repo, base = busy_repo
     before = _collect(repo, base)
