@@ -22,7 +22,7 @@ from dulwich.repo import Repo
 from returns.result import Failure, Result, Success
 
 from adapters.dulwich_changes._compare import _base_entries, _compared
-from adapters.dulwich_changes._content import _MAX_SCANNED_BYTES, _Reader
+from adapters.dulwich_changes._content import _MAX_SCANNED_BYTES, _display, _Reader
 from adapters.dulwich_changes._worktree import _Snapshot
 from domain.changes import ChangeSet, ManifestPair, pair_exact_renames
 from ports.changes import ChangeReadError
@@ -126,7 +126,8 @@ def collect_changes(repo_path: str, base: str) -> Result[ChangeSet, ChangeReadEr
             )
         return Success(
             ChangeSet(
-                repo=repo.path,
+                # Shown like every path: a non-UTF-8 folder name must not break the JSON.
+                repo=_display(os.fsencode(repo.path))[0],
                 base=commit.id.decode(),
                 changes=pair_exact_renames(raw),
                 origin_url=_origin_url(repo),

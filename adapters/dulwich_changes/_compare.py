@@ -51,7 +51,6 @@ def _compared(
             covered[directory] = known
         return known
 
-    now = snapshot.entries
     index = snapshot.index
     # A clean index path below a covered directory equals the base: only the rest can differ.
     candidates = set(files) | snapshot.dirty | snapshot.untracked
@@ -63,7 +62,7 @@ def _compared(
             old = None if entry is None else (entry[0], entry[1])
         else:
             old = files.get(path)
-        new = now.get(path)
+        new = snapshot.state(path)
         if old != new:
             differing.append((path, old, new))
     return sorted(differing)

@@ -50,14 +50,24 @@ def _directories(paths: dict[bytes, _IndexEntry]) -> set[bytes]:
     return found
 
 
+def _config_flag(repo: Repo, name: bytes, *, default: bool) -> bool:
+    try:
+        return repo.get_config().get_boolean((b"core",), name, default)
+    except ValueError:  # an unreadable value: git would refuse it too; keep the default
+        return default
+
+
 class _Snapshot:
     """The working tree as git would commit it, read once."""
 
     def __init__(self, repo: Repo) -> None:
         self.repo = repo
         self.root = os.fsencode(repo.path)
+        # States of dirty and untracked paths only; a clean path's state is its index entry.
         self.entries: dict[bytes, _Entry] = {}
         self.index, self.cache_tree = _read_index(repo)
+        # core.filemode=false (file systems without an exec bit): git keeps the index's bit.
+        self.trust_exec_bit = _config_flag(repo, b"filemode", default=True)
         try:
             index_mtime = os.stat(repo.index_path()).st_mtime_ns
         except OSError:
@@ -71,30 +81,34 @@ class _Snapshot:
         lstat = os.lstat
         entries = self.entries
         for path, entry in self.index.items():
-            mode, sha, size, mtime_ns, conflicted, skip_worktree = entry
+            mode, _, size, mtime_ns, conflicted, skip_worktree = entry
             if skip_worktree:
-                entries[path] = (mode, sha)
-                continue
+                continue  # not checked out: git takes the index entry as it is
             try:
                 st = lstat(prefix + path)
             except (FileNotFoundError, NotADirectoryError):
                 self.dirty.add(path)
                 continue
-            if (
+            if not (
                 size == st.st_size
                 and mtime_ns == st.st_mtime_ns
                 and mtime_ns < index_mtime
                 and not conflicted
-                and mode == _tree_mode(st.st_mode)
+                and (mode == _tree_mode(st.st_mode) or not self.trust_exec_bit)
             ):
-                entries[path] = (mode, sha)
-            else:
                 self.dirty.add(path)
                 state = self._entry_state(prefix + path, entry, st)
                 if state is not None:
                     entries[path] = state
         self.ignore = IgnoreFilterManager.from_repo(repo)
         self._walk(b"")
+
+    def state(self, path: bytes) -> _Entry | None:
+        """What `git add -A` would stage at `path` (None: nothing)."""
+        if path in self.dirty or path in self.untracked:
+            return self.entries.get(path)
+        entry = self.index.get(path)
+        return None if entry is None else (entry[0], entry[1])
 
     def _entry_state(self, full: bytes, entry: _IndexEntry, st: os.stat_result) -> _Entry | None:
         if entry[0] == MODE_GITLINK:
@@ -104,10 +118,14 @@ class _Snapshot:
             return (MODE_GITLINK, ObjectID(head) if head is not None else entry[1])
         if stat.S_ISDIR(st.st_mode):
             return None  # a tracked file replaced by a directory: its files are untracked
-        return self._hash(full, st)
+        return self._hash(full, st, index_mode=entry[0])
 
-    def _hash(self, full: bytes, st: os.stat_result) -> _Entry:
-        return (cleanup_mode(st.st_mode), _blob_id(_read_worktree(full, st)))
+    def _hash(self, full: bytes, st: os.stat_result, index_mode: int | None = None) -> _Entry:
+        mode = cleanup_mode(st.st_mode)
+        if not self.trust_exec_bit and stat.S_ISREG(st.st_mode):
+            keep = index_mode is not None and index_mode in (0o100644, 0o100755)
+            mode = index_mode if keep and index_mode is not None else 0o100644
+        return (mode, _blob_id(_read_worktree(full, st)))
 
     def _walk(self, rel_dir: bytes) -> None:
         try:

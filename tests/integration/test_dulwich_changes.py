@@ -8,6 +8,7 @@ edits is a deletion plus an addition. So our lists are compared with `git diff -
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -174,6 +175,41 @@ def test_directories_the_index_cache_marks_unchanged_are_still_read_on_disk(
     assert _touched(ours) == _git_status_paths(repo) == {"a/b/two.txt", "a/b/new.txt", "a/one.txt"}
     git(repo, "add", "-A")
     assert _ours_as_name_status(_collect(repo)) == _git_name_status(repo, "--cached", "HEAD")
+
+
+def test_exec_bit_is_ignored_when_core_filemode_is_false(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "r", {"run.sh": "echo\n", "edit.sh": "echo\n"})
+    git(repo, "config", "core.filemode", "false")
+    (repo / "run.sh").chmod(0o755)
+    (repo / "edit.sh").chmod(0o755)
+    write(repo, {"edit.sh": "echo edited\n", "new.sh": "echo\n"})
+    (repo / "new.sh").chmod(0o755)
+    changes = _by_path(_collect(repo))
+    assert set(changes) == _git_status_paths(repo) == {"edit.sh", "new.sh"}
+    assert (changes["edit.sh"].new_mode, changes["new.sh"].new_mode) == (0o100644, 0o100644)
+    git(repo, "add", "-A")
+    assert git(repo, "ls-files", "-s", "new.sh").startswith("100644")
+
+
+def test_index_version_4_is_read_through_dulwich(busy_repo: tuple[Path, str]) -> None:
+    repo, base = busy_repo
+    before = _collect(repo, base)
+    git(repo, "update-index", "--index-version", "4")
+    assert _collect(repo, base) == before
+
+
+def test_a_conflicted_merge_reports_the_file_as_it_is_on_disk(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "r", {"a.txt": "base\n"})
+    git(repo, "checkout", "-q", "-b", "other")
+    write(repo, {"a.txt": "other\n"})
+    commit_all(repo, "other")
+    git(repo, "checkout", "-q", "main")
+    write(repo, {"a.txt": "main\n"})
+    commit_all(repo, "main")
+    with pytest.raises(subprocess.CalledProcessError):
+        git(repo, "merge", "-q", "other")
+    assert _touched(_collect(repo)) == _git_status_paths(repo) == {"a.txt"}
+    assert "<<<<<<< HEAD" in _by_path(_collect(repo))["a.txt"].added[0].text
 
 
 def test_binary_files_are_flagged_and_not_line_scanned(tmp_path: Path) -> None:
