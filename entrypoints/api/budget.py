@@ -7,11 +7,9 @@ integer micro-dollars (`domain.money.micros_to_usd` presents it).
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from functools import partial
-from types import ModuleType
 
 import msgspec
 from returns.pipeline import is_successful
@@ -20,10 +18,12 @@ from returns.result import Failure, Result, Success
 from domain.budget import BudgetRefusal, DayTotals, RunBudget, plan_budget
 from domain.budget_config import BudgetConfig
 from domain.budget_input import InputError, check_labels, parse_run_id, utc_day
-from domain.config import ConfigError, LoopConfig, parse_config
+from domain.config import ConfigError, LoopConfig
 from domain.ledger import Reservation, stale_reservations
 from domain.money import MAX_USD, MICROS_PER_USD, MoneyError
 from domain.spend import ObservedSpend, SpendJudgement, judge_spend
+from entrypoints import bootstrap
+from entrypoints.config import load_config
 from ports.config import ConfigSource
 from ports.ledger import Ledger, LedgerError, ReservationGrant, Settlement
 
@@ -61,16 +61,7 @@ def load_budget_config(
     Budgets have safe embedded defaults, so a missing default file means the defaults; a file
     named explicitly (`--config F`) that is missing is still `config-missing`.
     """
-    if source is None:
-        source = _production_config_source()
-    found = source.read(path)
-    if not is_successful(found):
-        error = found.failure()
-        if path is None and error.code == "config-missing":
-            return Success(LoopConfig().budget)
-        return Failure(error)
-    name, text = found.unwrap()
-    return parse_config(text, source=name).map(_budget_section)
+    return load_config(path, source=source, defaults_if_absent=True).map(_budget_section)
 
 
 def _budget_section(config: LoopConfig) -> BudgetConfig:
@@ -79,21 +70,8 @@ def _budget_section(config: LoopConfig) -> BudgetConfig:
 
 def open_ledger(path: str) -> Ledger:
     """The production ledger kept at `path` (see `entrypoints.bootstrap.spend_ledger`)."""
-    ledger: Ledger = _composition_root().spend_ledger(path)
+    ledger: Ledger = bootstrap.spend_ledger(path)
     return ledger
-
-
-def _production_config_source() -> ConfigSource:
-    source: ConfigSource = _composition_root().config_source()
-    return source
-
-
-def _composition_root() -> ModuleType:
-    # importlinter.ini forbids entrypoints.api (and .cli) from reaching `adapters` even
-    # indirectly, and any static import of entrypoints.bootstrap is such a path. Looking the
-    # composition root up by name keeps the choice of adapters there alone, while the library
-    # still has production defaults; the typed wrappers above restore the port types.
-    return importlib.import_module("entrypoints.bootstrap")
 
 
 def _now(now: datetime | None) -> datetime:

@@ -8,10 +8,8 @@ failures judged again.
 
 from __future__ import annotations
 
-import importlib
 import os
 from collections.abc import Sequence
-from types import ModuleType
 from typing import Literal, Protocol
 
 import msgspec
@@ -25,7 +23,7 @@ from domain.changes import (
     slug_from_remote_url,
     summarise,
 )
-from domain.config import parse_config
+from domain.config import CONFIG_FILE_NAME
 from domain.gate_select import GatePlan
 from domain.policy import (
     GateArgv,
@@ -37,6 +35,8 @@ from domain.policy import (
     validate_policy,
 )
 from domain.project import ProjectFacts
+from entrypoints import bootstrap
+from entrypoints.config import load_config
 from ports.changes import ChangeCollector
 from ports.config import ConfigSource
 
@@ -181,15 +181,8 @@ def _gate_reports(
     return tuple(reports)
 
 
-def _composition_root() -> ModuleType:
-    # importlinter.ini forbids entrypoints.api from reaching `adapters` even indirectly, and a
-    # static import of entrypoints.bootstrap is such a path; looking it up by name (as the gate
-    # and budget APIs do) keeps the choice of adapters there alone.
-    return importlib.import_module("entrypoints.bootstrap")
-
-
 def _production_collector() -> ChangeCollector:
-    collector: ChangeCollector = _composition_root().change_collector()
+    collector: ChangeCollector = bootstrap.change_collector()
     return collector
 
 
@@ -201,18 +194,12 @@ def load_policy(
     A file without a `[policy]` section is `config-policy-missing`: no policy is never an
     empty policy.
     """
-    if source is None:
-        source = _production_config_source()
-    found = source.read(path)
-    if isinstance(found, Failure):
-        return Failure(CheckError(code=found.failure().code, message=found.failure().message))
-    name, text = found.unwrap()
-    parsed = parse_config(text, source=name)
+    parsed = load_config(path, source=source)
     if isinstance(parsed, Failure):
         return Failure(CheckError(code=parsed.failure().code, message=parsed.failure().message))
     policy = parsed.unwrap().policy
     if policy is None:
-        return Failure(_policy_missing(name))
+        return Failure(_policy_missing(path or CONFIG_FILE_NAME))
     valid = validate_policy(policy)
     if isinstance(valid, Failure):
         return Failure(CheckError(code=valid.failure().code, message=valid.failure().message))
@@ -225,11 +212,6 @@ def _policy_missing(source: str) -> CheckError:
         message=f"{source} has no [policy] section; add one (an empty [policy] takes the "
         "documented defaults) - no policy is never an empty policy.",
     )
-
-
-def _production_config_source() -> ConfigSource:
-    source: ConfigSource = _composition_root().config_source()
-    return source
 
 
 async def _inspect(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import os
 from typing import Literal
 
@@ -10,6 +9,7 @@ import anyio
 import msgspec
 from returns.result import Failure, Result, Success
 
+from entrypoints import bootstrap
 from entrypoints.api.check import (
     CheckError,
     CheckReport,
@@ -38,9 +38,7 @@ class DemoRun(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def _production_builder() -> ScratchRepoBuilder:
-    # Looked up by name: entrypoints.api may not reach adapters, even through bootstrap.
-    builder: ScratchRepoBuilder = importlib.import_module("entrypoints.bootstrap").scratch_repos()
-    return builder
+    return bootstrap.scratch_repos()
 
 
 def run_demo(

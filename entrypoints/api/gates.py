@@ -18,12 +18,10 @@ optional keyword arguments; the defaults come from `entrypoints.bootstrap`.
 from __future__ import annotations
 
 import functools
-import importlib
 import os
 import posixpath
 import time
 from collections.abc import Mapping, Sequence
-from types import ModuleType
 
 import anyio
 import anyio.to_thread
@@ -54,6 +52,7 @@ from domain.gate_select import (
 )
 from domain.project import ProjectFacts
 from domain.worktree_snapshot import WorktreeSnapshot, side_effects
+from entrypoints import bootstrap
 from entrypoints.api.prepare import GatePreparer
 from entrypoints.api.prepare import read_facts as read_project_facts
 from ports.files import FileReader
@@ -68,31 +67,23 @@ _SNIFF_BYTES = 8000  # git's binary heuristic looks at the first 8000 bytes
 _encoder = msgspec.json.Encoder(order="deterministic")
 
 
-def _composition_root() -> ModuleType:
-    # importlinter.ini forbids entrypoints.api from reaching `adapters` even indirectly, and a
-    # static import of entrypoints.bootstrap is such a path. Looking the composition root up by
-    # name (as the budget and harness APIs do) keeps the choice of adapters there alone; the
-    # typed wrappers below restore the port types.
-    return importlib.import_module("entrypoints.bootstrap")
-
-
 def _production_project_reader() -> ProjectFilesReader:
-    reader: ProjectFilesReader = _composition_root().project_files_reader()
+    reader: ProjectFilesReader = bootstrap.project_files_reader()
     return reader
 
 
 def _production_file_reader() -> FileReader:
-    reader: FileReader = _composition_root().file_reader()
+    reader: FileReader = bootstrap.file_reader()
     return reader
 
 
 def _production_snapshotter() -> WorktreeSnapshotter:
-    snapshotter: WorktreeSnapshotter = _composition_root().worktree_snapshotter()
+    snapshotter: WorktreeSnapshotter = bootstrap.worktree_snapshotter()
     return snapshotter
 
 
 def _production_runner() -> ProcessRunner:
-    runner: ProcessRunner = _composition_root().process_runner()
+    runner: ProcessRunner = bootstrap.process_runner()
     return runner
 
 

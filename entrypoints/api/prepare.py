@@ -12,7 +12,6 @@ from `domain.gate_prepare.REJECTION_CODES`) when the gate is refused.
 
 from __future__ import annotations
 
-import importlib
 import os
 from collections.abc import Sequence
 
@@ -21,20 +20,14 @@ from returns.result import Failure, Result, Success
 
 from domain.gate_prepare import GateRejected, PreparedGate, gate_project_dir, prepare_gate
 from domain.project import FactsError, ProjectFacts, derive_facts
+from entrypoints import bootstrap
 from ports.project import ProjectFilesReader, ProjectReadError
 
 RepoError = ProjectReadError | FactsError
 
 
 def _production_reader() -> ProjectFilesReader:
-    # importlinter.ini forbids entrypoints.api and .cli from reaching `adapters` even indirectly,
-    # and a static import of entrypoints.bootstrap is such a path (its factories import adapters
-    # lazily). Looking the composition root up by name keeps the choice of adapter there alone,
-    # as entrypoints.api.budget does; the annotation restores the port type.
-    reader: ProjectFilesReader = importlib.import_module(
-        "entrypoints.bootstrap"
-    ).project_files_reader()
-    return reader
+    return bootstrap.project_files_reader()
 
 
 def read_facts(
