@@ -30,7 +30,8 @@ def _real_pi_report() -> HarnessReport:
 
 def test_a_reported_cost_above_the_cap_is_over_budget_and_never_published() -> None:
     report = _real_pi_report()
-    assert report.cost_reported and report.total_cost_usd
+    assert report.cost_reported
+    assert report.total_cost_usd
     judgement = judge_run_spend(report, 30.0, _budget(report.total_cost_usd / 2))
     assert (judgement.verdict, judgement.status, judgement.publish_allowed) == (
         "over-budget",
