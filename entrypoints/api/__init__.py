@@ -22,23 +22,13 @@ from entrypoints.api.gates import run_gate as run_gate
 from entrypoints.api.gates import run_gates as run_gates
 from entrypoints.api.gates import run_gates_async as run_gates_async
 from entrypoints.api.gates import select_for_paths as select_for_paths
-from entrypoints.api.harness_normalise import (
-    NormaliseError,
-    normalise_harness_bytes,
-    normalise_harness_output,
-)
-from entrypoints.api.harness_run import HarnessRunError, HarnessRunRequest, run_harness
-from entrypoints.api.models import validate_models
+from entrypoints.api.harness_normalise import NormaliseError as NormaliseError
+from entrypoints.api.harness_normalise import normalise_harness_bytes as normalise_harness_bytes
+from entrypoints.api.harness_normalise import normalise_harness_output as normalise_harness_output
+from entrypoints.api.harness_run import HarnessRunError as HarnessRunError
+from entrypoints.api.harness_run import HarnessRunRequest as HarnessRunRequest
+from entrypoints.api.harness_run import run_harness as run_harness
+from entrypoints.api.models import validate_models as validate_models
 from entrypoints.api.prepare import GatePreparer as GatePreparer
 from entrypoints.api.prepare import open_repo as open_repo
 from entrypoints.api.prepare import prepare_gate_in as prepare_gate_in
-
-__all__ = [
-    "HarnessRunError",
-    "HarnessRunRequest",
-    "NormaliseError",
-    "normalise_harness_bytes",
-    "normalise_harness_output",
-    "run_harness",
-    "validate_models",
-]
