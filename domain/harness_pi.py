@@ -191,6 +191,9 @@ class PiNormaliser(LineNormaliser[_PiEvent]):
         self._cost = 0.0
         self._cost_error = 0.0  # Neumaier compensation: thousands of small floats stay exact
         self._cost_reported = False
+        # Pi prices a model without a price table at $0: tokens used at "zero cost" mean the
+        # cost is unknown, not free (a $0 total would read as nothing spent).
+        self._unpriced = False
         self._models: set[str] = set()
         self._stop_reason: str | None = None
         self._last_error: str | None = None
@@ -199,7 +202,11 @@ class PiNormaliser(LineNormaliser[_PiEvent]):
     @property
     def running_cost_usd(self) -> float | None:
         """Pi's cost estimate summed over the assistant messages so far."""
-        return self._cost + self._cost_error if self._cost_reported else None
+        return self._cost + self._cost_error if self._cost_known else None
+
+    @property
+    def _cost_known(self) -> bool:
+        return self._cost_reported and not self._unpriced
 
     def _apply(self, event: _PiEvent) -> None:
         # Message deltas are most of a transcript's lines: one set lookup (cheaper than
@@ -241,6 +248,9 @@ class PiNormaliser(LineNormaliser[_PiEvent]):
             self._cache_read += usage.cache_read
             self._cache_write += usage.cache_write
             if usage.cost is not None:
+                tokens = usage.input + usage.output + usage.cache_read + usage.cache_write
+                if usage.cost.total == 0 and tokens > 0:
+                    self._unpriced = True
                 self._add_cost(usage.cost.total)
                 self._cost_reported = True
         if message.model and len(self._models) < MAX_MODELS:
@@ -318,14 +328,14 @@ class PiNormaliser(LineNormaliser[_PiEvent]):
                 cache_write_tokens=self._cache_write,
             ),
             total_cost_usd=self._total_cost(),
-            cost_reported=self._cost_reported,
+            cost_reported=self._cost_known,
             models=tuple(sorted(self._models)),
             unknown_events=self.unknown_events,
             malformed_lines=self.malformed_lines,
         )
 
     def _total_cost(self) -> float | None:
-        if not self._cost_reported:
+        if not self._cost_known:
             return None
         return round(self._cost + self._cost_error, COST_DIGITS)
 
