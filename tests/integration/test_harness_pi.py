@@ -215,3 +215,17 @@ def test_installed_pi_is_the_locked_version() -> None:
     )
     # Pi 0.73.1 prints its version on stderr.
     assert (done.stdout + done.stderr).strip() == PI_VERSION
+
+
+def test_timed_out_run_leaves_no_tool_process_behind(tmp_path: Path) -> None:
+    # Pi runs bash tools in process groups of their own; only its SIGTERM handler stops them.
+    marker = tmp_path / "repo" / "written-after-the-run.txt"
+    done = run_pi(
+        tmp_path,
+        [Reply(tool_calls=(ToolCall("bash", {"command": f"sleep 3; echo late > {marker}"}),))],
+        timeout_s=3,
+    )
+    assert done.run.status == "timed-out"
+    # The tool started at least 1 s into the run, so an orphan would have written by now.
+    time.sleep(5)
+    assert not marker.exists()
