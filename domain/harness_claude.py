@@ -3,14 +3,15 @@
 The final `result` object carries cumulative usage and `total_cost_usd`, so the last one wins.
 Without a `result` the run was cut off: the partial usage is then summed over the assistant
 messages, each `message.id` once (stream-json prints one line per content block, each repeating
-its message's usage), and the cost is unknown.
+its message's usage), and the cost is unknown. Claude Code 2.1 prints the usage known when the
+message started (`output_tokens: 1`), so partial output tokens are a lower bound.
 """
 
 from __future__ import annotations
 
 import msgspec
 
-from domain.harness_lines import LineNormaliser
+from domain.harness_lines import LineNormaliser, event_tags
 from domain.harness_report import HarnessReport, HarnessUsage
 
 MAX_MODELS = 32
@@ -21,10 +22,11 @@ _SYNTHETIC_MODEL = "<synthetic>"  # Claude Code's own placeholder messages, not 
 
 
 class _Usage(msgspec.Struct, frozen=True):
-    input_tokens: int = 0
-    output_tokens: int = 0
-    cache_read_input_tokens: int = 0
-    cache_creation_input_tokens: int = 0
+    # Gateways in front of the Messages API print null for the cache counts they do not track.
+    input_tokens: int | None = 0
+    output_tokens: int | None = 0
+    cache_read_input_tokens: int | None = 0
+    cache_creation_input_tokens: int | None = 0
 
 
 _NO_USAGE = _Usage()
@@ -66,14 +68,14 @@ class _Result(_Event, frozen=True, tag="result"):
     usage: _Usage | None = None
     num_turns: int = 0
     stop_reason: str | None = None
-    errors: tuple[object, ...] = ()
+    errors: tuple[object, ...] | None = None
     model_usage: dict[str, msgspec.Raw] = msgspec.field(default_factory=dict, name="modelUsage")
 
 
 _ClaudeEvent = _System | _Assistant | _User | _StreamEvent | _Result
 _DECODER = msgspec.json.Decoder(_ClaudeEvent)
 _IGNORED: frozenset[type[_Event]] = frozenset({_User, _StreamEvent})
-CLAUDE_EVENT_TYPES = frozenset({"system", "assistant", "user", "stream_event", "result"})
+CLAUDE_EVENT_TYPES = event_tags(_ClaudeEvent)
 
 
 class ClaudeNormaliser(LineNormaliser[_ClaudeEvent]):
@@ -146,10 +148,10 @@ class ClaudeNormaliser(LineNormaliser[_ClaudeEvent]):
             del self._recent[next(iter(self._recent))]
 
     def _add_usage(self, usage: _Usage, sign: int) -> None:
-        self._input += sign * usage.input_tokens
-        self._output += sign * usage.output_tokens
-        self._cache_read += sign * usage.cache_read_input_tokens
-        self._cache_write += sign * usage.cache_creation_input_tokens
+        self._input += sign * (usage.input_tokens or 0)
+        self._output += sign * (usage.output_tokens or 0)
+        self._cache_read += sign * (usage.cache_read_input_tokens or 0)
+        self._cache_write += sign * (usage.cache_creation_input_tokens or 0)
 
     def finish(self, exit_code: int | None) -> HarnessReport:
         """The report: the last `result` decides, and without one the run was cut off."""
@@ -192,10 +194,10 @@ class ClaudeNormaliser(LineNormaliser[_ClaudeEvent]):
 
 def _report_usage(usage: _Usage) -> HarnessUsage:
     return HarnessUsage(
-        input_tokens=usage.input_tokens,
-        output_tokens=usage.output_tokens,
-        cache_read_tokens=usage.cache_read_input_tokens,
-        cache_write_tokens=usage.cache_creation_input_tokens,
+        input_tokens=usage.input_tokens or 0,
+        output_tokens=usage.output_tokens or 0,
+        cache_read_tokens=usage.cache_read_input_tokens or 0,
+        cache_write_tokens=usage.cache_creation_input_tokens or 0,
     )
 
 

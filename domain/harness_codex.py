@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import msgspec
 
-from domain.harness_lines import LineNormaliser
+from domain.harness_lines import LineNormaliser, event_tags
 from domain.harness_report import HarnessReport, HarnessUsage
 
 _RECONNECT_PREFIX = "reconnecting"
@@ -19,6 +19,8 @@ _RECONNECT_PREFIX = "reconnecting"
 class _Usage(msgspec.Struct, frozen=True):
     input_tokens: int = 0
     cached_input_tokens: int = 0
+    cache_write_input_tokens: int = 0  # Codex 0.169 prints it; older releases do not
+    # `reasoning_output_tokens` is part of `output_tokens` (as in the Responses API): not added.
     output_tokens: int = 0
 
 
@@ -80,18 +82,7 @@ _CodexEvent = (
 )
 _DECODER = msgspec.json.Decoder(_CodexEvent)
 _IGNORED: frozenset[type[_Event]] = frozenset({_ItemStarted, _ItemUpdated, _ThreadStarted})
-CODEX_EVENT_TYPES = frozenset(
-    {
-        "thread.started",
-        "turn.started",
-        "turn.completed",
-        "turn.failed",
-        "item.started",
-        "item.updated",
-        "item.completed",
-        "error",
-    }
-)
+CODEX_EVENT_TYPES = event_tags(_CodexEvent)
 
 
 class CodexNormaliser(LineNormaliser[_CodexEvent]):
@@ -173,7 +164,7 @@ class CodexNormaliser(LineNormaliser[_CodexEvent]):
                 input_tokens=max(usage.input_tokens - usage.cached_input_tokens, 0),
                 output_tokens=usage.output_tokens,
                 cache_read_tokens=usage.cached_input_tokens,
-                cache_write_tokens=0,
+                cache_write_tokens=usage.cache_write_input_tokens,
             ),
             total_cost_usd=None,
             cost_reported=False,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar, get_args
 
 import msgspec
 
@@ -13,6 +13,18 @@ EventT = TypeVar("EventT")
 
 # msgspec raises UnicodeDecodeError (not DecodeError) for invalid UTF-8 inside a string it keeps.
 UNREADABLE = (msgspec.DecodeError, UnicodeDecodeError)
+
+
+def event_tags(union: Any) -> frozenset[str]:
+    """The `type` tags of a union of tagged event structs, so known types never drift from it.
+
+    >>> class E(msgspec.Struct, tag_field="type"): pass
+    >>> class A(E, tag="a"): pass
+    >>> class B(E, tag="b"): pass
+    >>> sorted(event_tags(A | B))
+    ['a', 'b']
+    """
+    return frozenset(str(member.__struct_config__.tag) for member in get_args(union))
 
 
 class _Envelope(msgspec.Struct, frozen=True):

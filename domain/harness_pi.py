@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import msgspec
 
-from domain.harness_lines import UNREADABLE, LineNormaliser
+from domain.harness_lines import UNREADABLE, LineNormaliser, event_tags
 from domain.harness_report import HarnessReport, HarnessUsage
 
 # Distinct model names kept for the report; a transcript cannot grow this without bound.
@@ -161,27 +161,7 @@ _IGNORED: frozenset[type[_Event]] = frozenset(
     }
 )
 _BLOCKS = msgspec.json.Decoder(tuple[_Block, ...])
-PI_EVENT_TYPES = frozenset(
-    {
-        "session",
-        "agent_start",
-        "agent_end",
-        "agent_settled",
-        "turn_start",
-        "turn_end",
-        "message_start",
-        "message_update",
-        "message_end",
-        "tool_execution_start",
-        "tool_execution_update",
-        "tool_execution_end",
-        "compaction_start",
-        "compaction_end",
-        "auto_retry_start",
-        "auto_retry_end",
-        "queue_update",
-    }
-)
+PI_EVENT_TYPES = event_tags(_PiEvent)
 
 
 class PiNormaliser(LineNormaliser[_PiEvent]):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import msgspec
 from hypothesis import example, given
@@ -64,6 +65,34 @@ def test_pi_feeding_line_by_line_equals_normalise_text_on_the_joined_bytes(
         normaliser.feed(line + newline.rstrip(b"\n"))
     data = b"".join(line + newline for line in lines)
     assert normaliser.finish(exit_code) == normalise_text("pi", data, exit_code)
+
+
+_FIXTURES = Path(__file__).parent.parent / "fixtures" / "harness"
+_JUNK = [b"", b"not json", b"\xff\xfe", b"[1, 2]", b'{"type": 7}']
+_FIXTURE_LINES: dict[HarnessName, list[bytes]] = {
+    name: sorted(
+        {
+            line
+            for path in _FIXTURES.glob(f"{name}/*.json*")
+            if not path.name.endswith(".expected.json")
+            for line in path.read_bytes().split(b"\n")
+        }
+        | set(_JUNK)
+    )
+    for name in ("claude", "codex")
+}
+
+
+@given(st.sampled_from(["claude", "codex"]), st.data(), st.one_of(st.none(), st.integers(-9, 9)))
+def test_claude_and_codex_streaming_equals_normalise_text_on_the_joined_bytes(
+    harness: HarnessName, data: st.DataObject, exit_code: int | None
+) -> None:
+    lines = data.draw(st.lists(st.sampled_from(_FIXTURE_LINES[harness]), max_size=30))
+    normaliser = new_normaliser(harness)
+    for line in lines:
+        normaliser.feed(line)
+    joined = b"".join(line + b"\n" for line in lines)
+    assert normaliser.finish(exit_code) == normalise_text(harness, joined, exit_code)
 
 
 @given(harnesses, st.lists(st.binary(max_size=80), max_size=20), st.none() | st.integers())
@@ -155,3 +184,15 @@ def test_split_lines_round_trips_and_splits_on_newline_only(data: bytes) -> None
     parts = list(split_lines(data))
     assert b"\n".join(parts) == data
     assert all(b"\n" not in part for part in parts)
+
+
+@given(st.lists(st.sampled_from(_PI_LINES), max_size=40))
+def test_pi_running_cost_never_decreases(lines: list[bytes]) -> None:
+    normaliser = new_normaliser("pi")
+    previous = 0.0
+    for line in lines:
+        normaliser.feed(line)
+        running = normaliser.running_cost_usd
+        if running is not None:
+            assert running >= previous
+            previous = running

@@ -139,7 +139,7 @@ def test_partial_usage_counts_each_message_id_once() -> None:
     assert report.num_turns == 2
 
 
-def test_partial_usage_dedupe_stays_bounded_and_exact_for_consecutive_ids() -> None:
+def test_partial_usage_dedupe_is_exact_over_thousands_of_messages() -> None:
     events = [assistant(f"m{i}", 1) for i in range(3000) for _ in range(2)]
     assert run(events).usage.output_tokens == 3000
 
@@ -167,3 +167,23 @@ def test_unknown_types_are_counted_and_non_json_lines_are_malformed() -> None:
     lines = [b"not json", line({"type": "rate_limit_event"}), line(result())]
     report = normalise_lines("claude", lines, 0)
     assert (report.unknown_events, report.malformed_lines, report.is_error) == (1, 1, False)
+
+
+def test_null_errors_and_null_usage_counts_are_read_as_none_and_zero() -> None:
+    usage = {"input_tokens": 5, "output_tokens": 2, "cache_read_input_tokens": None}
+    report = run([result(errors=None, usage=usage)])
+    assert (report.complete, report.is_error, report.malformed_lines) == (True, False, 0)
+    assert (report.usage.input_tokens, report.usage.cache_read_tokens) == (5, 0)
+
+
+def test_result_with_type_as_its_last_key_is_still_the_result() -> None:
+    # Claude Code 2.1 prints the result's keys in no fixed order; `type` is often far inside.
+    event = result()
+    reordered = {key: event[key] for key in sorted(event, key=lambda key: key == "type")}
+    assert next(reversed(reordered)) == "type"
+    assert run([reordered]).complete
+
+
+def test_array_elements_that_are_not_events_are_each_malformed() -> None:
+    report = normalise_lines("claude", [b'[{"type":"result","subtype":"success"},[1],"x",7]'], 0)
+    assert (report.complete, report.malformed_lines) == (True, 3)

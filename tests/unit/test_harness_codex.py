@@ -93,3 +93,9 @@ def test_unknown_types_are_counted_and_non_json_lines_are_malformed() -> None:
     lines = [b"{oops", json.dumps({"type": "thread.archived"}).encode()]
     report = normalise_lines("codex", [*lines, json.dumps(completed()).encode()], 0)
     assert (report.unknown_events, report.malformed_lines) == (1, 1)
+
+
+def test_cache_write_input_tokens_are_reported_as_cache_writes() -> None:
+    usage = {"input_tokens": 10, "cached_input_tokens": 4, "cache_write_input_tokens": 3}
+    report = run([*STARTED, {"type": "turn.completed", "usage": usage}])
+    assert (report.usage.cache_write_tokens, report.usage.input_tokens) == (3, 6)
