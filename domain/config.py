@@ -10,7 +10,9 @@ import msgspec
 import tomli
 from returns.result import Failure, Result, Success
 
+from domain.budget_config import BudgetConfig
 from domain.harness_config import HarnessSettings
+from domain.policy import PolicyConfig
 
 CONFIG_FILE_NAME = "engineering-loop.toml"
 
@@ -18,6 +20,9 @@ CONFIG_FILE_NAME = "engineering-loop.toml"
 class LoopConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """The whole configuration; every section is optional and has documented defaults."""
 
+    budget: BudgetConfig = msgspec.field(default_factory=BudgetConfig)
+    # None when the file has no `[policy]` section: `check` refuses to run without one.
+    policy: PolicyConfig | None = None
     harness: HarnessSettings = msgspec.field(default_factory=HarnessSettings)
 
 

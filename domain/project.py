@@ -36,6 +36,8 @@ class ProjectFacts(msgspec.Struct, frozen=True, kw_only=True):
     has_tests: bool = False
     ruff_configured: bool = False
     mypy_configured: bool = False
+    # Names of entries at the project root (directories end with "/"), as `ProjectFiles` has them.
+    root_entries: tuple[str, ...] = ()
 
     @property
     def is_uv_project(self) -> bool:
@@ -99,6 +101,7 @@ def derive_facts(files: ProjectFiles) -> Result[ProjectFacts, FactsError]:
                 has_tests=has_tests,
                 ruff_configured=ruff_file,
                 mypy_configured=mypy_file,
+                root_entries=files.root_entries,
             )
         )
     try:
@@ -136,5 +139,6 @@ def derive_facts(files: ProjectFiles) -> Result[ProjectFacts, FactsError]:
             has_tests=has_tests or pytest_configured,
             ruff_configured=ruff_file or "ruff" in tool,
             mypy_configured=mypy_file or "mypy" in tool,
+            root_entries=files.root_entries,
         )
     )

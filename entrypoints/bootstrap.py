@@ -7,11 +7,16 @@ command pays only for the adapters it uses (httpx and dulwich are slow to import
 
 from __future__ import annotations
 
+from ports.changes import ChangeCollector
 from ports.config import ConfigSource
+from ports.files import FileReader
 from ports.harness import HarnessHost
+from ports.ledger import Ledger
 from ports.line_source import LineSource
 from ports.process import ProcessRunner
 from ports.project import ProjectFilesReader
+from ports.scratch import ScratchRepoBuilder
+from ports.worktree import WorktreeSnapshotter
 
 
 def process_runner() -> ProcessRunner:
@@ -33,6 +38,45 @@ def config_source() -> ConfigSource:
     from adapters.config_file import FsConfigSource
 
     return FsConfigSource()
+
+
+def spend_ledger(path: str) -> Ledger:
+    """The SQLite spend ledger at `path` (a file; created by the first reservation).
+
+    Unlike the other factories it takes the file's path: which books to keep is the caller's
+    choice (`--ledger PATH`), the technology is this module's.
+    """
+    from adapters.sqlite_ledger import SqliteLedger
+
+    return SqliteLedger(path)
+
+
+def worktree_snapshotter() -> WorktreeSnapshotter:
+    """The dulwich snapshotter of worktree status (walks directories that are no repository)."""
+    from adapters.dulwich_snapshot import DulwichSnapshotter
+
+    return DulwichSnapshotter()
+
+
+def file_reader() -> FileReader:
+    """The file-system reader of files the built-in `check-files` gate checks."""
+    from adapters.fs_files import FsFileReader
+
+    return FsFileReader()
+
+
+def change_collector() -> ChangeCollector:
+    """The dulwich change collector (base tree vs. index, worktree and untracked files)."""
+    from adapters.dulwich_changes import DulwichChangeCollector
+
+    return DulwichChangeCollector()
+
+
+def scratch_repos() -> ScratchRepoBuilder:
+    """The dulwich builder of throwaway example repositories."""
+    from adapters.dulwich_scratch import DulwichScratchRepos
+
+    return DulwichScratchRepos()
 
 
 def line_source() -> LineSource:

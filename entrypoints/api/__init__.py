@@ -5,6 +5,23 @@ and takes its adapters as optional keyword arguments, defaulting to the producti
 `entrypoints.bootstrap`.
 """
 
+from entrypoints.api.budget import close_run as close_run
+from entrypoints.api.budget import load_budget_config as load_budget_config
+from entrypoints.api.budget import open_ledger as open_ledger
+from entrypoints.api.budget import plan_run as plan_run
+from entrypoints.api.budget import reserve_run as reserve_run
+from entrypoints.api.budget import settle_run as settle_run
+from entrypoints.api.budget import show_ledger as show_ledger
+from entrypoints.api.check import check_repos as check_repos
+from entrypoints.api.check import load_policy as load_policy
+from entrypoints.api.demo import run_demo as run_demo
+from entrypoints.api.gates import GateApiError as GateApiError
+from entrypoints.api.gates import check_files as check_files
+from entrypoints.api.gates import prepare_gates as prepare_gates
+from entrypoints.api.gates import run_gate as run_gate
+from entrypoints.api.gates import run_gates as run_gates
+from entrypoints.api.gates import run_gates_async as run_gates_async
+from entrypoints.api.gates import select_for_paths as select_for_paths
 from entrypoints.api.harness_normalise import (
     NormaliseError,
     normalise_harness_bytes,
@@ -12,6 +29,9 @@ from entrypoints.api.harness_normalise import (
 )
 from entrypoints.api.harness_run import HarnessRunError, HarnessRunRequest, run_harness
 from entrypoints.api.models import validate_models
+from entrypoints.api.prepare import GatePreparer as GatePreparer
+from entrypoints.api.prepare import open_repo as open_repo
+from entrypoints.api.prepare import prepare_gate_in as prepare_gate_in
 
 __all__ = [
     "HarnessRunError",

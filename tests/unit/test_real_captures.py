@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "harness"
-# Each captured folder and the retries its harness was allowed (Pi's default: 3). The Claude
-# and Codex captures are checked by harness-core's test_claude_captures and test_codex_captures.
-CAPTURED = {"pi": 3}
+# Each captured folder and the retries its harness was allowed (Pi's default 3; Claude Code
+# ran with CLAUDE_CODE_MAX_RETRIES=1).
+CAPTURED = {"pi": 3, "claude-real": 1}
 CAPTURES = sorted(
     capture for folder in CAPTURED for capture in (FIXTURES / folder / "capture").glob("*.json")
 )

@@ -1,0 +1,244 @@
+"""`ChangeCollector` on dulwich: base tree vs. index + working tree + untracked files.
+
+The working tree state is what git would commit after `git add -A`: every index entry as it is on
+disk now (re-hashed only when its stat data differs from the index, or is racy) plus every file
+that is neither in the index nor ignored. That state is compared with the base commit's tree.
+Line endings are compared as stored (no autocrlf/clean filters), like `core.autocrlf=false`.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+
+import anyio.to_thread
+from dulwich.errors import NotGitRepository
+from dulwich.object_store import tree_lookup_path
+from dulwich.objects import Blob, Commit, ObjectID, Tree
+from dulwich.objectspec import parse_commit
+from dulwich.refs import Ref
+from dulwich.repo import Repo
+from returns.result import Failure, Result, Success
+
+from adapters.dulwich_changes._compare import _base_entries, _compared
+from adapters.dulwich_changes._content import _MAX_SCANNED_BYTES, _Reader
+from adapters.dulwich_changes._worktree import _Snapshot
+from domain.changes import ChangeSet, ManifestPair, pair_exact_renames
+from ports.changes import ChangeReadError
+
+
+def _open(repo_path: str) -> Result[Repo, ChangeReadError]:
+    root = os.path.abspath(repo_path)
+    try:
+        repo = Repo(root)
+    except NotGitRepository:
+        return Failure(
+            ChangeReadError(
+                code="repo-not-found",
+                message=f"{root} is not a git repository; pass --repo the worktree's top folder.",
+            )
+        )
+    except OSError as exc:
+        return Failure(ChangeReadError(code="repo-unreadable", message=f"{root}: {exc}"))
+    if repo.bare:
+        repo.close()
+        return Failure(
+            ChangeReadError(code="repo-not-found", message=f"{root} is bare: it has no worktree.")
+        )
+    return Success(repo)
+
+
+_ANCESTRY = re.compile(r"^(?P<name>.+?)(?P<steps>(?:[~^][0-9]*)*)$")
+
+
+def _walk_ancestry(repo: Repo, commit: Commit, steps: str) -> Commit:
+    """Follow `~N` (first parents) and `^N` (the N-th parent) as git does; KeyError if absent."""
+    for op, count in re.findall(r"([~^])([0-9]*)", steps):
+        number = int(count) if count else 1
+        if op == "~":
+            for _ in range(number):
+                commit = _parent(repo, commit, 1)
+        elif number:
+            commit = _parent(repo, commit, number)
+    return commit
+
+
+def _parent(repo: Repo, commit: Commit, number: int) -> Commit:
+    if len(commit.parents) < number:
+        raise KeyError(number)
+    parent = repo[commit.parents[number - 1]]
+    if not isinstance(parent, Commit):
+        raise KeyError(number)
+    return parent
+
+
+def _base_commit(repo: Repo, base: str) -> Result[Commit, ChangeReadError]:
+    match = _ANCESTRY.match(base)
+    try:
+        if match is None:
+            raise KeyError(base)
+        commit = parse_commit(repo, match.group("name").encode())
+        return Success(_walk_ancestry(repo, commit, match.group("steps")))
+    except (KeyError, ValueError):
+        return Failure(
+            ChangeReadError(
+                code="base-not-found",
+                message=f"base {base!r} is not a commit in {repo.path}; pass --base REF.",
+            )
+        )
+
+
+def _origin_url(repo: Repo) -> str | None:
+    try:
+        url = repo.get_config().get((b"remote", b"origin"), b"url")
+    except KeyError:
+        return None
+    return url.decode("utf-8", "replace")
+
+
+def collect_changes(repo_path: str, base: str) -> Result[ChangeSet, ChangeReadError]:
+    """Blocking collection; `DulwichChangeCollector.collect` runs it in a worker thread."""
+    opened = _open(repo_path)
+    if isinstance(opened, Failure):
+        return Failure(opened.failure())
+    repo = opened.unwrap()
+    with repo:
+        found = _base_commit(repo, base)
+        if isinstance(found, Failure):
+            return Failure(found.failure())
+        commit = found.unwrap()
+        try:
+            snapshot = _Snapshot(repo)
+            files, pruned = _base_entries(repo, commit.tree, snapshot.cache_tree)
+            reader = _Reader(repo)
+            raw = [
+                reader.change(path, old, new)
+                for path, old, new in _compared(files, pruned, snapshot)
+            ]
+        except OSError as exc:
+            return Failure(
+                ChangeReadError(
+                    code="repo-unreadable",
+                    message=f"cannot read the worktree of {repo.path}: {exc}; "
+                    "is another process changing it?",
+                )
+            )
+        return Success(
+            ChangeSet(
+                repo=repo.path,
+                base=commit.id.decode(),
+                changes=pair_exact_renames(raw),
+                origin_url=_origin_url(repo),
+            )
+        )
+
+
+def _upstream_ref(repo: Repo) -> Ref | None:
+    names, _ = repo.refs.follow(Ref(b"HEAD"))
+    branch = names[-1] if len(names) > 1 else None
+    if branch is None or not branch.startswith(b"refs/heads/"):
+        return None
+    section = (b"branch", branch[len(b"refs/heads/") :])
+    config = repo.get_config()
+    try:
+        remote = config.get(section, b"remote")
+        merge = config.get(section, b"merge")
+    except KeyError:
+        return None
+    if remote == b".":
+        return Ref(merge)
+    return Ref(b"refs/remotes/" + remote + b"/" + merge.removeprefix(b"refs/heads/"))
+
+
+def default_base(repo_path: str) -> Result[str, ChangeReadError]:
+    """Blocking: the merge base of HEAD with its upstream, else HEAD."""
+    from dulwich.graph import find_merge_base
+
+    opened = _open(repo_path)
+    if isinstance(opened, Failure):
+        return Failure(opened.failure())
+    repo = opened.unwrap()
+    with repo:
+        try:
+            head = repo.head()
+        except KeyError:
+            return Failure(
+                ChangeReadError(
+                    code="base-not-found",
+                    message=f"{repo.path} has no commit yet; commit a base first.",
+                )
+            )
+        upstream = _upstream_ref(repo)
+        if upstream is not None and upstream in repo.refs:
+            bases = find_merge_base(repo, [head, repo.refs[upstream]])
+            if bases:
+                return Success(bases[0].decode())
+        return Success(head.decode())
+
+
+def _text_at(repo: Repo, tree_id: ObjectID, path: bytes) -> str | None:
+    try:
+        _, sha = tree_lookup_path(repo.object_store.__getitem__, tree_id, path)
+    except KeyError:
+        return None
+    obj = repo.object_store[sha]
+    if isinstance(obj, Tree) or not isinstance(obj, Blob):
+        return None
+    return obj.as_raw_string().decode("utf-8", "replace")
+
+
+def _worktree_text(root: bytes, path: bytes) -> str | None:
+    try:
+        with open(os.path.join(root, path), "rb") as handle:
+            return handle.read(_MAX_SCANNED_BYTES).decode("utf-8", "replace")
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+        return None
+
+
+def read_pairs(
+    repo_path: str, base: str, paths: tuple[str, ...]
+) -> Result[tuple[ManifestPair, ...], ChangeReadError]:
+    """Blocking: the text of `paths` at `base` and in the working tree."""
+    opened = _open(repo_path)
+    if isinstance(opened, Failure):
+        return Failure(opened.failure())
+    repo = opened.unwrap()
+    with repo:
+        found = _base_commit(repo, base)
+        if isinstance(found, Failure):
+            return Failure(found.failure())
+        tree = found.unwrap().tree
+        root = os.fsencode(repo.path)
+        try:
+            pairs = tuple(
+                ManifestPair(
+                    path=path,
+                    before=_text_at(repo, tree, os.fsencode(path)),
+                    after=_worktree_text(root, os.fsencode(path)),
+                )
+                for path in paths
+            )
+        except OSError as exc:
+            return Failure(ChangeReadError(code="repo-unreadable", message=f"{repo.path}: {exc}"))
+        return Success(pairs)
+
+
+class DulwichChangeCollector:
+    """Collects changes with dulwich, in a worker thread so the event loop stays free."""
+
+    async def default_base(self, repo: str) -> Result[str, ChangeReadError]:
+        """The merge base with the upstream branch, else HEAD."""
+        return await anyio.to_thread.run_sync(default_base, os.path.abspath(repo))
+
+    async def collect(self, repo: str, base: str) -> Result[ChangeSet, ChangeReadError]:
+        """Everything that differs from `base`."""
+        job = functools.partial(collect_changes, os.path.abspath(repo), base)
+        return await anyio.to_thread.run_sync(job)
+
+    async def read_pairs(
+        self, repo: str, base: str, paths: tuple[str, ...]
+    ) -> Result[tuple[ManifestPair, ...], ChangeReadError]:
+        """The base and working-tree text of each path."""
+        job = functools.partial(read_pairs, os.path.abspath(repo), base, paths)
+        return await anyio.to_thread.run_sync(job)

@@ -1,0 +1,164 @@
+"""`WorktreeSnapshotter` on dulwich: `git status` (ignored files excluded) plus content digests.
+
+A directory that is not the root of a git repository has no status to ask for, so every file
+below it is listed instead (no ignore rules: nothing may be written anywhere in it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+
+import anyio.to_thread
+from dulwich import porcelain
+from dulwich.errors import NotGitRepository
+from dulwich.index import Index, IndexEntry, cleanup_mode, get_unstaged_changes
+from dulwich.refs import HEADREF
+from dulwich.repo import Repo
+from returns.result import Failure, Result, Success
+
+from domain.worktree_snapshot import DELETED, SnapshotMode, WorktreeSnapshot, snapshot_of
+from ports.worktree import SnapshotError
+
+_CHUNK = 1024 * 1024
+
+
+def _display(raw: bytes | str) -> str:
+    # Undecodable names stay distinguishable but JSON-safe: invalid bytes become \xNN escapes.
+    data = raw if isinstance(raw, bytes) else os.fsencode(raw)
+    return data.decode("utf-8", errors="backslashreplace")
+
+
+def _digest(path: str) -> str:
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return DELETED
+    if stat.S_ISLNK(info.st_mode):
+        return "link:" + _display(os.fsencode(os.readlink(path)))
+    if stat.S_ISDIR(info.st_mode):
+        # A submodule or nested repository: its own content is its own repository's business.
+        return "dir"
+    if not stat.S_ISREG(info.st_mode):
+        return f"special:{stat.S_IFMT(info.st_mode):o}"
+    sha = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            sha.update(chunk)
+    return f"{stat.S_IMODE(info.st_mode) & 0o111:o}:{sha.hexdigest()}"
+
+
+def _git_status(repo: Repo) -> dict[str, str]:
+    # porcelain.status() without its index write (optional locks off) and with ONE read of the
+    # index shared by every step, the executable-bit check included: it dominates on big trees.
+    root = os.fsencode(repo.path)
+    config = repo.get_config_stack()
+    index = repo.open_index(config=config)
+    raw_paths: list[bytes | str] = []
+    for paths in porcelain.get_tree_changes(repo, index).values():
+        raw_paths.extend(paths)
+    normalizer = repo.get_blob_normalizer(config=config)
+    raw_paths.extend(get_unstaged_changes(index, repo.path, normalizer.checkin_normalize))
+    raw_paths.extend(
+        porcelain.get_untracked_paths(
+            repo.path, repo.path, index, exclude_ignored=True, untracked_files="all", repo=repo
+        )
+    )
+    raw_paths.extend(_mode_changes(index, root))
+    digests: dict[str, str] = {}
+    for raw in raw_paths:
+        relative = raw if isinstance(raw, bytes) else os.fsencode(raw)
+        digests[_display(relative)] = _digest(os.fsdecode(os.path.join(root, relative)))
+    return digests
+
+
+def _mode_changes(index: Index, root: bytes) -> list[bytes]:
+    # dulwich's status compares content only; git also reports a flipped executable bit.
+    changed = []
+    for path, entry in index.items():
+        if not isinstance(entry, IndexEntry):
+            continue  # a conflicted entry is already in the status
+        try:
+            info = os.lstat(os.path.join(root, path))
+        except FileNotFoundError:
+            continue  # deleted: the status lists it
+        if stat.S_ISREG(info.st_mode) and cleanup_mode(info.st_mode) != entry.mode:
+            changed.append(path)
+    return changed
+
+
+def _head(repo: Repo) -> str:
+    symbolic = repo.refs.read_ref(HEADREF) or b""
+    try:
+        commit = _display(repo.head())
+    except KeyError:  # an unborn branch: no commit yet
+        commit = ""
+    return _display(symbolic) + " " + commit
+
+
+def _all_files(root: str) -> dict[str, str]:
+    digests: dict[str, str] = {}
+    for dirpath, dirnames, filenames in os.walk(root, onerror=_raise):
+        # Directory symlinks are listed as links, not followed.
+        for name in [
+            *filenames,
+            *(d for d in dirnames if os.path.islink(os.path.join(dirpath, d))),
+        ]:
+            full = os.path.join(dirpath, name)
+            relative = os.path.relpath(full, root).replace(os.sep, "/")
+            digests[_display(os.fsencode(relative))] = _digest(full)
+    return digests
+
+
+def _raise(error: OSError) -> None:
+    raise error
+
+
+def _broken(root: str, detail: str) -> Result[WorktreeSnapshot, SnapshotError]:
+    return Failure(
+        SnapshotError(
+            code="snapshot-unreadable",
+            message=f"{root}/.git exists but is not a readable git repository ({detail}); "
+            "repair or remove it.",
+        )
+    )
+
+
+def _snapshot(root: str) -> Result[WorktreeSnapshot, SnapshotError]:
+    mode: SnapshotMode = "git-status"
+    try:
+        if not os.path.isdir(root):
+            raise NotADirectoryError(f"no directory at {root}")
+        try:
+            with Repo(root) as repo:
+                if not os.path.isdir(repo.controldir()):
+                    return _broken(root, f"its git directory {repo.controldir()} is missing")
+                digests = _git_status(repo)
+                head = _head(repo)
+        except NotGitRepository:
+            if os.path.lexists(os.path.join(root, ".git")):
+                return _broken(root, "no repository behind it")
+            mode = "all-files"
+            digests = _all_files(root)
+            head = ""
+        except ValueError as exc:
+            # dulwich raises ValueError for a malformed `.git` file (no "gitdir: " line).
+            return _broken(root, str(exc))
+    except OSError as exc:
+        return Failure(
+            SnapshotError(
+                code="snapshot-unreadable",
+                message=f"cannot read the worktree at {root}: {exc}; "
+                "check the path and its permissions.",
+            )
+        )
+    return Success(snapshot_of(mode, digests, head))
+
+
+class DulwichSnapshotter:
+    """Snapshots with dulwich's status in a worker thread; walks non-repository directories."""
+
+    async def snapshot(self, root: str) -> Result[WorktreeSnapshot, SnapshotError]:
+        """Snapshot the worktree at `root` (made absolute)."""
+        return await anyio.to_thread.run_sync(_snapshot, os.path.abspath(root))

@@ -1,0 +1,160 @@
+"""Benchmarks of change inspection: collection against git itself, and the secret scan.
+
+Run: `uv run --no-sync python -m benchmarks.bench_changes [--files N] [--changed N] [--mb N]`.
+Prints times and ratios measured in the same run; it never asserts a wall-clock time.
+Target (issue 5): collection within 3x of `git status --porcelain` / `git diff --name-status`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from adapters.dulwich_changes import collect_changes
+from domain.changes import AddedHunk
+from domain.secrets import compile_scanner, scan_hunk
+
+GIT_ENV = {
+    "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+    "HOME": "/nonexistent",
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "GIT_AUTHOR_NAME": "bench",
+    "GIT_AUTHOR_EMAIL": "bench@example.invalid",
+    "GIT_COMMITTER_NAME": "bench",
+    "GIT_COMMITTER_EMAIL": "bench@example.invalid",
+}
+
+
+def _git(repo: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=repo, env=GIT_ENV, check=True, capture_output=True)
+
+
+def build_repo(root: Path, files: int, changed: int) -> Path:
+    """A committed repository of `files` files, then `changed` paths modified, added, deleted."""
+    repo = root / "repo"
+    repo.mkdir()
+    _git(repo, "init", "-q", "-b", "main")
+    rng = random.Random(5)
+    paths = [f"pkg{i // 500:03d}/sub{i // 50 % 10}/mod{i}.py" for i in range(files)]
+    for path in paths:
+        target = repo / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(f"VALUE_{rng.randrange(10**9)} = {rng.random()}\n" * 5)
+    (repo / ".gitignore").write_text("*.log\nbuild/\n")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "-m", "base")
+    chosen = rng.sample(paths, changed)
+    quarter = changed // 4
+    for path in chosen[:quarter]:  # unstaged edits
+        with open(repo / path, "a") as handle:
+            handle.write("EXTRA = 1\n")
+    for path in chosen[quarter : 2 * quarter]:  # deletions
+        (repo / path).unlink()
+    for i, path in enumerate(chosen[2 * quarter : 3 * quarter]):  # staged edits
+        (repo / path).write_text(f"STAGED = {i}\n")
+        _git(repo, "add", path)
+    for i in range(changed - 3 * quarter):  # untracked files
+        (repo / f"new/file{i}.py").parent.mkdir(exist_ok=True)
+        (repo / f"new/file{i}.py").write_text(f"NEW = {i}\n")
+    (repo / "ignored.log").write_text("noise\n")
+    return repo
+
+
+def best_of(runs: int, action: Callable[[], object]) -> float:
+    """Median wall time of `runs` calls (after one warm-up)."""
+    action()
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def bench_collection(files: int, changed: int, runs: int) -> None:
+    with tempfile.TemporaryDirectory() as scratch:
+        started = time.perf_counter()
+        repo = build_repo(Path(scratch), files, changed)
+        print(f"built a {files}-file repository in {time.perf_counter() - started:.1f} s")
+        count = len(collect_changes(str(repo), "HEAD").unwrap().changes)
+        ours = best_of(runs, lambda: collect_changes(str(repo), "HEAD").unwrap())
+        status = best_of(runs, lambda: _git(repo, "status", "--porcelain", "--untracked-files=all"))
+        diff = best_of(runs, lambda: _git(repo, "diff", "--name-status", "HEAD"))
+        print(f"collection: {count} changes found in {files} files (median of {runs} runs)")
+        rows = [
+            ("engineering-loop collect_changes", ours),
+            ("git status --porcelain", status),
+            ("git diff --name-status HEAD", diff),
+        ]
+        for label, seconds in rows:
+            ratio = "" if seconds is ours else f"  ours/git {ours / seconds:.2f}x"
+            print(f"  {label:<34}: {seconds * 1000:8.1f} ms{ratio}")
+        for label, seconds in rows[1:]:
+            verdict = "met" if ours <= 3 * seconds else "NOT met"
+            print(f"  target within 3x of {label}: {verdict}")
+
+
+def bench_secret_scan(megabytes: int) -> None:
+    rng = random.Random(7)
+    words = [
+        "value",
+        "config",
+        "return",
+        "self",
+        "data",
+        "result",
+        "index",
+        "name",
+        "def",
+        "import",
+        "client",
+        "request",
+        "response",
+        "token_count",
+        "for",
+        "in",
+        "if",
+    ]
+    line_count = 0
+    hunks = []
+    size = 0
+    while size < megabytes * 1_000_000:
+        lines = [
+            " ".join(rng.choice(words) for _ in range(rng.randrange(4, 14))) + f" = {i}"
+            for i in range(1000)
+        ]
+        lines[rng.randrange(1000)] = 'api_key = "q8Zr2LmX9vT4kWp7NsY3bC6d"'
+        text = "\n".join(lines)
+        hunks.append(AddedHunk(start=line_count + 1, text=text))
+        line_count += len(lines)
+        size += len(text.encode())
+    scanner = compile_scanner()
+    started = time.perf_counter()
+    findings = sum(1 for hunk in hunks for _ in scan_hunk(scanner, "bench.py", hunk))
+    elapsed = time.perf_counter() - started
+    print(
+        f"secret scan: {size / 1e6:.0f} MB, {line_count} added lines, {findings} findings "
+        f"in {elapsed:.2f} s = {size / 1e6 / elapsed:.1f} MB/s"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--files", type=int, default=50_000)
+    parser.add_argument("--changed", type=int, default=100)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--mb", type=int, default=100)
+    args = parser.parse_args()
+    bench_collection(args.files, args.changed, args.runs)
+    bench_secret_scan(args.mb)
+
+
+if __name__ == "__main__":
+    main()

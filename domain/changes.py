@@ -1,0 +1,216 @@
+"""What changed in a repository relative to a base commit: values and pure derivations.
+
+An adapter reports raw entries (added, deleted, modified, type-changed) with their blob ids;
+`pair_exact_renames` turns a deleted path and an added path with identical content and mode into
+one `renamed` change, which is what `git diff -M100%` reports. A rename with edits stays a
+deletion plus an addition: every byte of the new file is then scanned as added.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Iterable, Sequence
+from typing import Literal
+
+import msgspec
+
+ChangeKind = Literal["added", "modified", "deleted", "renamed", "type-changed"]
+EntryType = Literal["file", "executable", "symlink", "submodule"]
+
+MODE_FILE = 0o100644
+MODE_EXECUTABLE = 0o100755
+MODE_SYMLINK = 0o120000
+MODE_GITLINK = 0o160000
+MODE_TREE = 0o040000
+
+
+class AddedHunk(msgspec.Struct, frozen=True, kw_only=True):
+    """Consecutive added lines of a text file, joined by newlines, starting at line `start`."""
+
+    start: int
+    text: str
+
+
+class FileChange(msgspec.Struct, frozen=True, kw_only=True):
+    """One changed path with what the policy needs to judge it."""
+
+    path: str
+    kind: ChangeKind
+    old_path: str | None = None
+    old_mode: int | None = None
+    new_mode: int | None = None
+    old_id: str | None = None
+    new_id: str | None = None
+    symlink_target: str | None = None
+    # Bytes of the new content (0 for deletions); for a submodule, 0.
+    size: int = 0
+    binary: bool = False
+    added_line_count: int = 0
+    added: tuple[AddedHunk, ...] = ()
+    # False when the name on disk is not valid UTF-8; `path` then shows the bytes as \\xNN.
+    path_is_utf8: bool = True
+    # True when the adapter read only part of a very large file (its lines were not all scanned).
+    content_truncated: bool = False
+
+
+class ChangeSummary(msgspec.Struct, frozen=True, kw_only=True):
+    """The public (JSON) view of a change: never the added text itself."""
+
+    path: str
+    kind: ChangeKind
+    old_path: str | None
+    mode: str | None
+    type: EntryType | None
+    symlink_target: str | None
+    size: int
+    binary: bool
+    added_lines: int
+
+
+class ManifestPair(msgspec.Struct, frozen=True, kw_only=True):
+    """The text of one `pyproject.toml` at the base and now (None where it does not exist)."""
+
+    path: str
+    before: str | None
+    after: str | None
+
+
+class ChangeSet(msgspec.Struct, frozen=True, kw_only=True):
+    """Everything that differs between a base commit and the working tree of one repository."""
+
+    repo: str
+    base: str
+    changes: tuple[FileChange, ...] = ()
+    # The repository's `origin` remote URL, when it has one (used to name it `owner/name`).
+    origin_url: str | None = None
+
+
+def entry_type(mode: int | None) -> EntryType | None:
+    """The kind of tree entry a git mode stands for.
+
+    >>> entry_type(0o100755), entry_type(0o120000), entry_type(None)
+    ('executable', 'symlink', None)
+    """
+    if mode is None:
+        return None
+    if mode == MODE_GITLINK:
+        return "submodule"
+    if mode == MODE_SYMLINK:
+        return "symlink"
+    return "executable" if mode & 0o111 else "file"
+
+
+def is_type_change(old_mode: int, new_mode: int) -> bool:
+    """True when a path turns from file to symlink to submodule (an exec bit alone is not).
+
+    >>> is_type_change(0o100644, 0o120000), is_type_change(0o100644, 0o100755)
+    (True, False)
+    """
+    file_like = {"file", "executable"}
+    old, new = entry_type(old_mode), entry_type(new_mode)
+    return old != new and not (old in file_like and new in file_like)
+
+
+def summarise(change: FileChange) -> ChangeSummary:
+    """The JSON view of one change.
+
+    >>> summarise(FileChange(path="a.py", kind="added", new_mode=0o100644, size=3)).mode
+    '100644'
+    """
+    mode = change.new_mode if change.new_mode is not None else change.old_mode
+    return ChangeSummary(
+        path=change.path,
+        kind=change.kind,
+        old_path=change.old_path,
+        mode=None if mode is None else f"{mode:06o}",
+        type=entry_type(mode),
+        symlink_target=change.symlink_target,
+        size=change.size,
+        binary=change.binary,
+        added_lines=change.added_line_count,
+    )
+
+
+def pair_exact_renames(changes: Iterable[FileChange]) -> tuple[FileChange, ...]:
+    """Merge each deletion with an addition of identical content and mode into a rename.
+
+    Pairing is deterministic (paths in sorted order), so the result does not depend on the
+    order of the input; the output is sorted by path.
+
+    >>> gone = FileChange(path="a.txt", kind="deleted", old_mode=0o100644, old_id="1")
+    >>> new = FileChange(path="b.txt", kind="added", new_mode=0o100644, new_id="1")
+    >>> [(c.kind, c.old_path, c.path) for c in pair_exact_renames([new, gone])]
+    [('renamed', 'a.txt', 'b.txt')]
+    """
+    ordered = sorted(changes, key=lambda c: (c.path, c.kind))
+    deleted: dict[tuple[str | None, int | None], list[FileChange]] = {}
+    for change in ordered:
+        if change.kind == "deleted" and change.old_mode != MODE_GITLINK:
+            deleted.setdefault((change.old_id, change.old_mode), []).append(change)
+    result: list[FileChange] = []
+    consumed: set[str] = set()
+    for change in ordered:
+        if change.kind != "added" or change.new_mode == MODE_GITLINK:
+            continue
+        candidates = deleted.get((change.new_id, change.new_mode))
+        if not candidates:
+            continue
+        source = candidates.pop(0)
+        consumed.add(source.path)
+        result.append(
+            msgspec.structs.replace(
+                change,
+                kind="renamed",
+                old_path=source.path,
+                old_mode=source.old_mode,
+                old_id=source.old_id,
+                added=(),
+                added_line_count=0,
+            )
+        )
+    renamed_to = {c.path for c in result}
+    for change in ordered:
+        if change.kind == "deleted" and change.path in consumed:
+            continue
+        if change.kind == "added" and change.path in renamed_to:
+            continue
+        result.append(change)
+    return tuple(sorted(result, key=lambda c: c.path))
+
+
+def manifest_paths(changes: Sequence[FileChange]) -> tuple[str, ...]:
+    """The `pyproject.toml` paths whose old and new text the lockfile rule needs.
+
+    >>> manifest_paths([FileChange(path="svc/uv.lock", kind="modified")])
+    ('svc/pyproject.toml',)
+    """
+    found: list[str] = []
+    for change in changes:
+        for path in (change.path, change.old_path):
+            if path is not None and posixpath.basename(path) == "uv.lock":
+                found.append(posixpath.join(posixpath.dirname(path), "pyproject.toml"))
+    return tuple(dict.fromkeys(found))
+
+
+_SCP_LIKE = re.compile(r"^[^/:@]+@[^/:]+:(?P<path>.+)$")
+
+
+def slug_from_remote_url(url: str) -> str | None:
+    """The `owner/name` of a GitHub-style remote URL, or None when it has no such shape.
+
+    >>> slug_from_remote_url("git@github.com:acme/api.git")
+    'acme/api'
+
+    """
+    scp = _SCP_LIKE.match(url)
+    if scp:
+        path = scp.group("path")
+    elif "://" in url and not url.startswith("file://"):
+        path = url.split("://", 1)[1].partition("/")[2]
+    else:
+        return None  # a local path names no owner
+    parts = [p for p in path.strip("/").removesuffix(".git").split("/") if p]
+    if len(parts) < 2:
+        return None
+    return f"{parts[-2]}/{parts[-1]}"

@@ -1,0 +1,118 @@
+"""The environment a gate runs in, and where its uv project environment lives (pure).
+
+Gates see an allowlist (never the caller's tokens), never write bytecode, and sync their uv
+environment into a per-repository directory outside the worktree, reused between runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import posixpath
+from collections.abc import Mapping
+
+import msgspec
+from returns.result import Failure, Result, Success
+
+from domain.environment import scrub_environment
+
+# uv settings a gate may inherit: where uv keeps its cache and Pythons, and whether it may
+# download (XDG_CACHE_HOME too: without it uv would look for its cache somewhere else). Index
+# URLs are left out on purpose: they can carry credentials in the URL.
+GATE_ALLOW: tuple[str, ...] = (
+    "UV_CACHE_DIR",
+    "XDG_CACHE_HOME",
+    "UV_PYTHON_DOWNLOADS",
+    "UV_PYTHON_INSTALL_DIR",
+    "UV_OFFLINE",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+)
+
+
+class GateEnvError(msgspec.Struct, frozen=True, kw_only=True, tag="gate-env-error"):
+    """No safe place for the gate environment could be chosen."""
+
+    code: str
+    message: str
+
+
+def cache_home(parent: Mapping[str, str]) -> str | None:
+    """The XDG cache directory: `$XDG_CACHE_HOME` if absolute, else `$HOME/.cache`, else None.
+
+    >>> cache_home({"HOME": "/home/a"}), cache_home({"XDG_CACHE_HOME": "/c", "HOME": "/h"})
+    ('/home/a/.cache', '/c')
+    """
+    xdg = parent.get("XDG_CACHE_HOME", "")
+    if xdg.startswith("/"):
+        return xdg
+    home = parent.get("HOME", "")
+    if home.startswith("/"):
+        return posixpath.join(home, ".cache")
+    return None
+
+
+def is_within(path: str, root: str) -> bool:
+    """True when absolute `path` is `root` or lies below it (lexically, after normalising).
+
+    >>> is_within("/w/repo/.venv", "/w/repo"), is_within("/w/repo2", "/w/repo")
+    (True, False)
+    """
+    path, root = posixpath.normpath(path), posixpath.normpath(root)
+    return path == root or path.startswith(root.rstrip("/") + "/")
+
+
+def project_environment_dir(repo: str, cache_dir: str) -> str:
+    """The uv project environment for the repository at absolute `repo`: one per repository path.
+
+    >>> project_environment_dir("/w/repo", "/home/a/.cache")[:42]
+    '/home/a/.cache/engineering-loop/envs/repo-'
+    """
+    digest = hashlib.sha256(posixpath.normpath(repo).encode("utf-8", "surrogateescape"))
+    name = posixpath.basename(posixpath.normpath(repo)) or "root"
+    return posixpath.join(
+        cache_dir, "engineering-loop", "envs", f"{name}-{digest.hexdigest()[:16]}"
+    )
+
+
+def gate_environment(
+    parent: Mapping[str, str], repo: str, env_dir: str | None = None
+) -> Result[dict[str, str], GateEnvError]:
+    """The complete environment for gates of the repository at absolute `repo`.
+
+    `env_dir` overrides the per-repository default below the cache home; it must lie outside
+    the worktree, or uv would sync `.venv`-like files into the tree the gates must not touch.
+
+    >>> env = gate_environment({"HOME": "/h", "GITHUB_TOKEN": "t"}, "/w/r").unwrap()
+    >>> sorted(env), env["UV_PROJECT_ENVIRONMENT"].startswith("/h/.cache/engineering-loop/")
+    (['HOME', 'PYTHONDONTWRITEBYTECODE', 'UV_PROJECT_ENVIRONMENT'], True)
+    """
+    if env_dir is None:
+        base = cache_home(parent)
+        if base is None:
+            return Failure(
+                GateEnvError(
+                    code="gate-env-no-cache-dir",
+                    message="neither XDG_CACHE_HOME nor HOME is an absolute path; set one so "
+                    "gates can keep their uv environment outside the worktree.",
+                )
+            )
+        env_dir = project_environment_dir(repo, base)
+    if not env_dir.startswith("/") or is_within(env_dir, repo):
+        return Failure(
+            GateEnvError(
+                code="gate-env-inside-worktree",
+                message=f"the gate environment {env_dir} is not an absolute path outside {repo}; "
+                "point XDG_CACHE_HOME (or the env_dir argument) somewhere else.",
+            )
+        )
+    env = scrub_environment(
+        parent,
+        GATE_ALLOW,
+        extra={"PYTHONDONTWRITEBYTECODE": "1", "UV_PROJECT_ENVIRONMENT": env_dir},
+    )
+    # A relative cache would be resolved against the gate's cwd, i.e. inside the worktree.
+    for name in ("UV_CACHE_DIR", "XDG_CACHE_HOME"):
+        cache = env.get(name)
+        if cache is not None and (not cache.startswith("/") or is_within(cache, repo)):
+            del env[name]
+    return Success(env)

@@ -1,0 +1,180 @@
+"""Gate selection: which quality gates one repository's changed paths call for (pure).
+
+A multi-repository run calls `select_gates` once per repository, each with that repository's
+own `ProjectFacts`, so one project's gates are never applied to another.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import msgspec
+
+from domain.project import ProjectFacts
+
+CHECK_FILES_GATE: tuple[str, ...] = ("engineering-loop", "gate", "check-files")
+
+# Cache-neutral forms: none of these writes a cache into the worktree (see uv-run.md).
+PYTEST_GATE: tuple[str, ...] = ("python", "-m", "pytest", "-q", "-p", "no:cacheprovider")
+RUFF_GATE: tuple[str, ...] = ("ruff", "check", "--no-cache")
+# `--no-incremental` still writes `.mypy_cache` (mypy 2.4.1); /dev/null as the cache dir does not.
+MYPY_GATE: tuple[str, ...] = ("mypy", "--cache-dir=/dev/null")
+
+_PYTHON_SUFFIXES = (".py", ".pyi")
+# Files with these suffixes are never text, so `check-files` would only ever fail on them.
+_BINARY_SUFFIXES = frozenset(
+    {
+        *(".png", ".jpg", ".jpeg", ".gif", ".webp", ".ico", ".bmp", ".tif", ".tiff", ".pdf"),
+        *(".zip", ".gz", ".tgz", ".bz2", ".xz", ".zst", ".7z", ".tar", ".whl", ".egg", ".jar"),
+        *(".so", ".dylib", ".dll", ".exe", ".o", ".a", ".pyc", ".pyo", ".pyd", ".class"),
+        *(".woff", ".woff2", ".ttf", ".otf", ".eot", ".mp3", ".mp4", ".wav", ".ogg", ".webm"),
+        *(".mov", ".avi", ".sqlite", ".db", ".bin", ".npy", ".npz", ".pkl", ".parquet"),
+    }
+)
+
+
+class ChangedFile(msgspec.Struct, frozen=True, kw_only=True):
+    """One changed path of a repository (repo-relative, POSIX separators)."""
+
+    path: str
+    deleted: bool = False
+    # Set by a caller that looked at the content (git's NUL heuristic); suffixes are checked too.
+    binary: bool = False
+
+
+class PlannedGate(msgspec.Struct, frozen=True, kw_only=True):
+    """A gate to run: a short name, its declared argv, and the changed paths it verifies."""
+
+    name: str
+    argv: tuple[str, ...]
+    covers: tuple[str, ...]
+
+
+class GatePlan(msgspec.Struct, frozen=True, kw_only=True):
+    """The gates one repository's change calls for, and the changed paths none of them verifies."""
+
+    gates: tuple[PlannedGate, ...] = ()
+    unverified: tuple[str, ...] = ()
+
+
+def is_safe_relative_path(path: str) -> bool:
+    """True for a non-empty repo-relative POSIX path without `..`, NUL, backslash or `.git`.
+
+    >>> [is_safe_relative_path(p) for p in ("pkg/mod.py", "../x", "/etc", ".git/config")]
+    [True, False, False, False]
+    """
+    if not path or "\x00" in path or "\\" in path or path.startswith("/"):
+        return False
+    parts = path.split("/")
+    return all(part not in ("", ".", "..") for part in parts) and parts[0].lower() != ".git"
+
+
+def looks_binary(path: str) -> bool:
+    """True when a path's suffix names a binary format that `check-files` cannot verify.
+
+    >>> looks_binary("docs/logo.PNG"), looks_binary("notes.txt")
+    (True, False)
+    """
+    name = path.rsplit("/", 1)[-1].lower()
+    dot = name.rfind(".")
+    return dot > 0 and name[dot:] in _BINARY_SUFFIXES
+
+
+def content_looks_binary(head: bytes) -> bool:
+    """True when the first bytes of a file hold a NUL, git's own test for binary content.
+
+    >>> content_looks_binary(b"\\x89PNG\\r\\n\\x1a\\n\\x00\\x00"), content_looks_binary(b"text")
+    (True, False)
+    """
+    return b"\x00" in head[:8000]
+
+
+def is_python_path(path: str) -> bool:
+    """True for Python sources and stubs (`.py`, `.pyi`).
+
+    >>> is_python_path("a/b.pyi"), is_python_path("a/b.pyc")
+    (True, False)
+    """
+    return path.endswith(_PYTHON_SUFFIXES)
+
+
+def mypy_target(path: str) -> str:
+    """The top-level package or module a Python path belongs to (`src/` layouts included).
+
+    >>> mypy_target("pkg/sub/mod.py"), mypy_target("src/pkg/mod.py"), mypy_target("setup.py")
+    ('pkg', 'src/pkg', 'setup.py')
+    """
+    parts = path.split("/")
+    if parts[0] == "src" and len(parts) > 2:
+        return "src/" + parts[1]
+    if len(parts) == 1 or (parts[0] == "src" and len(parts) == 2):
+        return path
+    return parts[0]
+
+
+def _with_paths(argv: tuple[str, ...], paths: Sequence[str]) -> tuple[str, ...]:
+    # A path that starts with "-" would be read as an option; "--" ends the options first.
+    if any(path.startswith("-") for path in paths):
+        return (*argv, "--", *paths)
+    return (*argv, *paths)
+
+
+def _declares(facts: ProjectFacts, tool: str) -> bool:
+    return tool in facts.dev_packages
+
+
+def _mypy_targets(python: Iterable[ChangedFile], facts: ProjectFacts) -> tuple[str, ...]:
+    present = {mypy_target(change.path) for change in python if not change.deleted}
+    # A deletion can break importers elsewhere in its package: check the package if it remains.
+    for change in python:
+        target = mypy_target(change.path)
+        first = change.path.split("/", 1)[0]
+        if change.deleted and target != change.path and f"{first}/" in facts.root_entries:
+            present.add(target)
+    return tuple(sorted(present))
+
+
+def select_gates(changes: Sequence[ChangedFile], facts: ProjectFacts) -> GatePlan:
+    """Choose the gates for one repository's changes, from that repository's own facts.
+
+    >>> facts = ProjectFacts(has_pyproject=True, has_lockfile=True, dev_group=True,
+    ...                      dev_packages=("pytest", "ruff"), has_tests=True)
+    >>> plan = select_gates([ChangedFile(path="pkg/a.py"), ChangedFile(path="logo.png")], facts)
+    >>> [gate.name for gate in plan.gates], plan.unverified
+    (['check-files', 'pytest', 'ruff'], ('logo.png',))
+    """
+    unique = {change.path: change for change in changes}
+    safe = [change for path, change in sorted(unique.items()) if is_safe_relative_path(path)]
+    gates: list[PlannedGate] = []
+
+    text = [c.path for c in safe if not c.deleted and not c.binary and not looks_binary(c.path)]
+    if text:
+        gates.append(
+            PlannedGate(
+                name="check-files", argv=_with_paths(CHECK_FILES_GATE, text), covers=tuple(text)
+            )
+        )
+
+    python = [change for change in safe if is_python_path(change.path)]
+    if python and facts.is_uv_project and facts.has_dev_environment:
+        if facts.has_tests:
+            sources = tuple(c.path for c in python if c.path.endswith(".py"))
+            if sources:
+                gates.append(PlannedGate(name="pytest", argv=PYTEST_GATE, covers=sources))
+        if _declares(facts, "ruff") or facts.ruff_configured:
+            lintable = tuple(c.path for c in python if not c.deleted)
+            if lintable:
+                gates.append(
+                    PlannedGate(name="ruff", argv=_with_paths(RUFF_GATE, lintable), covers=lintable)
+                )
+        if _declares(facts, "mypy") or facts.mypy_configured:
+            targets = _mypy_targets(python, facts)
+            covered = tuple(c.path for c in python if mypy_target(c.path) in targets)
+            if targets:
+                gates.append(
+                    PlannedGate(name="mypy", argv=_with_paths(MYPY_GATE, targets), covers=covered)
+                )
+
+    covered_paths = {path for gate in gates for path in gate.covers}
+    unverified = tuple(path for path in sorted(unique) if path not in covered_paths)
+    return GatePlan(gates=tuple(gates), unverified=unverified)

@@ -1,0 +1,373 @@
+"""The `[policy]` section and `evaluate_policy`: may these changes and gates be published?
+
+Every decision of change inspection lives here; adapters only report what changed. Violation codes
+are public contract (CLI JSON, library API): `path-not-allowed`, `path-denied`, `path-protected`,
+`path-unsafe`, `symlink-escapes`, `submodule-change`, `too-many-files`, `file-too-large`,
+`too-many-lines`, `secret-detected`, `lockfile-without-manifest-change`, `gate-not-allowed`,
+`gate-side-effect`, `gate-failed`, `unverified-path`.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterable, Sequence
+from typing import Annotated
+
+import msgspec
+from returns.result import Failure, Result, Success
+
+from domain.changes import MODE_GITLINK, FileChange, ManifestPair
+from domain.manifest import dependencies_changed
+from domain.path_rules import first_match, symlink_escape_reason, unsafe_reason
+from domain.secrets import check_patterns, compile_scanner, scan_hunk
+
+NonNegative = Annotated[int, msgspec.Meta(ge=0)]
+Patterns = tuple[str, ...]
+
+DEFAULT_ALLOWED_PATHS: Patterns = ("docs/",)
+DEFAULT_DENIED_PATHS: Patterns = (".github/workflows/**", "**/.env*", "**/*.pem", "**/id_rsa*")
+DEFAULT_PROTECTED_PATHS: Patterns = (
+    ".github/**",
+    "pyproject.toml",
+    "uv.lock",
+    "conftest.py",
+    "**/conftest.py",
+    "pytest.ini",
+    "ruff.toml",
+    "mypy.ini",
+    "setup.cfg",
+    "tox.ini",
+)
+DEFAULT_ALLOWED_GATES: Patterns = ("uv", "pytest", "py.test", "ruff", "mypy", "python", "python3")
+# Our own file checker is always allowed, whatever `allowed_gates` says.
+BUILTIN_GATE: Patterns = ("engineering-loop", "gate", "check-files")
+
+
+class PolicyRules(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """The rules for one repository (the `[policy]` keys after per-repo overrides)."""
+
+    allowed_paths: Patterns = DEFAULT_ALLOWED_PATHS
+    denied_paths: Patterns = DEFAULT_DENIED_PATHS
+    protected_paths: Patterns = DEFAULT_PROTECTED_PATHS
+    max_files: NonNegative = 50
+    max_file_bytes: NonNegative = 1048576
+    max_added_lines: NonNegative = 5000
+    secret_patterns: Patterns = ()
+    allowed_gates: Patterns = DEFAULT_ALLOWED_GATES
+    require_gate_coverage: bool = False
+
+
+class PolicyOverride(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """`[policy.repos.NAME]`: any key given replaces the `[policy]` value for that repository."""
+
+    allowed_paths: Patterns | msgspec.UnsetType = msgspec.UNSET
+    denied_paths: Patterns | msgspec.UnsetType = msgspec.UNSET
+    protected_paths: Patterns | msgspec.UnsetType = msgspec.UNSET
+    max_files: NonNegative | msgspec.UnsetType = msgspec.UNSET
+    max_file_bytes: NonNegative | msgspec.UnsetType = msgspec.UNSET
+    max_added_lines: NonNegative | msgspec.UnsetType = msgspec.UNSET
+    secret_patterns: Patterns | msgspec.UnsetType = msgspec.UNSET
+    allowed_gates: Patterns | msgspec.UnsetType = msgspec.UNSET
+    require_gate_coverage: bool | msgspec.UnsetType = msgspec.UNSET
+
+
+class PolicyConfig(PolicyRules, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """The whole `[policy]` section: default rules plus overrides keyed by repository name."""
+
+    repos: dict[str, PolicyOverride] = {}
+
+
+class PolicyConfigError(msgspec.Struct, frozen=True, kw_only=True, tag="policy-config-error"):
+    """The policy section decodes but cannot be used (e.g. a secret pattern does not compile)."""
+
+    code: str
+    message: str
+
+
+class Violation(msgspec.Struct, frozen=True, kw_only=True):
+    """One reason not to publish; `path` is None for whole-change reasons."""
+
+    code: str
+    path: str | None
+    detail: str
+
+
+class PolicyVerdict(msgspec.Struct, frozen=True, kw_only=True):
+    """The decision: allowed only when there is no violation; notices never block."""
+
+    allowed: bool
+    violations: tuple[Violation, ...] = ()
+    notices: tuple[str, ...] = ()
+
+
+class GateArgv(msgspec.Struct, frozen=True, kw_only=True):
+    """One planned gate: the argv as declared and as it would execute (None when refused)."""
+
+    name: str
+    declared: tuple[str, ...]
+    executed: tuple[str, ...] | None = None
+
+
+class GateEvidence(msgspec.Struct, frozen=True, kw_only=True):
+    """What gate selection, preparation and (later) running said about one repository."""
+
+    gates: tuple[GateArgv, ...] = ()
+    # Changed paths no gate covers.
+    unverified: tuple[str, ...] = ()
+    # Paths a gate created or changed while running.
+    side_effects: tuple[str, ...] = ()
+    # (gate name, reason) of gates that gate preparation refused: no gate may then run.
+    refused: tuple[tuple[str, str], ...] = ()
+    # (gate name, reason) of gates that ran and failed, or could not be planned.
+    failures: tuple[tuple[str, str], ...] = ()
+
+
+def rules_for_repo(policy: PolicyConfig, names: Iterable[str]) -> PolicyRules:
+    """The rules for a repository known by `names` (`owner/name`, directory name): first match wins.
+
+    >>> policy = PolicyConfig(repos={"acme/api": PolicyOverride(max_files=3)})
+    >>> rules_for_repo(policy, ["acme/api", "api"]).max_files
+    3
+    >>> rules_for_repo(policy, ["other/x", "x"]).max_files
+    50
+    """
+    base = PolicyRules(**{f: getattr(policy, f) for f in PolicyRules.__struct_fields__})
+    for name in names:
+        override = policy.repos.get(name)
+        if override is not None:
+            given = {
+                f: getattr(override, f)
+                for f in PolicyOverride.__struct_fields__
+                if getattr(override, f) is not msgspec.UNSET
+            }
+            return msgspec.structs.replace(base, **given)
+    return base
+
+
+def validate_policy(policy: PolicyConfig) -> Result[PolicyConfig, PolicyConfigError]:
+    """Check what decoding cannot: every configured secret pattern compiles, in every override.
+
+    >>> validate_policy(PolicyConfig(secret_patterns=("[",))).failure().code
+    'config-invalid'
+    """
+    overrides = [
+        o.secret_patterns for o in policy.repos.values() if o.secret_patterns is not msgspec.UNSET
+    ]
+    for patterns in [policy.secret_patterns, *overrides]:
+        error = check_patterns(patterns)
+        if error is not None:
+            return Failure(PolicyConfigError(code=error.code, message=error.message))
+    return Success(policy)
+
+
+def _gate_allowed(argv: Sequence[str], shapes: Sequence[str]) -> bool:
+    """A one-word shape names a program (argv[0]'s basename); a longer one is an argv prefix."""
+    if not argv:
+        return False
+    program = posixpath.basename(argv[0].replace("\\", "/"))
+    words = (program, *argv[1:])
+    for shape in shapes:
+        tokens = shape.split()
+        if (
+            tokens
+            and len(tokens) <= len(words)
+            and all(t in ("*", w) for t, w in zip(tokens, words, strict=False))
+        ):
+            return True
+    return False
+
+
+def _path_violations(change: FileChange, rules: PolicyRules) -> list[Violation]:
+    found: list[Violation] = []
+    paths = [change.path] + ([change.old_path] if change.old_path is not None else [])
+    for path in paths:
+        reason = unsafe_reason(path)
+        if reason is not None:
+            found.append(Violation(code="path-unsafe", path=path, detail=f"the path {reason}"))
+            continue
+        denied = first_match(path, rules.denied_paths, ignore_case=True)
+        if denied is not None:
+            found.append(
+                Violation(code="path-denied", path=path, detail=f"matches denied {denied!r}")
+            )
+            continue
+        protected = first_match(path, rules.protected_paths, ignore_case=True)
+        if protected is not None:
+            found.append(
+                Violation(
+                    code="path-protected",
+                    path=path,
+                    detail=f"matches protected {protected!r}: a human must make this change",
+                )
+            )
+        elif first_match(path, rules.allowed_paths) is None:
+            found.append(
+                Violation(
+                    code="path-not-allowed",
+                    path=path,
+                    detail="outside allowed_paths " + ", ".join(map(repr, rules.allowed_paths)),
+                )
+            )
+    if not change.path_is_utf8:
+        found.append(
+            Violation(
+                code="path-unsafe",
+                path=change.path,
+                detail="the file name is not valid UTF-8 and cannot be reviewed as shown",
+            )
+        )
+    return found
+
+
+def _content_violations(change: FileChange, rules: PolicyRules) -> list[Violation]:
+    found: list[Violation] = []
+    if change.symlink_target is not None:
+        reason = symlink_escape_reason(change.path, change.symlink_target)
+        if reason is not None:
+            found.append(Violation(code="symlink-escapes", path=change.path, detail=reason))
+    if MODE_GITLINK in (change.old_mode, change.new_mode):
+        found.append(
+            Violation(
+                code="submodule-change",
+                path=change.path,
+                detail=f"submodule {change.kind}: the loop never moves submodules on its own",
+            )
+        )
+    if change.kind != "deleted" and change.size > rules.max_file_bytes:
+        found.append(
+            Violation(
+                code="file-too-large",
+                path=change.path,
+                detail=f"{change.size} bytes > max_file_bytes {rules.max_file_bytes}",
+            )
+        )
+    return found
+
+
+def _lockfile_violations(
+    changes: Sequence[FileChange], manifests: Sequence[ManifestPair]
+) -> list[Violation]:
+    found: list[Violation] = []
+    by_path = {m.path: m for m in manifests}
+    for change in changes:
+        if posixpath.basename(change.path) != "uv.lock" or change.kind == "deleted":
+            continue
+        manifest_path = posixpath.join(posixpath.dirname(change.path), "pyproject.toml")
+        pair = by_path.get(manifest_path)
+        changed = dependencies_changed(pair) if pair is not None else False
+        if changed is None:
+            detail = f"{manifest_path} is not valid TOML, so its dependency change is unknown"
+        elif changed:
+            continue
+        else:
+            detail = (
+                f"{change.path} changed but the dependency tables of {manifest_path} did not "
+                "([project].dependencies, [project.optional-dependencies], [dependency-groups])"
+            )
+        found.append(
+            Violation(code="lockfile-without-manifest-change", path=change.path, detail=detail)
+        )
+    return found
+
+
+def _gate_violations(evidence: GateEvidence, rules: PolicyRules) -> list[Violation]:
+    found: list[Violation] = []
+    for gate in evidence.gates:
+        if gate.declared[:3] == BUILTIN_GATE:
+            continue
+        prepared = gate.executed if gate.executed != gate.declared else None
+        for label, argv in (("declared", gate.declared), ("prepared", prepared)):
+            if argv is not None and not _gate_allowed(argv, rules.allowed_gates):
+                found.append(
+                    Violation(
+                        code="gate-not-allowed",
+                        path=None,
+                        detail=f"gate {gate.name!r}: {label} program {argv[0]!r} is not in "
+                        "allowed_gates",
+                    )
+                )
+    for name, reason in evidence.refused:
+        found.append(
+            Violation(
+                code="gate-not-allowed", path=None, detail=f"gate {name!r} was refused: {reason}"
+            )
+        )
+    for path in evidence.side_effects:
+        found.append(
+            Violation(
+                code="gate-side-effect",
+                path=path,
+                detail="a gate created or changed this path while running",
+            )
+        )
+    for name, reason in evidence.failures:
+        found.append(Violation(code="gate-failed", path=None, detail=f"gate {name!r}: {reason}"))
+    if rules.require_gate_coverage:
+        for path in evidence.unverified:
+            found.append(
+                Violation(
+                    code="unverified-path",
+                    path=path,
+                    detail="no gate covers this changed path and require_gate_coverage is on",
+                )
+            )
+    return found
+
+
+def evaluate_policy(
+    changes: Sequence[FileChange],
+    gates: GateEvidence,
+    rules: PolicyRules,
+    manifests: Sequence[ManifestPair] = (),
+) -> PolicyVerdict:
+    """Judge one repository's changes and gates against its rules; the verdict lists every reason.
+
+    >>> change = FileChange(path=".github/workflows/ci.yml", kind="modified", size=10)
+    >>> [v.code for v in evaluate_policy([change], GateEvidence(), PolicyRules()).violations]
+    ['path-denied']
+    """
+    ordered = sorted(changes, key=lambda c: (c.path, c.old_path or ""))
+    violations: list[Violation] = []
+    notices: list[str] = []
+    scanner = compile_scanner(rules.secret_patterns)
+    for change in ordered:
+        violations += _path_violations(change, rules)
+        violations += _content_violations(change, rules)
+        for hunk in change.added:
+            violations += [
+                Violation(
+                    code="secret-detected",
+                    path=f.path,
+                    detail=f"line {f.line}: matches {f.kind}; remove it and rotate the secret",
+                )
+                for f in scan_hunk(scanner, change.path, hunk)
+            ]
+        if change.content_truncated:
+            notices.append(f"{change.path}: only the first part of this large file was scanned")
+    if len(ordered) > rules.max_files:
+        violations.append(
+            Violation(
+                code="too-many-files",
+                path=None,
+                detail=f"{len(ordered)} files changed > max_files {rules.max_files}",
+            )
+        )
+    added_total = sum(c.added_line_count for c in ordered)
+    if added_total > rules.max_added_lines:
+        violations.append(
+            Violation(
+                code="too-many-lines",
+                path=None,
+                detail=f"{added_total} lines added > max_added_lines {rules.max_added_lines}",
+            )
+        )
+    violations += _lockfile_violations(ordered, manifests)
+    violations += _gate_violations(gates, rules)
+    if not rules.require_gate_coverage and gates.unverified:
+        notices.append(f"{len(gates.unverified)} changed path(s) no gate covers")
+    if not ordered:
+        notices.append("nothing changed relative to the base")
+    unique = tuple(dict.fromkeys(violations))
+    return PolicyVerdict(
+        allowed=not unique, violations=unique, notices=tuple(dict.fromkeys(notices))
+    )

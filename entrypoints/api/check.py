@@ -1,0 +1,323 @@
+"""`check` and `policy check` as a library: verify existing worktrees before anything is published.
+
+Order matters, because agent-written code must not run before its paths were judged: collect the
+changes of every repository, plan and prepare its gates (pure, nothing executes), evaluate the
+policy on both; only when every repository passes are the gates run, and their side effects and
+failures judged again.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Sequence
+from types import ModuleType
+from typing import Literal, Protocol
+
+import msgspec
+from returns.result import Failure, Result, Success
+
+from domain.changes import (
+    ChangeSet,
+    ChangeSummary,
+    FileChange,
+    manifest_paths,
+    slug_from_remote_url,
+    summarise,
+)
+from domain.config import parse_config
+from domain.gate_select import GatePlan
+from domain.policy import (
+    GateArgv,
+    GateEvidence,
+    PolicyConfig,
+    Violation,
+    evaluate_policy,
+    rules_for_repo,
+    validate_policy,
+)
+from domain.project import ProjectFacts
+from ports.changes import ChangeCollector
+from ports.config import ConfigSource
+
+Verdict = Literal["publishable", "blocked"]
+
+
+class RefusedGate(msgspec.Struct, frozen=True, kw_only=True):
+    """A planned gate that preparation refused (so no gate of the repository may run)."""
+
+    name: str
+    code: str
+    message: str
+
+
+class PlannedGates(msgspec.Struct, frozen=True, kw_only=True):
+    """What gate selection and preparation said for one repository (nothing has run yet)."""
+
+    gates: tuple[GateArgv, ...] = ()
+    covers: dict[str, tuple[str, ...]] = {}
+    unverified: tuple[str, ...] = ()
+    refusals: tuple[RefusedGate, ...] = ()
+    # Gates cannot be planned at all (e.g. the project's pyproject.toml is unreadable).
+    problem: str | None = None
+    # What the stage needs to run the plan later: the selection and the project's facts.
+    plan: GatePlan | None = None
+    facts: ProjectFacts | None = None
+
+
+class RanGate(msgspec.Struct, frozen=True, kw_only=True):
+    """How one gate ended (`passed`, `failed`, `timed-out`, `not-found`, ...)."""
+
+    name: str
+    status: str
+    exit_code: int | None = None
+    duration_s: float = 0.0
+    detail: str = ""
+
+
+class GateOutcome(msgspec.Struct, frozen=True, kw_only=True):
+    """What running one repository's gates showed: results and paths they created or changed."""
+
+    results: tuple[RanGate, ...] = ()
+    side_effects: tuple[str, ...] = ()
+
+
+class GateStage(Protocol):
+    """Selects, prepares and runs the gates of one repository."""
+
+    async def plan(self, repo: str, changes: Sequence[FileChange]) -> PlannedGates:
+        """Select and prepare gates for the changes (nothing of the repository executes)."""
+        ...
+
+    async def run(self, repo: str, planned: PlannedGates) -> GateOutcome:
+        """Run the prepared gates and report results and side effects."""
+        ...
+
+
+class GateReport(msgspec.Struct, frozen=True, kw_only=True):
+    """One gate in the report."""
+
+    name: str
+    declared: tuple[str, ...]
+    executed: tuple[str, ...] | None
+    covers: tuple[str, ...]
+    # planned (policy check), refused, not-run (blocked before running), or how it ended.
+    status: str
+    exit_code: int | None = None
+    duration_s: float = 0.0
+
+
+class RepoReport(msgspec.Struct, frozen=True, kw_only=True):
+    """The verdict's part for one repository."""
+
+    repo: str
+    base: str
+    changes: tuple[ChangeSummary, ...]
+    gates: tuple[GateReport, ...]
+    violations: tuple[Violation, ...]
+    notices: tuple[str, ...]
+
+
+class CheckReport(msgspec.Struct, frozen=True, kw_only=True):
+    """`publishable` only when no repository has a violation."""
+
+    verdict: Verdict
+    repos: tuple[RepoReport, ...]
+
+
+class CheckError(msgspec.Struct, frozen=True, kw_only=True, tag="check-error"):
+    """The check could not be made (usage or configuration): exit 2, not a verdict."""
+
+    code: str
+    message: str
+
+
+class _Inspected(msgspec.Struct, frozen=True, kw_only=True):
+    changes: ChangeSet
+    planned: PlannedGates
+    evidence: GateEvidence
+    names: tuple[str, ...]
+
+
+def _evidence(planned: PlannedGates, outcome: GateOutcome | None = None) -> GateEvidence:
+    failures = []
+    if planned.problem is not None:
+        failures.append(("(planning)", planned.problem))
+    if outcome is not None:
+        failures += [(r.name, r.detail) for r in outcome.results if r.status != "passed"]
+    return GateEvidence(
+        gates=planned.gates,
+        unverified=planned.unverified,
+        side_effects=() if outcome is None else outcome.side_effects,
+        refused=tuple((r.name, f"{r.code}: {r.message}") for r in planned.refusals),
+        failures=tuple(failures),
+    )
+
+
+def _gate_reports(
+    planned: PlannedGates, outcome: GateOutcome | None, *, held_back: bool
+) -> tuple[GateReport, ...]:
+    ran = {r.name: r for r in outcome.results} if outcome is not None else {}
+    refused = {r.name for r in planned.refusals}
+    reports = []
+    for gate in planned.gates:
+        result = ran.get(gate.name)
+        status = "refused" if gate.name in refused else "planned"
+        if result is not None:
+            status = result.status
+        elif status == "planned" and (outcome is not None or held_back):
+            status = "not-run"
+        reports.append(
+            GateReport(
+                name=gate.name,
+                declared=gate.declared,
+                executed=gate.executed,
+                covers=planned.covers.get(gate.name, ()),
+                status=status,
+                exit_code=None if result is None else result.exit_code,
+                duration_s=0.0 if result is None else result.duration_s,
+            )
+        )
+    return tuple(reports)
+
+
+def _composition_root() -> ModuleType:
+    # importlinter.ini forbids entrypoints.api from reaching `adapters` even indirectly, and a
+    # static import of entrypoints.bootstrap is such a path; looking it up by name (as the gate
+    # and budget APIs do) keeps the choice of adapters there alone.
+    return importlib.import_module("entrypoints.bootstrap")
+
+
+def _production_collector() -> ChangeCollector:
+    collector: ChangeCollector = _composition_root().change_collector()
+    return collector
+
+
+def load_policy(
+    path: str | None, *, source: ConfigSource | None = None
+) -> Result[PolicyConfig, CheckError]:
+    """The `[policy]` section of `path` (default `engineering-loop.toml` in the cwd), validated.
+
+    A file without a `[policy]` section is `config-policy-missing`: no policy is never an
+    empty policy.
+    """
+    if source is None:
+        source = _production_config_source()
+    found = source.read(path)
+    if isinstance(found, Failure):
+        return Failure(CheckError(code=found.failure().code, message=found.failure().message))
+    name, text = found.unwrap()
+    parsed = parse_config(text, source=name)
+    if isinstance(parsed, Failure):
+        return Failure(CheckError(code=parsed.failure().code, message=parsed.failure().message))
+    policy = parsed.unwrap().policy
+    if policy is None:
+        return Failure(_policy_missing(name))
+    valid = validate_policy(policy)
+    if isinstance(valid, Failure):
+        return Failure(CheckError(code=valid.failure().code, message=valid.failure().message))
+    return Success(policy)
+
+
+def _policy_missing(source: str) -> CheckError:
+    return CheckError(
+        code="config-policy-missing",
+        message=f"{source} has no [policy] section; add one (an empty [policy] takes the "
+        "documented defaults) - no policy is never an empty policy.",
+    )
+
+
+def _production_config_source() -> ConfigSource:
+    source: ConfigSource = _composition_root().config_source()
+    return source
+
+
+async def _inspect(
+    repo: str, base: str | None, collector: ChangeCollector, stage: GateStage
+) -> Result[_Inspected, CheckError]:
+    chosen = base
+    if chosen is None:
+        found = await collector.default_base(repo)
+        if isinstance(found, Failure):
+            error = found.failure()
+            return Failure(CheckError(code=error.code, message=error.message))
+        chosen = found.unwrap()
+    collected = await collector.collect(repo, chosen)
+    if isinstance(collected, Failure):
+        error = collected.failure()
+        return Failure(CheckError(code=error.code, message=error.message))
+    changes = collected.unwrap()
+    planned = await stage.plan(changes.repo, changes.changes)
+    slug = slug_from_remote_url(changes.origin_url) if changes.origin_url else None
+    names = (*([slug] if slug else []), os.path.basename(changes.repo))
+    return Success(
+        _Inspected(changes=changes, planned=planned, evidence=_evidence(planned), names=names)
+    )
+
+
+async def check_repos(
+    repos: Sequence[str],
+    policy: PolicyConfig | None,
+    *,
+    base: str | None = None,
+    run_gates: bool = True,
+    collector: ChangeCollector | None = None,
+    stage: GateStage | None = None,
+) -> Result[CheckReport, CheckError]:
+    """Judge the changes of every repository; run gates only when all of them pass the policy."""
+    if policy is None:
+        return Failure(_policy_missing("the configuration"))
+    valid = validate_policy(policy)
+    if isinstance(valid, Failure):
+        return Failure(CheckError(code=valid.failure().code, message=valid.failure().message))
+    if not repos:
+        return Failure(CheckError(code="usage-error", message="pass at least one --repo DIR."))
+    if collector is None:
+        collector = _production_collector()
+    if stage is None:
+        from entrypoints.api.check_gates import ApiGateStage
+
+        stage = ApiGateStage()
+    inspected: list[_Inspected] = []
+    for repo in repos:
+        found = await _inspect(repo, base, collector, stage)
+        if isinstance(found, Failure):
+            return Failure(found.failure())
+        inspected.append(found.unwrap())
+    manifests = []
+    for item in inspected:
+        paths = manifest_paths(item.changes.changes)
+        pairs = await collector.read_pairs(item.changes.repo, item.changes.base, paths)
+        if isinstance(pairs, Failure):
+            return Failure(CheckError(code=pairs.failure().code, message=pairs.failure().message))
+        manifests.append(pairs.unwrap())
+    verdicts = [
+        evaluate_policy(
+            item.changes.changes, item.evidence, rules_for_repo(policy, item.names), pairs
+        )
+        for item, pairs in zip(inspected, manifests, strict=True)
+    ]
+    outcomes: list[GateOutcome | None] = [None] * len(inspected)
+    if run_gates and all(v.allowed for v in verdicts):
+        for index, item in enumerate(inspected):
+            outcome = await stage.run(item.changes.repo, item.planned)
+            outcomes[index] = outcome
+            verdicts[index] = evaluate_policy(
+                item.changes.changes,
+                _evidence(item.planned, outcome),
+                rules_for_repo(policy, item.names),
+                manifests[index],
+            )
+    reports = tuple(
+        RepoReport(
+            repo=item.changes.repo,
+            base=item.changes.base,
+            changes=tuple(summarise(c) for c in item.changes.changes),
+            gates=_gate_reports(item.planned, outcome, held_back=run_gates),
+            violations=verdict.violations,
+            notices=verdict.notices,
+        )
+        for item, verdict, outcome in zip(inspected, verdicts, outcomes, strict=True)
+    )
+    allowed = all(v.allowed for v in verdicts)
+    return Success(CheckReport(verdict="publishable" if allowed else "blocked", repos=reports))

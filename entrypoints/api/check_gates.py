@@ -1,0 +1,127 @@
+"""The gate stage of `check`: select and prepare per repository, then run through the gate API.
+
+Each repository is planned from its own facts (`pyproject.toml`, `uv.lock`, tests), so one
+repository's gates are never applied to another.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from returns.pipeline import is_successful
+
+from domain.changes import FileChange
+from domain.gate_select import ChangedFile, select_gates
+from domain.policy import GateArgv
+from entrypoints.api.check import GateOutcome, PlannedGates, RanGate, RefusedGate
+from entrypoints.api.gates import DEFAULT_TIMEOUT_S, prepare, read_facts, run_gates_async
+from ports.files import FileReader
+from ports.process import ProcessRunner
+from ports.project import ProjectFilesReader
+from ports.worktree import WorktreeSnapshotter
+
+
+def changed_files(changes: Sequence[FileChange]) -> tuple[ChangedFile, ...]:
+    """Gate selection's view of a change set: a rename deletes its old path."""
+    described = [
+        ChangedFile(path=c.path, deleted=c.kind == "deleted", binary=c.binary) for c in changes
+    ]
+    described += [
+        ChangedFile(path=c.old_path, deleted=True) for c in changes if c.old_path is not None
+    ]
+    return tuple(described)
+
+
+class ApiGateStage:
+    """Plans with `select_gates` + `prepare`, runs with `run_gates_async` (side-effect proof)."""
+
+    def __init__(
+        self,
+        *,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+        reader: ProjectFilesReader | None = None,
+        runner: ProcessRunner | None = None,
+        snapshotter: WorktreeSnapshotter | None = None,
+        files: FileReader | None = None,
+    ) -> None:
+        self.timeout_s = timeout_s
+        self.reader, self.runner, self.snapshotter, self.files = reader, runner, snapshotter, files
+
+    async def plan(self, repo: str, changes: Sequence[FileChange]) -> PlannedGates:
+        """Select and prepare the gates of `repo` for `changes`; nothing executes."""
+        facts = read_facts(repo, reader=self.reader)
+        if not is_successful(facts):
+            return PlannedGates(problem=f"{facts.failure().code}: {facts.failure().message}")
+        plan = select_gates(changed_files(changes), facts.unwrap())
+        prepared = prepare(repo, plan, facts=facts.unwrap(), reader=self.reader)
+        if not is_successful(prepared):
+            return PlannedGates(
+                problem=f"{prepared.failure().code}: {prepared.failure().message}",
+                unverified=plan.unverified,
+            )
+        ready = {gate.name: gate for gate in prepared.unwrap().ready}
+        gates = tuple(
+            GateArgv(
+                name=gate.name,
+                declared=gate.argv,
+                executed=ready[gate.name].executed if gate.name in ready else None,
+            )
+            for gate in plan.gates
+        )
+        return PlannedGates(
+            gates=gates,
+            covers={gate.name: gate.covers for gate in plan.gates},
+            unverified=plan.unverified,
+            refusals=tuple(
+                RefusedGate(name=r.name, code=r.code, message=r.message)
+                for r in prepared.unwrap().refusals
+            ),
+            plan=plan,
+            facts=facts.unwrap(),
+        )
+
+    async def run(self, repo: str, planned: PlannedGates) -> GateOutcome:
+        """Run the planned gates; an API error counts as a failed run, never as a pass."""
+        if planned.plan is None or not planned.plan.gates:
+            return GateOutcome()
+        report = await run_gates_async(
+            repo,
+            planned.plan,
+            facts=planned.facts,
+            timeout_s=self.timeout_s,
+            reader=self.reader,
+            runner=self.runner,
+            snapshotter=self.snapshotter,
+            files=self.files,
+        )
+        if not is_successful(report):
+            error = report.failure()
+            return GateOutcome(
+                results=(
+                    RanGate(name="(run)", status="error", detail=f"{error.code}: {error.message}"),
+                )
+            )
+        ran = report.unwrap()
+        results = [
+            RanGate(
+                name=gate.name,
+                status=gate.status,
+                exit_code=gate.exit_code,
+                duration_s=gate.duration_s,
+                detail=f"{gate.status}, exit {gate.exit_code}" + _tail(gate.stderr or gate.stdout),
+            )
+            for gate in ran.gates
+        ]
+        results += [
+            RanGate(name=r.name, status="refused", detail=f"{r.code}: {r.message}")
+            for r in ran.refusals
+        ]
+        return GateOutcome(results=tuple(results), side_effects=ran.side_effects)
+
+
+def _tail(output: str, limit: int = 300) -> str:
+    """The last lines of a gate's output, for the reason a reader sees first."""
+    text = output.strip()
+    if not text:
+        return ""
+    return ": ..." + text[-limit:] if len(text) > limit else ": " + text

@@ -1,0 +1,416 @@
+"""Library API for gates: select them for changed paths, check files, and run them safely.
+
+Typical use, once per repository (what `engineering-loop check` does)::
+
+    from entrypoints.api.gates import select_for_paths, run_gates
+
+    plan = select_for_paths("/work/repo", ["pkg/mod.py", "README.md"]).unwrap()
+    report = run_gates("/work/repo", plan).unwrap()
+    report.verdict          # "passed" | "failed" | "refused"
+    report.side_effects     # paths a gate created, changed or deleted
+
+`run_gates` prepares every gate first and runs none if one is refused; it runs the gates in an
+allowlisted environment (no caller tokens, no bytecode, uv's environment outside the worktree)
+and snapshots the worktree before and after each gate to prove it left no trace. Adapters are
+optional keyword arguments; the defaults come from `entrypoints.bootstrap`.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import os
+import posixpath
+import time
+from collections.abc import Mapping, Sequence
+from types import ModuleType
+
+import anyio
+import anyio.to_thread
+import msgspec
+from returns.pipeline import is_successful
+from returns.result import Failure, Result, Success
+
+from domain.file_checks import FileCheck, all_passed, check_file_bytes, skipped_missing
+from domain.gate_env import gate_environment, is_within
+from domain.gate_prepare import FactsLookup
+from domain.gate_run import (
+    GateResult,
+    GateRunReport,
+    PreparedPlan,
+    ReadyGate,
+    builtin_paths,
+    gate_status,
+    is_builtin_check_files,
+    prepare_plan,
+    run_verdict,
+    single_gate_plan,
+)
+from domain.gate_select import (
+    ChangedFile,
+    GatePlan,
+    content_looks_binary,
+    is_safe_relative_path,
+    select_gates,
+)
+from domain.project import ProjectFacts
+from domain.worktree_snapshot import WorktreeSnapshot, side_effects
+from entrypoints.api.prepare import read_facts as read_project_facts
+from ports.files import FileReader
+from ports.process import ProcessRequest, ProcessRunner
+from ports.project import ProjectFilesReader
+from ports.worktree import WorktreeSnapshotter
+
+DEFAULT_TIMEOUT_S = 600.0
+# Output kept per gate and stream in the report: the head and the tail of this many bytes.
+OUTPUT_LIMIT_BYTES = 64 * 1024
+_SNIFF_BYTES = 8000  # git's binary heuristic looks at the first 8000 bytes
+_encoder = msgspec.json.Encoder(order="deterministic")
+
+
+def _composition_root() -> ModuleType:
+    # importlinter.ini forbids entrypoints.api from reaching `adapters` even indirectly, and a
+    # static import of entrypoints.bootstrap is such a path. Looking the composition root up by
+    # name (as the budget and harness APIs do) keeps the choice of adapters there alone; the
+    # typed wrappers below restore the port types.
+    return importlib.import_module("entrypoints.bootstrap")
+
+
+def _production_project_reader() -> ProjectFilesReader:
+    reader: ProjectFilesReader = _composition_root().project_files_reader()
+    return reader
+
+
+def _production_file_reader() -> FileReader:
+    reader: FileReader = _composition_root().file_reader()
+    return reader
+
+
+def _production_snapshotter() -> WorktreeSnapshotter:
+    snapshotter: WorktreeSnapshotter = _composition_root().worktree_snapshotter()
+    return snapshotter
+
+
+def _production_runner() -> ProcessRunner:
+    runner: ProcessRunner = _composition_root().process_runner()
+    return runner
+
+
+class GateApiError(msgspec.Struct, frozen=True, kw_only=True, tag="gate-api-error"):
+    """Gates could not be selected or run at all (not a gate's own failure)."""
+
+    code: str
+    message: str
+
+
+class CheckFilesReport(msgspec.Struct, frozen=True, kw_only=True):
+    """The built-in check of a list of files: ok when none failed."""
+
+    ok: bool
+    files: tuple[FileCheck, ...]
+
+
+def _repo_root(repo: str) -> Result[str, GateApiError]:
+    root = os.path.abspath(repo)
+    if not os.path.isdir(root):
+        return Failure(
+            GateApiError(
+                code="repo-not-found",
+                message=f"no directory at {root}; pass the repository root as --repo.",
+            )
+        )
+    return Success(root)
+
+
+def read_facts(
+    repo: str, *, reader: ProjectFilesReader | None = None
+) -> Result[ProjectFacts, GateApiError]:
+    """Read and derive the project facts of the repository at `repo` (as `gate prepare` does)."""
+    root = _repo_root(repo)
+    if not is_successful(root):
+        return Failure(root.failure())
+    facts = read_project_facts(root.unwrap(), reader=reader or _production_project_reader())
+    if not is_successful(facts):
+        error = facts.failure()
+        return Failure(GateApiError(code=error.code, message=error.message))
+    return Success(facts.unwrap())
+
+
+def _relative(root: str, path: str) -> str:
+    if os.path.isabs(path):
+        inside = os.path.relpath(path, root)
+        # Outside the repository: keep it absolute so selection lists it as unverified.
+        return path if inside.startswith("..") else inside.replace(os.sep, "/")
+    # `./a.py` and `a//b.py` name repo paths; a leading `..` stays and is judged unsafe.
+    return posixpath.normpath(path) if path else path
+
+
+def changed_files(
+    repo: str, paths: Sequence[str], *, files: FileReader | None = None
+) -> tuple[ChangedFile, ...]:
+    """Describe changed paths of `repo` as they are on disk: gone means deleted, NULs binary."""
+    reader = files or _production_file_reader()
+    root = os.path.abspath(repo)
+    described = []
+    for raw in paths:
+        path = _relative(root, raw)
+        if not is_safe_relative_path(path):
+            # Never read outside the repository; selection lists the path as unverified.
+            described.append(ChangedFile(path=path))
+            continue
+        head = reader.read(os.path.join(root, path), limit=_SNIFF_BYTES)
+        content = head.unwrap() if is_successful(head) else b""
+        described.append(
+            ChangedFile(
+                path=path,
+                deleted=is_successful(head) and content is None,
+                binary=content is not None and content_looks_binary(content),
+            )
+        )
+    return tuple(described)
+
+
+def select_for_paths(
+    repo: str,
+    paths: Sequence[str],
+    *,
+    reader: ProjectFilesReader | None = None,
+    files: FileReader | None = None,
+) -> Result[GatePlan, GateApiError]:
+    """Select the gates for changed `paths` (repo-relative, or absolute inside `repo`)."""
+    facts = read_facts(repo, reader=reader)
+    if not is_successful(facts):
+        return Failure(facts.failure())
+    return Success(select_gates(changed_files(repo, paths, files=files), facts.unwrap()))
+
+
+def check_files(
+    paths: Sequence[str], *, root: str = ".", files: FileReader | None = None
+) -> CheckFilesReport:
+    """Check files relative to `root`: Python compiles in memory, TOML/JSON parse, text is UTF-8."""
+    reader = files or _production_file_reader()
+    checks: list[FileCheck] = []
+    for path in paths:
+        data = reader.read(os.path.join(root, path))
+        if not is_successful(data):
+            error = data.failure()
+            checks.append(
+                FileCheck(
+                    path=path, status="failed", kind="file", code=error.code, message=error.message
+                )
+            )
+            continue
+        content = data.unwrap()
+        checks.append(skipped_missing(path) if content is None else check_file_bytes(path, content))
+    return CheckFilesReport(ok=all_passed(tuple(checks)), files=tuple(checks))
+
+
+def _facts_lookup(root: str, reader: ProjectFilesReader | None) -> FactsLookup:
+    """Serve the facts of a project directory a gate names (`uv run --directory D`)."""
+
+    def lookup(directory: str) -> ProjectFacts | None:
+        path = os.path.normpath(os.path.join(root, directory))
+        if not is_within(path, root) or not os.path.isdir(path):
+            return None
+        facts = read_facts(path, reader=reader)
+        return facts.unwrap() if is_successful(facts) else None
+
+    return lookup
+
+
+def prepare_gates(
+    repo: str,
+    plan: GatePlan,
+    *,
+    facts: ProjectFacts | None = None,
+    reader: ProjectFilesReader | None = None,
+) -> Result[PreparedPlan, GateApiError]:
+    """Prepare every gate of `plan` for `repo` without running any (the policy checks these)."""
+    root = _repo_root(repo)
+    if not is_successful(root):
+        return Failure(root.failure())
+    if facts is None:
+        read = read_facts(root.unwrap(), reader=reader)
+        if not is_successful(read):
+            return Failure(read.failure())
+        facts = read.unwrap()
+    return Success(prepare_plan(plan, facts, facts_for=_facts_lookup(root.unwrap(), reader)))
+
+
+# The first name of `prepare_gates`; `check` (policy branch) imports it, so it stays.
+prepare = prepare_gates
+
+
+class _Session:
+    """Runs the gates of one repository: programs through the runner, check-files in-process."""
+
+    def __init__(
+        self,
+        *,
+        root: str,
+        env: dict[str, str],
+        timeout_s: float,
+        runner: ProcessRunner,
+        files: FileReader,
+    ) -> None:
+        self.root, self.env, self.timeout_s = root, env, timeout_s
+        self.runner, self.files = runner, files
+
+    async def run(self, gate: ReadyGate) -> GateResult:
+        if is_builtin_check_files(gate.executed):
+            # Reading and compiling many files blocks; keep the event loop free meanwhile.
+            return await anyio.to_thread.run_sync(self._check_files, gate)
+        request = ProcessRequest(
+            argv=gate.executed,
+            cwd=self.root,
+            env=self.env,
+            timeout_s=self.timeout_s,
+            capture_limit_bytes=OUTPUT_LIMIT_BYTES,
+        )
+        result = await self.runner.run(request)
+        return GateResult(
+            name=gate.name,
+            declared=gate.declared,
+            executed=gate.executed,
+            status=gate_status(result.status, result.exit_code),
+            exit_code=result.exit_code,
+            duration_s=result.duration_s,
+            stdout=result.stdout,
+            stderr=result.stderr,
+            output_truncated=result.stdout_truncated or result.stderr_truncated,
+        )
+
+    def _check_files(self, gate: ReadyGate) -> GateResult:
+        started = time.monotonic()
+        report = check_files(builtin_paths(gate.executed), root=self.root, files=self.files)
+        return GateResult(
+            name=gate.name,
+            declared=gate.declared,
+            executed=gate.executed,
+            status="passed" if report.ok else "failed",
+            exit_code=0 if report.ok else 1,
+            duration_s=round(time.monotonic() - started, 3),
+            stdout=_encoder.encode(report).decode(),
+        )
+
+
+async def run_gates_async(
+    repo: str,
+    plan: GatePlan,
+    *,
+    facts: ProjectFacts | None = None,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    parent_env: Mapping[str, str] | None = None,
+    env_dir: str | None = None,
+    reader: ProjectFilesReader | None = None,
+    runner: ProcessRunner | None = None,
+    snapshotter: WorktreeSnapshotter | None = None,
+    files: FileReader | None = None,
+) -> Result[GateRunReport, GateApiError]:
+    """Prepare all gates of `plan`; run none if one is refused, else run each, proving no trace."""
+    root_result = _repo_root(repo)
+    if not is_successful(root_result):
+        return Failure(root_result.failure())
+    root = root_result.unwrap()
+    prepared = prepare_gates(root, plan, facts=facts, reader=reader)
+    if not is_successful(prepared):
+        return Failure(prepared.failure())
+    ready = prepared.unwrap()
+    if ready.refusals:
+        return Success(GateRunReport(repo=root, verdict="refused", refusals=ready.refusals))
+    env = gate_environment(os.environ if parent_env is None else parent_env, root, env_dir)
+    if not is_successful(env):
+        env_error = env.failure()
+        return Failure(GateApiError(code=env_error.code, message=env_error.message))
+    snapshots = snapshotter or _production_snapshotter()
+    first = await snapshots.snapshot(root)
+    if not is_successful(first):
+        snapshot_error = first.failure()
+        return Failure(GateApiError(code=snapshot_error.code, message=snapshot_error.message))
+    session = _Session(
+        root=root,
+        env=env.unwrap(),
+        timeout_s=timeout_s,
+        runner=runner or _production_runner(),
+        files=files or _production_file_reader(),
+    )
+    before: WorktreeSnapshot = first.unwrap()
+    results: list[GateResult] = []
+    for gate in ready.ready:
+        result = await session.run(gate)
+        if is_builtin_check_files(gate.executed):
+            # Our own in-process reader writes nothing; a snapshot costs seconds on big trees.
+            results.append(result)
+            continue
+        after = await snapshots.snapshot(root)
+        if not is_successful(after):
+            # The gate left the worktree unreadable: the whole tree counts as touched.
+            results.append(msgspec.structs.replace(result, side_effects=(".",)))
+            break
+        touched = side_effects(before, after.unwrap())
+        results.append(msgspec.structs.replace(result, side_effects=touched))
+        before = after.unwrap()
+    touched_all = tuple(sorted({p for r in results for p in r.side_effects}))
+    return Success(
+        GateRunReport(
+            repo=root,
+            verdict=run_verdict(results, ()),
+            gates=tuple(results),
+            side_effects=touched_all,
+            snapshot_mode=first.unwrap().mode,
+            environment=env.unwrap()["UV_PROJECT_ENVIRONMENT"],
+        )
+    )
+
+
+def run_gates(
+    repo: str,
+    plan: GatePlan,
+    *,
+    facts: ProjectFacts | None = None,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    parent_env: Mapping[str, str] | None = None,
+    env_dir: str | None = None,
+    reader: ProjectFilesReader | None = None,
+    runner: ProcessRunner | None = None,
+    snapshotter: WorktreeSnapshotter | None = None,
+    files: FileReader | None = None,
+) -> Result[GateRunReport, GateApiError]:
+    """Blocking form of `run_gates_async`, for callers that are not already in an event loop."""
+    return anyio.run(
+        functools.partial(
+            run_gates_async,
+            repo,
+            plan,
+            facts=facts,
+            timeout_s=timeout_s,
+            parent_env=parent_env,
+            env_dir=env_dir,
+            reader=reader,
+            runner=runner,
+            snapshotter=snapshotter,
+            files=files,
+        )
+    )
+
+
+def run_gate(
+    repo: str,
+    argv: Sequence[str],
+    *,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    parent_env: Mapping[str, str] | None = None,
+    env_dir: str | None = None,
+    runner: ProcessRunner | None = None,
+    snapshotter: WorktreeSnapshotter | None = None,
+) -> Result[GateRunReport, GateApiError]:
+    """Prepare and run one declared gate, as `engineering-loop gate run` does (blocking)."""
+    return run_gates(
+        repo,
+        single_gate_plan(argv),
+        timeout_s=timeout_s,
+        parent_env=parent_env,
+        env_dir=env_dir,
+        runner=runner,
+        snapshotter=snapshotter,
+    )

@@ -1,0 +1,113 @@
+"""Library API for gate preparation: read a repository's facts, then prepare gates purely.
+
+    >>> from entrypoints.api import prepare_gate_in
+    >>> result = prepare_gate_in("path/to/repo", ["ruff", "check", "."])  # doctest: +SKIP
+    >>> result.unwrap().executed  # doctest: +SKIP
+    ('uv', 'run', '--locked', '--group', 'dev', 'ruff', 'check', '.')
+
+Errors are values: `ProjectReadError` (`project-unreadable`) or `FactsError`
+(`pyproject-unreadable`) when the repository cannot be understood, `GateRejected` (a stable code
+from `domain.gate_prepare.REJECTION_CODES`) when the gate is refused.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Sequence
+
+from returns.pipeline import is_successful
+from returns.result import Failure, Result, Success
+
+from domain.gate_prepare import GateRejected, PreparedGate, gate_project_dir, prepare_gate
+from domain.project import FactsError, ProjectFacts, derive_facts
+from ports.project import ProjectFilesReader, ProjectReadError
+
+RepoError = ProjectReadError | FactsError
+
+
+def _production_reader() -> ProjectFilesReader:
+    # importlinter.ini forbids entrypoints.api and .cli from reaching `adapters` even indirectly,
+    # and a static import of entrypoints.bootstrap is such a path (its factories import adapters
+    # lazily). Looking the composition root up by name keeps the choice of adapter there alone,
+    # as entrypoints.api.budget does; the annotation restores the port type.
+    reader: ProjectFilesReader = importlib.import_module(
+        "entrypoints.bootstrap"
+    ).project_files_reader()
+    return reader
+
+
+def read_facts(
+    directory: str, *, reader: ProjectFilesReader | None = None
+) -> Result[ProjectFacts, RepoError]:
+    """Read and derive the facts of the project in `directory`."""
+    chosen = reader if reader is not None else _production_reader()
+    files = chosen.read(directory)
+    if not is_successful(files):
+        return Failure(files.failure())
+    derived = derive_facts(files.unwrap())
+    if not is_successful(derived):
+        return Failure(derived.failure())
+    return Success(derived.unwrap())
+
+
+class GatePreparer:
+    """Prepares gates for one repository; each project directory's facts are read once."""
+
+    def __init__(self, repo: str, facts: ProjectFacts, reader: ProjectFilesReader) -> None:
+        self.repo = repo
+        self.facts = facts
+        self._reader = reader
+        self._nested: dict[str, Result[ProjectFacts, RepoError]] = {}
+
+    def _nested_facts(self, directory: str) -> Result[ProjectFacts, RepoError]:
+        """Facts of the project uv uses for `directory`: uv walks up to the nearest pyproject."""
+        if directory not in self._nested:
+            found = read_facts(os.path.join(self.repo, directory), reader=self._reader)
+            if is_successful(found) and not found.unwrap().has_pyproject:
+                parent = directory.rpartition("/")[0]
+                found = self._nested_facts(parent) if parent else Success(self.facts)
+            self._nested[directory] = found
+        return self._nested[directory]
+
+    def prepare(self, argv: Sequence[str]) -> Result[PreparedGate, GateRejected]:
+        """Prepare one gate whose working directory is the repository root."""
+        directory = gate_project_dir(argv)
+        if directory is None:
+            return prepare_gate(argv, self.facts)
+        nested = self._nested_facts(directory)
+        if not is_successful(nested):
+            problem = nested.failure()
+            return Failure(
+                GateRejected(
+                    code="project-facts-unavailable",
+                    message=f"the gate runs in project directory {directory!r} "
+                    f"(--directory/--project), which cannot be read: {problem.message}",
+                )
+            )
+        found = nested.unwrap()
+        return prepare_gate(argv, self.facts, facts_for={directory: found}.get)
+
+
+def open_repo(
+    repo: str, *, reader: ProjectFilesReader | None = None
+) -> Result[GatePreparer, RepoError]:
+    """Read the repository's facts once and return a preparer for its gates."""
+    chosen = reader if reader is not None else _production_reader()
+    facts = read_facts(repo, reader=chosen)
+    if not is_successful(facts):
+        return Failure(facts.failure())
+    return Success(GatePreparer(repo, facts.unwrap(), chosen))
+
+
+def prepare_gate_in(
+    repo: str, argv: Sequence[str], *, reader: ProjectFilesReader | None = None
+) -> Result[PreparedGate, GateRejected | RepoError]:
+    """Prepare one gate for the repository at `repo` (its root is the gate's working directory)."""
+    opened = open_repo(repo, reader=reader)
+    if not is_successful(opened):
+        return Failure(opened.failure())
+    prepared = opened.unwrap().prepare(argv)
+    if not is_successful(prepared):
+        return Failure(prepared.failure())
+    return Success(prepared.unwrap())

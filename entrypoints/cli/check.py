@@ -1,0 +1,141 @@
+"""`engineering-loop check`, `policy check` and `demo check`: is this change publishable?
+
+Exit codes: 0 publishable, 1 blocked, 2 usage or configuration error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from entrypoints.cli.output import EXIT_BLOCKED, EXIT_OK, emit, fail
+
+if TYPE_CHECKING:
+    from returns.result import Result
+
+    from entrypoints.api.check import CheckError, CheckReport
+
+_CHECK_HELP = (
+    "Verify existing worktrees: collect what changed since --base, judge it against the [policy] "
+    "section, select and prepare gates, check them against allowed_gates and only then run "
+    "them (with a side-effect check). Prints one verdict, publishable or blocked with every "
+    "reason. Exit 0 publishable, 1 blocked, 2 usage or configuration error."
+)
+_POLICY_CHECK_HELP = (
+    "Like `check`, without running any gate: paths, limits, secrets, lockfile and the gate "
+    "allowlist only. Exit 0 publishable, 1 blocked, 2 usage or configuration error."
+)
+_DEMO_HELP = (
+    "Build the bundled example (examples/check-demo: a base commit plus an agent's change) as a "
+    "throwaway git repository and run the full `check` on it."
+)
+
+
+def _add_check_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--repo",
+        action="append",
+        required=True,
+        metavar="DIR",
+        help="a git worktree to verify; repeat for a multi-repository change",
+    )
+    parser.add_argument(
+        "--base",
+        metavar="REF",
+        help="the commit the change is measured from (default: the merge base with the "
+        "branch's upstream, else HEAD)",
+    )
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        help="the configuration file (default: engineering-loop.toml in the current folder); "
+        "it must have a [policy] section",
+    )
+    parser.add_argument("--json", action="store_true", help="print the verdict as one JSON object")
+
+
+def register(
+    root: argparse._SubParsersAction[argparse.ArgumentParser],
+    group: Callable[[str, str], argparse._SubParsersAction[argparse.ArgumentParser]],
+) -> None:
+    """Add `check`, `policy check` and `demo check` to the command tree."""
+    check = root.add_parser(
+        "check", help="verify changed worktrees and run their gates", description=_CHECK_HELP
+    )
+    _add_check_options(check)
+    check.set_defaults(handler=_run_check, run_gates=True)
+
+    policy = group("policy", "change policy: what an agent may change").add_parser(
+        "check",
+        help="judge changes against the policy without running gates",
+        description=_POLICY_CHECK_HELP,
+    )
+    _add_check_options(policy)
+    policy.set_defaults(handler=_run_check, run_gates=False)
+
+    demo = group("demo", "bundled examples you can run on a fresh machine").add_parser(
+        "check", help="run `check` on the bundled example change", description=_DEMO_HELP
+    )
+    demo.add_argument(
+        "--variant",
+        choices=("publishable", "blocked"),
+        default="publishable",
+        help="the agent change to verify: a good one (default) or one that must be blocked",
+    )
+    demo.add_argument("--json", action="store_true", help="print the verdict as one JSON object")
+    demo.add_argument(
+        "--keep", action="store_true", help="keep the throwaway repository and print its path"
+    )
+    demo.set_defaults(handler=_run_demo)
+
+
+def _run_check(args: argparse.Namespace) -> int:
+    import anyio
+    from returns.pipeline import is_successful
+
+    from entrypoints.api.check import check_repos, load_policy
+
+    loaded = load_policy(args.config)
+    if not is_successful(loaded):
+        return fail(loaded.failure().code, loaded.failure().message)
+    policy = loaded.unwrap()
+
+    async def run() -> Result[CheckReport, CheckError]:
+        return await check_repos(args.repo, policy, base=args.base, run_gates=args.run_gates)
+
+    return _print_result(anyio.run(run), as_json=args.json)
+
+
+def _run_demo(args: argparse.Namespace) -> int:
+    from returns.pipeline import is_successful
+
+    from entrypoints.api.demo import run_demo
+
+    result = run_demo(variant=args.variant, keep=args.keep)
+    if not is_successful(result):
+        return fail(result.failure().code, result.failure().message)
+    demo = result.unwrap()
+    if args.keep:
+        print(f"example repository kept at {demo.workdir}", file=sys.stderr)
+    return _print_report(demo.report, as_json=args.json)
+
+
+def _print_result(result: Result[CheckReport, CheckError], *, as_json: bool) -> int:
+    from returns.pipeline import is_successful
+
+    if not is_successful(result):
+        return fail(result.failure().code, result.failure().message)
+    return _print_report(result.unwrap(), as_json=as_json)
+
+
+def _print_report(report: CheckReport, *, as_json: bool) -> int:
+    from entrypoints.cli.summary import render_summary
+
+    if as_json:
+        emit(report)
+    else:
+        sys.stdout.write(render_summary(report))
+        sys.stdout.flush()
+    return EXIT_OK if report.verdict == "publishable" else EXIT_BLOCKED

@@ -1,0 +1,170 @@
+"""`engineering-loop gate select | run | check-files`: choose, run and check gates, JSON out.
+
+Only the standard library, msgspec and the domain are imported here; the library API (anyio,
+and through bootstrap dulwich) loads inside the handlers that need it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from collections.abc import Callable
+from typing import Any
+
+import msgspec
+
+from entrypoints.cli.output import (
+    EXIT_BLOCKED,
+    EXIT_OK,
+    EXIT_REFUSED,
+    emit,
+    error_object,
+    fail,
+)
+
+GroupFactory = Callable[[str, str], "argparse._SubParsersAction[argparse.ArgumentParser]"]
+
+_GATE_HELP = "Prepare, select and run a repository's quality gates (pytest, ruff, mypy, ...)."
+
+_SELECT_HELP = """\
+Print the gates that changed paths call for, as one JSON object:
+{"ok": true, "repo": DIR, "gates": [{"name", "argv", "covers"}], "unverified": [PATH...]}.
+
+PATHs are relative to --repo (absolute paths inside it are accepted); a PATH that no longer
+exists counts as deleted. Rules: every changed text file gets the built-in check-files gate;
+in a uv project with a dev environment, changed .py/.pyi files also get
+`python -m pytest -q -p no:cacheprovider` (only if the project has tests),
+`ruff check --no-cache FILES` and `mypy --cache-dir=/dev/null PACKAGES` (only if the tool is
+in the dev set or configured). Paths no gate verifies are listed as unverified.
+
+Exit codes: 0 selected, 2 usage error or unreadable repository."""
+
+_RUN_HELP = """\
+Prepare one gate for the repository (e.g. `pytest -q` becomes
+`uv run --locked --group dev pytest -q` in a uv project), run it in an allowlisted environment
+(no tokens, PYTHONDONTWRITEBYTECODE=1, uv's environment under ~/.cache/engineering-loop/envs),
+and prove it changed nothing: the worktree status (or, outside a git repository, every file)
+is snapshotted before and after. Prints one JSON report:
+{"ok", "verdict", "gates": [{"declared", "executed", "status", "exit_code", ...}],
+"refusals": [...], "side_effects": [PATH...]}.
+
+Exit codes: 0 passed; 1 the gate failed, timed out or changed the worktree (gate-side-effect);
+2 usage error or unreadable repository; 3 the gate was refused by preparation."""
+
+_CHECK_FILES_HELP = """\
+Check files without writing anything: .py/.pyi compile in memory (no bytecode), .toml and
+.json parse, every other file must be UTF-8 text without NUL bytes. Missing (deleted) files
+are skipped. Prints {"ok": BOOL, "files": [{"path", "status", "kind", "code", "message"}]}.
+
+Exit codes: 0 every file is well-formed, 1 some file failed, 2 usage error."""
+
+
+def register(
+    root: argparse._SubParsersAction[argparse.ArgumentParser], group: GroupFactory
+) -> None:
+    """Add `gate select`, `gate run` and `gate check-files` to the command tree."""
+    del root
+    gate = group("gate", _GATE_HELP)
+    formatter = argparse.RawDescriptionHelpFormatter
+
+    select = gate.add_parser(
+        "select",
+        help="print the gates changed paths call for",
+        description=_SELECT_HELP,
+        formatter_class=formatter,
+    )
+    select.add_argument("--repo", default=".", metavar="DIR", help="repository root (default .)")
+    select.add_argument("paths", nargs="*", metavar="PATH", help="changed paths")
+    select.set_defaults(handler=_select)
+
+    run = gate.add_parser(
+        "run",
+        help="prepare and run one gate, proving it left no side effects",
+        description=_RUN_HELP,
+        formatter_class=formatter,
+        usage="%(prog)s [--repo DIR] [--timeout S] -- ARGV...",
+    )
+    run.add_argument("--repo", default=".", metavar="DIR", help="repository root (default .)")
+    run.add_argument(
+        "--timeout",
+        type=_positive_seconds,
+        default=600.0,
+        metavar="S",
+        help="kill the gate's process group after S seconds (default 600)",
+    )
+    run.add_argument("argv", nargs=argparse.REMAINDER, metavar="ARGV", help="the gate command")
+    run.set_defaults(handler=_run)
+
+    check = gate.add_parser(
+        "check-files",
+        help="check that files are well-formed, writing nothing",
+        description=_CHECK_FILES_HELP,
+        formatter_class=formatter,
+    )
+    check.add_argument("paths", nargs="*", metavar="PATH", help="files to check")
+    check.set_defaults(handler=_check_files)
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"the timeout must be a positive number, not {text!r}")
+    return value
+
+
+def _select(args: argparse.Namespace) -> int:
+    from returns.pipeline import is_successful
+
+    from entrypoints.api.gates import select_for_paths
+
+    plan = select_for_paths(args.repo, args.paths)
+    if not is_successful(plan):
+        error = plan.failure()
+        return fail(error.code, error.message, repo=args.repo)
+    emit({"ok": True, "repo": args.repo, **msgspec.to_builtins(plan.unwrap())})
+    return EXIT_OK
+
+
+def _run(args: argparse.Namespace) -> int:
+    from returns.pipeline import is_successful
+
+    from entrypoints.api.gates import run_gate
+
+    argv = list(args.argv)
+    if argv[:1] == ["--"]:
+        argv = argv[1:]
+    if not argv:
+        return fail(
+            "usage-error",
+            "gate run needs the gate after `--`, e.g. `gate run --repo . -- pytest -q`",
+        )
+    result = run_gate(args.repo, argv, timeout_s=args.timeout)
+    if not is_successful(result):
+        error = result.failure()
+        return fail(error.code, error.message, declared=argv)
+    report = result.unwrap()
+    payload: dict[str, Any] = {"ok": report.passed, **msgspec.to_builtins(report)}
+    if report.verdict == "refused":
+        refusal = report.refusals[0]
+        emit({**payload, **error_object(refusal.code, refusal.message)})
+        return EXIT_REFUSED
+    if report.side_effects:
+        message = (
+            f"the gate changed the worktree ({', '.join(report.side_effects)}); "
+            "make it cache-neutral or fix what it writes, then restore those paths."
+        )
+        emit({**payload, **error_object("gate-side-effect", message)})
+        return EXIT_BLOCKED
+    emit(payload)
+    return EXIT_OK if report.passed else EXIT_BLOCKED
+
+
+def _check_files(args: argparse.Namespace) -> int:
+    from entrypoints.api.gates import check_files
+
+    report = check_files(args.paths)
+    emit(report)
+    return EXIT_OK if report.ok else EXIT_BLOCKED

@@ -1,0 +1,102 @@
+"""One contract for every `ChangeCollector`: the in-memory fake and dulwich on a real repository."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import anyio
+import pytest
+
+from adapters.dulwich_changes import DulwichChangeCollector
+from domain.changes import ChangeSet
+from ports.changes import ChangeCollector
+from tests.fakes.changes import FakeChangeCollector, FakeRepository
+from tests.support.gitrepo import git, init_repo, write
+
+BASE_FILES = {
+    "a.txt": "a\n",
+    "docs/old.md": "# a page moved without edits\n",
+    "src/b.py": "b = 1\n",
+    "pyproject.toml": "[project]\nname = 'x'\n",
+}
+CHANGED_FILES = {"src/b.py": "b = 1\nb = 2\n", "notes/n.txt": "n\n", "debug.log": "ignored\n"}
+
+# (collector, repository, base commit, path that is not a repository)
+Setup = tuple[ChangeCollector, str, str, str]
+
+
+def _fake(tmp_path: Path) -> Setup:
+    repo = FakeRepository({p: t.encode() for p, t in BASE_FILES.items()})
+    repo.ignored_suffixes.append(".log")
+    repo.worktree.update({p: t.encode() for p, t in CHANGED_FILES.items()})
+    del repo.worktree["a.txt"]
+    repo.worktree["docs/new.md"] = repo.worktree.pop("docs/old.md")
+    return FakeChangeCollector({"/repo": repo}), "/repo", "base", "/nowhere"
+
+
+def _dulwich(tmp_path: Path) -> Setup:
+    repo = init_repo(tmp_path / "repo", {**BASE_FILES, ".gitignore": "*.log\n"})
+    base = git(repo, "rev-parse", "HEAD").strip()
+    write(repo, CHANGED_FILES)
+    (repo / "a.txt").unlink()
+    (repo / "docs/old.md").rename(repo / "docs/new.md")
+    return DulwichChangeCollector(), str(repo), base, str(tmp_path)
+
+
+@pytest.fixture(params=[_fake, _dulwich], ids=["fake", "dulwich"])
+def setup(request: pytest.FixtureRequest, tmp_path: Path) -> Setup:
+    factory: Callable[[Path], Setup] = request.param
+    return factory(tmp_path)
+
+
+def _collect(collector: ChangeCollector, repo: str, base: str) -> ChangeSet:
+    async def run() -> ChangeSet:
+        return (await collector.collect(repo, base)).unwrap()
+
+    return anyio.run(run)
+
+
+def test_collects_edits_deletions_renames_and_untracked_files(setup: Setup) -> None:
+    collector, repo, base, _ = setup
+    changes = _collect(collector, repo, base).changes
+    assert [(c.kind, c.path, c.old_path) for c in changes] == [
+        ("deleted", "a.txt", None),
+        ("renamed", "docs/new.md", "docs/old.md"),
+        ("added", "notes/n.txt", None),
+        ("modified", "src/b.py", None),
+    ]
+
+
+def test_added_lines_have_their_line_numbers(setup: Setup) -> None:
+    collector, repo, base, _ = setup
+    change = next(c for c in _collect(collector, repo, base).changes if c.path == "src/b.py")
+    assert (change.added_line_count, [(h.start, h.text) for h in change.added]) == (
+        1,
+        [(2, "b = 2")],
+    )
+
+
+def test_default_base_without_upstream_is_head(setup: Setup) -> None:
+    collector, repo, base, _ = setup
+    assert anyio.run(collector.default_base, repo).unwrap() == base
+
+
+def test_unknown_repository_is_repo_not_found(setup: Setup) -> None:
+    collector, _, base, nowhere = setup
+    assert anyio.run(collector.collect, nowhere, base).failure().code == "repo-not-found"
+
+
+def test_unknown_base_is_base_not_found(setup: Setup) -> None:
+    collector, repo, _, _ = setup
+    assert anyio.run(collector.collect, repo, "0" * 40).failure().code == "base-not-found"
+
+
+def test_pairs_give_base_and_worktree_text_or_none(setup: Setup) -> None:
+    collector, repo, base, _ = setup
+    write_after = "[project]\nname = 'x'\n"
+    pairs = anyio.run(collector.read_pairs, repo, base, ("pyproject.toml", "svc/pyproject.toml"))
+    assert [(p.before, p.after) for p in pairs.unwrap()] == [
+        (write_after, write_after),
+        (None, None),
+    ]

@@ -1,0 +1,143 @@
+"""In-memory repositories and a change collector over them that keeps git's rules that matter
+here: ignored untracked files are invisible, identical content moved is a rename."""
+
+from __future__ import annotations
+
+import hashlib
+
+from returns.result import Failure, Result, Success
+
+from domain.changes import (
+    MODE_FILE,
+    AddedHunk,
+    ChangeSet,
+    FileChange,
+    ManifestPair,
+    pair_exact_renames,
+)
+from ports.changes import ChangeReadError
+
+
+def _blob_id(data: bytes) -> str:
+    return hashlib.sha1(b"blob %d\x00" % len(data) + data, usedforsecurity=False).hexdigest()
+
+
+class FakeRepository:
+    """Commits by id, a HEAD, the worktree's files, an upstream merge base and ignored suffixes."""
+
+    def __init__(self, files: dict[str, bytes], *, origin_url: str | None = None) -> None:
+        self.commits: dict[str, dict[str, bytes]] = {"base": dict(files)}
+        self.head = "base"
+        self.merge_base: str | None = None
+        self.worktree: dict[str, bytes] = dict(files)
+        self.ignored_suffixes: list[str] = []
+        self.origin_url = origin_url
+
+    def commit(self, name: str) -> None:
+        """Record the worktree (minus ignored files) as commit `name` and move HEAD there."""
+        self.commits[name] = {p: d for p, d in self.worktree.items() if not self._ignored(p)}
+        self.head = name
+
+    def _ignored(self, path: str) -> bool:
+        return any(path.endswith(suffix) for suffix in self.ignored_suffixes)
+
+    def visible(self) -> dict[str, bytes]:
+        """What `git add -A` would stage."""
+        tracked = self.commits[self.head]
+        return {p: d for p, d in self.worktree.items() if p in tracked or not self._ignored(p)}
+
+
+def _added(old: bytes | None, new: bytes) -> tuple[tuple[AddedHunk, ...], int]:
+    old_lines = set((old or b"").decode().splitlines())
+    hunks = []
+    for number, line in enumerate(new.decode().splitlines(), start=1):
+        if line not in old_lines:
+            hunks.append(AddedHunk(start=number, text=line))
+    return tuple(hunks), len(hunks)
+
+
+class FakeChangeCollector:
+    """Collects changes of `FakeRepository` values by their path."""
+
+    def __init__(self, repos: dict[str, FakeRepository]) -> None:
+        self.repos = repos
+        self.collected: list[tuple[str, str]] = []
+
+    def _repo(self, repo: str) -> Result[FakeRepository, ChangeReadError]:
+        found = self.repos.get(repo)
+        if found is None:
+            return Failure(ChangeReadError(code="repo-not-found", message=f"{repo}: no repo"))
+        return Success(found)
+
+    async def default_base(self, repo: str) -> Result[str, ChangeReadError]:
+        """The upstream merge base when set, else HEAD."""
+        found = self._repo(repo)
+        if isinstance(found, Failure):
+            return Failure(found.failure())
+        return Success(found.unwrap().merge_base or found.unwrap().head)
+
+    async def collect(self, repo: str, base: str) -> Result[ChangeSet, ChangeReadError]:
+        """Base commit's files against the visible worktree."""
+        found = self._repo(repo)
+        if isinstance(found, Failure):
+            return Failure(found.failure())
+        fake = found.unwrap()
+        before = fake.commits.get(fake.head if base == "HEAD" else base)
+        if before is None:
+            return Failure(ChangeReadError(code="base-not-found", message=f"no commit {base}"))
+        self.collected.append((repo, base))
+        now = fake.visible()
+        changes = []
+        for path in sorted(before.keys() | now.keys()):
+            old, new = before.get(path), now.get(path)
+            if old == new:
+                continue
+            if new is None:
+                assert old is not None
+                changes.append(
+                    FileChange(path=path, kind="deleted", old_mode=MODE_FILE, old_id=_blob_id(old))
+                )
+                continue
+            hunks, count = _added(old, new)
+            changes.append(
+                FileChange(
+                    path=path,
+                    kind="added" if old is None else "modified",
+                    old_mode=None if old is None else MODE_FILE,
+                    old_id=None if old is None else _blob_id(old),
+                    new_mode=MODE_FILE,
+                    new_id=_blob_id(new),
+                    size=len(new),
+                    binary=b"\x00" in new,
+                    added=hunks,
+                    added_line_count=count,
+                )
+            )
+        return Success(
+            ChangeSet(
+                repo=repo,
+                base=base,
+                changes=pair_exact_renames(changes),
+                origin_url=fake.origin_url,
+            )
+        )
+
+    async def read_pairs(
+        self, repo: str, base: str, paths: tuple[str, ...]
+    ) -> Result[tuple[ManifestPair, ...], ChangeReadError]:
+        """Text at the base commit and in the worktree."""
+        found = self._repo(repo)
+        if isinstance(found, Failure):
+            return Failure(found.failure())
+        fake = found.unwrap()
+        before = fake.commits.get(base, {})
+
+        def text(data: bytes | None) -> str | None:
+            return None if data is None else data.decode()
+
+        return Success(
+            tuple(
+                ManifestPair(path=p, before=text(before.get(p)), after=text(fake.worktree.get(p)))
+                for p in paths
+            )
+        )

@@ -1,0 +1,32 @@
+"""A gate stage that plans from a table and remembers which repositories it ran."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from domain.changes import FileChange
+from entrypoints.api.check import GateOutcome, PlannedGates
+
+
+class FakeGateStage:
+    """Plans and outcomes per repository path; `ran` lists the repositories whose gates ran."""
+
+    def __init__(
+        self,
+        plans: dict[str, PlannedGates] | None = None,
+        outcomes: dict[str, GateOutcome] | None = None,
+    ) -> None:
+        self.plans = plans or {}
+        self.outcomes = outcomes or {}
+        self.planned: list[tuple[str, tuple[str, ...]]] = []
+        self.ran: list[str] = []
+
+    async def plan(self, repo: str, changes: Sequence[FileChange]) -> PlannedGates:
+        """The configured plan (none: no gates), noting which paths it was asked about."""
+        self.planned.append((repo, tuple(c.path for c in changes)))
+        return self.plans.get(repo, PlannedGates())
+
+    async def run(self, repo: str, planned: PlannedGates) -> GateOutcome:
+        """The configured outcome (none: nothing ran and nothing was touched)."""
+        self.ran.append(repo)
+        return self.outcomes.get(repo, GateOutcome())

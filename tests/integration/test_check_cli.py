@@ -1,0 +1,291 @@
+"""`engineering-loop check` / `policy check` / `demo check` end to end on real repositories.
+
+Repositories are built with the git CLI; uv projects are copies of the bundled example's base
+(its `uv.lock` resolves pytest from PyPI, or from uv's cache once it has run).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from entrypoints.api.demo import EXAMPLE_DIR
+from entrypoints.cli.main import main
+from tests.support.gitrepo import commit_all, git, init_repo, write
+
+pytestmark = pytest.mark.integration
+
+POLICY = '[policy]\nallowed_paths = ["src/", "tests/", "docs/", "notes/"]\n'
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, Any]:
+    code = main(list(argv))
+    out = capsys.readouterr().out
+    return code, json.loads(out) if out.startswith("{") else out
+
+
+def config(tmp_path: Path, text: str = POLICY) -> str:
+    path = tmp_path / "engineering-loop.toml"
+    path.write_text(text)
+    return str(path)
+
+
+def uv_project(path: Path) -> Path:
+    """A committed copy of the example's base: a uv project with a dev group and tests."""
+    shutil.copytree(Path(EXAMPLE_DIR) / "base", path)
+    init_repo(path)
+    commit_all(path, "base")
+    return path
+
+
+def plain_repo(path: Path) -> Path:
+    """A committed repository without pyproject.toml: only the built-in file check applies."""
+    return init_repo(path, {"notes/a.txt": "a\n", "src/tool.py": "X = 1\n"})
+
+
+def codes(report: Any, index: int = 0) -> list[str]:
+    return [v["code"] for v in report["repos"][index]["violations"]]
+
+
+def gates(report: Any, index: int = 0) -> dict[str, str]:
+    return {g["name"]: g["status"] for g in report["repos"][index]["gates"]}
+
+
+def test_demo_publishable_runs_every_gate_and_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
+    code, report = run_cli(capsys, "demo", "check", "--json")
+    assert (code, report["verdict"]) == (0, "publishable")
+    assert gates(report) == {"check-files": "passed", "pytest": "passed"}
+    pytest_gate = next(g for g in report["repos"][0]["gates"] if g["name"] == "pytest")
+    assert pytest_gate["executed"][:2] == ["uv", "run"]
+
+
+def test_demo_blocked_gives_every_reason_and_runs_no_gate(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, report = run_cli(capsys, "demo", "check", "--variant", "blocked", "--json")
+    assert (code, report["verdict"]) == (1, "blocked")
+    assert sorted(codes(report)) == ["path-denied", "secret-detected"]
+    assert set(gates(report).values()) == {"not-run"}
+
+
+def test_demo_summary_names_reasons_but_never_the_secret(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, text = run_cli(capsys, "demo", "check", "--variant", "blocked")
+    assert code == 1
+    assert text.startswith("BLOCKED: 2 reason(s)")
+    assert "BLOCKED secret-detected src/demo_calc/settings.py: line 4" in text
+    assert "AKIAIOSFODNN7EXAMPLE" not in text
+
+
+def test_policy_check_plans_gates_but_runs_none(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = uv_project(tmp_path / "app")
+    write(repo, {"src/demo_calc/extra.py": "Y = 2\n"})
+    code, report = run_cli(
+        capsys, "policy", "check", "--repo", str(repo), "--config", config(tmp_path), "--json"
+    )
+    assert (code, report["verdict"]) == (0, "publishable")
+    assert gates(report) == {"check-files": "planned", "pytest": "planned"}
+    assert report["repos"][0]["changes"][0]["path"] == "src/demo_calc/extra.py"
+
+
+def test_each_repository_gets_its_own_gates(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = uv_project(tmp_path / "app")
+    tool = plain_repo(tmp_path / "tool")
+    write(app, {"src/demo_calc/extra.py": "Y = 2\n"})
+    write(tool, {"src/tool.py": "X = 2\n"})
+    argv = ["--repo", str(app), "--repo", str(tool), "--config", config(tmp_path), "--json"]
+    code, report = run_cli(capsys, "check", *argv)
+    assert (code, report["verdict"]) == (0, "publishable")
+    assert [r["repo"] for r in report["repos"]] == [str(app), str(tool)]
+    assert gates(report, 0) == {"check-files": "passed", "pytest": "passed"}
+    assert gates(report, 1) == {"check-files": "passed"}
+
+
+def test_one_blocked_repository_blocks_all_and_no_gate_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = uv_project(tmp_path / "app")
+    tool = plain_repo(tmp_path / "tool")
+    write(app, {"src/demo_calc/extra.py": "Y = 2\n"})
+    write(tool, {"scripts/deploy.sh": "echo deploy\n"})
+    argv = ["--repo", str(app), "--repo", str(tool), "--config", config(tmp_path), "--json"]
+    code, report = run_cli(capsys, "check", *argv)
+    assert (code, codes(report, 0), codes(report, 1)) == (1, [], ["path-not-allowed"])
+    assert set(gates(report, 0).values()) == {"not-run"}
+
+
+def test_failing_gate_blocks(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    repo = uv_project(tmp_path / "app")
+    write(repo, {"tests/test_broken.py": "def test_broken() -> None:\n    assert 1 == 2\n"})
+    code, report = run_cli(
+        capsys, "check", "--repo", str(repo), "--config", config(tmp_path), "--json"
+    )
+    assert (code, codes(report)) == (1, ["gate-failed"])
+    assert gates(report)["pytest"] == "failed"
+
+
+def test_gate_writing_into_the_worktree_is_a_side_effect(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = uv_project(tmp_path / "app")
+    writer = (
+        "from pathlib import Path\n\n\ndef test_writes() -> None:\n"
+        "    Path(__file__).with_name('trace.txt').write_text('x')\n"
+    )
+    write(repo, {"tests/test_writer.py": writer})
+    code, report = run_cli(
+        capsys, "check", "--repo", str(repo), "--config", config(tmp_path), "--json"
+    )
+    assert code == 1
+    violations = report["repos"][0]["violations"]
+    assert ("gate-side-effect", "tests/trace.txt") in {(v["code"], v["path"]) for v in violations}
+
+
+def test_uv_rewrite_needs_uv_in_allowed_gates(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = uv_project(tmp_path / "app")
+    write(repo, {"src/demo_calc/extra.py": "Y = 2\n"})
+    text = POLICY + 'allowed_gates = ["python"]\n'
+    code, report = run_cli(
+        capsys, "policy", "check", "--repo", str(repo), "--config", config(tmp_path, text), "--json"
+    )
+    assert (code, codes(report)) == (1, ["gate-not-allowed"])
+    assert "prepared program 'uv'" in report["repos"][0]["violations"][0]["detail"]
+
+
+def test_required_coverage_blocks_a_path_no_gate_covers(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = plain_repo(tmp_path / "tool")
+    (repo / "docs").mkdir()
+    (repo / "docs/logo.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
+    text = POLICY + "require_gate_coverage = true\n"
+    code, report = run_cli(
+        capsys, "policy", "check", "--repo", str(repo), "--config", config(tmp_path, text), "--json"
+    )
+    assert (code, codes(report)) == (1, ["unverified-path"])
+
+
+def test_lockfile_churn_without_dependency_change_is_blocked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = uv_project(tmp_path / "app")
+    with open(repo / "uv.lock", "a") as lock:
+        lock.write("\n")
+    text = '[policy]\nallowed_paths = ["**"]\nprotected_paths = []\n'
+    code, report = run_cli(
+        capsys, "policy", "check", "--repo", str(repo), "--config", config(tmp_path, text), "--json"
+    )
+    assert (code, codes(report)) == (1, ["lockfile-without-manifest-change"])
+
+
+def test_base_option_measures_from_the_given_commit(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = plain_repo(tmp_path / "tool")
+    write(repo, {"notes/b.txt": "b\n"})
+    commit_all(repo, "agent commit")
+    argv = ["--repo", str(repo), "--config", config(tmp_path), "--json"]
+    _, at_head = run_cli(capsys, "policy", "check", *argv)
+    _, at_base = run_cli(capsys, "policy", "check", *argv, "--base", "HEAD~1")
+    assert at_head["repos"][0]["changes"] == []
+    assert [c["path"] for c in at_base["repos"][0]["changes"]] == ["notes/b.txt"]
+
+
+def test_config_without_policy_section_is_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = plain_repo(tmp_path / "tool")
+    code, error = run_cli(
+        capsys, "check", "--repo", str(repo), "--config", config(tmp_path, "# nothing\n")
+    )
+    assert (code, error["error"]["code"]) == (2, "config-policy-missing")
+
+
+def test_missing_config_file_is_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, error = run_cli(
+        capsys, "check", "--repo", str(tmp_path), "--config", str(tmp_path / "none.toml")
+    )
+    assert (code, error["error"]["code"]) == (2, "config-missing")
+
+
+def test_invalid_secret_pattern_is_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = '[policy]\nsecret_patterns = ["(unclosed"]\n'
+    code, error = run_cli(
+        capsys, "check", "--repo", str(tmp_path), "--config", config(tmp_path, text)
+    )
+    assert (code, error["error"]["code"]) == (2, "config-invalid")
+
+
+def test_directory_that_is_no_repository_is_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, error = run_cli(capsys, "check", "--repo", str(tmp_path), "--config", config(tmp_path))
+    assert (code, error["error"]["code"]) == (2, "repo-not-found")
+
+
+def test_unknown_base_is_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    repo = plain_repo(tmp_path / "tool")
+    code, error = run_cli(
+        capsys, "check", "--repo", str(repo), "--base", "nope", "--config", config(tmp_path)
+    )
+    assert (code, error["error"]["code"]) == (2, "base-not-found")
+
+
+def test_repo_option_is_required(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["check"])
+    assert exited.value.code == 2
+    assert json.loads(capsys.readouterr().out)["error"]["code"] == "usage-error"
+
+
+def test_agent_code_never_runs_when_the_policy_blocks(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = uv_project(tmp_path / "app")
+    canary = tmp_path / "ran.txt"
+    writer = f"def test_runs() -> None:\n    open({str(canary)!r}, 'w').close()\n"
+    write(repo, {"tests/test_canary.py": writer, ".github/workflows/ci.yml": "on: push\n"})
+    code, report = run_cli(
+        capsys, "check", "--repo", str(repo), "--config", config(tmp_path), "--json"
+    )
+    assert (code, codes(report)) == (1, ["path-denied"])
+    assert not canary.exists()
+
+
+def test_override_by_owner_name_from_the_origin_remote(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = plain_repo(tmp_path / "checkout")
+    git(repo, "remote", "add", "origin", "git@github.com:acme/api.git")
+    write(repo, {"scripts/run.sh": "echo run\n"})
+    text = POLICY + '[policy.repos."acme/api"]\nallowed_paths = ["scripts/"]\n'
+    code, report = run_cli(
+        capsys, "policy", "check", "--repo", str(repo), "--config", config(tmp_path, text), "--json"
+    )
+    assert (code, codes(report)) == (0, [])
+
+
+def test_symlink_leaving_the_worktree_is_blocked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = plain_repo(tmp_path / "tool")
+    (repo / "docs").mkdir()
+    (repo / "docs/passwd").symlink_to("../../../etc/passwd")
+    code, report = run_cli(
+        capsys, "policy", "check", "--repo", str(repo), "--config", config(tmp_path), "--json"
+    )
+    assert (code, codes(report)) == (1, ["symlink-escapes"])
+    assert report["repos"][0]["changes"][0]["symlink_target"] == "../../../etc/passwd"

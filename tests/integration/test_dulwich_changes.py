@@ -1,0 +1,274 @@
+"""The dulwich change collector against repositories built, and read back, by the real git CLI.
+
+Renames: we report a rename only for identical content and mode (git's `-M100%`); a rename with
+edits is a deletion plus an addition. So our lists are compared with `git diff -M100%`, and with
+`git status --porcelain=v2` on the set of touched paths (old and new names both count).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from adapters.dulwich_changes import collect_changes, default_base, read_pairs
+from domain.changes import MODE_GITLINK, ChangeSet, FileChange
+from tests.support.gitrepo import commit_all, git, git_bytes, init_repo, write
+
+pytestmark = pytest.mark.integration
+
+_GIT_KIND = {"added": "A", "modified": "M", "deleted": "D", "renamed": "R", "type-changed": "T"}
+
+
+def _collect(repo: Path, base: str = "HEAD") -> ChangeSet:
+    return collect_changes(str(repo), base).unwrap()
+
+
+def _by_path(changes: ChangeSet) -> dict[str, FileChange]:
+    return {c.path: c for c in changes.changes}
+
+
+def _ours_as_name_status(changes: ChangeSet) -> set[tuple[str, ...]]:
+    rows: set[tuple[str, ...]] = set()
+    for change in changes.changes:
+        if change.kind == "renamed":
+            assert change.old_path is not None
+            rows.add(("R", change.old_path, change.path))
+        else:
+            rows.add((_GIT_KIND[change.kind], change.path))
+    return rows
+
+
+def _git_name_status(repo: Path, *args: str) -> set[tuple[str, ...]]:
+    fields = git_bytes(repo, "diff", "--name-status", "-z", *args).split(b"\0")
+    rows: set[tuple[str, ...]] = set()
+    i = 0
+    while i < len(fields) and fields[i]:
+        status = fields[i].decode()
+        if status.startswith(("R", "C")):
+            rows.add((status[0], os.fsdecode(fields[i + 1]), os.fsdecode(fields[i + 2])))
+            i += 3
+        else:
+            rows.add((status, os.fsdecode(fields[i + 1])))
+            i += 2
+    return rows
+
+
+def _git_status_paths(repo: Path) -> set[str]:
+    fields = git_bytes(repo, "status", "--porcelain=v2", "-z", "--untracked-files=all").split(b"\0")
+    paths: set[str] = set()
+    i = 0
+    while i < len(fields):
+        field = fields[i]
+        if field.startswith((b"1 ", b"u ")):
+            paths.add(os.fsdecode(field.split(b" ", 8 if field.startswith(b"1") else 10)[-1]))
+        elif field.startswith(b"2 "):
+            paths.add(os.fsdecode(field.split(b" ", 9)[-1]))
+            paths.add(os.fsdecode(fields[i + 1]))
+            i += 1
+        elif field.startswith(b"? "):
+            paths.add(os.fsdecode(field[2:]))
+        i += 1
+    return paths
+
+
+def _touched(changes: ChangeSet) -> set[str]:
+    paths = {c.path for c in changes.changes}
+    return paths | {c.old_path for c in changes.changes if c.old_path is not None}
+
+
+@pytest.fixture
+def busy_repo(tmp_path: Path) -> tuple[Path, str]:
+    """A base commit, then an agent commit, staged, unstaged, untracked and ignored changes."""
+    repo = init_repo(
+        tmp_path / "repo",
+        {
+            ".gitignore": "ignored/\n*.log\n",
+            "src/a.py": "a = 1\n",
+            "src/b.py": "b = 1\n",
+            "docs/old.md": "# moved without edits\n",
+            "scripts/run.sh": "echo run\n",
+            "link-target.txt": "target\n",
+            "becomes-link.txt": "plain\n",
+            "to-delete.txt": "bye\n",
+        },
+    )
+    base = git(repo, "rev-parse", "HEAD").strip()
+    write(repo, {"src/a.py": "a = 1\na = 2\n", "src/c.py": "c = 3\n"})
+    (repo / "to-delete.txt").unlink()
+    commit_all(repo, "agent commit")
+    git(repo, "mv", "docs/old.md", "docs/new.md")
+    write(repo, {"src/b.py": "b = 1\nb = 2\n", "notes/new.txt": "note\n"})
+    (repo / "scripts/run.sh").chmod(0o755)
+    (repo / "becomes-link.txt").unlink()
+    (repo / "becomes-link.txt").symlink_to("link-target.txt")
+    (repo / "docs/link").symlink_to("../link-target.txt")
+    write(repo, {"ignored/x.txt": "ignored\n", "debug.log": "ignored\n"})
+    return repo, base
+
+
+def test_status_against_head_names_the_same_paths_as_git_status(
+    busy_repo: tuple[Path, str],
+) -> None:
+    repo, _ = busy_repo
+    assert _touched(_collect(repo)) == _git_status_paths(repo)
+
+
+def test_changes_against_base_agree_with_git_diff_m100(busy_repo: tuple[Path, str]) -> None:
+    repo, base = busy_repo
+    ours = _collect(repo, base)
+    git(repo, "add", "-A")
+    assert _ours_as_name_status(ours) == _git_name_status(repo, "--cached", "-M100%", base)
+
+
+def test_tracked_changes_agree_with_git_diff_before_staging(busy_repo: tuple[Path, str]) -> None:
+    repo, base = busy_repo
+    untracked = {"notes/new.txt", "docs/link"}
+    ours = {row for row in _ours_as_name_status(_collect(repo, base)) if row[-1] not in untracked}
+    assert ours == _git_name_status(repo, "-M100%", base)
+
+
+def test_result_does_not_depend_on_what_is_staged(busy_repo: tuple[Path, str]) -> None:
+    repo, base = busy_repo
+    before = _collect(repo, base)
+    git(repo, "add", "-A")
+    assert _collect(repo, base) == before
+
+
+def test_each_file_reports_kind_mode_size_and_symlink_target(busy_repo: tuple[Path, str]) -> None:
+    repo, base = busy_repo
+    changes = _by_path(_collect(repo, base))
+    assert changes["scripts/run.sh"].kind == "modified"
+    assert (changes["scripts/run.sh"].old_mode, changes["scripts/run.sh"].new_mode) == (
+        0o100644,
+        0o100755,
+    )
+    assert changes["becomes-link.txt"].kind == "type-changed"
+    assert changes["becomes-link.txt"].symlink_target == "link-target.txt"
+    assert changes["docs/link"].symlink_target == "../link-target.txt"
+    assert changes["docs/new.md"].old_path == "docs/old.md"
+    assert changes["notes/new.txt"].size == len("note\n")
+    assert "ignored/x.txt" not in changes
+    assert "debug.log" not in changes
+
+
+def test_added_lines_are_only_the_new_lines_with_their_numbers(
+    busy_repo: tuple[Path, str],
+) -> None:
+    repo, base = busy_repo
+    change = _by_path(_collect(repo, base))["src/a.py"]
+    assert change.added_line_count == 1
+    assert [(h.start, h.text) for h in change.added] == [(2, "a = 2")]
+
+
+def test_directories_the_index_cache_marks_unchanged_are_still_read_on_disk(
+    tmp_path: Path,
+) -> None:
+    # After `git commit` the index's cache tree says every directory equals HEAD's tree; the
+    # collector skips reading those trees but must still see edits on disk below them.
+    repo = init_repo(tmp_path / "r", {"a/one.txt": "1\n", "a/b/two.txt": "2\n", "c.txt": "c\n"})
+    write(repo, {"a/b/two.txt": "22\n", "a/b/new.txt": "n\n"})
+    (repo / "a/one.txt").unlink()
+    ours = _collect(repo)
+    assert _touched(ours) == _git_status_paths(repo) == {"a/b/two.txt", "a/b/new.txt", "a/one.txt"}
+    git(repo, "add", "-A")
+    assert _ours_as_name_status(_collect(repo)) == _git_name_status(repo, "--cached", "HEAD")
+
+
+def test_binary_files_are_flagged_and_not_line_scanned(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "r", {"a.txt": "a\n"})
+    (repo / "blob.bin").write_bytes(b"\x00\x01\x02secret")
+    change = _by_path(_collect(repo))["blob.bin"]
+    assert (change.binary, change.added, change.added_line_count) == (True, (), 0)
+
+
+def test_non_utf8_file_name_is_reported_escaped(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "r", {"a.txt": "a\n"})
+    (repo / os.fsdecode(b"bad\xffname.txt")).write_text("x\n")
+    changes = _collect(repo).changes
+    assert [(c.path, c.path_is_utf8) for c in changes] == [("bad\\xffname.txt", False)]
+
+
+def test_rename_with_edits_is_a_deletion_and_an_addition(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "r", {"old.txt": "line\n" * 20})
+    git(repo, "mv", "old.txt", "new.txt")
+    write(repo, {"new.txt": "line\n" * 20 + "more\n"})
+    kinds = {(c.kind, c.path) for c in _collect(repo).changes}
+    assert kinds == {("deleted", "old.txt"), ("added", "new.txt")}
+
+
+def test_submodule_commit_change_is_reported_as_a_gitlink(tmp_path: Path) -> None:
+    sub = init_repo(tmp_path / "sub", {"s.txt": "s\n"})
+    repo = init_repo(tmp_path / "repo", {"a.txt": "a\n"})
+    git(repo, "-c", "protocol.file.allow=always", "submodule", "add", "-q", str(sub), "sub")
+    base = commit_all(repo, "add submodule")
+    write(repo / "sub", {"s.txt": "changed\n"})
+    commit_all(repo / "sub", "move the submodule")
+    changes = _by_path(_collect(repo, base))
+    assert changes["sub"].kind == "modified"
+    assert changes["sub"].new_mode == MODE_GITLINK
+    git(repo, "add", "-A")
+    assert _git_name_status(repo, "--cached", base) == {("M", "sub")}
+
+
+def test_untracked_nested_repository_is_reported_as_a_gitlink(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "repo", {"a.txt": "a\n"})
+    init_repo(repo / "nested", {"n.txt": "n\n"})
+    changes = _by_path(_collect(repo))
+    assert changes["nested"].new_mode == MODE_GITLINK
+    assert "nested/n.txt" not in changes
+
+
+def test_not_a_repository_is_repo_not_found(tmp_path: Path) -> None:
+    assert collect_changes(str(tmp_path), "HEAD").failure().code == "repo-not-found"
+
+
+def test_unknown_base_is_base_not_found(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "r", {"a.txt": "a\n"})
+    assert collect_changes(str(repo), "no-such-ref").failure().code == "base-not-found"
+
+
+def test_base_accepts_git_ancestry_suffixes(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "r", {"a.txt": "a\n"})
+    write(repo, {"b.txt": "b\n"})
+    commit_all(repo, "second")
+    write(repo, {"c.txt": "c\n"})
+    commit_all(repo, "third")
+    for spec in ("HEAD~2", "HEAD^^", "HEAD~1^", "main~2"):
+        assert _collect(repo, spec).base == git(repo, "rev-parse", spec).strip()
+    assert collect_changes(str(repo), "HEAD~3").failure().code == "base-not-found"
+
+
+def test_default_base_is_head_without_upstream(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "r", {"a.txt": "a\n"})
+    assert default_base(str(repo)).unwrap() == git(repo, "rev-parse", "HEAD").strip()
+
+
+def test_default_base_is_the_merge_base_with_the_upstream(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "r", {"a.txt": "a\n"})
+    fork = git(repo, "rev-parse", "HEAD").strip()
+    git(repo, "checkout", "-q", "-b", "agent", "--track", "main")
+    write(repo, {"b.txt": "b\n"})
+    commit_all(repo, "agent work")
+    git(repo, "checkout", "-q", "main")
+    write(repo, {"c.txt": "c\n"})
+    commit_all(repo, "upstream moves on")
+    git(repo, "checkout", "-q", "agent")
+    assert default_base(str(repo)).unwrap() == fork
+    assert git(repo, "merge-base", "HEAD", "main").strip() == fork
+
+
+def test_default_base_of_an_empty_repository_is_base_not_found(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "r")
+    assert default_base(str(repo)).failure().code == "base-not-found"
+
+
+def test_manifest_pairs_give_base_and_worktree_text(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "r", {"pyproject.toml": "[project]\nname = 'a'\n"})
+    write(repo, {"pyproject.toml": "[project]\nname = 'b'\n"})
+    pairs = read_pairs(str(repo), "HEAD", ("pyproject.toml", "svc/pyproject.toml")).unwrap()
+    assert [(p.before, p.after) for p in pairs] == [
+        ("[project]\nname = 'a'\n", "[project]\nname = 'b'\n"),
+        (None, None),
+    ]

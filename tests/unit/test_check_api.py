@@ -1,0 +1,172 @@
+"""`check_repos` with in-memory repositories and gate stage: order, verdicts, per-repo rules."""
+
+from __future__ import annotations
+
+import anyio
+from returns.result import Result
+
+from domain.policy import GateArgv, PolicyConfig, PolicyOverride
+from entrypoints.api.check import (
+    CheckError,
+    CheckReport,
+    GateOutcome,
+    PlannedGates,
+    RanGate,
+    RefusedGate,
+    check_repos,
+)
+from tests.fakes.changes import FakeChangeCollector, FakeRepository
+from tests.fakes.gate_stage import FakeGateStage
+
+POLICY = PolicyConfig(allowed_paths=("src/", "docs/"))
+PYTEST = GateArgv(name="pytest", declared=("pytest",), executed=("uv", "run", "--", "pytest"))
+
+
+def repo_with(changes: dict[str, str], origin_url: str | None = None) -> FakeRepository:
+    repo = FakeRepository({"src/a.py": b"a = 1\n"}, origin_url=origin_url)
+    repo.worktree.update({p: t.encode() for p, t in changes.items()})
+    return repo
+
+
+def check(
+    repos: dict[str, FakeRepository],
+    stage: FakeGateStage,
+    policy: PolicyConfig | None = POLICY,
+    *,
+    run_gates: bool = True,
+) -> Result[CheckReport, CheckError]:
+    async def run() -> Result[CheckReport, CheckError]:
+        return await check_repos(
+            list(repos),
+            policy,
+            collector=FakeChangeCollector(repos),
+            stage=stage,
+            run_gates=run_gates,
+        )
+
+    return anyio.run(run)
+
+
+def test_publishable_change_runs_gates_of_every_repository_in_order() -> None:
+    stage = FakeGateStage()
+    repos = {"/one": repo_with({"src/b.py": "b\n"}), "/two": repo_with({"docs/x.md": "x\n"})}
+    report = check(repos, stage).unwrap()
+    assert (report.verdict, stage.ran) == ("publishable", ["/one", "/two"])
+
+
+def test_a_violation_in_any_repository_means_no_gate_runs_anywhere() -> None:
+    stage = FakeGateStage(plans={"/one": PlannedGates(gates=(PYTEST,))})
+    repos = {"/one": repo_with({"src/b.py": "b\n"}), "/two": repo_with({"ci.yml": "x\n"})}
+    report = check(repos, stage).unwrap()
+    assert (report.verdict, stage.ran) == ("blocked", [])
+    assert [g.status for g in report.repos[0].gates] == ["not-run"]
+    assert [v.code for v in report.repos[1].violations] == ["path-not-allowed"]
+
+
+def test_policy_check_plans_but_never_runs() -> None:
+    stage = FakeGateStage(plans={"/one": PlannedGates(gates=(PYTEST,))})
+    report = check({"/one": repo_with({"src/b.py": "b\n"})}, stage, run_gates=False).unwrap()
+    assert (report.verdict, stage.ran, report.repos[0].gates[0].status) == (
+        "publishable",
+        [],
+        "planned",
+    )
+
+
+def test_each_repository_is_planned_with_its_own_changes_only() -> None:
+    stage = FakeGateStage()
+    repos = {"/one": repo_with({"src/b.py": "b\n"}), "/two": repo_with({"src/c.py": "c\n"})}
+    check(repos, stage)
+    assert stage.planned == [("/one", ("src/b.py",)), ("/two", ("src/c.py",))]
+
+
+def test_refused_gate_blocks_before_anything_runs() -> None:
+    refusal = RefusedGate(name="pytest", code="gate-unsafe-option", message="--no-sync")
+    plan = PlannedGates(gates=(GateArgv(name="pytest", declared=("pytest",)),), refusals=(refusal,))
+    stage = FakeGateStage(plans={"/one": plan})
+    report = check({"/one": repo_with({"src/b.py": "b\n"})}, stage).unwrap()
+    assert ([v.code for v in report.repos[0].violations], stage.ran) == (["gate-not-allowed"], [])
+    assert report.repos[0].gates[0].status == "refused"
+
+
+def test_gate_not_in_the_allowlist_blocks_before_anything_runs() -> None:
+    make = GateArgv(name="make", declared=("make", "test"), executed=("make", "test"))
+    stage = FakeGateStage(plans={"/one": PlannedGates(gates=(make,))})
+    report = check({"/one": repo_with({"src/b.py": "b\n"})}, stage).unwrap()
+    assert ([v.code for v in report.repos[0].violations], stage.ran) == (["gate-not-allowed"], [])
+
+
+def test_unplannable_gates_block() -> None:
+    stage = FakeGateStage(plans={"/one": PlannedGates(problem="pyproject-unreadable: bad TOML")})
+    report = check({"/one": repo_with({"src/b.py": "b\n"})}, stage).unwrap()
+    assert [v.code for v in report.repos[0].violations] == ["gate-failed"]
+
+
+def test_side_effects_and_failures_of_a_run_block() -> None:
+    outcome = GateOutcome(
+        results=(RanGate(name="pytest", status="failed", exit_code=1, detail="failed, exit 1"),),
+        side_effects=("src/__pycache__/a.pyc",),
+    )
+    stage = FakeGateStage(plans={"/one": PlannedGates(gates=(PYTEST,))}, outcomes={"/one": outcome})
+    report = check({"/one": repo_with({"src/b.py": "b\n"})}, stage).unwrap()
+    assert report.verdict == "blocked"
+    assert sorted(v.code for v in report.repos[0].violations) == ["gate-failed", "gate-side-effect"]
+    assert [(g.status, g.exit_code) for g in report.repos[0].gates] == [("failed", 1)]
+
+
+def test_rules_are_chosen_by_owner_name_then_directory_name() -> None:
+    policy = PolicyConfig(
+        allowed_paths=("src/",),
+        repos={
+            "acme/api": PolicyOverride(allowed_paths=("ops/",)),
+            "two": PolicyOverride(allowed_paths=("ops/",)),
+        },
+    )
+    repos = {
+        "/w/one": repo_with({"ops/x.sh": "x\n"}, origin_url="https://github.com/acme/api.git"),
+        "/w/two": repo_with({"ops/x.sh": "x\n"}),
+        "/w/three": repo_with({"ops/x.sh": "x\n"}),
+    }
+    report = check(repos, FakeGateStage(), policy).unwrap()
+    assert [[v.code for v in r.violations] for r in report.repos] == [[], [], ["path-not-allowed"]]
+
+
+def test_lockfile_rule_reads_the_manifest_at_base_and_now() -> None:
+    repo = FakeRepository({"pyproject.toml": b"[project]\ndependencies = []\n", "uv.lock": b"1"})
+    repo.worktree["uv.lock"] = b"2"
+    policy = PolicyConfig(allowed_paths=("**",), protected_paths=())
+    report = check({"/one": repo}, FakeGateStage(), policy).unwrap()
+    assert [v.code for v in report.repos[0].violations] == ["lockfile-without-manifest-change"]
+    repo.worktree["pyproject.toml"] = b'[project]\ndependencies = ["httpx"]\n'
+    assert check({"/one": repo}, FakeGateStage(), policy).unwrap().verdict == "publishable"
+
+
+def test_default_base_is_the_upstream_merge_base() -> None:
+    repo = repo_with({"src/b.py": "b\n"})
+    repo.commit("agent")
+    repo.merge_base = "base"
+    report = check({"/one": repo}, FakeGateStage()).unwrap()
+    assert (report.repos[0].base, [c.path for c in report.repos[0].changes]) == (
+        "base",
+        ["src/b.py"],
+    )
+
+
+def test_no_policy_is_config_policy_missing() -> None:
+    error = check({"/one": repo_with({})}, FakeGateStage(), None).failure()
+    assert error.code == "config-policy-missing"
+
+
+def test_invalid_secret_pattern_is_config_invalid() -> None:
+    policy = PolicyConfig(secret_patterns=("(",))
+    assert check({"/one": repo_with({})}, FakeGateStage(), policy).failure().code == (
+        "config-invalid"
+    )
+
+
+def test_unknown_repository_is_repo_not_found_and_nothing_runs() -> None:
+    stage = FakeGateStage()
+    result = anyio.run(
+        lambda: check_repos(["/nope"], POLICY, collector=FakeChangeCollector({}), stage=stage)
+    )
+    assert (result.failure().code, stage.ran) == ("repo-not-found", [])

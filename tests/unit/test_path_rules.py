@@ -1,0 +1,69 @@
+"""Path patterns (prefixes and globs) and path safety."""
+
+from __future__ import annotations
+
+import pytest
+
+from domain.path_rules import matches, symlink_escape_reason, unsafe_reason
+
+
+@pytest.mark.parametrize(
+    ("path", "pattern", "expected"),
+    [
+        ("docs/a.md", "docs/", True),
+        ("docsx/a.md", "docs/", False),
+        ("pyproject.toml", "pyproject.toml", True),
+        ("sub/pyproject.toml", "pyproject.toml", False),
+        ("conftest.py", "**/conftest.py", True),
+        ("a/b/conftest.py", "**/conftest.py", True),
+        (".github/workflows/ci.yml", ".github/workflows/**", True),
+        (".github/dependabot.yml", ".github/workflows/**", False),
+        ("a/.env", "**/.env*", True),
+        ("a/.envrc", "**/.env*", True),
+        ("a/.env/prod", "**/.env*", True),
+        ("src", "src/", False),
+        ("src/key.pem", "*.pem", False),
+        ("src/v1.py", "src/v?.py", True),
+        ("src/v1.py", "src/v[0-9].py", True),
+        ("src/va.py", "src/v[!0-9].py", True),
+        ("src/a.b", "src/a.b", True),
+        ("src/aXb", "src/a.b", False),
+    ],
+)
+def test_pattern_matching(path: str, pattern: str, expected: bool) -> None:
+    assert matches(path, pattern) is expected
+
+
+def test_case_insensitive_matching_applies_to_prefixes_and_globs() -> None:
+    assert matches("DOCS/a", "docs/", ignore_case=True)
+    assert matches(".GITHUB/WORKFLOWS/x", ".github/workflows/**", ignore_case=True)
+    assert not matches("DOCS/a", "docs/")
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/abs", "C:/x", "\\\\server\\share", "a/../b", "..", "a\x00", ".git/config", "x/.Git/y"],
+)
+def test_unsafe_paths(path: str) -> None:
+    assert unsafe_reason(path) is not None
+
+
+@pytest.mark.parametrize("path", ["a.py", "a/b/c.txt", ".github/x", "a..b/c", ".gitignore"])
+def test_safe_paths(path: str) -> None:
+    assert unsafe_reason(path) is None
+
+
+@pytest.mark.parametrize(
+    ("path", "target", "escapes"),
+    [
+        ("a", "b", False),
+        ("a/b/c", "../../x", False),
+        ("a/b/c", "../../../x", True),
+        ("a", "./../x", True),
+        ("a/l", "b/../../..", True),
+        ("a", "/etc/passwd", True),
+        ("l", ".git/config", True),
+    ],
+)
+def test_symlink_escapes(path: str, target: str, escapes: bool) -> None:
+    assert (symlink_escape_reason(path, target) is not None) is escapes
