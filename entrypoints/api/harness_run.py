@@ -92,8 +92,12 @@ def _prepare(
     config = _config(request, source)
     if not isinstance(config, Success):
         return Failure(config.failure())
+    loop_config = config.unwrap()
     resolved = resolve_harness(
-        config.unwrap().harness, tier=request.tier, requested=request.harness
+        loop_config.harness,
+        tier=request.tier,
+        requested=request.harness,
+        budget_tiers=frozenset(loop_config.budget.tiers),
     )
     if not isinstance(resolved, Success):
         error = resolved.failure()
