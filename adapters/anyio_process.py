@@ -51,10 +51,20 @@ class _BoundedCapture:
         return (bytes(self._head) + marker + tail).decode("utf-8", errors="replace")
 
 
-def _kill_group(process: Process) -> None:
+def _signal_group(process: Process, signum: int) -> None:
     # ProcessLookupError: the group is already gone; nothing left to stop.
     with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(process.pid, signal.SIGKILL)
+        os.killpg(process.pid, signum)
+
+
+async def _stop_group(process: Process, grace_s: float) -> None:
+    """SIGTERM the group and give it `grace_s` to exit (so a program can stop the children it
+    started in other groups), then SIGKILL whatever is left of the group."""
+    if grace_s > 0 and process.returncode is None:
+        _signal_group(process, signal.SIGTERM)
+        with anyio.move_on_after(grace_s):
+            await process.wait()
+    _signal_group(process, signal.SIGKILL)
 
 
 def _failed_start(status: ProcessStatus, code: int, message: str) -> ProcessResult:
@@ -167,9 +177,9 @@ class _Supervisor:
                 await self.process.wait()
                 timed_out = False
         finally:
-            if timed_out or self.stopped:
-                _kill_group(self.process)
             with anyio.CancelScope(shield=True):
+                if timed_out or self.stopped:
+                    await _stop_group(self.process, self.request.stop_grace_s)
                 await self.process.wait()
                 await self.process.aclose()
         if self.transcript is not None:
@@ -191,7 +201,7 @@ class _Supervisor:
             for line in lines:
                 if self.on_line(line) == "stop":
                     self.stopped = True
-                    _kill_group(self.process)
+                    await _stop_group(self.process, self.request.stop_grace_s)
                     return
         if pending and self.on_line(pending) == "stop":
             self.stopped = True

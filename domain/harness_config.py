@@ -149,16 +149,23 @@ def extra_args_problems(
 
 
 def resolve_harness(
-    settings: HarnessSettings, *, tier: str | None = None, requested: str | None = None
+    settings: HarnessSettings,
+    *,
+    tier: str | None = None,
+    requested: str | None = None,
+    budget_tiers: frozenset[str] = frozenset(),
 ) -> Result[ResolvedHarness, HarnessConfigError]:
     """Apply the overrides of `tier` (None: the base settings) and check the result.
 
-    `requested` is the harness asked for on the command line; it must agree with the
-    configured `name` when both are given, since provider, model and binary belong to it.
+    A budget tier (`[budget.tiers]`) without a `[harness.tiers]` section runs the base settings;
+    a label that is neither is an error. `requested` is the harness asked for on the command
+    line; it must agree with the configured `name` when both are given.
 
     >>> settings = HarnessSettings(model="m1", tiers={"xl": HarnessTier(model="m2")})
     >>> resolve_harness(settings, tier="xl").unwrap().model
     'm2'
+    >>> resolve_harness(settings, tier="large", budget_tiers=frozenset({"large"})).unwrap().model
+    'm1'
     >>> resolve_harness(settings, tier="small").failure().code
     'harness-tier-missing'
     >>> resolve_harness(HarnessSettings(name="pi"), requested="codex").failure().code
@@ -178,18 +185,18 @@ def resolve_harness(
     name = named.unwrap()
     override = HarnessTier()
     where = "[harness]"
-    if tier is not None:
-        if tier not in settings.tiers:
-            configured = ", ".join(sorted(settings.tiers)) or "none"
-            return Failure(
-                HarnessConfigError(
-                    code="harness-tier-missing",
-                    message=f'no [harness.tiers."{tier}"] section (configured: {configured}); '
-                    "add it or run without that tier.",
-                )
-            )
+    if tier in settings.tiers:
         override = settings.tiers[tier]
         where = f'[harness.tiers."{tier}"]'
+    elif tier is not None and tier not in budget_tiers:
+        configured = ", ".join(sorted(set(settings.tiers) | budget_tiers)) or "none"
+        return Failure(
+            HarnessConfigError(
+                code="harness-tier-missing",
+                message=f"{tier!r} is neither a [harness.tiers] nor a [budget.tiers] label "
+                f"(known: {configured}); fix the label or add a section for it.",
+            )
+        )
     resolved = ResolvedHarness(
         name=name,
         provider=override.provider if override.provider is not None else settings.provider,

@@ -35,6 +35,8 @@ class TierChoice(msgspec.Struct, frozen=True, kw_only=True):
     executable: str | None
     key_names: tuple[str, ...] | None
     key_present: bool | None
+    # True for a budget tier with no [harness.tiers] section: it runs the base settings.
+    inherited: bool = False
 
 
 class ModelsReport(msgspec.Struct, frozen=True, kw_only=True):
@@ -114,8 +116,12 @@ def check_models(
     *,
     live: bool = False,
     required_tiers: tuple[str, ...] = (),
+    budget_tiers: frozenset[str] = frozenset(),
 ) -> ModelsReport:
     """Judge the base harness choice and every tier's, plus the tiers that must exist.
+
+    Every budget tier is reported (one without a harness section runs the base settings); a
+    harness tier that is no budget tier can never be chosen, so it is an error (a typo).
 
     >>> facts = ModelsFacts(env_names=frozenset({"OPENAI_API_KEY"}),
     ...                     executables={"codex": "/usr/bin/codex"})
@@ -128,13 +134,27 @@ def check_models(
     errors: list[ModelsIssue] = []
     warnings: list[ModelsIssue] = []
     tiers: dict[str, TierChoice] = {}
-    for tier in (None, *settings.tiers):
-        resolved = resolve_harness(settings, tier=tier)
+    inherited = sorted(budget_tiers - set(settings.tiers))
+    for tier in (None, *settings.tiers, *inherited):
+        resolved = resolve_harness(settings, tier=tier, budget_tiers=budget_tiers)
         if not isinstance(resolved, Success):
             error = resolved.failure()
             errors.append(ModelsIssue(code=error.code, message=error.message, tier=tier))
             continue
         harness = resolved.unwrap()
+        if tier in inherited:
+            # Same choice as the base: reported, not judged twice.
+            tiers[str(tier)] = msgspec.structs.replace(tiers[BASE_TIER], inherited=True)
+            continue
+        if tier is not None and budget_tiers and tier not in budget_tiers:
+            errors.append(
+                ModelsIssue(
+                    code="harness-tier-unknown",
+                    message=f'[harness.tiers."{tier}"] names no budget tier (budget tiers: '
+                    f"{', '.join(sorted(budget_tiers))}), so no run can use it; fix the label.",
+                    tier=tier,
+                )
+            )
         executable = facts.executables.get(harness.binary)
         if executable is None:
             errors.append(

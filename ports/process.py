@@ -24,6 +24,9 @@ class ProcessRequest(msgspec.Struct, frozen=True, kw_only=True):
     capture_limit_bytes: int = 256 * 1024
     # A file fed to stdin; None means stdin is closed (reads see EOF at once).
     stdin_path: str | None = None
+    # On timeout or "stop": SIGTERM the process group and wait this long before SIGKILL, so a
+    # program that puts children in groups of their own (Pi's bash tool) can stop them. 0: SIGKILL.
+    stop_grace_s: float = 0.0
 
 
 class ProcessResult(msgspec.Struct, frozen=True, kw_only=True):

@@ -16,9 +16,9 @@ uv sync --locked --quiet
 
 # The pinned harness CLIs for the real-harness tests, from tools/*/package-lock.json. Skipped when
 # node_modules already holds exactly that lock (a stamp copied after a successful install).
-# Install scripts never run: Pi needs none, and Claude Code's only copies its native binary out
-# of the platform package, where the tests take it from directly.
-for tool in pi claude; do
+# Install scripts never run: Pi and Codex need none, and Claude Code's only copies its native
+# binary out of the platform package, where the tests take it from directly.
+for tool in pi claude codex; do
   stamp="tools/$tool/node_modules/.engineering-loop-lock.json"
   if ! cmp -s "tools/$tool/package-lock.json" "$stamp"; then
     npm ci --prefix "tools/$tool" --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null

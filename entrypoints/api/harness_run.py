@@ -33,6 +33,10 @@ DEFAULT_TIMEOUT_S = 1800.0
 DEFAULT_TRANSCRIPT_DIR = os.path.join(".loop", "transcripts")
 # Standard error is diagnostics, not evidence: keep its first and last 8 KiB.
 _STDERR_CAPTURE_BYTES = 16 * 1024
+# A stopped or timed-out harness gets SIGTERM and this long before SIGKILL: Pi runs its bash
+# tools in process groups of their own and stops them only from its SIGTERM handler, so a bare
+# SIGKILL of its group would leave a tool command writing into the worktree after the run.
+STOP_GRACE_S = 5.0
 
 
 class HarnessRunRequest(msgspec.Struct, frozen=True, kw_only=True):
@@ -88,8 +92,12 @@ def _prepare(
     config = _config(request, source)
     if not isinstance(config, Success):
         return Failure(config.failure())
+    loop_config = config.unwrap()
     resolved = resolve_harness(
-        config.unwrap().harness, tier=request.tier, requested=request.harness
+        loop_config.harness,
+        tier=request.tier,
+        requested=request.harness,
+        budget_tiers=frozenset(loop_config.budget.tiers),
     )
     if not isinstance(resolved, Success):
         error = resolved.failure()
@@ -162,6 +170,7 @@ async def run_harness(
             timeout_s=request.timeout_s,
             capture_limit_bytes=_STDERR_CAPTURE_BYTES,
             stdin_path=os.path.abspath(request.prompt_file),
+            stop_grace_s=STOP_GRACE_S,
         ),
         on_line,
         transcript_path,

@@ -39,7 +39,8 @@ def validate_models(
     loaded = load_config(config_path, source=config_source)
     if not isinstance(loaded, Success):
         return config_failure(loaded.failure().code, loaded.failure().message)
-    settings = loaded.unwrap().harness
+    config = loaded.unwrap()
+    settings = config.harness
     search_path = environ.get("PATH")
     facts = ModelsFacts(
         # Only the names: the values (keys) never leave this function.
@@ -48,4 +49,10 @@ def validate_models(
             binary: host.locate(binary, search_path) for binary in binaries_to_locate(settings)
         },
     )
-    return check_models(settings, facts, live=live, required_tiers=required_tiers)
+    return check_models(
+        settings,
+        facts,
+        live=live,
+        required_tiers=required_tiers,
+        budget_tiers=frozenset(config.budget.tiers),
+    )

@@ -76,7 +76,7 @@ def test_failed_run_exits_1_although_pi_exits_0(tmp_path: Path) -> None:
 
 
 def test_run_that_cannot_start_exits_2_with_an_error_object(tmp_path: Path) -> None:
-    code, out = _cli(tmp_path, [], "--tier", "loop:budget-xl")
+    code, out = _cli(tmp_path, [], "--tier", "loop:budget-xxl")
     assert code == 2
     assert out["ok"] is False
     error = out["error"]

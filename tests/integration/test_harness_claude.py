@@ -157,3 +157,17 @@ def test_installed_claude_is_the_locked_version() -> None:
         [require_claude(), "--version"], capture_output=True, timeout=60, check=False, text=True
     )
     assert done.stdout.strip().startswith(CLAUDE_VERSION)
+
+
+def test_timed_out_run_leaves_no_tool_process_behind(tmp_path: Path) -> None:
+    marker = tmp_path / "repo" / "written-after-the-run.txt"
+    command = f"sleep 3; echo late > {marker}"
+    done = run_claude(
+        tmp_path,
+        [Reply(tool_calls=(ToolCall("Bash", {"command": command, "description": "slow"}),))],
+        extra_args=("--permission-mode", "acceptEdits", "--allowedTools", f"Bash({command})"),
+        timeout_s=3,
+    )
+    assert done.run.status == "timed-out"
+    time.sleep(5)
+    assert not marker.exists()

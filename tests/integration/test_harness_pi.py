@@ -54,6 +54,7 @@ def run_pi(
     env_allow: Sequence[str] = (),
     extra_env: dict[str, str] | None = None,
     max_retries: int = 3,
+    provider: str = PROVIDER,
 ) -> PiRun:
     pi = require_pi()
     repo = tmp_path / "repo"
@@ -64,7 +65,7 @@ def run_pi(
     config.write_text(
         "[harness]\n"
         'name = "pi"\n'
-        f'provider = "{PROVIDER}"\n'
+        f'provider = "{provider}"\n'
         f'model = "{MODEL}"\n'
         f"binary = {json.dumps(pi)}\n"
         f"env_allow = {json.dumps(list(env_allow))}\n"
@@ -215,3 +216,30 @@ def test_installed_pi_is_the_locked_version() -> None:
     )
     # Pi 0.73.1 prints its version on stderr.
     assert (done.stdout + done.stderr).strip() == PI_VERSION
+
+
+def test_timed_out_run_leaves_no_tool_process_behind(tmp_path: Path) -> None:
+    # Pi runs bash tools in process groups of their own; only its SIGTERM handler stops them.
+    marker = tmp_path / "repo" / "written-after-the-run.txt"
+    done = run_pi(
+        tmp_path,
+        [Reply(tool_calls=(ToolCall("bash", {"command": f"sleep 3; echo late > {marker}"}),))],
+        timeout_s=3,
+    )
+    assert done.run.status == "timed-out"
+    # The tool started at least 1 s into the run, so an orphan would have written by now.
+    time.sleep(5)
+    assert not marker.exists()
+
+
+def test_start_up_failure_is_failed_with_pi_s_reason_on_stderr(tmp_path: Path) -> None:
+    # A built-in provider whose key the allowlist does not pass: Pi stops before any model call.
+    done = run_pi(
+        tmp_path,
+        [Reply(text="never asked")],
+        provider="anthropic",
+        extra_env={"ANTHROPIC_API_KEY": "sk-ant-not-allowed"},
+    )
+    assert (done.run.status, done.run.exit_code) == ("failed", 1)
+    assert "No API key found for anthropic" in done.run.stderr
+    assert done.server.requests == []

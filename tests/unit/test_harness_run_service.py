@@ -122,7 +122,8 @@ def test_default_config_file_may_be_absent_but_a_named_one_may_not(tmp_path: Pat
         ({"harness": "codex"}, None, "harness-binary-not-found"),
         ({}, '[harness]\nname = "claude"\n', "harness-mismatch"),
         ({}, "[harness]\nnonsense = 1\n", "config-invalid"),
-        ({"tier": "loop:budget-xl"}, None, "harness-tier-missing"),
+        # Neither a [harness.tiers] nor a [budget.tiers] label (the defaults are large and xl).
+        ({"tier": "loop:budget-xxl"}, None, "harness-tier-missing"),
     ],
 )
 def test_refused_before_anything_runs(
@@ -141,3 +142,20 @@ def test_unwritable_transcript_dir_is_refused(tmp_path: Path) -> None:
     error = _run(tmp_path, ReplayProcessRunner([]), host=host)
     assert isinstance(error, HarnessRunError)
     assert error.code == "transcript-unwritable"
+
+
+def test_budget_tier_without_a_harness_section_runs_the_base_settings(tmp_path: Path) -> None:
+    runner = ReplayProcessRunner(_lines("success-write"))
+    config = FakeConfigSource('[harness]\nmodel = "base-model"\n')
+    run = _run(tmp_path, runner, config=config, tier="loop:budget-large")
+    assert isinstance(run, HarnessRun)
+    assert runner.requests[0].argv[-2:] == ("--model", "base-model")
+
+
+def test_harness_tier_overrides_the_model(tmp_path: Path) -> None:
+    runner = ReplayProcessRunner(_lines("success-write"))
+    config = FakeConfigSource(
+        '[harness]\nmodel = "base-model"\n[harness.tiers."loop:budget-xl"]\nmodel = "big"\n'
+    )
+    _run(tmp_path, runner, config=config, tier="loop:budget-xl")
+    assert runner.requests[0].argv[-2:] == ("--model", "big")

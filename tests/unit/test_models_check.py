@@ -168,3 +168,39 @@ def test_cli_ok_exits_0_and_not_ok_exits_1(
     monkeypatch.delenv("OPENAI_API_KEY")
     code, out = _cli(["--config", str(config), "--live"], capsys)
     assert (code, out["ok"]) == (1, False)
+
+
+def test_budget_tiers_without_a_harness_section_are_reported_as_the_base_choice() -> None:
+    report = check_models(
+        PI_ANTHROPIC,
+        _facts("ANTHROPIC_API_KEY"),
+        budget_tiers=frozenset({"loop:budget-large", "loop:budget-xl"}),
+    )
+    assert report.ok
+    large = report.tiers["loop:budget-large"]
+    assert (large.model, large.inherited) == ("claude-sonnet-4-5", True)
+    assert (report.tiers["loop:budget-xl"].model, report.tiers["loop:budget-xl"].inherited) == (
+        "claude-opus-4-1",
+        False,
+    )
+
+
+def test_harness_tier_that_is_no_budget_tier_is_an_error() -> None:
+    settings = HarnessSettings(model="m", tiers={"loop:budget-xxl": HarnessTier(model="big")})
+    report = check_models(settings, _facts(), budget_tiers=frozenset({"loop:budget-xl"}))
+    assert _codes(report.errors) == ["harness-tier-unknown"]
+
+
+def test_validate_reads_the_budget_tiers_of_the_same_file() -> None:
+    source = FakeConfigSource(
+        '[budget.tiers."big"]\nmax_cost_usd = 20.0\n'
+        '[harness]\nname = "codex"\nmodel = "m"\nenv_allow = ["OPENAI_API_KEY"]\n'
+        '[harness.tiers."loop:budget-xl"]\nmodel = "m2"\n'
+    )
+    host = FakeHarnessHost(executables={"codex": "/usr/bin/codex"})
+    report = validate_models(
+        None, config_source=source, host=host, environ={"PATH": "/b", "OPENAI_API_KEY": "k"}
+    )
+    # Declaring [budget.tiers] replaces the default tiers, so loop:budget-xl is gone.
+    assert _codes(report.errors) == ["harness-tier-unknown"]
+    assert report.tiers["big"].inherited

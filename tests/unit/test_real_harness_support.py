@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import claude_agent, pi_agent
+from tests.support import claude_agent, codex_agent, pi_agent
 
 
 def test_missing_pi_fails_on_ci(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -40,3 +40,10 @@ def test_missing_claude_skips_locally(tmp_path: Path, monkeypatch: pytest.Monkey
     monkeypatch.delenv("CI", raising=False)
     with pytest.raises(pytest.skip.Exception, match="not installed"):
         claude_agent.require_claude()
+
+
+def test_missing_codex_fails_on_ci(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(codex_agent, "CODEX_BINARY", tmp_path / "no-codex")
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="npm ci"):
+        codex_agent.require_codex()
