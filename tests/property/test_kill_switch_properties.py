@@ -19,7 +19,8 @@ from tests.support.harness_fakes import FakeConfigSource, FakeHarnessHost, Repla
 # Message costs in hundredths of a cent (up to 5 cents a message). Caps sit half a unit off the
 # grid, so no running total equals a cap and float rounding cannot decide a case; the exact
 # boundary is a unit test of `cost_cap_reached`.
-costs = st.lists(st.integers(min_value=0, max_value=500), min_size=1, max_size=8)
+# A message that used tokens costs something: $0 with tokens is an unpriced model, an unknown cost.
+costs = st.lists(st.integers(min_value=1, max_value=500), min_size=1, max_size=8)
 caps = st.integers(min_value=0, max_value=2500).map(lambda units: units + 0.5)
 
 
