@@ -5,18 +5,23 @@ from __future__ import annotations
 from domain.budget import RunBudget
 from domain.budget_config import UnknownCostRule
 from domain.harness_report import HarnessReport
+from domain.money import usd_to_micros
 from domain.spend import ObservedSpend, SpendJudgement, judge_spend
 
 
 def observed_spend(report: HarnessReport, duration_s: float) -> ObservedSpend:
-    """The budget's view of a harness report: its cost only when the harness reported one.
+    """The budget's view of a harness report: its cost only when the harness reported all of it.
+
+    A stream that was cut off (timed out, killed, crashed) or has lines we could not read may
+    have spent on messages it never printed, so its partial figure is no cost at all.
 
     >>> from domain.harness_normalise import normalise_text
     >>> report = normalise_text("codex", b'{"type":"turn.completed","usage":{}}', 0)
     >>> observed_spend(report, 12.5)
     ObservedSpend(total_cost_usd=None, num_turns=1, wall_clock_s=12.5)
     """
-    cost = report.total_cost_usd if report.cost_reported else None
+    trustworthy = report.cost_reported and report.complete and report.malformed_lines == 0
+    cost = report.total_cost_usd if trustworthy else None
     return ObservedSpend(total_cost_usd=cost, num_turns=report.num_turns, wall_clock_s=duration_s)
 
 
@@ -36,4 +41,14 @@ def judge_run_spend(
     >>> judge_run_spend(report, 10.0, b).verdict
     'cost-unknown'
     """
-    return judge_spend(observed_spend(report, duration_s), budget, unknown_cost=unknown_cost)
+    observed = observed_spend(report, duration_s)
+    partial = report.total_cost_usd if report.cost_reported else None
+    over_on_what_was_printed = (
+        partial is not None and usd_to_micros(partial) > budget.max_cost_micros
+    )
+    if observed.total_cost_usd is None and over_on_what_was_printed:
+        # Already over the cap on what was printed: over budget whatever else was spent.
+        observed = ObservedSpend(
+            total_cost_usd=partial, num_turns=observed.num_turns, wall_clock_s=duration_s
+        )
+    return judge_spend(observed, budget, unknown_cost=unknown_cost)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import msgspec
+
 from domain.budget import RunBudget
 from domain.harness_normalise import normalise_text
 from domain.harness_report import HarnessReport
@@ -53,3 +55,26 @@ def test_a_report_without_cost_charges_the_whole_reservation() -> None:
     assert observed_spend(report, 1.0).total_cost_usd is None
     judgement = judge_run_spend(report, 1.0, _budget(2.0))
     assert (judgement.verdict, judgement.charge_micros) == ("cost-unknown", usd_to_micros(2.0))
+
+
+def _cut_off(report: HarnessReport) -> HarnessReport:
+    return msgspec.structs.replace(report, complete=False, is_error=True)
+
+
+def test_a_cut_off_run_under_the_cap_charges_the_whole_reservation() -> None:
+    report = _cut_off(_real_pi_report())
+    assert report.total_cost_usd is not None
+    judgement = judge_run_spend(report, 30.0, _budget(5.0))
+    assert (judgement.verdict, judgement.charge_micros) == ("cost-unknown", usd_to_micros(5.0))
+
+
+def test_a_cut_off_run_already_over_the_cap_is_over_budget() -> None:
+    report = _cut_off(_real_pi_report())
+    assert report.total_cost_usd is not None
+    judgement = judge_run_spend(report, 30.0, _budget(report.total_cost_usd / 2))
+    assert (judgement.verdict, judgement.publish_allowed) == ("over-budget", False)
+
+
+def test_unreadable_lines_make_the_reported_cost_untrustworthy() -> None:
+    report = msgspec.structs.replace(_real_pi_report(), malformed_lines=1)
+    assert observed_spend(report, 1.0).total_cost_usd is None
