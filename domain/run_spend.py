@@ -43,10 +43,8 @@ def judge_run_spend(
     """
     observed = observed_spend(report, duration_s)
     partial = report.total_cost_usd if report.cost_reported else None
-    over_on_what_was_printed = (
-        partial is not None and usd_to_micros(partial) > budget.max_cost_micros
-    )
-    if observed.total_cost_usd is None and over_on_what_was_printed:
+    over_cap = partial is not None and usd_to_micros(partial) > budget.max_cost_micros
+    if observed.total_cost_usd is None and over_cap:
         # Already over the cap on what was printed: over budget whatever else was spent.
         observed = ObservedSpend(
             total_cost_usd=partial, num_turns=observed.num_turns, wall_clock_s=duration_s
