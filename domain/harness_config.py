@@ -168,6 +168,8 @@ def resolve_harness(
     'm1'
     >>> resolve_harness(settings, tier="small").failure().code
     'harness-tier-missing'
+    >>> resolve_harness(settings, tier="XL").unwrap().model
+    'm2'
     >>> resolve_harness(HarnessSettings(name="pi"), requested="codex").failure().code
     'harness-mismatch'
     """
@@ -185,10 +187,14 @@ def resolve_harness(
     name = named.unwrap()
     override = HarnessTier()
     where = "[harness]"
-    if tier in settings.tiers:
-        override = settings.tiers[tier]
-        where = f'[harness.tiers."{tier}"]'
-    elif tier is not None and tier not in budget_tiers:
+    # Labels match as budget tiers do (`domain.budget`): ignoring case and surrounding space.
+    harness_tiers = {name.strip().casefold(): name for name in settings.tiers}
+    budget_labels = {name.strip().casefold() for name in budget_tiers}
+    key = tier.strip().casefold() if tier is not None else None
+    if key is not None and key in harness_tiers:
+        override = settings.tiers[harness_tiers[key]]
+        where = f'[harness.tiers."{harness_tiers[key]}"]'
+    elif key is not None and key not in budget_labels:
         configured = ", ".join(sorted(set(settings.tiers) | budget_tiers)) or "none"
         return Failure(
             HarnessConfigError(
