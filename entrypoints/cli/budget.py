@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from returns.pipeline import is_successful
-from returns.result import Result, Success
+from returns.result import Failure, Result, Success
 
 from domain.budget import DayTotals, RunBudget, describe_budget, remaining_micros
 from domain.budget_config import BudgetConfig
@@ -23,6 +23,7 @@ from domain.budget_input import (
     parse_labels,
     utc_day,
 )
+from domain.config import ConfigError
 from domain.ledger import Reservation
 from domain.money import format_usd, micros_to_usd, parse_usd
 from entrypoints.cli.output import EXIT_BLOCKED, EXIT_OK, EXIT_REFUSED, EXIT_USAGE, emit, fail
@@ -129,22 +130,33 @@ def _instant(args: argparse.Namespace) -> Result[datetime, InputError]:
     return parse_instant(args.now)
 
 
-def _plan(args: argparse.Namespace) -> int:
-    from entrypoints.api.budget import load_budget_config, open_ledger, plan_run
+def _plan_inputs(
+    args: argparse.Namespace,
+) -> Result[tuple[tuple[str, ...], datetime, BudgetConfig], InputError | ConfigError]:
+    """`--labels`, `--now` and the `[budget]` section, checked in that order."""
+    from entrypoints.api.budget import load_budget_config
 
     labels = parse_labels(args.labels)
     if not is_successful(labels):
-        return _error(labels.failure().code, labels.failure().message)
+        return Failure(labels.failure())
     instant = _instant(args)
     if not is_successful(instant):
-        return _error(instant.failure().code, instant.failure().message)
-    now = instant.unwrap()
+        return Failure(instant.failure())
     config = load_budget_config(args.config)
     if not is_successful(config):
-        return _error(config.failure().code, config.failure().message)
-    policy = config.unwrap()
+        return Failure(config.failure())
+    return Success((labels.unwrap(), instant.unwrap(), config.unwrap()))
+
+
+def _plan(args: argparse.Namespace) -> int:
+    from entrypoints.api.budget import open_ledger, plan_run
+
+    inputs = _plan_inputs(args)
+    if not is_successful(inputs):
+        return _error(inputs.failure().code, inputs.failure().message)
+    labels, now, policy = inputs.unwrap()
     ledger = None if args.ledger is None else open_ledger(args.ledger)
-    planned = plan_run(labels.unwrap(), config=policy, ledger=ledger, now=now)
+    planned = plan_run(labels, config=policy, ledger=ledger, now=now)
     if not is_successful(planned):
         error = planned.failure()
         today = _today_if_known(ledger, now)
@@ -173,21 +185,14 @@ def _today_if_known(ledger: Ledger | None, now: datetime) -> DayTotals | None:
 
 
 def _reserve(args: argparse.Namespace) -> int:
-    from entrypoints.api.budget import load_budget_config, open_ledger, reserve_run
+    from entrypoints.api.budget import open_ledger, reserve_run
 
-    labels = parse_labels(args.labels)
-    if not is_successful(labels):
-        return _error(labels.failure().code, labels.failure().message)
-    instant = _instant(args)
-    if not is_successful(instant):
-        return _error(instant.failure().code, instant.failure().message)
-    now = instant.unwrap()
-    config = load_budget_config(args.config)
-    if not is_successful(config):
-        return _error(config.failure().code, config.failure().message)
-    ledger = open_ledger(args.ledger)
+    inputs = _plan_inputs(args)
+    if not is_successful(inputs):
+        return _error(inputs.failure().code, inputs.failure().message)
+    labels, now, policy = inputs.unwrap()
     granted = reserve_run(
-        labels.unwrap(), args.run_id, config=config.unwrap(), ledger=ledger, now=now
+        labels, args.run_id, config=policy, ledger=open_ledger(args.ledger), now=now
     )
     if not is_successful(granted):
         error = granted.failure()
