@@ -1,4 +1,8 @@
-"""`ChangeCollector` on dulwich: base tree vs. index + working tree + untracked files.
+"""`ChangeCollector` and `WorktreeSnapshotter` on dulwich: one reading of the working tree.
+
+The collector compares the base tree with index + working tree + untracked files; the gate
+snapshotter (`_snapshot`) lists what differs from HEAD the same way, so both agree on what is
+ignored (only a trusted tree's `.gitignore` files) and on what counts as a change.
 
 The working tree state is what git would commit after `git add -A`: every index entry as it is on
 disk now (re-hashed only when its stat data differs from the index, or is racy) plus every file
@@ -23,9 +27,18 @@ from returns.result import Failure, Result, Success
 
 from adapters.dulwich_changes._compare import _base_entries, _compared
 from adapters.dulwich_changes._content import _MAX_SCANNED_BYTES, _display, _Reader
+from adapters.dulwich_changes._snapshot import DulwichSnapshotter
 from adapters.dulwich_changes._worktree import _Snapshot
 from domain.changes import ChangeSet, ManifestPair, pair_exact_renames
 from ports.changes import ChangeReadError
+
+__all__ = [
+    "DulwichChangeCollector",
+    "DulwichSnapshotter",
+    "collect_changes",
+    "default_base",
+    "read_pairs",
+]
 
 
 def _open(repo_path: str) -> Result[Repo, ChangeReadError]:
@@ -109,7 +122,7 @@ def collect_changes(repo_path: str, base: str) -> Result[ChangeSet, ChangeReadEr
             return Failure(found.failure())
         commit = found.unwrap()
         try:
-            snapshot = _Snapshot(repo)
+            snapshot = _Snapshot(repo, commit.tree)
             files, pruned = _base_entries(repo, commit.tree, snapshot.cache_tree)
             reader = _Reader(repo)
             raw = [

@@ -177,18 +177,57 @@ def test_directories_the_index_cache_marks_unchanged_are_still_read_on_disk(
     assert _ours_as_name_status(_collect(repo)) == _git_name_status(repo, "--cached", "HEAD")
 
 
-def test_exec_bit_is_ignored_when_core_filemode_is_false(tmp_path: Path) -> None:
+def test_core_filemode_false_does_not_hide_an_exec_bit_flip(tmp_path: Path) -> None:
+    # Deliberately unlike `git status`: the repository config is the agent's to write, and we run
+    # on POSIX file systems that keep the bit, so a flipped bit is always a change.
     repo = init_repo(tmp_path / "r", {"run.sh": "echo\n", "edit.sh": "echo\n"})
     git(repo, "config", "core.filemode", "false")
     (repo / "run.sh").chmod(0o755)
-    (repo / "edit.sh").chmod(0o755)
     write(repo, {"edit.sh": "echo edited\n", "new.sh": "echo\n"})
     (repo / "new.sh").chmod(0o755)
     changes = _by_path(_collect(repo))
-    assert set(changes) == _git_status_paths(repo) == {"edit.sh", "new.sh"}
-    assert (changes["edit.sh"].new_mode, changes["new.sh"].new_mode) == (0o100644, 0o100644)
-    git(repo, "add", "-A")
-    assert git(repo, "ls-files", "-s", "new.sh").startswith("100644")
+    assert _git_status_paths(repo) == {"edit.sh", "new.sh"}
+    assert set(changes) == {"edit.sh", "new.sh", "run.sh"}
+    assert (changes["run.sh"].new_mode, changes["new.sh"].new_mode) == (0o100755, 0o100755)
+
+
+def test_info_exclude_does_not_hide_a_new_file(tmp_path: Path) -> None:
+    # Deliberately unlike `git status`: .git/info/exclude is the agent's to write.
+    repo = init_repo(tmp_path / "r", {"a.py": "a\n"})
+    (repo / ".git/info/exclude").write_text("conftest.py\n")
+    write(repo, {"conftest.py": "import os\n"})
+    assert _git_status_paths(repo) == set()
+    assert set(_by_path(_collect(repo))) == {"conftest.py"}
+
+
+def test_core_excludes_file_does_not_hide_a_new_file(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "r", {"a.py": "a\n"})
+    (tmp_path / "global-ignore").write_text("*.py\n")
+    git(repo, "config", "core.excludesFile", str(tmp_path / "global-ignore"))
+    write(repo, {"conftest.py": "import os\n"})
+    assert _git_status_paths(repo) == set()
+    assert set(_by_path(_collect(repo))) == {"conftest.py"}
+
+
+def test_a_new_gitignore_entry_is_a_change_and_hides_nothing(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "r", {".gitignore": "*.log\n", "sub/.gitignore": "x\n"})
+    write(repo, {".gitignore": "*.log\nconftest.py\n", "sub/.gitignore": "*\n"})
+    write(repo, {"conftest.py": "import os\n", "sub/t.py": "t\n", "debug.log": "noise\n"})
+    assert set(_by_path(_collect(repo))) == {
+        ".gitignore",
+        "sub/.gitignore",
+        "conftest.py",
+        "sub/t.py",
+    }
+
+
+@pytest.mark.parametrize("flag", ["--skip-worktree", "--assume-unchanged"])
+def test_index_flags_do_not_hide_an_edit(tmp_path: Path, flag: str) -> None:
+    repo = init_repo(tmp_path / "r", {"conftest.py": "x = 1\n"})
+    git(repo, "update-index", flag, "conftest.py")
+    write(repo, {"conftest.py": "import os\n"})
+    assert _git_status_paths(repo) == set()
+    assert _by_path(_collect(repo))["conftest.py"].kind == "modified"
 
 
 def test_index_version_4_is_read_through_dulwich(busy_repo: tuple[Path, str]) -> None:
