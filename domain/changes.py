@@ -47,6 +47,8 @@ class FileChange(msgspec.Struct, frozen=True, kw_only=True):
     size: int = 0
     binary: bool = False
     added_line_count: int = 0
+    # The text the secret scan reads: the added lines of a text file; all of a binary file's
+    # content decoded as latin-1 (see `domain.content`), which adds no lines to the count.
     added: tuple[AddedHunk, ...] = ()
     # False when the name on disk is not valid UTF-8; `path` then shows the bytes as \\xNN.
     path_is_utf8: bool = True

@@ -26,10 +26,11 @@ from dulwich.repo import Repo
 from returns.result import Failure, Result, Success
 
 from adapters.dulwich_changes._compare import _base_entries, _compared
-from adapters.dulwich_changes._content import _MAX_SCANNED_BYTES, _display, _Reader
+from adapters.dulwich_changes._content import _display, _Reader
 from adapters.dulwich_changes._snapshot import DulwichSnapshotter
 from adapters.dulwich_changes._worktree import _Snapshot
 from domain.changes import ChangeSet, ManifestPair, pair_exact_renames
+from domain.content import MAX_SCANNED_BYTES
 from ports.changes import ChangeReadError
 
 __all__ = [
@@ -205,7 +206,7 @@ def _text_at(repo: Repo, tree_id: ObjectID, path: bytes) -> str | None:
 def _worktree_text(root: bytes, path: bytes) -> str | None:
     try:
         with open(os.path.join(root, path), "rb") as handle:
-            return handle.read(_MAX_SCANNED_BYTES).decode("utf-8", "replace")
+            return handle.read(MAX_SCANNED_BYTES).decode("utf-8", "replace")
     except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
         return None
 

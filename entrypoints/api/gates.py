@@ -29,6 +29,7 @@ import msgspec
 from returns.pipeline import is_successful
 from returns.result import Failure, Result, Success
 
+from domain.content import BINARY_PROBE_BYTES, content_looks_binary
 from domain.file_checks import FileCheck, all_passed, check_file_bytes, skipped_missing
 from domain.gate_env import gate_environment
 from domain.gate_run import (
@@ -46,7 +47,6 @@ from domain.gate_run import (
 from domain.gate_select import (
     ChangedFile,
     GatePlan,
-    content_looks_binary,
     is_safe_relative_path,
     select_gates,
 )
@@ -63,7 +63,6 @@ from ports.worktree import WorktreeSnapshotter
 DEFAULT_TIMEOUT_S = 600.0
 # Output kept per gate and stream in the report: the head and the tail of this many bytes.
 OUTPUT_LIMIT_BYTES = 64 * 1024
-_SNIFF_BYTES = 8000  # git's binary heuristic looks at the first 8000 bytes
 _encoder = msgspec.json.Encoder(order="deterministic")
 
 
@@ -149,7 +148,7 @@ def changed_files(
             # Never read outside the repository; selection lists the path as unverified.
             described.append(ChangedFile(path=path))
             continue
-        head = reader.read(os.path.join(root, path), limit=_SNIFF_BYTES)
+        head = reader.read(os.path.join(root, path), limit=BINARY_PROBE_BYTES)
         content = head.unwrap() if is_successful(head) else b""
         described.append(
             ChangedFile(

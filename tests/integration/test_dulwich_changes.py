@@ -11,10 +11,12 @@ import os
 import subprocess
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from adapters.dulwich_changes import collect_changes, default_base, read_pairs
 from domain.changes import MODE_GITLINK, ChangeSet, FileChange
+from domain.policy import GateEvidence, PolicyRules, evaluate_policy
 from tests.support.gitrepo import commit_all, git, git_bytes, init_repo, write
 
 pytestmark = pytest.mark.integration
@@ -251,11 +253,29 @@ def test_a_conflicted_merge_reports_the_file_as_it_is_on_disk(tmp_path: Path) ->
     assert "<<<<<<< HEAD" in _by_path(_collect(repo))["a.txt"].added[0].text
 
 
-def test_binary_files_are_flagged_and_not_line_scanned(tmp_path: Path) -> None:
+def test_binary_files_are_flagged_and_their_content_is_scanned(tmp_path: Path) -> None:
+    # One NUL byte makes a file binary; its content must still reach the secret scan.
     repo = init_repo(tmp_path / "r", {"a.txt": "a\n"})
-    (repo / "blob.bin").write_bytes(b"\x00\x01\x02secret")
-    change = _by_path(_collect(repo))["blob.bin"]
-    assert (change.binary, change.added, change.added_line_count) == (True, (), 0)
+    token = "ghp_" + "Ab3dE5gH7jK9mN1pQ3sT5vW7yZ9bC1dF3hJ5"
+    (repo / "docs").mkdir()
+    (repo / "docs/notes.md").write_bytes(b"\x00\nGITHUB_TOKEN=" + token.encode() + b"\n")
+    changes = _collect(repo)
+    change = _by_path(changes)["docs/notes.md"]
+    assert (change.binary, change.added_line_count) == (True, 0)
+    verdict = evaluate_policy(changes.changes, GateEvidence(), PolicyRules(protected_paths=()))
+    secrets = [v for v in verdict.violations if v.code == "secret-detected"]
+    assert [(v.path, v.detail.split(":")[0]) for v in secrets] == [("docs/notes.md", "line 2")]
+    assert token not in msgspec.json.encode(verdict).decode()
+
+
+def test_a_utf16_secret_in_a_binary_file_is_found(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "r", {"a.txt": "a\n"})
+    token = "AKIA" + "ABCDEFGHIJKLMNOP"
+    (repo / "docs").mkdir()
+    (repo / "docs/creds.txt").write_bytes(("key = " + token + "\n").encode("utf-16-le"))
+    changes = _collect(repo)
+    verdict = evaluate_policy(changes.changes, GateEvidence(), PolicyRules(protected_paths=()))
+    assert [v.path for v in verdict.violations if v.code == "secret-detected"] == ["docs/creds.txt"]
 
 
 def test_non_utf8_file_name_is_reported_escaped(tmp_path: Path) -> None:
