@@ -19,7 +19,7 @@ from returns.result import Failure, Result, Success
 from domain.changes import MODE_GITLINK, FileChange, ManifestPair
 from domain.manifest import dependencies_changed
 from domain.path_rules import first_match, symlink_escape_reason, unsafe_reason
-from domain.secrets import check_patterns, compile_scanner, scan_hunk
+from domain.secrets import KnownSecret, check_patterns, compile_scanner, scan_hunk
 
 NonNegative = Annotated[int, msgspec.Meta(ge=0)]
 Patterns = tuple[str, ...]
@@ -319,8 +319,13 @@ def evaluate_policy(
     gates: GateEvidence,
     rules: PolicyRules,
     manifests: Sequence[ManifestPair] = (),
+    *,
+    known_secrets: Sequence[KnownSecret] = (),
 ) -> PolicyVerdict:
     """Judge one repository's changes and gates against its rules; the verdict lists every reason.
+
+    `known_secrets` are values (of the harness's and the caller's credential variables) that
+    must not appear in added text; a finding names the variable, never the value.
 
     >>> change = FileChange(path=".github/workflows/ci.yml", kind="modified", size=10)
     >>> [v.code for v in evaluate_policy([change], GateEvidence(), PolicyRules()).violations]
@@ -329,7 +334,7 @@ def evaluate_policy(
     ordered = sorted(changes, key=lambda c: (c.path, c.old_path or ""))
     violations: list[Violation] = []
     notices: list[str] = []
-    scanner = compile_scanner(rules.secret_patterns)
+    scanner = compile_scanner(rules.secret_patterns, known_secrets)
     for change in ordered:
         violations += _path_violations(change, rules)
         violations += _content_violations(change, rules)

@@ -35,6 +35,7 @@ from domain.policy import (
     validate_policy,
 )
 from domain.project import ProjectFacts
+from domain.secrets import KnownSecret, known_secret_values
 from entrypoints import bootstrap
 from entrypoints.config import load_config
 from ports.changes import ChangeCollector
@@ -132,6 +133,14 @@ class CheckError(msgspec.Struct, frozen=True, kw_only=True, tag="check-error"):
     message: str
 
 
+class CheckConfig(msgspec.Struct, frozen=True, kw_only=True):
+    """What `check` takes from the configuration file: the policy, and the variables whose
+    values are secrets (`[harness] env_allow`, every tier's included)."""
+
+    policy: PolicyConfig
+    secret_env_names: tuple[str, ...] = ()
+
+
 class _Inspected(msgspec.Struct, frozen=True, kw_only=True):
     changes: ChangeSet
     planned: PlannedGates
@@ -186,10 +195,11 @@ def _production_collector() -> ChangeCollector:
     return collector
 
 
-def load_policy(
+def load_check_config(
     path: str | None, *, source: ConfigSource | None = None
-) -> Result[PolicyConfig, CheckError]:
-    """The `[policy]` section of `path` (default `engineering-loop.toml` in the cwd), validated.
+) -> Result[CheckConfig, CheckError]:
+    """The validated `[policy]` section of `path` (default `engineering-loop.toml` in the cwd)
+    and the `env_allow` names of its `[harness]` section.
 
     A file without a `[policy]` section is `config-policy-missing`: no policy is never an
     empty policy.
@@ -197,13 +207,32 @@ def load_policy(
     parsed = load_config(path, source=source)
     if isinstance(parsed, Failure):
         return Failure(CheckError(code=parsed.failure().code, message=parsed.failure().message))
-    policy = parsed.unwrap().policy
-    if policy is None:
+    config = parsed.unwrap()
+    if config.policy is None:
         return Failure(_policy_missing(path or CONFIG_FILE_NAME))
-    valid = validate_policy(policy)
+    valid = validate_policy(config.policy)
     if isinstance(valid, Failure):
         return Failure(CheckError(code=valid.failure().code, message=valid.failure().message))
-    return Success(policy)
+    harness = config.harness
+    names = [*harness.env_allow]
+    for tier in harness.tiers.values():
+        names += tier.env_allow or ()
+    return Success(CheckConfig(policy=config.policy, secret_env_names=tuple(dict.fromkeys(names))))
+
+
+def load_policy(
+    path: str | None, *, source: ConfigSource | None = None
+) -> Result[PolicyConfig, CheckError]:
+    """The `[policy]` section of `path` (default `engineering-loop.toml` in the cwd), validated."""
+    loaded = load_check_config(path, source=source)
+    if isinstance(loaded, Failure):
+        return Failure(loaded.failure())
+    return Success(loaded.unwrap().policy)
+
+
+def environment_secrets(names: Sequence[str] = ()) -> tuple[KnownSecret, ...]:
+    """The values of `names` and of every credential-looking variable of this process."""
+    return known_secret_values(os.environ, names)
 
 
 def _policy_missing(source: str) -> CheckError:
@@ -245,8 +274,14 @@ async def check_repos(
     run_gates: bool = True,
     collector: ChangeCollector | None = None,
     stage: GateStage | None = None,
+    known_secrets: Sequence[KnownSecret] | None = None,
 ) -> Result[CheckReport, CheckError]:
-    """Judge the changes of every repository; run gates only when all of them pass the policy."""
+    """Judge the changes of every repository; run gates only when all of them pass the policy.
+
+    `known_secrets` are values no added line may hold; by default the values of this process's
+    credential-looking variables (`environment_secrets()`).
+    """
+    secrets = environment_secrets() if known_secrets is None else tuple(known_secrets)
     if policy is None:
         return Failure(_policy_missing("the configuration"))
     valid = validate_policy(policy)
@@ -275,7 +310,11 @@ async def check_repos(
         manifests.append(pairs.unwrap())
     verdicts = [
         evaluate_policy(
-            item.changes.changes, item.evidence, rules_for_repo(policy, item.names), pairs
+            item.changes.changes,
+            item.evidence,
+            rules_for_repo(policy, item.names),
+            pairs,
+            known_secrets=secrets,
         )
         for item, pairs in zip(inspected, manifests, strict=True)
     ]
@@ -289,6 +328,7 @@ async def check_repos(
                 _evidence(item.planned, outcome),
                 rules_for_repo(policy, item.names),
                 manifests[index],
+                known_secrets=secrets,
             )
     reports = tuple(
         RepoReport(

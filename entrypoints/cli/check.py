@@ -95,15 +95,23 @@ def _run_check(args: argparse.Namespace) -> int:
     import anyio
     from returns.pipeline import is_successful
 
-    from entrypoints.api.check import check_repos, load_policy
+    from entrypoints.api.check import check_repos, environment_secrets, load_check_config
 
-    loaded = load_policy(args.config)
+    loaded = load_check_config(args.config)
     if not is_successful(loaded):
         return fail(loaded.failure().code, loaded.failure().message)
-    policy = loaded.unwrap()
+    config = loaded.unwrap()
+    # Gathered here, at the edge; the domain only ever sees them as values to look for.
+    secrets = environment_secrets(config.secret_env_names)
 
     async def run() -> Result[CheckReport, CheckError]:
-        return await check_repos(args.repo, policy, base=args.base, run_gates=args.run_gates)
+        return await check_repos(
+            args.repo,
+            config.policy,
+            base=args.base,
+            run_gates=args.run_gates,
+            known_secrets=secrets,
+        )
 
     return _print_result(anyio.run(run), as_json=args.json)
 

@@ -289,3 +289,39 @@ def test_symlink_leaving_the_worktree_is_blocked(
     )
     assert (code, codes(report)) == (1, ["symlink-escapes"])
     assert report["repos"][0]["changes"][0]["symlink_target"] == "../../../etc/passwd"
+
+
+@pytest.mark.parametrize(
+    ("variable", "config_text"),
+    [
+        ("HARNESS_KEY", POLICY + '[harness]\nenv_allow = ["HARNESS_KEY"]\n'),
+        ("TIER_KEY", POLICY + '[harness.tiers."loop:xl"]\nenv_allow = ["TIER_KEY"]\n'),
+        ("SOME_SERVICE_TOKEN", POLICY),
+    ],
+)
+def test_the_value_of_a_harness_or_credential_variable_is_a_secret(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    variable: str,
+    config_text: str,
+) -> None:
+    value = "plain-looking-value-42"
+    monkeypatch.setenv(variable, value)
+    repo = plain_repo(tmp_path / "tool")
+    write(repo, {"notes/b.txt": f"hello\nkey {value}\n"})
+    code, report = run_cli(
+        capsys,
+        "policy",
+        "check",
+        "--repo",
+        str(repo),
+        "--config",
+        config(tmp_path, config_text),
+        "--json",
+    )
+    assert (code, codes(report)) == (1, ["secret-detected"])
+    assert report["repos"][0]["violations"][0]["detail"].startswith(
+        f"line 2: matches the value of ${variable}"
+    )
+    assert value not in json.dumps(report)
