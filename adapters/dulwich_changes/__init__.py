@@ -103,14 +103,6 @@ def _base_commit(repo: Repo, base: str) -> Result[Commit, ChangeReadError]:
         )
 
 
-def _origin_url(repo: Repo) -> str | None:
-    try:
-        url = repo.get_config().get((b"remote", b"origin"), b"url")
-    except KeyError:
-        return None
-    return url.decode("utf-8", "replace")
-
-
 def collect_changes(repo_path: str, base: str) -> Result[ChangeSet, ChangeReadError]:
     """Blocking collection; `DulwichChangeCollector.collect` runs it in a worker thread."""
     opened = _open(repo_path)
@@ -144,7 +136,6 @@ def collect_changes(repo_path: str, base: str) -> Result[ChangeSet, ChangeReadEr
                 repo=_display(os.fsencode(repo.path))[0],
                 base=commit.id.decode(),
                 changes=pair_exact_renames(raw),
-                origin_url=_origin_url(repo),
             )
         )
 

@@ -20,7 +20,6 @@ from domain.changes import (
     ChangeSummary,
     FileChange,
     manifest_paths,
-    slug_from_remote_url,
     summarise,
 )
 from domain.config import CONFIG_FILE_NAME
@@ -108,10 +107,23 @@ class GateReport(msgspec.Struct, frozen=True, kw_only=True):
     duration_s: float = 0.0
 
 
+class RepoTarget(msgspec.Struct, frozen=True, kw_only=True):
+    """A worktree to check and the name its `[policy.repos.NAME]` rules are looked up by.
+
+    The name comes from the caller, never from the repository (its `.git/config` is the
+    agent's to write); None means the directory's own name.
+    """
+
+    path: str
+    name: str | None = None
+
+
 class RepoReport(msgspec.Struct, frozen=True, kw_only=True):
     """The verdict's part for one repository."""
 
     repo: str
+    # The name the policy rules were chosen by (`--repo-name`, else the directory name).
+    name: str
     base: str
     changes: tuple[ChangeSummary, ...]
     gates: tuple[GateReport, ...]
@@ -145,7 +157,7 @@ class _Inspected(msgspec.Struct, frozen=True, kw_only=True):
     changes: ChangeSet
     planned: PlannedGates
     evidence: GateEvidence
-    names: tuple[str, ...]
+    name: str
 
 
 def _evidence(planned: PlannedGates, outcome: GateOutcome | None = None) -> GateEvidence:
@@ -244,8 +256,9 @@ def _policy_missing(source: str) -> CheckError:
 
 
 async def _inspect(
-    repo: str, base: str | None, collector: ChangeCollector, stage: GateStage
+    target: RepoTarget, base: str | None, collector: ChangeCollector, stage: GateStage
 ) -> Result[_Inspected, CheckError]:
+    repo = target.path
     chosen = base
     if chosen is None:
         found = await collector.default_base(repo)
@@ -259,15 +272,14 @@ async def _inspect(
         return Failure(CheckError(code=error.code, message=error.message))
     changes = collected.unwrap()
     planned = await stage.plan(changes.repo, changes.changes)
-    slug = slug_from_remote_url(changes.origin_url) if changes.origin_url else None
-    names = (*([slug] if slug else []), os.path.basename(changes.repo))
+    name = target.name or os.path.basename(os.path.normpath(changes.repo))
     return Success(
-        _Inspected(changes=changes, planned=planned, evidence=_evidence(planned), names=names)
+        _Inspected(changes=changes, planned=planned, evidence=_evidence(planned), name=name)
     )
 
 
 async def check_repos(
-    repos: Sequence[str],
+    repos: Sequence[str | RepoTarget],
     policy: PolicyConfig | None,
     *,
     base: str | None = None,
@@ -277,6 +289,9 @@ async def check_repos(
     known_secrets: Sequence[KnownSecret] | None = None,
 ) -> Result[CheckReport, CheckError]:
     """Judge the changes of every repository; run gates only when all of them pass the policy.
+
+    A repository given as a plain path is known to the policy by its directory name; a
+    `RepoTarget` with a name by that name (`owner/name`).
 
     `known_secrets` are values no added line may hold; by default the values of this process's
     credential-looking variables (`environment_secrets()`).
@@ -297,7 +312,8 @@ async def check_repos(
         stage = ApiGateStage()
     inspected: list[_Inspected] = []
     for repo in repos:
-        found = await _inspect(repo, base, collector, stage)
+        target = repo if isinstance(repo, RepoTarget) else RepoTarget(path=repo)
+        found = await _inspect(target, base, collector, stage)
         if isinstance(found, Failure):
             return Failure(found.failure())
         inspected.append(found.unwrap())
@@ -312,7 +328,7 @@ async def check_repos(
         evaluate_policy(
             item.changes.changes,
             item.evidence,
-            rules_for_repo(policy, item.names),
+            rules_for_repo(policy, (item.name,)),
             pairs,
             known_secrets=secrets,
         )
@@ -326,13 +342,14 @@ async def check_repos(
             verdicts[index] = evaluate_policy(
                 item.changes.changes,
                 _evidence(item.planned, outcome),
-                rules_for_repo(policy, item.names),
+                rules_for_repo(policy, (item.name,)),
                 manifests[index],
                 known_secrets=secrets,
             )
     reports = tuple(
         RepoReport(
             repo=item.changes.repo,
+            name=item.name,
             base=item.changes.base,
             changes=tuple(summarise(c) for c in item.changes.changes),
             gates=_gate_reports(item.planned, outcome, held_back=run_gates),

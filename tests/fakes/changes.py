@@ -25,13 +25,12 @@ def _blob_id(data: bytes) -> str:
 class FakeRepository:
     """Commits by id, a HEAD, the worktree's files, an upstream merge base and ignored suffixes."""
 
-    def __init__(self, files: dict[str, bytes], *, origin_url: str | None = None) -> None:
+    def __init__(self, files: dict[str, bytes]) -> None:
         self.commits: dict[str, dict[str, bytes]] = {"base": dict(files)}
         self.head = "base"
         self.merge_base: str | None = None
         self.worktree: dict[str, bytes] = dict(files)
         self.ignored_suffixes: list[str] = []
-        self.origin_url = origin_url
 
     def commit(self, name: str) -> None:
         """Record the worktree (minus ignored files) as commit `name` and move HEAD there."""
@@ -118,7 +117,6 @@ class FakeChangeCollector:
                 repo=repo,
                 base=base,
                 changes=pair_exact_renames(changes),
-                origin_url=fake.origin_url,
             )
         )
 
