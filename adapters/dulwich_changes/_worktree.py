@@ -124,8 +124,10 @@ class _Snapshot:
     def _walk(self, rel_dir: bytes) -> None:
         try:
             listing = list(os.scandir(self.root + b"/" + rel_dir if rel_dir else self.root))
-        except (FileNotFoundError, NotADirectoryError, PermissionError):
-            return
+        except (FileNotFoundError, NotADirectoryError):
+            return  # removed or replaced while we walk: nothing of it to list
+        # Any other OSError (a folder we may not list) propagates: files we cannot see might
+        # be exactly the ones pytest loads, so the caller reports the worktree unreadable.
         for item in listing:
             name = item.name
             rel = rel_dir + b"/" + name if rel_dir else name

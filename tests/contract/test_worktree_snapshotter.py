@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -308,3 +309,22 @@ def test_a_linked_worktree_is_snapshotted_through_its_git_file(tmp_path: Path) -
     (linked / "new.txt").write_bytes(b"n")
     snapshot = anyio.run(DulwichSnapshotter().snapshot, str(linked)).unwrap()
     assert (snapshot.mode, paths(snapshot)) == ("git-status", ["a.txt", "new.txt"])
+
+
+def test_dulwich_a_folder_that_cannot_be_listed_is_snapshot_unreadable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world = RealWorld(tmp_path, is_repository=True)
+    world.write("a.txt", b"a")
+    world.commit()
+    world.write("hidden/by-product.txt", b"x")
+    real_scandir = os.scandir
+
+    def scandir(path: bytes) -> object:
+        if path.endswith(b"/hidden"):
+            raise PermissionError(13, "Permission denied", path)
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    result = anyio.run(DulwichSnapshotter().snapshot, world.root)
+    assert result.failure().code == "snapshot-unreadable"

@@ -367,3 +367,22 @@ def test_manifest_pairs_give_base_and_worktree_text(tmp_path: Path) -> None:
         ("[project]\nname = 'a'\n", "[project]\nname = 'b'\n"),
         (None, None),
     ]
+
+
+def test_a_folder_that_cannot_be_listed_is_repo_unreadable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Tests run as root, where chmod 000 does not stop a listing: simulate the refusal.
+    repo = init_repo(tmp_path / "r", {"a.txt": "a\n"})
+    write(repo, {"hidden/conftest.py": "import os\n"})
+    real_scandir = os.scandir
+
+    def scandir(path: bytes) -> object:
+        if path.endswith(b"/hidden"):
+            raise PermissionError(13, "Permission denied", path)
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    error = collect_changes(str(repo), "HEAD").failure()
+    assert error.code == "repo-unreadable"
+    assert "hidden" in error.message
