@@ -3,8 +3,8 @@
 Every decision of change inspection lives here; adapters only report what changed. Violation codes
 are public contract (CLI JSON, library API): `path-not-allowed`, `path-denied`, `path-protected`,
 `path-unsafe`, `symlink-escapes`, `submodule-change`, `too-many-files`, `file-too-large`,
-`too-many-lines`, `secret-detected`, `lockfile-without-manifest-change`, `gate-not-allowed`,
-`gate-side-effect`, `gate-failed`, `unverified-path`.
+`too-many-lines`, `secret-detected`, `secret-scan-incomplete`, `lockfile-without-manifest-change`,
+`gate-not-allowed`, `gate-side-effect`, `gate-failed`, `unverified-path`.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import msgspec
 from returns.result import Failure, Result, Success
 
 from domain.changes import MODE_GITLINK, FileChange, ManifestPair
+from domain.content import MAX_SCANNED_BYTES
 from domain.manifest import dependencies_changed
 from domain.path_rules import first_match, symlink_escape_reason, unsafe_reason
 from domain.secrets import KnownSecret, check_patterns, compile_scanner, scan_hunk
@@ -348,7 +349,14 @@ def evaluate_policy(
                 for f in scan_hunk(scanner, change.path, hunk)
             ]
         if change.content_truncated:
-            notices.append(f"{change.path}: only the first part of this large file was scanned")
+            violations.append(
+                Violation(
+                    code="secret-scan-incomplete",
+                    path=change.path,
+                    detail=f"only the first {MAX_SCANNED_BYTES // (1024 * 1024)} MiB of this "
+                    "file were read: the rest was never scanned for secrets",
+                )
+            )
     if len(ordered) > rules.max_files:
         violations.append(
             Violation(

@@ -256,9 +256,9 @@ def test_empty_change_is_allowed_with_a_notice() -> None:
     assert result.notices == ("nothing changed relative to the base",)
 
 
-def test_truncated_content_gives_a_notice() -> None:
+def test_truncated_content_is_secret_scan_incomplete() -> None:
     result = verdict([change("src/a.py", content_truncated=True)])
-    assert result.notices == ("src/a.py: only the first part of this large file was scanned",)
+    assert [(v.code, v.path) for v in result.violations] == [("secret-scan-incomplete", "src/a.py")]
 
 
 def test_an_added_line_holding_a_known_secret_value_is_detected_without_echo() -> None:
