@@ -29,7 +29,7 @@ import msgspec
 from returns.pipeline import is_successful
 from returns.result import Failure, Result, Success
 
-from domain.content import BINARY_PROBE_BYTES, content_looks_binary
+from domain.content import BINARY_PROBE_BYTES, MAX_CHECKED_FILE_BYTES, content_looks_binary
 from domain.file_checks import FileCheck, all_passed, check_file_bytes, skipped_missing
 from domain.gate_env import gate_environment
 from domain.gate_run import (
@@ -181,7 +181,8 @@ def check_files(
     reader = files or _production_file_reader()
     checks: list[FileCheck] = []
     for path in paths:
-        data = reader.read(os.path.join(root, path))
+        # One byte past the limit, so the domain can tell a file that is too large.
+        data = reader.read(os.path.join(root, path), limit=MAX_CHECKED_FILE_BYTES + 1)
         if not is_successful(data):
             error = data.failure()
             checks.append(
