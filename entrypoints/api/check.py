@@ -23,7 +23,7 @@ from domain.changes import (
     summarise,
 )
 from domain.config import CONFIG_FILE_NAME
-from domain.gate_select import GatePlan
+from domain.gate_run import PreparedPlan
 from domain.policy import (
     GateArgv,
     GateEvidence,
@@ -33,7 +33,6 @@ from domain.policy import (
     rules_for_repo,
     validate_policy,
 )
-from domain.project import ProjectFacts
 from domain.secrets import KnownSecret, known_secret_values
 from entrypoints import bootstrap
 from entrypoints.config import load_config
@@ -60,9 +59,9 @@ class PlannedGates(msgspec.Struct, frozen=True, kw_only=True):
     refusals: tuple[RefusedGate, ...] = ()
     # Gates cannot be planned at all (e.g. the project's pyproject.toml is unreadable).
     problem: str | None = None
-    # What the stage needs to run the plan later: the selection and the project's facts.
-    plan: GatePlan | None = None
-    facts: ProjectFacts | None = None
+    # The prepared plan the policy judges (`gates` is its view): the run executes exactly this,
+    # never a second preparation that could differ from what was judged.
+    prepared: PreparedPlan | None = None
 
 
 class RanGate(msgspec.Struct, frozen=True, kw_only=True):

@@ -291,14 +291,39 @@ async def run_gates_async(
     files: FileReader | None = None,
 ) -> Result[GateRunReport, GateApiError]:
     """Prepare all gates of `plan`; run none if one is refused, else run each, proving no trace."""
+    prepared = prepare_gates(repo, plan, facts=facts, reader=reader)
+    if not is_successful(prepared):
+        return Failure(prepared.failure())
+    return await run_prepared_async(
+        repo,
+        prepared.unwrap(),
+        timeout_s=timeout_s,
+        parent_env=parent_env,
+        env_dir=env_dir,
+        runner=runner,
+        snapshotter=snapshotter,
+        files=files,
+    )
+
+
+async def run_prepared_async(
+    repo: str,
+    prepared: PreparedPlan,
+    *,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    parent_env: Mapping[str, str] | None = None,
+    env_dir: str | None = None,
+    runner: ProcessRunner | None = None,
+    snapshotter: WorktreeSnapshotter | None = None,
+    files: FileReader | None = None,
+) -> Result[GateRunReport, GateApiError]:
+    """Run an already prepared plan as it is (`check` runs the plan its policy judged): none if
+    a gate was refused, else each in order, proving it left no trace."""
     root_result = _repo_root(repo)
     if not is_successful(root_result):
         return Failure(root_result.failure())
     root = root_result.unwrap()
-    prepared = prepare_gates(root, plan, facts=facts, reader=reader)
-    if not is_successful(prepared):
-        return Failure(prepared.failure())
-    ready = prepared.unwrap()
+    ready = prepared
     if ready.refusals:
         return Success(GateRunReport(repo=root, verdict="refused", refusals=ready.refusals))
     env = gate_environment(os.environ if parent_env is None else parent_env, root, env_dir)
