@@ -56,6 +56,9 @@ class PolicyRules(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
     secret_patterns: Patterns = ()
     allowed_gates: Patterns = DEFAULT_ALLOWED_GATES
     require_gate_coverage: bool = False
+    # True lets change collection skip reading tracked files whose index stat data is unchanged
+    # (faster on big trees), trusting `.git/index`, which the agent can forge.
+    trust_index_stat: bool = False
 
 
 class PolicyOverride(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -70,6 +73,7 @@ class PolicyOverride(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_f
     secret_patterns: Patterns | msgspec.UnsetType = msgspec.UNSET
     allowed_gates: Patterns | msgspec.UnsetType = msgspec.UNSET
     require_gate_coverage: bool | msgspec.UnsetType = msgspec.UNSET
+    trust_index_stat: bool | msgspec.UnsetType = msgspec.UNSET
 
 
 class PolicyConfig(PolicyRules, frozen=True, kw_only=True, forbid_unknown_fields=True):

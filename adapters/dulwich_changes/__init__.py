@@ -103,7 +103,9 @@ def _base_commit(repo: Repo, base: str) -> Result[Commit, ChangeReadError]:
         )
 
 
-def collect_changes(repo_path: str, base: str) -> Result[ChangeSet, ChangeReadError]:
+def collect_changes(
+    repo_path: str, base: str, *, trust_index_stat: bool = False
+) -> Result[ChangeSet, ChangeReadError]:
     """Blocking collection; `DulwichChangeCollector.collect` runs it in a worker thread."""
     opened = _open(repo_path)
     if isinstance(opened, Failure):
@@ -115,7 +117,7 @@ def collect_changes(repo_path: str, base: str) -> Result[ChangeSet, ChangeReadEr
             return Failure(found.failure())
         commit = found.unwrap()
         try:
-            snapshot = _Snapshot(repo, commit.tree)
+            snapshot = _Snapshot(repo, commit.tree, trust_stat=trust_index_stat)
             files, pruned = _base_entries(repo, commit.tree, snapshot.cache_tree)
             reader = _Reader(repo)
             raw = [
@@ -237,9 +239,13 @@ class DulwichChangeCollector:
         """The merge base with the upstream branch, else HEAD."""
         return await anyio.to_thread.run_sync(default_base, os.path.abspath(repo))
 
-    async def collect(self, repo: str, base: str) -> Result[ChangeSet, ChangeReadError]:
+    async def collect(
+        self, repo: str, base: str, *, trust_index_stat: bool = False
+    ) -> Result[ChangeSet, ChangeReadError]:
         """Everything that differs from `base`."""
-        job = functools.partial(collect_changes, os.path.abspath(repo), base)
+        job = functools.partial(
+            collect_changes, os.path.abspath(repo), base, trust_index_stat=trust_index_stat
+        )
         return await anyio.to_thread.run_sync(job)
 
     async def read_pairs(

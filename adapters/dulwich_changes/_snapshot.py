@@ -66,7 +66,8 @@ def _head_tree(repo: Repo) -> ObjectID | None:
 def _git_status(repo: Repo) -> dict[str, str]:
     root = os.fsencode(repo.path)
     tree = _head_tree(repo)
-    worktree = _Snapshot(repo, tree)
+    # Every tracked file is hashed: the gate (agent code) could write .git/index itself.
+    worktree = _Snapshot(repo, tree, trust_stat=False)
     files, pruned = _base_entries(repo, tree, worktree.cache_tree) if tree else ({}, set())
     digests: dict[str, str] = {}
     for relative, _, _ in _compared(files, pruned, worktree):

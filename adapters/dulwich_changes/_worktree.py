@@ -3,8 +3,8 @@
 Unlike `git status`, nothing the agent can write in `.git` narrows what is read: ignore rules
 come from a trusted tree only (`_ignore`), skip-worktree/assume-unchanged bits are not read, and
 `core.filemode` is not consulted (we run on POSIX file systems, which keep the exec bit). The
-index's stat data (size, mtime, ctime) is still trusted to skip re-hashing clean files: see the
-README ("Change inspection and policy") for what that leaves open.
+index's stat data (size, mtime, ctime) and cache tree are trusted to skip re-hashing clean files
+only when the caller asks (`trust_stat`): see the README ("Change inspection and policy").
 """
 
 from __future__ import annotations
@@ -58,14 +58,19 @@ def _directories(paths: dict[bytes, _IndexEntry]) -> set[bytes]:
 
 
 class _Snapshot:
-    """The working tree as git would commit it, read once; `ignore_tree` holds the ignore rules."""
+    """The working tree as git would commit it, read once; `ignore_tree` holds the ignore rules.
 
-    def __init__(self, repo: Repo, ignore_tree: ObjectID | None) -> None:
+    With `trust_stat` False every tracked file is read and hashed, and the index's cache tree is
+    not used: nothing the agent wrote into `.git/index` can then hide an edit.
+    """
+
+    def __init__(self, repo: Repo, ignore_tree: ObjectID | None, *, trust_stat: bool) -> None:
         self.repo = repo
         self.root = os.fsencode(repo.path)
         # States of dirty and untracked paths only; a clean path's state is its index entry.
         self.entries: dict[bytes, _Entry] = {}
-        self.index, self.cache_tree = _read_index(repo)
+        self.index, cache_tree = _read_index(repo)
+        self.cache_tree = cache_tree if trust_stat else {}
         try:
             index_mtime = os.stat(repo.index_path()).st_mtime_ns
         except OSError:
@@ -86,7 +91,8 @@ class _Snapshot:
                 self.dirty.add(path)
                 continue
             if not (
-                size == st.st_size
+                trust_stat
+                and size == st.st_size
                 and mtime_ns == st.st_mtime_ns
                 # ctime cannot be set back with utime(): a rewrite that restored mtime shows.
                 and ctime_ns == st.st_ctime_ns

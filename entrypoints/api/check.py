@@ -255,9 +255,14 @@ def _policy_missing(source: str) -> CheckError:
 
 
 async def _inspect(
-    target: RepoTarget, base: str | None, collector: ChangeCollector, stage: GateStage
+    target: RepoTarget,
+    base: str | None,
+    collector: ChangeCollector,
+    stage: GateStage,
+    policy: PolicyConfig,
 ) -> Result[_Inspected, CheckError]:
     repo = target.path
+    name = target.name or os.path.basename(os.path.normpath(os.path.abspath(repo)))
     chosen = base
     if chosen is None:
         found = await collector.default_base(repo)
@@ -265,13 +270,13 @@ async def _inspect(
             error = found.failure()
             return Failure(CheckError(code=error.code, message=error.message))
         chosen = found.unwrap()
-    collected = await collector.collect(repo, chosen)
+    rules = rules_for_repo(policy, (name,))
+    collected = await collector.collect(repo, chosen, trust_index_stat=rules.trust_index_stat)
     if isinstance(collected, Failure):
         error = collected.failure()
         return Failure(CheckError(code=error.code, message=error.message))
     changes = collected.unwrap()
     planned = await stage.plan(changes.repo, changes.changes)
-    name = target.name or os.path.basename(os.path.normpath(changes.repo))
     return Success(
         _Inspected(changes=changes, planned=planned, evidence=_evidence(planned), name=name)
     )
@@ -312,7 +317,7 @@ async def check_repos(
     inspected: list[_Inspected] = []
     for repo in repos:
         target = repo if isinstance(repo, RepoTarget) else RepoTarget(path=repo)
-        found = await _inspect(target, base, collector, stage)
+        found = await _inspect(target, base, collector, stage, policy)
         if isinstance(found, Failure):
             return Failure(found.failure())
         inspected.append(found.unwrap())

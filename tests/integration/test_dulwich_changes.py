@@ -386,3 +386,34 @@ def test_a_folder_that_cannot_be_listed_is_repo_unreadable(
     error = collect_changes(str(repo), "HEAD").failure()
     assert error.code == "repo-unreadable"
     assert "hidden" in error.message
+
+
+def _forge_index_entry(repo: Path, path: str) -> None:
+    """Record the base blob of `path` in the index with the stat data of its edited file."""
+    from dulwich.index import IndexEntry, index_entry_from_stat
+    from dulwich.repo import Repo
+
+    with Repo(str(repo)) as opened:
+        index = opened.open_index()
+        entry = index[path.encode()]
+        assert isinstance(entry, IndexEntry)
+        index[path.encode()] = index_entry_from_stat(os.lstat(repo / path), entry.sha)
+        index.write()
+
+
+def test_a_forged_index_entry_does_not_hide_an_edit(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "r", {"conftest.py": "x = 1\n"})
+    write(repo, {"conftest.py": "import os\n"})
+    os.utime(repo / "conftest.py", ns=(1_000_000_000, 1_000_000_000))
+    _forge_index_entry(repo, "conftest.py")
+    assert _git_status_paths(repo) == set()  # git itself trusts the forged stat data
+    assert _by_path(_collect(repo))["conftest.py"].added[0].text == "import os"
+
+
+def test_trusting_the_index_stat_cache_is_an_explicit_choice(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "r", {"conftest.py": "x = 1\n"})
+    write(repo, {"conftest.py": "import os\n"})
+    os.utime(repo / "conftest.py", ns=(1_000_000_000, 1_000_000_000))
+    _forge_index_entry(repo, "conftest.py")
+    trusted = collect_changes(str(repo), "HEAD", trust_index_stat=True).unwrap()
+    assert trusted.changes == ()

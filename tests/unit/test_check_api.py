@@ -187,3 +187,17 @@ def test_unknown_repository_is_repo_not_found_and_nothing_runs() -> None:
         lambda: check_repos(["/nope"], POLICY, collector=FakeChangeCollector({}), stage=stage)
     )
     assert (result.failure().code, stage.ran) == ("repo-not-found", [])
+
+
+def test_the_index_stat_cache_is_trusted_only_where_the_policy_says_so() -> None:
+    policy = PolicyConfig(
+        allowed_paths=("src/",), repos={"fast": PolicyOverride(trust_index_stat=True)}
+    )
+    repos = {"/w/fast": repo_with({}), "/w/other": repo_with({})}
+    collector = FakeChangeCollector(repos)
+
+    async def run() -> Result[CheckReport, CheckError]:
+        return await check_repos(list(repos), policy, collector=collector, stage=FakeGateStage())
+
+    anyio.run(run).unwrap()
+    assert collector.trusted_stat == [True, False]
