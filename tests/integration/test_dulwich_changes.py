@@ -417,3 +417,19 @@ def test_trusting_the_index_stat_cache_is_an_explicit_choice(tmp_path: Path) -> 
     _forge_index_entry(repo, "conftest.py")
     trusted = collect_changes(str(repo), "HEAD", trust_index_stat=True).unwrap()
     assert trusted.changes == ()
+
+
+def test_the_gate_snapshot_lists_exactly_what_the_collector_reports_against_head(
+    busy_repo: tuple[Path, str],
+) -> None:
+    # One implementation behind both ports: the same ignore rules, the same notion of a change.
+    import anyio
+
+    from adapters.dulwich_changes import DulwichSnapshotter
+
+    repo, _ = busy_repo
+    (repo / ".git/info/exclude").write_text("notes/\n")
+    write(repo, {".gitignore": "ignored/\n*.log\n*.txt\n"})
+    snapshot = anyio.run(DulwichSnapshotter().snapshot, str(repo)).unwrap()
+    assert {e.path for e in snapshot.entries} == _touched(_collect(repo))
+    assert "notes/new.txt" in _touched(_collect(repo))
