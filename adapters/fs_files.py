@@ -9,15 +9,15 @@ from returns.result import Failure, Result, Success
 
 from ports.files import FileReadError
 
-# No text file a gate checks is legitimately this large; refuse rather than exhaust memory.
-MAX_FILE_BYTES = 64 * 1024 * 1024
-
 
 class FsFileReader:
     """Reads regular files (and what a symlink points to) from the file system."""
 
     def read(self, path: str, limit: int | None = None) -> Result[bytes | None, FileReadError]:
-        """Read at most `limit` bytes (else the whole file, up to 64 MiB); missing gives None."""
+        """Read at most `limit` bytes (else the whole file); missing gives None.
+
+        How much to read is the caller's decision (`domain.content.MAX_CHECKED_FILE_BYTES`).
+        """
         try:
             info = os.stat(path)
         except FileNotFoundError:
@@ -39,16 +39,9 @@ class FsFileReader:
                     message=f"{path} is not a regular file; pass files, not directories.",
                 )
             )
-        if limit is None and info.st_size > MAX_FILE_BYTES:
-            return Failure(
-                FileReadError(
-                    code="file-too-large",
-                    message=f"{path} is {info.st_size} bytes, over the 64 MiB check limit.",
-                )
-            )
         try:
             with open(path, "rb") as handle:
-                return Success(handle.read(MAX_FILE_BYTES + 1 if limit is None else limit))
+                return Success(handle.read(-1 if limit is None else limit))
         except OSError as exc:
             return Failure(_unreadable(path, exc))
 

@@ -9,7 +9,6 @@ deletion plus an addition: every byte of the new file is then scanned as added.
 from __future__ import annotations
 
 import posixpath
-import re
 from collections.abc import Iterable, Sequence
 from typing import Literal
 
@@ -47,6 +46,8 @@ class FileChange(msgspec.Struct, frozen=True, kw_only=True):
     size: int = 0
     binary: bool = False
     added_line_count: int = 0
+    # The text the secret scan reads: the added lines of a text file; all of a binary file's
+    # content decoded as latin-1 (see `domain.content`), which adds no lines to the count.
     added: tuple[AddedHunk, ...] = ()
     # False when the name on disk is not valid UTF-8; `path` then shows the bytes as \\xNN.
     path_is_utf8: bool = True
@@ -82,8 +83,6 @@ class ChangeSet(msgspec.Struct, frozen=True, kw_only=True):
     repo: str
     base: str
     changes: tuple[FileChange, ...] = ()
-    # The repository's `origin` remote URL, when it has one (used to name it `owner/name`).
-    origin_url: str | None = None
 
 
 def entry_type(mode: int | None) -> EntryType | None:
@@ -191,26 +190,3 @@ def manifest_paths(changes: Sequence[FileChange]) -> tuple[str, ...]:
             if path is not None and posixpath.basename(path) == "uv.lock":
                 found.append(posixpath.join(posixpath.dirname(path), "pyproject.toml"))
     return tuple(dict.fromkeys(found))
-
-
-_SCP_LIKE = re.compile(r"^[^/:@]+@[^/:]+:(?P<path>.+)$")
-
-
-def slug_from_remote_url(url: str) -> str | None:
-    """The `owner/name` of a GitHub-style remote URL, or None when it has no such shape.
-
-    >>> slug_from_remote_url("git@github.com:acme/api.git")
-    'acme/api'
-
-    """
-    scp = _SCP_LIKE.match(url)
-    if scp:
-        path = scp.group("path")
-    elif "://" in url and not url.startswith("file://"):
-        path = url.split("://", 1)[1].partition("/")[2]
-    else:
-        return None  # a local path names no owner
-    parts = [p for p in path.strip("/").removesuffix(".git").split("/") if p]
-    if len(parts) < 2:
-        return None
-    return f"{parts[-2]}/{parts[-1]}"

@@ -12,6 +12,8 @@ from typing import Literal
 import msgspec
 import tomli
 
+from domain.content import MAX_CHECKED_FILE_BYTES
+
 FileCheckStatus = Literal["ok", "failed", "skipped"]
 
 
@@ -88,6 +90,14 @@ def check_file_bytes(path: str, data: bytes) -> FileCheck:
     ('python-syntax-error', 'ok')
     """
     kind = file_kind(path)
+    if len(data) > MAX_CHECKED_FILE_BYTES:
+        return _failed(
+            path,
+            kind,
+            "file-too-large",
+            f"{path} is over the {MAX_CHECKED_FILE_BYTES // (1024 * 1024)} MiB check limit; "
+            "no file a gate checks is legitimately that large.",
+        )
     if kind == "python":
         return _check_python(path, data)
     text = _decode_text(path, kind, data)

@@ -80,15 +80,6 @@ def looks_binary(path: str) -> bool:
     return dot > 0 and name[dot:] in _BINARY_SUFFIXES
 
 
-def content_looks_binary(head: bytes) -> bool:
-    """True when the first bytes of a file hold a NUL, git's own test for binary content.
-
-    >>> content_looks_binary(b"\\x89PNG\\r\\n\\x1a\\n\\x00\\x00"), content_looks_binary(b"text")
-    (True, False)
-    """
-    return b"\x00" in head[:8000]
-
-
 def is_python_path(path: str) -> bool:
     """True for Python sources and stubs (`.py`, `.pyi`).
 

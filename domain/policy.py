@@ -3,8 +3,8 @@
 Every decision of change inspection lives here; adapters only report what changed. Violation codes
 are public contract (CLI JSON, library API): `path-not-allowed`, `path-denied`, `path-protected`,
 `path-unsafe`, `symlink-escapes`, `submodule-change`, `too-many-files`, `file-too-large`,
-`too-many-lines`, `secret-detected`, `lockfile-without-manifest-change`, `gate-not-allowed`,
-`gate-side-effect`, `gate-failed`, `unverified-path`.
+`too-many-lines`, `secret-detected`, `secret-scan-incomplete`, `lockfile-without-manifest-change`,
+`gate-not-allowed`, `gate-side-effect`, `gate-failed`, `unverified-path`.
 """
 
 from __future__ import annotations
@@ -17,9 +17,10 @@ import msgspec
 from returns.result import Failure, Result, Success
 
 from domain.changes import MODE_GITLINK, FileChange, ManifestPair
+from domain.content import MAX_SCANNED_BYTES
 from domain.manifest import dependencies_changed
 from domain.path_rules import first_match, symlink_escape_reason, unsafe_reason
-from domain.secrets import check_patterns, compile_scanner, scan_hunk
+from domain.secrets import KnownSecret, check_patterns, compile_scanner, scan_hunk
 
 NonNegative = Annotated[int, msgspec.Meta(ge=0)]
 Patterns = tuple[str, ...]
@@ -55,6 +56,9 @@ class PolicyRules(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
     secret_patterns: Patterns = ()
     allowed_gates: Patterns = DEFAULT_ALLOWED_GATES
     require_gate_coverage: bool = False
+    # True lets change collection skip reading tracked files whose index stat data is unchanged
+    # (faster on big trees), trusting `.git/index`, which the agent can forge.
+    trust_index_stat: bool = False
 
 
 class PolicyOverride(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -69,6 +73,7 @@ class PolicyOverride(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_f
     secret_patterns: Patterns | msgspec.UnsetType = msgspec.UNSET
     allowed_gates: Patterns | msgspec.UnsetType = msgspec.UNSET
     require_gate_coverage: bool | msgspec.UnsetType = msgspec.UNSET
+    trust_index_stat: bool | msgspec.UnsetType = msgspec.UNSET
 
 
 class PolicyConfig(PolicyRules, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -319,8 +324,13 @@ def evaluate_policy(
     gates: GateEvidence,
     rules: PolicyRules,
     manifests: Sequence[ManifestPair] = (),
+    *,
+    known_secrets: Sequence[KnownSecret] = (),
 ) -> PolicyVerdict:
     """Judge one repository's changes and gates against its rules; the verdict lists every reason.
+
+    `known_secrets` are values (of the harness's and the caller's credential variables) that
+    must not appear in added text; a finding names the variable, never the value.
 
     >>> change = FileChange(path=".github/workflows/ci.yml", kind="modified", size=10)
     >>> [v.code for v in evaluate_policy([change], GateEvidence(), PolicyRules()).violations]
@@ -329,7 +339,7 @@ def evaluate_policy(
     ordered = sorted(changes, key=lambda c: (c.path, c.old_path or ""))
     violations: list[Violation] = []
     notices: list[str] = []
-    scanner = compile_scanner(rules.secret_patterns)
+    scanner = compile_scanner(rules.secret_patterns, known_secrets)
     for change in ordered:
         violations += _path_violations(change, rules)
         violations += _content_violations(change, rules)
@@ -343,7 +353,14 @@ def evaluate_policy(
                 for f in scan_hunk(scanner, change.path, hunk)
             ]
         if change.content_truncated:
-            notices.append(f"{change.path}: only the first part of this large file was scanned")
+            violations.append(
+                Violation(
+                    code="secret-scan-incomplete",
+                    path=change.path,
+                    detail=f"only the first {MAX_SCANNED_BYTES // (1024 * 1024)} MiB of this "
+                    "file were read: the rest was never scanned for secrets",
+                )
+            )
     if len(ordered) > rules.max_files:
         violations.append(
             Violation(

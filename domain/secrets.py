@@ -10,11 +10,12 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 import msgspec
 
 from domain.changes import AddedHunk
+from domain.environment import looks_like_credential
 
 # (name, regular expression); names describe the kind of secret, never its value.
 BUILTIN_SECRET_PATTERNS: tuple[tuple[str, str], ...] = (
@@ -26,7 +27,17 @@ BUILTIN_SECRET_PATTERNS: tuple[tuple[str, str], ...] = (
     ("private key block", r"-----BEGIN[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----"),
     ("Slack token", r"xox[abposr]-[A-Za-z0-9-]{10,}"),
     ("Slack webhook URL", r"https://hooks\.slack\.com/services/T[A-Za-z0-9_]+/[A-Za-z0-9_/]+"),
+    # The harness keys: Anthropic (`sk-ant-api03-...`, `sk-ant-admin01-...`, ~100 characters),
+    # OpenAI (`sk-proj-`, `sk-svcacct-`, `sk-admin-` keys of 100+ characters, and the older
+    # `sk-` + 48 letters and digits), Google (`AIza` + 35).
+    ("Anthropic API key (sk-ant-)", r"sk-ant-[a-z]+[0-9]*-[A-Za-z0-9_-]{40,}"),
+    ("OpenAI API key", r"sk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{40,}"),
+    ("OpenAI API key", r"sk-[A-Za-z0-9]{40,}"),
+    ("Google API key (AIza)", r"AIza[0-9A-Za-z_-]{35}"),
 )
+
+# A known value shorter than this (a user name, a region) would flag ordinary text.
+MIN_KNOWN_VALUE_LENGTH = 8
 
 # `api_key = "..."` and friends: a long quoted token is found first (rare, so fast), then the
 # text just before it must be a credential-like name and `=`/`:`, and the value must look random.
@@ -45,6 +56,34 @@ class SecretFinding(msgspec.Struct, frozen=True, kw_only=True):
     path: str
     line: int
     kind: str
+
+
+class KnownSecret(msgspec.Struct, frozen=True, kw_only=True):
+    """The value of an environment variable that must never appear in a change; never shown."""
+
+    name: str
+    value: str
+
+    def __repr__(self) -> str:
+        return f"KnownSecret(name={self.name!r}, value=<hidden>)"
+
+
+def known_secret_values(
+    environ: Mapping[str, str], named: Iterable[str] = ()
+) -> tuple[KnownSecret, ...]:
+    """The values to look for: variables `named` (e.g. `[harness] env_allow`), then every
+    credential-looking variable of `environ`; values under 8 characters are skipped.
+
+    >>> [k.name for k in known_secret_values({"A_TOKEN": "x" * 9, "B": "y" * 9}, ["B"])]
+    ['B', 'A_TOKEN']
+    """
+    names = [*named, *(name for name in sorted(environ) if looks_like_credential(name))]
+    found: dict[str, KnownSecret] = {}
+    for name in dict.fromkeys(names):
+        value = environ.get(name, "")
+        if len(value) >= MIN_KNOWN_VALUE_LENGTH and value not in found:
+            found[value] = KnownSecret(name=name, value=value)
+    return tuple(found.values())
 
 
 class Detector(msgspec.Struct, frozen=True, kw_only=True):
@@ -106,8 +145,11 @@ def _embeddable(pattern: str) -> str:
     return plain
 
 
-def compile_scanner(extra_patterns: Sequence[str] = ()) -> SecretScanner:
-    """Compile the built-in patterns and `extra_patterns` (already checked) into one scanner.
+def compile_scanner(
+    extra_patterns: Sequence[str] = (), known_values: Sequence[KnownSecret] = ()
+) -> SecretScanner:
+    """Compile the built-in patterns, `extra_patterns` (already checked) and the literal
+    `known_values` (named by their variable, never by value) into one scanner.
 
     >>> compile_scanner(["x{3}"]).detectors[-1].name
     'configured pattern #1'
@@ -120,6 +162,10 @@ def compile_scanner(extra_patterns: Sequence[str] = ()) -> SecretScanner:
     detectors += [
         Detector(name=f"configured pattern #{index}", regex=re.compile(_embeddable(pattern)))
         for index, pattern in enumerate(extra_patterns, start=1)
+    ]
+    detectors += [
+        Detector(name=f"the value of ${known.name}", regex=re.compile(re.escape(known.value)))
+        for known in known_values
     ]
     return SecretScanner(detectors=tuple(detectors))
 

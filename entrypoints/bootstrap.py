@@ -53,7 +53,7 @@ def spend_ledger(path: str) -> Ledger:
 
 def worktree_snapshotter() -> WorktreeSnapshotter:
     """The dulwich snapshotter of worktree status (walks directories that are no repository)."""
-    from adapters.dulwich_snapshot import DulwichSnapshotter
+    from adapters.dulwich_changes import DulwichSnapshotter
 
     return DulwichSnapshotter()
 

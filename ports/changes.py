@@ -24,8 +24,12 @@ class ChangeCollector(Protocol):
         """The merge base with the branch's upstream when it has one, else HEAD."""
         ...
 
-    async def collect(self, repo: str, base: str) -> Result[ChangeSet, ChangeReadError]:
-        """Everything that differs from `base`: commits, staged, unstaged and untracked files."""
+    async def collect(
+        self, repo: str, base: str, *, trust_index_stat: bool = False
+    ) -> Result[ChangeSet, ChangeReadError]:
+        """Everything that differs from `base`: commits, staged, unstaged and untracked files
+        (tracked files are all read unless `trust_index_stat` lets the index's stat data say
+        which are unchanged)."""
         ...
 
     async def read_pairs(

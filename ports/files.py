@@ -9,7 +9,7 @@ from returns.result import Result
 
 
 class FileReadError(msgspec.Struct, frozen=True, kw_only=True, tag="file-read-error"):
-    """A file exists but could not be read (`file-unreadable`, `file-too-large`)."""
+    """A file exists but could not be read (`file-unreadable`)."""
 
     code: str
     message: str

@@ -1,4 +1,8 @@
-"""`ChangeCollector` on dulwich: base tree vs. index + working tree + untracked files.
+"""`ChangeCollector` and `WorktreeSnapshotter` on dulwich: one reading of the working tree.
+
+The collector compares the base tree with index + working tree + untracked files; the gate
+snapshotter (`_snapshot`) lists what differs from HEAD the same way, so both agree on what is
+ignored (only a trusted tree's `.gitignore` files) and on what counts as a change.
 
 The working tree state is what git would commit after `git add -A`: every index entry as it is on
 disk now (re-hashed only when its stat data differs from the index, or is racy) plus every file
@@ -22,10 +26,20 @@ from dulwich.repo import Repo
 from returns.result import Failure, Result, Success
 
 from adapters.dulwich_changes._compare import _base_entries, _compared
-from adapters.dulwich_changes._content import _MAX_SCANNED_BYTES, _display, _Reader
+from adapters.dulwich_changes._content import _display, _Reader
+from adapters.dulwich_changes._snapshot import DulwichSnapshotter
 from adapters.dulwich_changes._worktree import _Snapshot
 from domain.changes import ChangeSet, ManifestPair, pair_exact_renames
+from domain.content import MAX_SCANNED_BYTES
 from ports.changes import ChangeReadError
+
+__all__ = [
+    "DulwichChangeCollector",
+    "DulwichSnapshotter",
+    "collect_changes",
+    "default_base",
+    "read_pairs",
+]
 
 
 def _open(repo_path: str) -> Result[Repo, ChangeReadError]:
@@ -89,15 +103,9 @@ def _base_commit(repo: Repo, base: str) -> Result[Commit, ChangeReadError]:
         )
 
 
-def _origin_url(repo: Repo) -> str | None:
-    try:
-        url = repo.get_config().get((b"remote", b"origin"), b"url")
-    except KeyError:
-        return None
-    return url.decode("utf-8", "replace")
-
-
-def collect_changes(repo_path: str, base: str) -> Result[ChangeSet, ChangeReadError]:
+def collect_changes(
+    repo_path: str, base: str, *, trust_index_stat: bool = False
+) -> Result[ChangeSet, ChangeReadError]:
     """Blocking collection; `DulwichChangeCollector.collect` runs it in a worker thread."""
     opened = _open(repo_path)
     if isinstance(opened, Failure):
@@ -109,7 +117,7 @@ def collect_changes(repo_path: str, base: str) -> Result[ChangeSet, ChangeReadEr
             return Failure(found.failure())
         commit = found.unwrap()
         try:
-            snapshot = _Snapshot(repo)
+            snapshot = _Snapshot(repo, commit.tree, trust_stat=trust_index_stat)
             files, pruned = _base_entries(repo, commit.tree, snapshot.cache_tree)
             reader = _Reader(repo)
             raw = [
@@ -130,7 +138,6 @@ def collect_changes(repo_path: str, base: str) -> Result[ChangeSet, ChangeReadEr
                 repo=_display(os.fsencode(repo.path))[0],
                 base=commit.id.decode(),
                 changes=pair_exact_renames(raw),
-                origin_url=_origin_url(repo),
             )
         )
 
@@ -192,7 +199,7 @@ def _text_at(repo: Repo, tree_id: ObjectID, path: bytes) -> str | None:
 def _worktree_text(root: bytes, path: bytes) -> str | None:
     try:
         with open(os.path.join(root, path), "rb") as handle:
-            return handle.read(_MAX_SCANNED_BYTES).decode("utf-8", "replace")
+            return handle.read(MAX_SCANNED_BYTES).decode("utf-8", "replace")
     except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
         return None
 
@@ -232,9 +239,13 @@ class DulwichChangeCollector:
         """The merge base with the upstream branch, else HEAD."""
         return await anyio.to_thread.run_sync(default_base, os.path.abspath(repo))
 
-    async def collect(self, repo: str, base: str) -> Result[ChangeSet, ChangeReadError]:
+    async def collect(
+        self, repo: str, base: str, *, trust_index_stat: bool = False
+    ) -> Result[ChangeSet, ChangeReadError]:
         """Everything that differs from `base`."""
-        job = functools.partial(collect_changes, os.path.abspath(repo), base)
+        job = functools.partial(
+            collect_changes, os.path.abspath(repo), base, trust_index_stat=trust_index_stat
+        )
         return await anyio.to_thread.run_sync(job)
 
     async def read_pairs(

@@ -1,8 +1,11 @@
-"""Turning one differing path into a `FileChange`: mode, symlink target, size, added lines."""
+"""Turning one differing path into a `FileChange`: mode, symlink target, size, content.
+
+This module only fetches bytes; `domain.content` decides binary or text, what is scanned and
+how much is read (`MAX_SCANNED_BYTES`).
+"""
 
 from __future__ import annotations
 
-import difflib
 import os
 
 import msgspec
@@ -13,16 +16,11 @@ from adapters.dulwich_changes._worktree import _Entry
 from domain.changes import (
     MODE_GITLINK,
     MODE_SYMLINK,
-    AddedHunk,
     ChangeKind,
     FileChange,
     is_type_change,
 )
-
-# Files larger than this are hashed fully but only this much is kept for the line scan.
-_MAX_SCANNED_BYTES = 64 * 1024 * 1024
-# git's own binary heuristic: a NUL byte in the first 8000 bytes.
-_BINARY_PROBE = 8000
+from domain.content import MAX_SCANNED_BYTES, describe_content
 
 
 def _display(raw: bytes) -> tuple[str, bool]:
@@ -33,28 +31,6 @@ def _display(raw: bytes) -> tuple[str, bool]:
     except UnicodeDecodeError:
         return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace"), False
     return name, True
-
-
-def _text_lines(data: bytes) -> list[str]:
-    return data.decode("utf-8", errors="replace").splitlines()
-
-
-def _added_hunks(old: bytes | None, new: bytes) -> tuple[tuple[AddedHunk, ...], int]:
-    """Added lines of `new` relative to `old` (None: every line is added)."""
-    new_lines = _text_lines(new)
-    if old is None:
-        if not new_lines:
-            return (), 0
-        return (AddedHunk(start=1, text="\n".join(new_lines)),), len(new_lines)
-    # autojunk may over-report added lines in huge files; over-reporting is the safe side.
-    matcher = difflib.SequenceMatcher(None, _text_lines(old), new_lines)
-    hunks = []
-    count = 0
-    for tag, _i1, _i2, j1, j2 in matcher.get_opcodes():
-        if tag in ("insert", "replace"):
-            hunks.append(AddedHunk(start=j1 + 1, text="\n".join(new_lines[j1:j2])))
-            count += j2 - j1
-    return tuple(hunks), count
 
 
 class _Reader:
@@ -105,22 +81,16 @@ class _Reader:
                 change, symlink_target=_display(target)[0], size=len(target)
             )
         with open(full, "rb") as handle:
-            data = handle.read(_MAX_SCANNED_BYTES)
-        binary = b"\x00" in data[:_BINARY_PROBE]
-        hunks: tuple[AddedHunk, ...] = ()
-        count = 0
-        if not binary:
-            old_data = None
-            if old is not None and old[0] not in (MODE_GITLINK, MODE_SYMLINK):
-                old_data = self._blob(old[1])
-                if b"\x00" in old_data[:_BINARY_PROBE]:
-                    old_data = None
-            hunks, count = _added_hunks(old_data, data)
+            data = handle.read(MAX_SCANNED_BYTES)
+        old_data = None
+        if old is not None and old[0] not in (MODE_GITLINK, MODE_SYMLINK):
+            old_data = self._blob(old[1])
+        facts = describe_content(old_data, data, st.st_size)
         return msgspec.structs.replace(
             change,
             size=st.st_size,
-            binary=binary,
-            added=hunks,
-            added_line_count=count,
-            content_truncated=st.st_size > _MAX_SCANNED_BYTES,
+            binary=facts.binary,
+            added=facts.scanned,
+            added_line_count=facts.added_line_count,
+            content_truncated=facts.truncated,
         )

@@ -19,9 +19,10 @@ def _mtime_ns(value: int | float | tuple[int, int]) -> int:
 _INDEX_ENTRY = struct.Struct(">10L20sH")  # ctime, mtime, dev, ino, mode, uid, gid, size, sha, flags
 
 
-# One index entry: (mode, sha, size, mtime_ns, conflicted, skip_worktree). A plain tuple, as
-# 50,000 of these are built per collection and a NamedTuple costs twice as much.
-_IndexEntry = tuple[int, ObjectID, int, int, bool, bool]
+# One index entry: (mode, sha, size, mtime_ns, ctime_ns, conflicted). A plain tuple, as 50,000
+# of these are built per collection and a NamedTuple costs twice as much. The skip-worktree and
+# assume-unchanged flags are not read at all: the agent can set them, so every entry is checked.
+_IndexEntry = tuple[int, ObjectID, int, int, int, bool]
 
 
 def _parse_cache_tree(data: bytes) -> dict[bytes, ObjectID]:
@@ -73,22 +74,20 @@ def _read_index_fast(path: str) -> tuple[dict[bytes, _IndexEntry], dict[bytes, O
         fields = unpack(data, pos)
         flags = fields[11]
         header = 62
-        extended = 0
         if flags & 0x4000:
-            (extended,) = struct.unpack_from(">H", data, pos + 62)
             header = 64
         start = pos + header
         end = data.index(b"\0", start) if flags & 0xFFF == 0xFFF else start + (flags & 0xFFF)
         name = data[start:end]
         pos += (header + end - start + 8) & ~7
-        conflicted = flags & 0x3000 != 0 or (name in entries and entries[name][4])
+        conflicted = flags & 0x3000 != 0 or (name in entries and entries[name][5])
         entries[name] = (
             fields[6],
             ObjectID(hexlify(fields[10])),
             fields[9],
             fields[2] * 1_000_000_000 + fields[3],
+            fields[0] * 1_000_000_000 + fields[1],
             conflicted,
-            bool(extended & 0x4000),
         )
     cache_tree: dict[bytes, ObjectID] = {}
     while pos + 8 <= len(data) - 20:
@@ -107,10 +106,10 @@ def _read_index(repo: Repo) -> tuple[dict[bytes, _IndexEntry], dict[bytes, Objec
     entries: dict[bytes, _IndexEntry] = {}
     for path, entry in repo.open_index().items():
         if isinstance(entry, ConflictedIndexEntry):
-            entries[path] = (0, ZERO_SHA, -1, -1, True, False)
+            entries[path] = (0, ZERO_SHA, -1, -1, -1, True)
         else:
-            mtime = _mtime_ns(entry.mtime)
-            entries[path] = (entry.mode, entry.sha, entry.size, mtime, False, entry.skip_worktree)
+            mtime, ctime = _mtime_ns(entry.mtime), _mtime_ns(entry.ctime)
+            entries[path] = (entry.mode, entry.sha, entry.size, mtime, ctime, False)
     return entries, {}
 
 

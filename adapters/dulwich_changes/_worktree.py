@@ -1,4 +1,11 @@
-"""The working tree as `git add -A` would stage it: index entries re-read only when stat-dirty."""
+"""The working tree as `git add -A` would stage it: index entries re-read only when stat-dirty.
+
+Unlike `git status`, nothing the agent can write in `.git` narrows what is read: ignore rules
+come from a trusted tree only (`_ignore`), skip-worktree/assume-unchanged bits are not read, and
+`core.filemode` is not consulted (we run on POSIX file systems, which keep the exec bit). The
+index's stat data (size, mtime, ctime) and cache tree are trusted to skip re-hashing clean files
+only when the caller asks (`trust_stat`): see the README ("Change inspection and policy").
+"""
 
 from __future__ import annotations
 
@@ -6,11 +13,11 @@ import hashlib
 import os
 import stat
 
-from dulwich.ignore import IgnoreFilterManager
 from dulwich.index import cleanup_mode, read_submodule_head
 from dulwich.objects import ZERO_SHA, ObjectID
 from dulwich.repo import Repo
 
+from adapters.dulwich_changes._ignore import TreeIgnoreRules
 from adapters.dulwich_changes._index import _IndexEntry, _read_index
 from domain.changes import (
     MODE_GITLINK,
@@ -50,24 +57,20 @@ def _directories(paths: dict[bytes, _IndexEntry]) -> set[bytes]:
     return found
 
 
-def _config_flag(repo: Repo, name: bytes, *, default: bool) -> bool:
-    try:
-        return repo.get_config().get_boolean((b"core",), name, default)
-    except ValueError:  # an unreadable value: git would refuse it too; keep the default
-        return default
-
-
 class _Snapshot:
-    """The working tree as git would commit it, read once."""
+    """The working tree as git would commit it, read once; `ignore_tree` holds the ignore rules.
 
-    def __init__(self, repo: Repo) -> None:
+    With `trust_stat` False every tracked file is read and hashed, and the index's cache tree is
+    not used: nothing the agent wrote into `.git/index` can then hide an edit.
+    """
+
+    def __init__(self, repo: Repo, ignore_tree: ObjectID | None, *, trust_stat: bool) -> None:
         self.repo = repo
         self.root = os.fsencode(repo.path)
         # States of dirty and untracked paths only; a clean path's state is its index entry.
         self.entries: dict[bytes, _Entry] = {}
-        self.index, self.cache_tree = _read_index(repo)
-        # core.filemode=false (file systems without an exec bit): git keeps the index's bit.
-        self.trust_exec_bit = _config_flag(repo, b"filemode", default=True)
+        self.index, cache_tree = _read_index(repo)
+        self.cache_tree = cache_tree if trust_stat else {}
         try:
             index_mtime = os.stat(repo.index_path()).st_mtime_ns
         except OSError:
@@ -81,26 +84,27 @@ class _Snapshot:
         lstat = os.lstat
         entries = self.entries
         for path, entry in self.index.items():
-            mode, _, size, mtime_ns, conflicted, skip_worktree = entry
-            if skip_worktree:
-                continue  # not checked out: git takes the index entry as it is
+            mode, _, size, mtime_ns, ctime_ns, conflicted = entry
             try:
                 st = lstat(prefix + path)
             except (FileNotFoundError, NotADirectoryError):
                 self.dirty.add(path)
                 continue
             if not (
-                size == st.st_size
+                trust_stat
+                and size == st.st_size
                 and mtime_ns == st.st_mtime_ns
+                # ctime cannot be set back with utime(): a rewrite that restored mtime shows.
+                and ctime_ns == st.st_ctime_ns
                 and mtime_ns < index_mtime
                 and not conflicted
-                and (mode == _tree_mode(st.st_mode) or not self.trust_exec_bit)
+                and mode == _tree_mode(st.st_mode)
             ):
                 self.dirty.add(path)
                 state = self._entry_state(prefix + path, entry, st)
                 if state is not None:
                     entries[path] = state
-        self.ignore = IgnoreFilterManager.from_repo(repo)
+        self.ignore = TreeIgnoreRules(repo, ignore_tree)
         self._walk(b"")
 
     def state(self, path: bytes) -> _Entry | None:
@@ -118,20 +122,18 @@ class _Snapshot:
             return (MODE_GITLINK, ObjectID(head) if head is not None else entry[1])
         if stat.S_ISDIR(st.st_mode):
             return None  # a tracked file replaced by a directory: its files are untracked
-        return self._hash(full, st, index_mode=entry[0])
+        return self._hash(full, st)
 
-    def _hash(self, full: bytes, st: os.stat_result, index_mode: int | None = None) -> _Entry:
-        mode = cleanup_mode(st.st_mode)
-        if not self.trust_exec_bit and stat.S_ISREG(st.st_mode):
-            keep = index_mode is not None and index_mode in (0o100644, 0o100755)
-            mode = index_mode if keep and index_mode is not None else 0o100644
-        return (mode, _blob_id(_read_worktree(full, st)))
+    def _hash(self, full: bytes, st: os.stat_result) -> _Entry:
+        return (cleanup_mode(st.st_mode), _blob_id(_read_worktree(full, st)))
 
     def _walk(self, rel_dir: bytes) -> None:
         try:
             listing = list(os.scandir(self.root + b"/" + rel_dir if rel_dir else self.root))
-        except (FileNotFoundError, NotADirectoryError, PermissionError):
-            return
+        except (FileNotFoundError, NotADirectoryError):
+            return  # removed or replaced while we walk: nothing of it to list
+        # Any other OSError (a folder we may not list) propagates: files we cannot see might
+        # be exactly the ones pytest loads, so the caller reports the worktree unreadable.
         for item in listing:
             name = item.name
             rel = rel_dir + b"/" + name if rel_dir else name

@@ -20,11 +20,10 @@ from domain.changes import (
     ChangeSummary,
     FileChange,
     manifest_paths,
-    slug_from_remote_url,
     summarise,
 )
 from domain.config import CONFIG_FILE_NAME
-from domain.gate_select import GatePlan
+from domain.gate_run import PreparedPlan
 from domain.policy import (
     GateArgv,
     GateEvidence,
@@ -34,7 +33,7 @@ from domain.policy import (
     rules_for_repo,
     validate_policy,
 )
-from domain.project import ProjectFacts
+from domain.secrets import KnownSecret, known_secret_values
 from entrypoints import bootstrap
 from entrypoints.config import load_config
 from ports.changes import ChangeCollector
@@ -60,9 +59,9 @@ class PlannedGates(msgspec.Struct, frozen=True, kw_only=True):
     refusals: tuple[RefusedGate, ...] = ()
     # Gates cannot be planned at all (e.g. the project's pyproject.toml is unreadable).
     problem: str | None = None
-    # What the stage needs to run the plan later: the selection and the project's facts.
-    plan: GatePlan | None = None
-    facts: ProjectFacts | None = None
+    # The prepared plan the policy judges (`gates` is its view): the run executes exactly this,
+    # never a second preparation that could differ from what was judged.
+    prepared: PreparedPlan | None = None
 
 
 class RanGate(msgspec.Struct, frozen=True, kw_only=True):
@@ -107,10 +106,23 @@ class GateReport(msgspec.Struct, frozen=True, kw_only=True):
     duration_s: float = 0.0
 
 
+class RepoTarget(msgspec.Struct, frozen=True, kw_only=True):
+    """A worktree to check and the name its `[policy.repos.NAME]` rules are looked up by.
+
+    The name comes from the caller, never from the repository (its `.git/config` is the
+    agent's to write); None means the directory's own name.
+    """
+
+    path: str
+    name: str | None = None
+
+
 class RepoReport(msgspec.Struct, frozen=True, kw_only=True):
     """The verdict's part for one repository."""
 
     repo: str
+    # The name the policy rules were chosen by (`--repo-name`, else the directory name).
+    name: str
     base: str
     changes: tuple[ChangeSummary, ...]
     gates: tuple[GateReport, ...]
@@ -132,11 +144,19 @@ class CheckError(msgspec.Struct, frozen=True, kw_only=True, tag="check-error"):
     message: str
 
 
+class CheckConfig(msgspec.Struct, frozen=True, kw_only=True):
+    """What `check` takes from the configuration file: the policy, and the variables whose
+    values are secrets (`[harness] env_allow`, every tier's included)."""
+
+    policy: PolicyConfig
+    secret_env_names: tuple[str, ...] = ()
+
+
 class _Inspected(msgspec.Struct, frozen=True, kw_only=True):
     changes: ChangeSet
     planned: PlannedGates
     evidence: GateEvidence
-    names: tuple[str, ...]
+    name: str
 
 
 def _evidence(planned: PlannedGates, outcome: GateOutcome | None = None) -> GateEvidence:
@@ -186,10 +206,11 @@ def _production_collector() -> ChangeCollector:
     return collector
 
 
-def load_policy(
+def load_check_config(
     path: str | None, *, source: ConfigSource | None = None
-) -> Result[PolicyConfig, CheckError]:
-    """The `[policy]` section of `path` (default `engineering-loop.toml` in the cwd), validated.
+) -> Result[CheckConfig, CheckError]:
+    """The validated `[policy]` section of `path` (default `engineering-loop.toml` in the cwd)
+    and the `env_allow` names of its `[harness]` section.
 
     A file without a `[policy]` section is `config-policy-missing`: no policy is never an
     empty policy.
@@ -197,13 +218,32 @@ def load_policy(
     parsed = load_config(path, source=source)
     if isinstance(parsed, Failure):
         return Failure(CheckError(code=parsed.failure().code, message=parsed.failure().message))
-    policy = parsed.unwrap().policy
-    if policy is None:
+    config = parsed.unwrap()
+    if config.policy is None:
         return Failure(_policy_missing(path or CONFIG_FILE_NAME))
-    valid = validate_policy(policy)
+    valid = validate_policy(config.policy)
     if isinstance(valid, Failure):
         return Failure(CheckError(code=valid.failure().code, message=valid.failure().message))
-    return Success(policy)
+    harness = config.harness
+    names = [*harness.env_allow]
+    for tier in harness.tiers.values():
+        names += tier.env_allow or ()
+    return Success(CheckConfig(policy=config.policy, secret_env_names=tuple(dict.fromkeys(names))))
+
+
+def load_policy(
+    path: str | None, *, source: ConfigSource | None = None
+) -> Result[PolicyConfig, CheckError]:
+    """The `[policy]` section of `path` (default `engineering-loop.toml` in the cwd), validated."""
+    loaded = load_check_config(path, source=source)
+    if isinstance(loaded, Failure):
+        return Failure(loaded.failure())
+    return Success(loaded.unwrap().policy)
+
+
+def environment_secrets(names: Sequence[str] = ()) -> tuple[KnownSecret, ...]:
+    """The values of `names` and of every credential-looking variable of this process."""
+    return known_secret_values(os.environ, names)
 
 
 def _policy_missing(source: str) -> CheckError:
@@ -215,8 +255,14 @@ def _policy_missing(source: str) -> CheckError:
 
 
 async def _inspect(
-    repo: str, base: str | None, collector: ChangeCollector, stage: GateStage
+    target: RepoTarget,
+    base: str | None,
+    collector: ChangeCollector,
+    stage: GateStage,
+    policy: PolicyConfig,
 ) -> Result[_Inspected, CheckError]:
+    repo = target.path
+    name = target.name or os.path.basename(os.path.normpath(os.path.abspath(repo)))
     chosen = base
     if chosen is None:
         found = await collector.default_base(repo)
@@ -224,29 +270,37 @@ async def _inspect(
             error = found.failure()
             return Failure(CheckError(code=error.code, message=error.message))
         chosen = found.unwrap()
-    collected = await collector.collect(repo, chosen)
+    rules = rules_for_repo(policy, (name,))
+    collected = await collector.collect(repo, chosen, trust_index_stat=rules.trust_index_stat)
     if isinstance(collected, Failure):
         error = collected.failure()
         return Failure(CheckError(code=error.code, message=error.message))
     changes = collected.unwrap()
     planned = await stage.plan(changes.repo, changes.changes)
-    slug = slug_from_remote_url(changes.origin_url) if changes.origin_url else None
-    names = (*([slug] if slug else []), os.path.basename(changes.repo))
     return Success(
-        _Inspected(changes=changes, planned=planned, evidence=_evidence(planned), names=names)
+        _Inspected(changes=changes, planned=planned, evidence=_evidence(planned), name=name)
     )
 
 
 async def check_repos(
-    repos: Sequence[str],
+    repos: Sequence[str | RepoTarget],
     policy: PolicyConfig | None,
     *,
     base: str | None = None,
     run_gates: bool = True,
     collector: ChangeCollector | None = None,
     stage: GateStage | None = None,
+    known_secrets: Sequence[KnownSecret] | None = None,
 ) -> Result[CheckReport, CheckError]:
-    """Judge the changes of every repository; run gates only when all of them pass the policy."""
+    """Judge the changes of every repository; run gates only when all of them pass the policy.
+
+    A repository given as a plain path is known to the policy by its directory name; a
+    `RepoTarget` with a name by that name (`owner/name`).
+
+    `known_secrets` are values no added line may hold; by default the values of this process's
+    credential-looking variables (`environment_secrets()`).
+    """
+    secrets = environment_secrets() if known_secrets is None else tuple(known_secrets)
     if policy is None:
         return Failure(_policy_missing("the configuration"))
     valid = validate_policy(policy)
@@ -262,7 +316,8 @@ async def check_repos(
         stage = ApiGateStage()
     inspected: list[_Inspected] = []
     for repo in repos:
-        found = await _inspect(repo, base, collector, stage)
+        target = repo if isinstance(repo, RepoTarget) else RepoTarget(path=repo)
+        found = await _inspect(target, base, collector, stage, policy)
         if isinstance(found, Failure):
             return Failure(found.failure())
         inspected.append(found.unwrap())
@@ -275,7 +330,11 @@ async def check_repos(
         manifests.append(pairs.unwrap())
     verdicts = [
         evaluate_policy(
-            item.changes.changes, item.evidence, rules_for_repo(policy, item.names), pairs
+            item.changes.changes,
+            item.evidence,
+            rules_for_repo(policy, (item.name,)),
+            pairs,
+            known_secrets=secrets,
         )
         for item, pairs in zip(inspected, manifests, strict=True)
     ]
@@ -287,12 +346,14 @@ async def check_repos(
             verdicts[index] = evaluate_policy(
                 item.changes.changes,
                 _evidence(item.planned, outcome),
-                rules_for_repo(policy, item.names),
+                rules_for_repo(policy, (item.name,)),
                 manifests[index],
+                known_secrets=secrets,
             )
     reports = tuple(
         RepoReport(
             repo=item.changes.repo,
+            name=item.name,
             base=item.changes.base,
             changes=tuple(summarise(c) for c in item.changes.changes),
             gates=_gate_reports(item.planned, outcome, held_back=run_gates),

@@ -14,7 +14,7 @@ from domain.changes import FileChange
 from domain.gate_select import ChangedFile, select_gates
 from domain.policy import GateArgv
 from entrypoints.api.check import GateOutcome, PlannedGates, RanGate, RefusedGate
-from entrypoints.api.gates import DEFAULT_TIMEOUT_S, prepare, read_facts, run_gates_async
+from entrypoints.api.gates import DEFAULT_TIMEOUT_S, prepare, read_facts, run_prepared_async
 from ports.files import FileReader
 from ports.process import ProcessRunner
 from ports.project import ProjectFilesReader
@@ -33,7 +33,8 @@ def changed_files(changes: Sequence[FileChange]) -> tuple[ChangedFile, ...]:
 
 
 class ApiGateStage:
-    """Plans with `select_gates` + `prepare`, runs with `run_gates_async` (side-effect proof)."""
+    """Plans with `select_gates` + `prepare`; runs that same prepared plan with
+    `run_prepared_async` (side-effect proof), so what runs is what the policy judged."""
 
     def __init__(
         self,
@@ -76,20 +77,18 @@ class ApiGateStage:
                 RefusedGate(name=r.name, code=r.code, message=r.message)
                 for r in prepared.unwrap().refusals
             ),
-            plan=plan,
-            facts=facts.unwrap(),
+            prepared=prepared.unwrap(),
         )
 
     async def run(self, repo: str, planned: PlannedGates) -> GateOutcome:
-        """Run the planned gates; an API error counts as a failed run, never as a pass."""
-        if planned.plan is None or not planned.plan.gates:
+        """Run the prepared gates the policy judged; an API error counts as a failed run."""
+        prepared = planned.prepared
+        if prepared is None or not (prepared.ready or prepared.refusals):
             return GateOutcome()
-        report = await run_gates_async(
+        report = await run_prepared_async(
             repo,
-            planned.plan,
-            facts=planned.facts,
+            prepared,
             timeout_s=self.timeout_s,
-            reader=self.reader,
             runner=self.runner,
             snapshotter=self.snapshotter,
             files=self.files,

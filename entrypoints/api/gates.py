@@ -29,6 +29,7 @@ import msgspec
 from returns.pipeline import is_successful
 from returns.result import Failure, Result, Success
 
+from domain.content import BINARY_PROBE_BYTES, MAX_CHECKED_FILE_BYTES, content_looks_binary
 from domain.file_checks import FileCheck, all_passed, check_file_bytes, skipped_missing
 from domain.gate_env import gate_environment
 from domain.gate_run import (
@@ -46,7 +47,6 @@ from domain.gate_run import (
 from domain.gate_select import (
     ChangedFile,
     GatePlan,
-    content_looks_binary,
     is_safe_relative_path,
     select_gates,
 )
@@ -63,7 +63,6 @@ from ports.worktree import WorktreeSnapshotter
 DEFAULT_TIMEOUT_S = 600.0
 # Output kept per gate and stream in the report: the head and the tail of this many bytes.
 OUTPUT_LIMIT_BYTES = 64 * 1024
-_SNIFF_BYTES = 8000  # git's binary heuristic looks at the first 8000 bytes
 _encoder = msgspec.json.Encoder(order="deterministic")
 
 
@@ -149,7 +148,7 @@ def changed_files(
             # Never read outside the repository; selection lists the path as unverified.
             described.append(ChangedFile(path=path))
             continue
-        head = reader.read(os.path.join(root, path), limit=_SNIFF_BYTES)
+        head = reader.read(os.path.join(root, path), limit=BINARY_PROBE_BYTES)
         content = head.unwrap() if is_successful(head) else b""
         described.append(
             ChangedFile(
@@ -182,7 +181,8 @@ def check_files(
     reader = files or _production_file_reader()
     checks: list[FileCheck] = []
     for path in paths:
-        data = reader.read(os.path.join(root, path))
+        # One byte past the limit, so the domain can tell a file that is too large.
+        data = reader.read(os.path.join(root, path), limit=MAX_CHECKED_FILE_BYTES + 1)
         if not is_successful(data):
             error = data.failure()
             checks.append(
@@ -291,14 +291,39 @@ async def run_gates_async(
     files: FileReader | None = None,
 ) -> Result[GateRunReport, GateApiError]:
     """Prepare all gates of `plan`; run none if one is refused, else run each, proving no trace."""
+    prepared = prepare_gates(repo, plan, facts=facts, reader=reader)
+    if not is_successful(prepared):
+        return Failure(prepared.failure())
+    return await run_prepared_async(
+        repo,
+        prepared.unwrap(),
+        timeout_s=timeout_s,
+        parent_env=parent_env,
+        env_dir=env_dir,
+        runner=runner,
+        snapshotter=snapshotter,
+        files=files,
+    )
+
+
+async def run_prepared_async(
+    repo: str,
+    prepared: PreparedPlan,
+    *,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    parent_env: Mapping[str, str] | None = None,
+    env_dir: str | None = None,
+    runner: ProcessRunner | None = None,
+    snapshotter: WorktreeSnapshotter | None = None,
+    files: FileReader | None = None,
+) -> Result[GateRunReport, GateApiError]:
+    """Run an already prepared plan as it is (`check` runs the plan its policy judged): none if
+    a gate was refused, else each in order, proving it left no trace."""
     root_result = _repo_root(repo)
     if not is_successful(root_result):
         return Failure(root_result.failure())
     root = root_result.unwrap()
-    prepared = prepare_gates(root, plan, facts=facts, reader=reader)
-    if not is_successful(prepared):
-        return Failure(prepared.failure())
-    ready = prepared.unwrap()
+    ready = prepared
     if ready.refusals:
         return Success(GateRunReport(repo=root, verdict="refused", refusals=ready.refusals))
     env = gate_environment(os.environ if parent_env is None else parent_env, root, env_dir)

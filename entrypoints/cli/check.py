@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from entrypoints.cli.output import EXIT_BLOCKED, EXIT_OK, emit, fail
 
@@ -33,13 +33,58 @@ _DEMO_HELP = (
 )
 
 
+class _RepoAction(argparse.Action):
+    """`--repo DIR`: one more worktree, known to the policy by its directory name for now."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: str | Sequence[Any] | None,
+        option_string: str | None = None,
+    ) -> None:
+        targets: list[list[str | None]] = list(getattr(namespace, "repo", None) or [])
+        targets.append([str(values), None])
+        namespace.repo = targets
+
+
+class _RepoNameAction(argparse.Action):
+    """`--repo-name OWNER/NAME`: the policy name of the `--repo` just before it."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: str | Sequence[Any] | None,
+        option_string: str | None = None,
+    ) -> None:
+        targets: list[list[str | None]] = list(getattr(namespace, "repo", None) or [])
+        name = str(values)
+        if not targets:
+            parser.error("--repo-name names the --repo before it: give --repo DIR first")
+        if targets[-1][1] is not None:
+            parser.error("--repo-name given twice for one --repo")
+        if not name.strip():
+            parser.error("--repo-name must not be empty")
+        targets[-1] = [targets[-1][0], name]
+        namespace.repo = targets
+
+
 def _add_check_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--repo",
-        action="append",
+        action=_RepoAction,
         required=True,
         metavar="DIR",
-        help="a git worktree to verify; repeat for a multi-repository change",
+        help="a git worktree to verify; repeat for a multi-repository change. Its "
+        "[policy.repos.NAME] rules are those of its directory name unless --repo-name follows",
+    )
+    parser.add_argument(
+        "--repo-name",
+        action=_RepoNameAction,
+        metavar="OWNER/NAME",
+        help="the name the preceding --repo is known by in [policy.repos.NAME] (e.g. acme/api); "
+        "never taken from the repository itself, whose .git/config the agent can rewrite",
     )
     parser.add_argument(
         "--base",
@@ -95,15 +140,30 @@ def _run_check(args: argparse.Namespace) -> int:
     import anyio
     from returns.pipeline import is_successful
 
-    from entrypoints.api.check import check_repos, load_policy
+    from entrypoints.api.check import (
+        RepoTarget,
+        check_repos,
+        environment_secrets,
+        load_check_config,
+    )
 
-    loaded = load_policy(args.config)
+    loaded = load_check_config(args.config)
     if not is_successful(loaded):
         return fail(loaded.failure().code, loaded.failure().message)
-    policy = loaded.unwrap()
+    config = loaded.unwrap()
+    # Gathered here, at the edge; the domain only ever sees them as values to look for.
+    secrets = environment_secrets(config.secret_env_names)
+
+    targets = [RepoTarget(path=path, name=name) for path, name in args.repo]
 
     async def run() -> Result[CheckReport, CheckError]:
-        return await check_repos(args.repo, policy, base=args.base, run_gates=args.run_gates)
+        return await check_repos(
+            targets,
+            config.policy,
+            base=args.base,
+            run_gates=args.run_gates,
+            known_secrets=secrets,
+        )
 
     return _print_result(anyio.run(run), as_json=args.json)
 

@@ -17,7 +17,9 @@ def render_summary(report: CheckReport) -> str:
     lines = [headline]
     for repo in report.repos:
         lines.append("")
-        lines.append(f"{repo.repo} (base {repo.base[:12]}): {len(repo.changes)} change(s)")
+        lines.append(
+            f"{repo.repo} (as {repo.name}, base {repo.base[:12]}): {len(repo.changes)} change(s)"
+        )
         for change in repo.changes:
             moved = f" (from {change.old_path})" if change.old_path else ""
             lines.append(f"  {change.kind:<12} {change.path}{moved}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import Protocol
 import anyio
 import pytest
 
-from adapters.dulwich_snapshot import DulwichSnapshotter
+from adapters.dulwich_changes import DulwichSnapshotter
 from domain.worktree_snapshot import DELETED, WorktreeSnapshot, side_effects
 from ports.worktree import SnapshotError, WorktreeSnapshotter
 from tests.fakes.worktree import FakeSnapshotter, FakeWorktree
@@ -80,9 +81,11 @@ class RealWorld:
         _git(self.path, "commit", "-q", "--allow-empty", "-m", "commit")
 
     def ignore(self, pattern: str) -> None:
-        # The exclude file lives inside .git, so ignoring adds no file to the worktree itself.
-        with (self.path / ".git" / "info" / "exclude").open("a") as handle:
+        # Only committed `.gitignore` files count (HEAD's): ignore rules written after it, in
+        # `.git/info/exclude` or an uncommitted `.gitignore`, are the agent's and hide nothing.
+        with (self.path / ".gitignore").open("a") as handle:
             handle.write(pattern + "\n")
+        self.commit()
 
 
 @pytest.fixture(params=["fake", "dulwich"])
@@ -239,6 +242,24 @@ def test_dulwich_lists_exactly_what_real_git_status_lists(tmp_path: Path) -> Non
     assert paths(snap(world)) == expected
 
 
+@pytest.mark.parametrize("where", ["info/exclude", "uncommitted .gitignore"])
+def test_dulwich_ignores_only_what_heads_gitignore_files_ignore(tmp_path: Path, where: str) -> None:
+    # Deliberately unlike `git status`: a gate (agent code) must not hide its by-product by
+    # writing an ignore rule next to it.
+    world = RealWorld(tmp_path, is_repository=True)
+    world.ignore("*.log")
+    before = snap(world)
+    if where == "info/exclude":
+        (tmp_path / ".git/info/exclude").write_text("by-product.txt\n")
+        expected: tuple[str, ...] = ("by-product.txt",)
+    else:
+        (tmp_path / ".gitignore").write_text("*.log\nby-product.txt\n")
+        expected = (".gitignore", "by-product.txt")
+    world.write("by-product.txt", b"x")
+    world.write("run.log", b"x")
+    assert side_effects(before, snap(world)) == expected
+
+
 def test_dulwich_sees_an_executable_bit_flip_as_a_change(tmp_path: Path) -> None:
     world = RealWorld(tmp_path, is_repository=True)
     world.write("run.sh", b"echo hi\n")
@@ -288,3 +309,22 @@ def test_a_linked_worktree_is_snapshotted_through_its_git_file(tmp_path: Path) -
     (linked / "new.txt").write_bytes(b"n")
     snapshot = anyio.run(DulwichSnapshotter().snapshot, str(linked)).unwrap()
     assert (snapshot.mode, paths(snapshot)) == ("git-status", ["a.txt", "new.txt"])
+
+
+def test_dulwich_a_folder_that_cannot_be_listed_is_snapshot_unreadable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world = RealWorld(tmp_path, is_repository=True)
+    world.write("a.txt", b"a")
+    world.commit()
+    world.write("hidden/by-product.txt", b"x")
+    real_scandir = os.scandir
+
+    def scandir(path: bytes) -> object:
+        if path.endswith(b"/hidden"):
+            raise PermissionError(13, "Permission denied", path)
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    result = anyio.run(DulwichSnapshotter().snapshot, world.root)
+    assert result.failure().code == "snapshot-unreadable"

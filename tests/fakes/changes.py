@@ -25,13 +25,12 @@ def _blob_id(data: bytes) -> str:
 class FakeRepository:
     """Commits by id, a HEAD, the worktree's files, an upstream merge base and ignored suffixes."""
 
-    def __init__(self, files: dict[str, bytes], *, origin_url: str | None = None) -> None:
+    def __init__(self, files: dict[str, bytes]) -> None:
         self.commits: dict[str, dict[str, bytes]] = {"base": dict(files)}
         self.head = "base"
         self.merge_base: str | None = None
         self.worktree: dict[str, bytes] = dict(files)
         self.ignored_suffixes: list[str] = []
-        self.origin_url = origin_url
 
     def commit(self, name: str) -> None:
         """Record the worktree (minus ignored files) as commit `name` and move HEAD there."""
@@ -62,6 +61,8 @@ class FakeChangeCollector:
     def __init__(self, repos: dict[str, FakeRepository]) -> None:
         self.repos = repos
         self.collected: list[tuple[str, str]] = []
+        # The `trust_index_stat` of each collection (the fake has no stat cache to trust).
+        self.trusted_stat: list[bool] = []
 
     def _repo(self, repo: str) -> Result[FakeRepository, ChangeReadError]:
         found = self.repos.get(repo)
@@ -76,7 +77,9 @@ class FakeChangeCollector:
             return Failure(found.failure())
         return Success(found.unwrap().merge_base or found.unwrap().head)
 
-    async def collect(self, repo: str, base: str) -> Result[ChangeSet, ChangeReadError]:
+    async def collect(
+        self, repo: str, base: str, *, trust_index_stat: bool = False
+    ) -> Result[ChangeSet, ChangeReadError]:
         """Base commit's files against the visible worktree."""
         found = self._repo(repo)
         if isinstance(found, Failure):
@@ -86,6 +89,7 @@ class FakeChangeCollector:
         if before is None:
             return Failure(ChangeReadError(code="base-not-found", message=f"no commit {base}"))
         self.collected.append((repo, base))
+        self.trusted_stat.append(trust_index_stat)
         now = fake.visible()
         changes = []
         for path in sorted(before.keys() | now.keys()):
@@ -118,7 +122,6 @@ class FakeChangeCollector:
                 repo=repo,
                 base=base,
                 changes=pair_exact_renames(changes),
-                origin_url=fake.origin_url,
             )
         )
 

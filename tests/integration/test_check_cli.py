@@ -265,9 +265,11 @@ def test_agent_code_never_runs_when_the_policy_blocks(
     assert not canary.exists()
 
 
-def test_override_by_owner_name_from_the_origin_remote(
+def test_the_origin_remote_does_not_choose_the_policy(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    # .git/config is the agent's to write: pointing origin at a laxer repository's name must
+    # not pick that repository's rules.
     repo = plain_repo(tmp_path / "checkout")
     git(repo, "remote", "add", "origin", "git@github.com:acme/api.git")
     write(repo, {"scripts/run.sh": "echo run\n"})
@@ -275,7 +277,57 @@ def test_override_by_owner_name_from_the_origin_remote(
     code, report = run_cli(
         capsys, "policy", "check", "--repo", str(repo), "--config", config(tmp_path, text), "--json"
     )
-    assert (code, codes(report)) == (0, [])
+    assert (code, codes(report), report["repos"][0]["name"]) == (
+        1,
+        ["path-not-allowed"],
+        "checkout",
+    )
+
+
+def test_repo_name_names_the_preceding_repo_for_its_override(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    one = plain_repo(tmp_path / "checkout")
+    two = plain_repo(tmp_path / "api")
+    write(one, {"scripts/run.sh": "echo run\n"})
+    write(two, {"scripts/run.sh": "echo run\n"})
+    text = POLICY + '[policy.repos."acme/api"]\nallowed_paths = ["scripts/"]\n'
+    code, report = run_cli(
+        capsys,
+        "policy",
+        "check",
+        "--repo",
+        str(one),
+        "--repo-name",
+        "acme/api",
+        "--repo",
+        str(two),
+        "--config",
+        config(tmp_path, text),
+        "--json",
+    )
+    assert code == 1
+    assert [(r["name"], codes(report, i)) for i, r in enumerate(report["repos"])] == [
+        ("acme/api", []),
+        ("api", ["path-not-allowed"]),
+    ]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--repo-name", "acme/api", "--repo", "."],
+        ["--repo", ".", "--repo-name", "acme/api", "--repo-name", "acme/web"],
+        ["--repo", ".", "--repo-name", ""],
+    ],
+)
+def test_repo_name_without_exactly_one_preceding_repo_is_exit_2(
+    capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["policy", "check", *argv])
+    assert exited.value.code == 2
+    assert "--repo-name" in capsys.readouterr().err
 
 
 def test_symlink_leaving_the_worktree_is_blocked(
@@ -289,3 +341,39 @@ def test_symlink_leaving_the_worktree_is_blocked(
     )
     assert (code, codes(report)) == (1, ["symlink-escapes"])
     assert report["repos"][0]["changes"][0]["symlink_target"] == "../../../etc/passwd"
+
+
+@pytest.mark.parametrize(
+    ("variable", "config_text"),
+    [
+        ("HARNESS_KEY", POLICY + '[harness]\nenv_allow = ["HARNESS_KEY"]\n'),
+        ("TIER_KEY", POLICY + '[harness.tiers."loop:xl"]\nenv_allow = ["TIER_KEY"]\n'),
+        ("SOME_SERVICE_TOKEN", POLICY),
+    ],
+)
+def test_the_value_of_a_harness_or_credential_variable_is_a_secret(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    variable: str,
+    config_text: str,
+) -> None:
+    value = "plain-looking-value-42"
+    monkeypatch.setenv(variable, value)
+    repo = plain_repo(tmp_path / "tool")
+    write(repo, {"notes/b.txt": f"hello\nkey {value}\n"})
+    code, report = run_cli(
+        capsys,
+        "policy",
+        "check",
+        "--repo",
+        str(repo),
+        "--config",
+        config(tmp_path, config_text),
+        "--json",
+    )
+    assert (code, codes(report)) == (1, ["secret-detected"])
+    assert report["repos"][0]["violations"][0]["detail"].startswith(
+        f"line 2: matches the value of ${variable}"
+    )
+    assert value not in json.dumps(report)

@@ -11,10 +11,12 @@ import os
 import subprocess
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from adapters.dulwich_changes import collect_changes, default_base, read_pairs
 from domain.changes import MODE_GITLINK, ChangeSet, FileChange
+from domain.policy import GateEvidence, PolicyRules, evaluate_policy
 from tests.support.gitrepo import commit_all, git, git_bytes, init_repo, write
 
 pytestmark = pytest.mark.integration
@@ -177,18 +179,57 @@ def test_directories_the_index_cache_marks_unchanged_are_still_read_on_disk(
     assert _ours_as_name_status(_collect(repo)) == _git_name_status(repo, "--cached", "HEAD")
 
 
-def test_exec_bit_is_ignored_when_core_filemode_is_false(tmp_path: Path) -> None:
+def test_core_filemode_false_does_not_hide_an_exec_bit_flip(tmp_path: Path) -> None:
+    # Deliberately unlike `git status`: the repository config is the agent's to write, and we run
+    # on POSIX file systems that keep the bit, so a flipped bit is always a change.
     repo = init_repo(tmp_path / "r", {"run.sh": "echo\n", "edit.sh": "echo\n"})
     git(repo, "config", "core.filemode", "false")
     (repo / "run.sh").chmod(0o755)
-    (repo / "edit.sh").chmod(0o755)
     write(repo, {"edit.sh": "echo edited\n", "new.sh": "echo\n"})
     (repo / "new.sh").chmod(0o755)
     changes = _by_path(_collect(repo))
-    assert set(changes) == _git_status_paths(repo) == {"edit.sh", "new.sh"}
-    assert (changes["edit.sh"].new_mode, changes["new.sh"].new_mode) == (0o100644, 0o100644)
-    git(repo, "add", "-A")
-    assert git(repo, "ls-files", "-s", "new.sh").startswith("100644")
+    assert _git_status_paths(repo) == {"edit.sh", "new.sh"}
+    assert set(changes) == {"edit.sh", "new.sh", "run.sh"}
+    assert (changes["run.sh"].new_mode, changes["new.sh"].new_mode) == (0o100755, 0o100755)
+
+
+def test_info_exclude_does_not_hide_a_new_file(tmp_path: Path) -> None:
+    # Deliberately unlike `git status`: .git/info/exclude is the agent's to write.
+    repo = init_repo(tmp_path / "r", {"a.py": "a\n"})
+    (repo / ".git/info/exclude").write_text("conftest.py\n")
+    write(repo, {"conftest.py": "import os\n"})
+    assert _git_status_paths(repo) == set()
+    assert set(_by_path(_collect(repo))) == {"conftest.py"}
+
+
+def test_core_excludes_file_does_not_hide_a_new_file(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "r", {"a.py": "a\n"})
+    (tmp_path / "global-ignore").write_text("*.py\n")
+    git(repo, "config", "core.excludesFile", str(tmp_path / "global-ignore"))
+    write(repo, {"conftest.py": "import os\n"})
+    assert _git_status_paths(repo) == set()
+    assert set(_by_path(_collect(repo))) == {"conftest.py"}
+
+
+def test_a_new_gitignore_entry_is_a_change_and_hides_nothing(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "r", {".gitignore": "*.log\n", "sub/.gitignore": "x\n"})
+    write(repo, {".gitignore": "*.log\nconftest.py\n", "sub/.gitignore": "*\n"})
+    write(repo, {"conftest.py": "import os\n", "sub/t.py": "t\n", "debug.log": "noise\n"})
+    assert set(_by_path(_collect(repo))) == {
+        ".gitignore",
+        "sub/.gitignore",
+        "conftest.py",
+        "sub/t.py",
+    }
+
+
+@pytest.mark.parametrize("flag", ["--skip-worktree", "--assume-unchanged"])
+def test_index_flags_do_not_hide_an_edit(tmp_path: Path, flag: str) -> None:
+    repo = init_repo(tmp_path / "r", {"conftest.py": "x = 1\n"})
+    git(repo, "update-index", flag, "conftest.py")
+    write(repo, {"conftest.py": "import os\n"})
+    assert _git_status_paths(repo) == set()
+    assert _by_path(_collect(repo))["conftest.py"].kind == "modified"
 
 
 def test_index_version_4_is_read_through_dulwich(busy_repo: tuple[Path, str]) -> None:
@@ -212,11 +253,29 @@ def test_a_conflicted_merge_reports_the_file_as_it_is_on_disk(tmp_path: Path) ->
     assert "<<<<<<< HEAD" in _by_path(_collect(repo))["a.txt"].added[0].text
 
 
-def test_binary_files_are_flagged_and_not_line_scanned(tmp_path: Path) -> None:
+def test_binary_files_are_flagged_and_their_content_is_scanned(tmp_path: Path) -> None:
+    # One NUL byte makes a file binary; its content must still reach the secret scan.
     repo = init_repo(tmp_path / "r", {"a.txt": "a\n"})
-    (repo / "blob.bin").write_bytes(b"\x00\x01\x02secret")
-    change = _by_path(_collect(repo))["blob.bin"]
-    assert (change.binary, change.added, change.added_line_count) == (True, (), 0)
+    token = "ghp_" + "Ab3dE5gH7jK9mN1pQ3sT5vW7yZ9bC1dF3hJ5"
+    (repo / "docs").mkdir()
+    (repo / "docs/notes.md").write_bytes(b"\x00\nGITHUB_TOKEN=" + token.encode() + b"\n")
+    changes = _collect(repo)
+    change = _by_path(changes)["docs/notes.md"]
+    assert (change.binary, change.added_line_count) == (True, 0)
+    verdict = evaluate_policy(changes.changes, GateEvidence(), PolicyRules(protected_paths=()))
+    secrets = [v for v in verdict.violations if v.code == "secret-detected"]
+    assert [(v.path, v.detail.split(":")[0]) for v in secrets] == [("docs/notes.md", "line 2")]
+    assert token not in msgspec.json.encode(verdict).decode()
+
+
+def test_a_utf16_secret_in_a_binary_file_is_found(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "r", {"a.txt": "a\n"})
+    token = "AKIA" + "ABCDEFGHIJKLMNOP"
+    (repo / "docs").mkdir()
+    (repo / "docs/creds.txt").write_bytes(("key = " + token + "\n").encode("utf-16-le"))
+    changes = _collect(repo)
+    verdict = evaluate_policy(changes.changes, GateEvidence(), PolicyRules(protected_paths=()))
+    assert [v.path for v in verdict.violations if v.code == "secret-detected"] == ["docs/creds.txt"]
 
 
 def test_non_utf8_file_name_is_reported_escaped(tmp_path: Path) -> None:
@@ -308,3 +367,69 @@ def test_manifest_pairs_give_base_and_worktree_text(tmp_path: Path) -> None:
         ("[project]\nname = 'a'\n", "[project]\nname = 'b'\n"),
         (None, None),
     ]
+
+
+def test_a_folder_that_cannot_be_listed_is_repo_unreadable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Tests run as root, where chmod 000 does not stop a listing: simulate the refusal.
+    repo = init_repo(tmp_path / "r", {"a.txt": "a\n"})
+    write(repo, {"hidden/conftest.py": "import os\n"})
+    real_scandir = os.scandir
+
+    def scandir(path: bytes) -> object:
+        if path.endswith(b"/hidden"):
+            raise PermissionError(13, "Permission denied", path)
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    error = collect_changes(str(repo), "HEAD").failure()
+    assert error.code == "repo-unreadable"
+    assert "hidden" in error.message
+
+
+def _forge_index_entry(repo: Path, path: str) -> None:
+    """Record the base blob of `path` in the index with the stat data of its edited file."""
+    from dulwich.index import IndexEntry, index_entry_from_stat
+    from dulwich.repo import Repo
+
+    with Repo(str(repo)) as opened:
+        index = opened.open_index()
+        entry = index[path.encode()]
+        assert isinstance(entry, IndexEntry)
+        index[path.encode()] = index_entry_from_stat(os.lstat(repo / path), entry.sha)
+        index.write()
+
+
+def test_a_forged_index_entry_does_not_hide_an_edit(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "r", {"conftest.py": "x = 1\n"})
+    write(repo, {"conftest.py": "import os\n"})
+    os.utime(repo / "conftest.py", ns=(1_000_000_000, 1_000_000_000))
+    _forge_index_entry(repo, "conftest.py")
+    assert _git_status_paths(repo) == set()  # git itself trusts the forged stat data
+    assert _by_path(_collect(repo))["conftest.py"].added[0].text == "import os"
+
+
+def test_trusting_the_index_stat_cache_is_an_explicit_choice(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "r", {"conftest.py": "x = 1\n"})
+    write(repo, {"conftest.py": "import os\n"})
+    os.utime(repo / "conftest.py", ns=(1_000_000_000, 1_000_000_000))
+    _forge_index_entry(repo, "conftest.py")
+    trusted = collect_changes(str(repo), "HEAD", trust_index_stat=True).unwrap()
+    assert trusted.changes == ()
+
+
+def test_the_gate_snapshot_lists_exactly_what_the_collector_reports_against_head(
+    busy_repo: tuple[Path, str],
+) -> None:
+    # One implementation behind both ports: the same ignore rules, the same notion of a change.
+    import anyio
+
+    from adapters.dulwich_changes import DulwichSnapshotter
+
+    repo, _ = busy_repo
+    (repo / ".git/info/exclude").write_text("notes/\n")
+    write(repo, {".gitignore": "ignored/\n*.log\n*.txt\n"})
+    snapshot = anyio.run(DulwichSnapshotter().snapshot, str(repo)).unwrap()
+    assert {e.path for e in snapshot.entries} == _touched(_collect(repo))
+    assert "notes/new.txt" in _touched(_collect(repo))

@@ -1,14 +1,11 @@
-"""Pure change derivations: exact renames, manifest paths, remote slugs."""
+"""Pure change derivations: exact renames, manifest paths."""
 
 from __future__ import annotations
-
-import pytest
 
 from domain.changes import (
     FileChange,
     manifest_paths,
     pair_exact_renames,
-    slug_from_remote_url,
     summarise,
 )
 
@@ -48,18 +45,3 @@ def test_summary_never_carries_added_text() -> None:
     summary = summarise(FileChange(path="a", kind="added", new_mode=0o120000, symlink_target="b"))
     assert (summary.type, summary.mode, summary.symlink_target) == ("symlink", "120000", "b")
     assert not hasattr(summary, "added")
-
-
-@pytest.mark.parametrize(
-    ("url", "slug"),
-    [
-        ("https://github.com/acme/api.git", "acme/api"),
-        ("git@github.com:acme/api.git", "acme/api"),
-        ("ssh://git@github.com/acme/api", "acme/api"),
-        ("/srv/git/api", None),
-        ("file:///srv/git/api", None),
-        ("https://example.com/", None),
-    ],
-)
-def test_slug_from_remote_url(url: str, slug: str | None) -> None:
-    assert slug_from_remote_url(url) == slug

@@ -13,6 +13,7 @@ from entrypoints.api.check import (
     PlannedGates,
     RanGate,
     RefusedGate,
+    RepoTarget,
     check_repos,
 )
 from tests.fakes.changes import FakeChangeCollector, FakeRepository
@@ -22,8 +23,8 @@ POLICY = PolicyConfig(allowed_paths=("src/", "docs/"))
 PYTEST = GateArgv(name="pytest", declared=("pytest",), executed=("uv", "run", "--", "pytest"))
 
 
-def repo_with(changes: dict[str, str], origin_url: str | None = None) -> FakeRepository:
-    repo = FakeRepository({"src/a.py": b"a = 1\n"}, origin_url=origin_url)
+def repo_with(changes: dict[str, str]) -> FakeRepository:
+    repo = FakeRepository({"src/a.py": b"a = 1\n"})
     repo.worktree.update({p: t.encode() for p, t in changes.items()})
     return repo
 
@@ -114,21 +115,37 @@ def test_side_effects_and_failures_of_a_run_block() -> None:
     assert [(g.status, g.exit_code) for g in report.repos[0].gates] == [("failed", 1)]
 
 
-def test_rules_are_chosen_by_owner_name_then_directory_name() -> None:
+def test_rules_are_chosen_by_the_given_name_else_the_directory_name() -> None:
     policy = PolicyConfig(
         allowed_paths=("src/",),
         repos={
             "acme/api": PolicyOverride(allowed_paths=("ops/",)),
             "two": PolicyOverride(allowed_paths=("ops/",)),
+            "three": PolicyOverride(allowed_paths=("ops/",)),
         },
     )
     repos = {
-        "/w/one": repo_with({"ops/x.sh": "x\n"}, origin_url="https://github.com/acme/api.git"),
+        "/w/one": repo_with({"ops/x.sh": "x\n"}),
         "/w/two": repo_with({"ops/x.sh": "x\n"}),
         "/w/three": repo_with({"ops/x.sh": "x\n"}),
     }
-    report = check(repos, FakeGateStage(), policy).unwrap()
-    assert [[v.code for v in r.violations] for r in report.repos] == [[], [], ["path-not-allowed"]]
+    targets = [
+        RepoTarget(path="/w/one", name="acme/api"),
+        RepoTarget(path="/w/two"),
+        RepoTarget(path="/w/three", name="acme/other"),
+    ]
+
+    async def run() -> Result[CheckReport, CheckError]:
+        return await check_repos(
+            targets, policy, collector=FakeChangeCollector(repos), stage=FakeGateStage()
+        )
+
+    report = anyio.run(run).unwrap()
+    assert [(r.name, [v.code for v in r.violations]) for r in report.repos] == [
+        ("acme/api", []),
+        ("two", []),
+        ("acme/other", ["path-not-allowed"]),
+    ]
 
 
 def test_lockfile_rule_reads_the_manifest_at_base_and_now() -> None:
@@ -170,3 +187,17 @@ def test_unknown_repository_is_repo_not_found_and_nothing_runs() -> None:
         lambda: check_repos(["/nope"], POLICY, collector=FakeChangeCollector({}), stage=stage)
     )
     assert (result.failure().code, stage.ran) == ("repo-not-found", [])
+
+
+def test_the_index_stat_cache_is_trusted_only_where_the_policy_says_so() -> None:
+    policy = PolicyConfig(
+        allowed_paths=("src/",), repos={"fast": PolicyOverride(trust_index_stat=True)}
+    )
+    repos = {"/w/fast": repo_with({}), "/w/other": repo_with({})}
+    collector = FakeChangeCollector(repos)
+
+    async def run() -> Result[CheckReport, CheckError]:
+        return await check_repos(list(repos), policy, collector=collector, stage=FakeGateStage())
+
+    anyio.run(run).unwrap()
+    assert collector.trusted_stat == [True, False]

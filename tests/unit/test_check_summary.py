@@ -31,6 +31,7 @@ GATE = GateReport(
 def repo(violations: tuple[Violation, ...] = ()) -> RepoReport:
     return RepoReport(
         repo="/w/api",
+        name="acme/api",
         base="0123456789abcdef",
         changes=(CHANGE,),
         gates=(GATE,),
@@ -42,7 +43,7 @@ def repo(violations: tuple[Violation, ...] = ()) -> RepoReport:
 def test_publishable_summary_shows_changes_gates_and_notices() -> None:
     text = render_summary(CheckReport(verdict="publishable", repos=(repo(),)))
     assert text.splitlines()[0] == "PUBLISHABLE: 1 repository verified, no policy violation"
-    assert "/w/api (base 0123456789ab): 1 change(s)" in text
+    assert "/w/api (as acme/api, base 0123456789ab): 1 change(s)" in text
     assert "renamed      src/new.py (from src/old.py)" in text
     assert "    executed: uv run --locked pytest" in text
     assert "  note: 1 changed path(s) no gate covers" in text

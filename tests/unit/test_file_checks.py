@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from domain.content import MAX_CHECKED_FILE_BYTES
 from domain.file_checks import all_passed, check_file_bytes, skipped_missing
+from entrypoints.api.gates import check_files
+from tests.fakes.files import FakeFileReader
 
 
 @pytest.mark.parametrize(
@@ -60,3 +63,14 @@ def test_kind_is_decided_by_suffix_case_insensitively() -> None:
 def test_deleted_files_are_skipped_and_do_not_fail_the_gate() -> None:
     assert all_passed((skipped_missing("gone.py"), check_file_bytes("a.py", b"x = 1\n")))
     assert not all_passed((check_file_bytes("a.py", b"(\n"),))
+
+
+def test_content_over_the_check_limit_is_file_too_large() -> None:
+    check = check_file_bytes("notes.txt", b"a" * (MAX_CHECKED_FILE_BYTES + 1))
+    assert (check.status, check.code) == ("failed", "file-too-large")
+
+
+def test_check_files_reads_one_byte_past_the_limit_and_lets_the_domain_decide() -> None:
+    files = FakeFileReader({"/r/big.txt": b"a" * (MAX_CHECKED_FILE_BYTES + 5)})
+    report = check_files(["big.txt"], root="/r", files=files)
+    assert [(c.status, c.code) for c in report.files] == [("failed", "file-too-large")]

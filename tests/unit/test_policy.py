@@ -12,6 +12,7 @@ from domain.policy import (
     PolicyVerdict,
     evaluate_policy,
 )
+from domain.secrets import KnownSecret
 
 RULES = PolicyRules(allowed_paths=("src/", "tests/", "docs/", "uv.lock", "pyproject.toml"))
 OPEN = PolicyRules(allowed_paths=("**",), protected_paths=())
@@ -255,6 +256,18 @@ def test_empty_change_is_allowed_with_a_notice() -> None:
     assert result.notices == ("nothing changed relative to the base",)
 
 
-def test_truncated_content_gives_a_notice() -> None:
+def test_truncated_content_is_secret_scan_incomplete() -> None:
     result = verdict([change("src/a.py", content_truncated=True)])
-    assert result.notices == ("src/a.py: only the first part of this large file was scanned",)
+    assert [(v.code, v.path) for v in result.violations] == [("secret-scan-incomplete", "src/a.py")]
+
+
+def test_an_added_line_holding_a_known_secret_value_is_detected_without_echo() -> None:
+    value = "sup3r-secret-harness-key"
+    known = (KnownSecret(name="ANTHROPIC_API_KEY", value=value),)
+    result = evaluate_policy(
+        [added("src/a.py", f"x = 1\nKEY = '{value}'")], GateEvidence(), RULES, known_secrets=known
+    )
+    assert [(v.code, v.detail.split(";")[0]) for v in result.violations] == [
+        ("secret-detected", "line 2: matches the value of $ANTHROPIC_API_KEY")
+    ]
+    assert value not in msgspec.json.encode(result).decode()

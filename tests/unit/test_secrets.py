@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from domain.changes import AddedHunk
-from domain.secrets import compile_scanner, scan_hunk
+from domain.secrets import KnownSecret, compile_scanner, known_secret_values, scan_hunk
 
 SCANNER = compile_scanner()
 
@@ -29,6 +29,18 @@ def kinds(text: str) -> list[str]:
         ("https://hooks.slack.com/services/T000/B000/XXXXabcd", "Slack webhook URL"),
         ('api_key = "q8Zr2LmX9vT4kWp7NsY3bC6d"', "generic credential assignment"),
         ("CLIENT_SECRET: 'f3A9kL2mQ8zX7vB1nR5tW0yE'", "generic credential assignment"),
+        ("sk-ant-api03-" + "Ab3_dE5-gH7k" * 8 + "AA", "Anthropic API key (sk-ant-)"),
+        ("sk-ant-admin01-" + "Zx9_Wv8-Ut7s" * 8, "Anthropic API key (sk-ant-)"),
+        ("sk-proj-" + "Ab3dE5gH7jK9-_mN" * 10, "OpenAI API key"),
+        (
+            "sk-svcacct-" + "Ab3dE5gH7jK9-_mN" * 10,
+            "OpenAI API key",
+        ),
+        (
+            "sk-" + "Ab3dE5gH7jK9mN1pQ3sT" + "T3BlbkFJ" + "uV5wX7yZ9aB1cD3eF5gH",
+            "OpenAI API key",
+        ),
+        ("AIza" + "SyA1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q", "Google API key (AIza)"),
     ],
 )
 def test_builtin_pattern_is_detected(text: str, kind: str) -> None:
@@ -43,6 +55,9 @@ def test_builtin_pattern_is_detected(text: str, kind: str) -> None:
         "ghp_short",
         "the public key is -----BEGIN PUBLIC KEY-----",
         "def get_api_key(): return os.environ['API_KEY']",
+        "sk-abc",
+        "risk-assessment-of-the-whole-platform-and-more",
+        "task-1234567890abcdefghijklmnopqrstuvwxyz",
     ],
 )
 def test_placeholders_and_ordinary_text_are_not_secrets(text: str) -> None:
@@ -59,3 +74,26 @@ def test_configured_pattern_with_its_own_flags_and_groups_works() -> None:
     scanner = compile_scanner(["(?i)corp-(?P<id>[0-9]{4})"])
     hunk = AddedHunk(start=1, text="CORP-1234")
     assert [f.kind for f in scan_hunk(scanner, "f", hunk)] == ["configured pattern #1"]
+
+
+def test_a_known_value_is_found_and_named_by_its_variable_only() -> None:
+    value = "pl41n-Value-without-any-shape"
+    scanner = compile_scanner(known_values=[KnownSecret(name="MY_KEY", value=value)])
+    findings = list(scan_hunk(scanner, "f", AddedHunk(start=3, text=f"x\nkey: {value}\n")))
+    assert [(f.line, f.kind) for f in findings] == [(4, "the value of $MY_KEY")]
+    assert value not in repr(findings)
+
+
+def test_known_values_are_named_or_credential_like_variables_of_8_chars_or_more() -> None:
+    environ = {
+        "NAMED": "long-enough-1",
+        "GITHUB_TOKEN": "gh-value-12",
+        "SHORT_TOKEN": "1234567",
+        "LANG": "C.UTF-8-long-value",
+        "EMPTY_NAMED": "",
+    }
+    found = known_secret_values(environ, ["NAMED", "EMPTY_NAMED", "ABSENT"])
+    assert [(k.name, k.value) for k in found] == [
+        ("NAMED", "long-enough-1"),
+        ("GITHUB_TOKEN", "gh-value-12"),
+    ]

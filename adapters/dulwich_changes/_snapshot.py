@@ -1,4 +1,9 @@
-"""`WorktreeSnapshotter` on dulwich: `git status` (ignored files excluded) plus content digests.
+"""`WorktreeSnapshotter` on dulwich: the paths that differ from HEAD, plus content digests.
+
+The listing is the change collector's own (`_Snapshot` compared with HEAD's tree), so the two
+agree on what is ignored: only HEAD's committed `.gitignore` files count, never
+`.git/info/exclude`, `core.excludesFile` or a `.gitignore` a gate wrote. That is what
+`git status` lists, minus what those agent-writable rules would hide.
 
 A directory that is not the root of a git repository has no status to ask for, so every file
 below it is listed instead (no ignore rules: nothing may be written anywhere in it).
@@ -11,13 +16,14 @@ import os
 import stat
 
 import anyio.to_thread
-from dulwich import porcelain
 from dulwich.errors import NotGitRepository
-from dulwich.index import Index, IndexEntry, cleanup_mode, get_unstaged_changes
+from dulwich.objects import Commit, ObjectID
 from dulwich.refs import HEADREF
 from dulwich.repo import Repo
 from returns.result import Failure, Result, Success
 
+from adapters.dulwich_changes._compare import _base_entries, _compared
+from adapters.dulwich_changes._worktree import _Snapshot
 from domain.worktree_snapshot import DELETED, SnapshotMode, WorktreeSnapshot, snapshot_of
 from ports.worktree import SnapshotError
 
@@ -49,43 +55,24 @@ def _digest(path: str) -> str:
     return f"{stat.S_IMODE(info.st_mode) & 0o111:o}:{sha.hexdigest()}"
 
 
+def _head_tree(repo: Repo) -> ObjectID | None:
+    try:
+        commit = repo[repo.head()]
+    except KeyError:  # an unborn branch: nothing committed, nothing ignored
+        return None
+    return commit.tree if isinstance(commit, Commit) else None
+
+
 def _git_status(repo: Repo) -> dict[str, str]:
-    # porcelain.status() without its index write (optional locks off) and with ONE read of the
-    # index shared by every step, the executable-bit check included: it dominates on big trees.
     root = os.fsencode(repo.path)
-    config = repo.get_config_stack()
-    index = repo.open_index(config=config)
-    raw_paths: list[bytes | str] = []
-    for paths in porcelain.get_tree_changes(repo, index).values():
-        raw_paths.extend(paths)
-    normalizer = repo.get_blob_normalizer(config=config)
-    raw_paths.extend(get_unstaged_changes(index, repo.path, normalizer.checkin_normalize))
-    raw_paths.extend(
-        porcelain.get_untracked_paths(
-            repo.path, repo.path, index, exclude_ignored=True, untracked_files="all", repo=repo
-        )
-    )
-    raw_paths.extend(_mode_changes(index, root))
+    tree = _head_tree(repo)
+    # Every tracked file is hashed: the gate (agent code) could write .git/index itself.
+    worktree = _Snapshot(repo, tree, trust_stat=False)
+    files, pruned = _base_entries(repo, tree, worktree.cache_tree) if tree else ({}, set())
     digests: dict[str, str] = {}
-    for raw in raw_paths:
-        relative = raw if isinstance(raw, bytes) else os.fsencode(raw)
+    for relative, _, _ in _compared(files, pruned, worktree):
         digests[_display(relative)] = _digest(os.fsdecode(os.path.join(root, relative)))
     return digests
-
-
-def _mode_changes(index: Index, root: bytes) -> list[bytes]:
-    # dulwich's status compares content only; git also reports a flipped executable bit.
-    changed = []
-    for path, entry in index.items():
-        if not isinstance(entry, IndexEntry):
-            continue  # a conflicted entry is already in the status
-        try:
-            info = os.lstat(os.path.join(root, path))
-        except FileNotFoundError:
-            continue  # deleted: the status lists it
-        if stat.S_ISREG(info.st_mode) and cleanup_mode(info.st_mode) != entry.mode:
-            changed.append(path)
-    return changed
 
 
 def _head(repo: Repo) -> str:

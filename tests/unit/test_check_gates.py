@@ -1,0 +1,74 @@
+"""`check`'s gate stage runs exactly the prepared plan the policy judged, never a new one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+
+from domain.changes import FileChange
+from domain.gate_run import PreparedPlan, prepare_plan_with
+from domain.gate_select import GatePlan
+from domain.project import ProjectFiles
+from entrypoints.api import gates as gates_api
+from entrypoints.api.check import GateOutcome, PlannedGates
+from entrypoints.api.check_gates import ApiGateStage
+from ports.process import ProcessRequest, ProcessResult
+from tests.fake_project_files import FakeProjectFilesReader
+from tests.fakes.files import FakeFileReader
+from tests.fakes.process import FakeProcessRunner, exits
+from tests.fakes.worktree import FakeSnapshotter, FakeWorktree
+
+UV_PROJECT = ProjectFiles(
+    pyproject_text='[dependency-groups]\ndev = ["pytest"]\n',
+    lockfile_present=True,
+    root_entries=("pyproject.toml", "uv.lock", "tests/"),
+    test_files_present=True,
+)
+CHANGE = FileChange(path="tests/test_a.py", kind="added", new_mode=0o100644, size=10)
+
+
+def ok(request: ProcessRequest) -> ProcessResult:
+    return exits(0)
+
+
+def test_gates_are_prepared_once_and_the_judged_argv_is_what_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    preparations: list[GatePlan] = []
+
+    def counting(plan: GatePlan, prepare: Any) -> PreparedPlan:
+        preparations.append(plan)
+        return prepare_plan_with(plan, prepare)
+
+    monkeypatch.setattr(gates_api, "prepare_plan_with", counting)
+    root = str(tmp_path)
+    reader = FakeProjectFilesReader({root: UV_PROJECT})
+    runner = FakeProcessRunner()
+    stage = ApiGateStage(
+        reader=reader,
+        runner=runner,
+        snapshotter=FakeSnapshotter({root: FakeWorktree()}),
+        files=FakeFileReader({}),
+    )
+
+    async def plan_then_run() -> tuple[PlannedGates, GateOutcome]:
+        planned = await stage.plan(root, [CHANGE])
+        # Between judging and running, the project reads differently (as if rewritten): a
+        # second preparation would now run something the policy never saw.
+        reader.projects[root] = ProjectFiles(root_entries=("tests/",), test_files_present=True)
+        runner.behaviours = dict.fromkeys(("uv", "pytest", "python", "python3"), ok)
+        return planned, await stage.run(root, planned)
+
+    reads_before = len(reader.reads)
+    planned, outcome = anyio.run(plan_then_run)
+    judged = [
+        g.executed for g in planned.gates if g.executed and g.executed[0] != "engineering-loop"
+    ]
+    assert [argv[0] for argv in judged] == ["uv"]
+    assert [r.argv for r in runner.requests] == judged
+    assert len(reader.reads) == reads_before + 1  # planning read the project once; running never
+    assert len(preparations) == 1
+    assert [r.status for r in outcome.results if r.name != "check-files"] == ["passed"]
