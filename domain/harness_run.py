@@ -7,6 +7,7 @@ from typing import Literal
 import msgspec
 
 from domain.harness_report import HarnessName, HarnessReport
+from domain.locations import is_within
 
 RunStatus = Literal["completed", "failed", "budget-exhausted", "timed-out"]
 
@@ -63,6 +64,41 @@ def limits_problem(limits: RunLimits) -> RunLimitsError | None:
             f"{limits.max_cost_usd}; omit it for no cap.",
         )
     return None
+
+
+class TranscriptPlaceError(msgspec.Struct, frozen=True, kw_only=True, tag="transcript-place-error"):
+    """No safe transcript folder (`transcript-no-state-dir`, `transcript-dir-inside-repo`)."""
+
+    code: str
+    message: str
+
+
+def transcript_dir_problem(transcript_dir: str, repo: str) -> TranscriptPlaceError | None:
+    """Refuse a transcript folder at or below the worktree, both as resolved absolute paths.
+
+    The raw transcript can hold whatever the agent printed (keys included); inside the worktree
+    it would join the change set the loop is about to publish.
+
+    >>> transcript_dir_problem("/w/repo/.loop/transcripts", "/w/repo").code
+    'transcript-dir-inside-repo'
+    >>> transcript_dir_problem("/home/a/.local/state/engineering-loop/transcripts", "/w/repo")
+    """
+    if not is_within(transcript_dir, repo):
+        return None
+    return TranscriptPlaceError(
+        code="transcript-dir-inside-repo",
+        message=f"the transcript folder {transcript_dir} is inside the worktree {repo}, where "
+        "the agent's changes are collected; pass --transcript-dir outside it.",
+    )
+
+
+def no_transcript_home() -> TranscriptPlaceError:
+    """The error for a default transcript folder that cannot be placed (no state or home dir)."""
+    return TranscriptPlaceError(
+        code="transcript-no-state-dir",
+        message="neither XDG_STATE_HOME nor HOME is an absolute path, so there is no default "
+        "transcript folder; set one or pass --transcript-dir.",
+    )
 
 
 def cost_cap_reached(running_cost_usd: float | None, max_cost_usd: float | None) -> bool:

@@ -38,8 +38,8 @@ def register(
     run.add_argument("--timeout", type=float, default=1800.0, help="wall-clock seconds (1800)")
     run.add_argument(
         "--transcript-dir",
-        default=".loop/transcripts",
-        help="where the raw transcript is kept (default: .loop/transcripts)",
+        help="where the raw transcript is kept, outside --repo (default: "
+        "$XDG_STATE_HOME/engineering-loop/transcripts, i.e. ~/.local/state/...)",
     )
     run.set_defaults(handler=_run)
 

@@ -159,3 +159,77 @@ def test_harness_tier_overrides_the_model(tmp_path: Path) -> None:
     )
     _run(tmp_path, runner, config=config, tier="loop:budget-xl")
     assert runner.requests[0].argv[-2:] == ("--model", "big")
+
+
+def _real_repo(tmp_path: Path) -> tuple[FakeHarnessHost, Path]:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    host = _host(tmp_path)
+    host.directories.add(str(repo))
+    return host, repo
+
+
+@pytest.mark.parametrize("inside", [".", ".loop/transcripts", "sub/../.loop"])
+def test_transcript_dir_inside_the_repo_is_refused(tmp_path: Path, inside: str) -> None:
+    # The transcript may hold whatever the agent dumped (keys included): inside the worktree it
+    # would become part of the change set the loop is about to publish.
+    host, repo = _real_repo(tmp_path)
+    runner = ReplayProcessRunner(_lines("success-write"))
+    error = _run(tmp_path, runner, host=host, repo=str(repo), transcript_dir=str(repo / inside))
+    assert isinstance(error, HarnessRunError)
+    assert error.code == "transcript-dir-inside-repo"
+    assert (runner.requests, host.created) == ([], [])
+
+
+def test_transcript_dir_reaching_the_repo_through_a_symlink_is_refused(tmp_path: Path) -> None:
+    host, repo = _real_repo(tmp_path)
+    (tmp_path / "evidence").symlink_to(repo)
+    error = _run(
+        tmp_path,
+        ReplayProcessRunner([]),
+        host=host,
+        repo=str(repo),
+        transcript_dir=str(tmp_path / "evidence" / "transcripts"),
+    )
+    assert isinstance(error, HarnessRunError)
+    assert error.code == "transcript-dir-inside-repo"
+
+
+def test_transcript_dir_beside_the_repo_is_accepted(tmp_path: Path) -> None:
+    host, repo = _real_repo(tmp_path)
+    run = _run(tmp_path, ReplayProcessRunner(_lines("success-write")), host=host, repo=str(repo))
+    assert isinstance(run, HarnessRun)
+    assert Path(run.transcript_path).parent == tmp_path
+
+
+def test_default_transcript_dir_is_under_the_xdg_state_home(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    default = state / "engineering-loop" / "transcripts"
+    default.mkdir(parents=True)  # the fake host creates files only in memory
+    result = anyio.run(
+        functools.partial(
+            run_harness,
+            HarnessRunRequest(repo="/repo", prompt_file="/task.md", harness="pi"),
+            runner=ReplayProcessRunner(_lines("success-write")),
+            host=_host(tmp_path),
+            config_source=FakeConfigSource(),
+            environ={**ENV, "XDG_STATE_HOME": str(state)},
+        )
+    )
+    assert isinstance(result, Success)
+    assert Path(result.unwrap().transcript_path).parent == default
+
+
+def test_default_transcript_dir_needs_a_state_or_home_directory(tmp_path: Path) -> None:
+    result = anyio.run(
+        functools.partial(
+            run_harness,
+            HarnessRunRequest(repo="/repo", prompt_file="/task.md", harness="pi"),
+            runner=ReplayProcessRunner([]),
+            host=_host(tmp_path),
+            config_source=FakeConfigSource(),
+            environ={"PATH": "/opt/pi/bin"},
+        )
+    )
+    assert not isinstance(result, Success)
+    assert result.failure().code == "transcript-no-state-dir"
