@@ -8,6 +8,7 @@ import msgspec
 
 from domain.harness_report import HarnessName, HarnessReport
 from domain.locations import is_within
+from domain.quantities import is_positive_finite
 
 RunStatus = Literal["completed", "failed", "budget-exhausted", "timed-out"]
 
@@ -52,15 +53,16 @@ def limits_problem(limits: RunLimits) -> RunLimitsError | None:
     >>> limits_problem(RunLimits(timeout_s=0)).code
     'harness-timeout-invalid'
     """
-    if not limits.timeout_s > 0:
+    if not is_positive_finite(limits.timeout_s):
         return RunLimitsError(
             code="harness-timeout-invalid",
-            message=f"timeout must be a positive number of seconds, not {limits.timeout_s}.",
+            message=f"the timeout must be a positive, finite number of seconds, not "
+            f"{limits.timeout_s}.",
         )
-    if limits.max_cost_usd is not None and not limits.max_cost_usd > 0:
+    if limits.max_cost_usd is not None and not is_positive_finite(limits.max_cost_usd):
         return RunLimitsError(
             code="harness-cost-cap-invalid",
-            message=f"the cost cap must be a positive number of dollars, not "
+            message=f"the cost cap must be a positive, finite number of dollars, not "
             f"{limits.max_cost_usd}; omit it for no cap.",
         )
     return None

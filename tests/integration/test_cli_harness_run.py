@@ -78,6 +78,18 @@ def test_transcript_dir_inside_the_repo_is_refused_with_exit_2(tmp_path: Path) -
     assert not (tmp_path / "repo" / ".loop").exists()
 
 
+@pytest.mark.parametrize(
+    ("option", "code"),
+    [("--timeout", "harness-timeout-invalid"), ("--max-cost-usd", "harness-cost-cap-invalid")],
+)
+def test_an_infinite_limit_is_refused_with_exit_2(tmp_path: Path, option: str, code: str) -> None:
+    exit_code, out = _cli(tmp_path, [], option, "inf")
+    assert exit_code == 2
+    error = out["error"]
+    assert isinstance(error, dict)
+    assert error["code"] == code
+
+
 def test_failed_run_exits_1_although_pi_exits_0(tmp_path: Path) -> None:
     code, out = _cli(tmp_path, [HttpError() for _ in range(4)])
     assert code == 1

@@ -118,6 +118,8 @@ def test_default_config_file_may_be_absent_but_a_named_one_may_not(tmp_path: Pat
         ({"prompt_file": "/missing.md"}, None, "prompt-unreadable"),
         ({"prompt_file": "/empty.md"}, None, "prompt-empty"),
         ({"timeout_s": 0}, None, "harness-timeout-invalid"),
+        ({"timeout_s": float("inf")}, None, "harness-timeout-invalid"),
+        ({"max_cost_usd": float("inf")}, None, "harness-cost-cap-invalid"),
         ({"max_cost_usd": -1}, None, "harness-cost-cap-invalid"),
         ({"harness": "codex"}, None, "harness-binary-not-found"),
         ({}, '[harness]\nname = "claude"\n', "harness-mismatch"),
