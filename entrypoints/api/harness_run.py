@@ -71,14 +71,11 @@ def _error(code: str, message: str) -> Failure[HarnessRunError]:
 def _config(
     request: HarnessRunRequest, source: ConfigSource
 ) -> Result[LoopConfig, HarnessRunError]:
-    loaded = load_config(request.config_path, source=source)
-    if isinstance(loaded, Success):
-        return Success(loaded.unwrap())
-    error = loaded.failure()
     # Without --config, no engineering-loop.toml in the working directory means the defaults.
-    if error.code == "config-missing" and request.config_path is None:
-        return Success(LoopConfig())
-    return _error(error.code, error.message)
+    loaded = load_config(request.config_path, source=source, defaults_if_absent=True)
+    if not isinstance(loaded, Success):
+        return _error(loaded.failure().code, loaded.failure().message)
+    return Success(loaded.unwrap())
 
 
 def _transcript_dir(
