@@ -27,6 +27,7 @@ from domain.harness_run import (
     transcript_dir_problem,
 )
 from domain.locations import default_transcript_dir
+from entrypoints import bootstrap
 from entrypoints.config import load_config
 from ports.config import ConfigSource
 from ports.harness import HarnessHost
@@ -162,8 +163,6 @@ async def run_harness(
 ) -> Result[HarnessRun, HarnessRunError]:
     """Run the harness once; a run that fails is a `HarnessRun`, only a run that cannot start
     is a `HarnessRunError`."""
-    from entrypoints import bootstrap
-
     runner = runner if runner is not None else bootstrap.process_runner()
     host = host if host is not None else bootstrap.harness_host()
     source = config_source if config_source is not None else bootstrap.config_source()
