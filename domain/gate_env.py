@@ -14,6 +14,7 @@ import msgspec
 from returns.result import Failure, Result, Success
 
 from domain.environment import scrub_environment
+from domain.locations import cache_home, is_within
 
 # uv settings a gate may inherit: where uv keeps its cache and Pythons, and whether it may
 # download (XDG_CACHE_HOME too: without it uv would look for its cache somewhere else). Index
@@ -34,31 +35,6 @@ class GateEnvError(msgspec.Struct, frozen=True, kw_only=True, tag="gate-env-erro
 
     code: str
     message: str
-
-
-def cache_home(parent: Mapping[str, str]) -> str | None:
-    """The XDG cache directory: `$XDG_CACHE_HOME` if absolute, else `$HOME/.cache`, else None.
-
-    >>> cache_home({"HOME": "/home/a"}), cache_home({"XDG_CACHE_HOME": "/c", "HOME": "/h"})
-    ('/home/a/.cache', '/c')
-    """
-    xdg = parent.get("XDG_CACHE_HOME", "")
-    if xdg.startswith("/"):
-        return xdg
-    home = parent.get("HOME", "")
-    if home.startswith("/"):
-        return posixpath.join(home, ".cache")
-    return None
-
-
-def is_within(path: str, root: str) -> bool:
-    """True when absolute `path` is `root` or lies below it (lexically, after normalising).
-
-    >>> is_within("/w/repo/.venv", "/w/repo"), is_within("/w/repo2", "/w/repo")
-    (True, False)
-    """
-    path, root = posixpath.normpath(path), posixpath.normpath(root)
-    return path == root or path.startswith(root.rstrip("/") + "/")
 
 
 def project_environment_dir(repo: str, cache_dir: str) -> str:

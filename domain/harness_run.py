@@ -7,6 +7,8 @@ from typing import Literal
 import msgspec
 
 from domain.harness_report import HarnessName, HarnessReport
+from domain.locations import is_within
+from domain.quantities import is_positive_finite
 
 RunStatus = Literal["completed", "failed", "budget-exhausted", "timed-out"]
 
@@ -51,18 +53,54 @@ def limits_problem(limits: RunLimits) -> RunLimitsError | None:
     >>> limits_problem(RunLimits(timeout_s=0)).code
     'harness-timeout-invalid'
     """
-    if not limits.timeout_s > 0:
+    if not is_positive_finite(limits.timeout_s):
         return RunLimitsError(
             code="harness-timeout-invalid",
-            message=f"timeout must be a positive number of seconds, not {limits.timeout_s}.",
+            message=f"the timeout must be a positive, finite number of seconds, not "
+            f"{limits.timeout_s}.",
         )
-    if limits.max_cost_usd is not None and not limits.max_cost_usd > 0:
+    if limits.max_cost_usd is not None and not is_positive_finite(limits.max_cost_usd):
         return RunLimitsError(
             code="harness-cost-cap-invalid",
-            message=f"the cost cap must be a positive number of dollars, not "
+            message=f"the cost cap must be a positive, finite number of dollars, not "
             f"{limits.max_cost_usd}; omit it for no cap.",
         )
     return None
+
+
+class TranscriptPlaceError(msgspec.Struct, frozen=True, kw_only=True, tag="transcript-place-error"):
+    """No safe transcript folder (`transcript-no-state-dir`, `transcript-dir-inside-repo`)."""
+
+    code: str
+    message: str
+
+
+def transcript_dir_problem(transcript_dir: str, repo: str) -> TranscriptPlaceError | None:
+    """Refuse a transcript folder at or below the worktree, both as resolved absolute paths.
+
+    The raw transcript can hold whatever the agent printed (keys included); inside the worktree
+    it would join the change set the loop is about to publish.
+
+    >>> transcript_dir_problem("/w/repo/.loop/transcripts", "/w/repo").code
+    'transcript-dir-inside-repo'
+    >>> transcript_dir_problem("/home/a/.local/state/engineering-loop/transcripts", "/w/repo")
+    """
+    if not is_within(transcript_dir, repo):
+        return None
+    return TranscriptPlaceError(
+        code="transcript-dir-inside-repo",
+        message=f"the transcript folder {transcript_dir} is inside the worktree {repo}, where "
+        "the agent's changes are collected; pass --transcript-dir outside it.",
+    )
+
+
+def no_transcript_home() -> TranscriptPlaceError:
+    """The error for a default transcript folder that cannot be placed (no state or home dir)."""
+    return TranscriptPlaceError(
+        code="transcript-no-state-dir",
+        message="neither XDG_STATE_HOME nor HOME is an absolute path, so there is no default "
+        "transcript folder; set one or pass --transcript-dir.",
+    )
 
 
 def cost_cap_reached(running_cost_usd: float | None, max_cost_usd: float | None) -> bool:

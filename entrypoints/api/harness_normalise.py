@@ -7,6 +7,7 @@ from returns.result import Failure, Result, Success
 
 from domain.harness_normalise import UnknownHarness, new_normaliser, normalise_text, parse_harness
 from domain.harness_report import HarnessReport
+from entrypoints import bootstrap
 from ports.line_source import InputError, LineSource
 
 NormaliseError = UnknownHarness | InputError
@@ -28,10 +29,7 @@ def normalise_harness_output(
     parsed = parse_harness(harness)
     if not is_successful(parsed):
         return Failure(parsed.failure())
-    if source is None:
-        from entrypoints.bootstrap import line_source
-
-        source = line_source()
+    source = source if source is not None else bootstrap.line_source()
     normaliser = new_normaliser(parsed.unwrap())
     read = source.for_each_line(path, normaliser.feed)
     if not is_successful(read):

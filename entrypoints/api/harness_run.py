@@ -22,15 +22,18 @@ from domain.harness_run import (
     RunLimits,
     cost_cap_reached,
     limits_problem,
+    no_transcript_home,
     run_status,
+    transcript_dir_problem,
 )
+from domain.locations import default_transcript_dir
+from entrypoints import bootstrap
 from entrypoints.config import load_config
 from ports.config import ConfigSource
 from ports.harness import HarnessHost
 from ports.process import LineVerdict, ProcessRequest, ProcessRunner
 
 DEFAULT_TIMEOUT_S = 1800.0
-DEFAULT_TRANSCRIPT_DIR = os.path.join(".loop", "transcripts")
 # Standard error is diagnostics, not evidence: keep its first and last 8 KiB.
 _STDERR_CAPTURE_BYTES = 16 * 1024
 # A stopped or timed-out harness gets SIGTERM and this long before SIGKILL: Pi runs its bash
@@ -50,7 +53,9 @@ class HarnessRunRequest(msgspec.Struct, frozen=True, kw_only=True):
     tier: str | None = None
     max_cost_usd: float | None = None
     timeout_s: float = DEFAULT_TIMEOUT_S
-    transcript_dir: str = DEFAULT_TRANSCRIPT_DIR
+    # None: `$XDG_STATE_HOME/engineering-loop/transcripts` (`~/.local/state/...`). Never inside
+    # `repo`: the transcript is evidence, not part of the agent's change.
+    transcript_dir: str | None = None
 
 
 class HarnessRunError(msgspec.Struct, frozen=True, kw_only=True, tag="harness-run-error"):
@@ -67,14 +72,29 @@ def _error(code: str, message: str) -> Failure[HarnessRunError]:
 def _config(
     request: HarnessRunRequest, source: ConfigSource
 ) -> Result[LoopConfig, HarnessRunError]:
-    loaded = load_config(request.config_path, source=source)
-    if isinstance(loaded, Success):
-        return Success(loaded.unwrap())
-    error = loaded.failure()
     # Without --config, no engineering-loop.toml in the working directory means the defaults.
-    if error.code == "config-missing" and request.config_path is None:
-        return Success(LoopConfig())
-    return _error(error.code, error.message)
+    loaded = load_config(request.config_path, source=source, defaults_if_absent=True)
+    if not isinstance(loaded, Success):
+        return _error(loaded.failure().code, loaded.failure().message)
+    return Success(loaded.unwrap())
+
+
+def _transcript_dir(
+    request: HarnessRunRequest, environ: Mapping[str, str]
+) -> Result[str, HarnessRunError]:
+    """The transcript folder, resolved (symlinks too), refused when it lies in the worktree."""
+    chosen = request.transcript_dir
+    if chosen is None:
+        chosen = default_transcript_dir(environ)
+        if chosen is None:
+            missing = no_transcript_home()
+            return _error(missing.code, missing.message)
+    # Resolved, so neither `..` nor a symlink into the worktree slips past the check.
+    resolved = os.path.realpath(chosen)
+    problem = transcript_dir_problem(resolved, os.path.realpath(request.repo))
+    if problem is not None:
+        return _error(problem.code, problem.message)
+    return Success(resolved)
 
 
 def _prepare(
@@ -124,7 +144,10 @@ def _prepare(
             f"cannot find the {harness.name} executable {harness.binary!r} (on PATH or as a "
             "path); install it or set [harness].binary.",
         )
-    transcript = host.new_transcript(request.transcript_dir, harness.name)
+    transcript_dir = _transcript_dir(request, environ)
+    if not isinstance(transcript_dir, Success):
+        return Failure(transcript_dir.failure())
+    transcript = host.new_transcript(transcript_dir.unwrap(), harness.name)
     if not isinstance(transcript, Success):
         return _error(transcript.failure().code, transcript.failure().message)
     return Success((harness, executable, transcript.unwrap()))
@@ -140,8 +163,6 @@ async def run_harness(
 ) -> Result[HarnessRun, HarnessRunError]:
     """Run the harness once; a run that fails is a `HarnessRun`, only a run that cannot start
     is a `HarnessRunError`."""
-    from entrypoints import bootstrap
-
     runner = runner if runner is not None else bootstrap.process_runner()
     host = host if host is not None else bootstrap.harness_host()
     source = config_source if config_source is not None else bootstrap.config_source()

@@ -14,6 +14,7 @@ from domain.models_check import (
     check_models,
     config_failure,
 )
+from entrypoints import bootstrap
 from entrypoints.config import load_config
 from ports.config import ConfigSource
 from ports.harness import HarnessHost
@@ -32,11 +33,10 @@ def validate_models(
 
     `live` turns missing provider keys into errors (use it just before a real run).
     """
-    from entrypoints import bootstrap
-
     host = host if host is not None else bootstrap.harness_host()
+    source = config_source if config_source is not None else bootstrap.config_source()
     environ = environ if environ is not None else os.environ
-    loaded = load_config(config_path, source=config_source)
+    loaded = load_config(config_path, source=source)
     if not isinstance(loaded, Success):
         return config_failure(loaded.failure().code, loaded.failure().message)
     config = loaded.unwrap()

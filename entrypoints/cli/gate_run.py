@@ -7,12 +7,12 @@ and through bootstrap dulwich) loads inside the handlers that need it.
 from __future__ import annotations
 
 import argparse
-import math
 from collections.abc import Callable
 from typing import Any
 
 import msgspec
 
+from domain.quantities import is_positive_finite
 from entrypoints.cli.output import (
     EXIT_BLOCKED,
     EXIT_OK,
@@ -111,8 +111,10 @@ def _positive_seconds(text: str) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
-    if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"the timeout must be a positive number, not {text!r}")
+    if not is_positive_finite(value):
+        raise argparse.ArgumentTypeError(
+            f"the timeout must be a positive, finite number, not {text!r}"
+        )
     return value
 
 

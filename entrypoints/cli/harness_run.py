@@ -6,6 +6,7 @@ import argparse
 import functools
 from collections.abc import Callable
 
+from domain.harness_report import HARNESS_NAMES
 from entrypoints.cli.output import EXIT_BLOCKED, EXIT_OK, emit, fail
 
 GroupFactory = Callable[[str, str], "argparse._SubParsersAction[argparse.ArgumentParser]"]
@@ -25,7 +26,7 @@ def register(
         "when completed, 1 when failed, timed out or stopped at the cost cap, 2 when it could "
         "not start.",
     )
-    run.add_argument("--harness", choices=("pi", "claude", "codex"), help="default: [harness].name")
+    run.add_argument("--harness", choices=HARNESS_NAMES, help="default: [harness].name")
     run.add_argument("--repo", required=True, help="the worktree the harness works in")
     run.add_argument("--prompt-file", required=True, help="the task, fed to the harness on stdin")
     run.add_argument(
@@ -38,8 +39,8 @@ def register(
     run.add_argument("--timeout", type=float, default=1800.0, help="wall-clock seconds (1800)")
     run.add_argument(
         "--transcript-dir",
-        default=".loop/transcripts",
-        help="where the raw transcript is kept (default: .loop/transcripts)",
+        help="where the raw transcript is kept, outside --repo (default: "
+        "$XDG_STATE_HOME/engineering-loop/transcripts, i.e. ~/.local/state/...)",
     )
     run.set_defaults(handler=_run)
 

@@ -64,9 +64,30 @@ def test_completed_run_prints_the_harness_run_and_exits_0(tmp_path: Path) -> Non
     assert out["status"] == "completed"
     assert (tmp_path / "repo" / "done.txt").read_text() == "ok\n"
     transcript = Path(str(out["transcript_path"]))
-    # The default transcript folder is the caller's .loop/, never inside the worktree.
-    assert transcript.parent == tmp_path / ".loop" / "transcripts"
+    # The default transcript folder is per user (XDG state home), never inside the worktree.
+    assert transcript.parent == tmp_path / "home" / ".local/state/engineering-loop/transcripts"
     assert transcript.stat().st_size > 0
+
+
+def test_transcript_dir_inside_the_repo_is_refused_with_exit_2(tmp_path: Path) -> None:
+    code, out = _cli(tmp_path, [], "--transcript-dir", "repo/.loop/transcripts")
+    assert code == 2
+    error = out["error"]
+    assert isinstance(error, dict)
+    assert error["code"] == "transcript-dir-inside-repo"
+    assert not (tmp_path / "repo" / ".loop").exists()
+
+
+@pytest.mark.parametrize(
+    ("option", "code"),
+    [("--timeout", "harness-timeout-invalid"), ("--max-cost-usd", "harness-cost-cap-invalid")],
+)
+def test_an_infinite_limit_is_refused_with_exit_2(tmp_path: Path, option: str, code: str) -> None:
+    exit_code, out = _cli(tmp_path, [], option, "inf")
+    assert exit_code == 2
+    error = out["error"]
+    assert isinstance(error, dict)
+    assert error["code"] == code
 
 
 def test_failed_run_exits_1_although_pi_exits_0(tmp_path: Path) -> None:

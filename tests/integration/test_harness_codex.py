@@ -20,10 +20,11 @@ from tests.support.codex_agent import (
     KEY_VARIABLE,
     MODEL,
     PROVIDER,
+    codex_reply,
     require_codex,
     write_codex_home,
 )
-from tests.support.responses_server import Command, HttpError, Reply, ResponsesServer, Step
+from tests.support.model_server import HttpError, ScriptedModelServer, Step
 
 pytestmark = pytest.mark.integration
 
@@ -34,7 +35,7 @@ EXTRA_ARGS = ["--skip-git-repo-check", "--dangerously-bypass-approvals-and-sandb
 
 def run_codex(
     tmp_path: Path, steps: Sequence[Step], *, timeout_s: float = 60
-) -> tuple[HarnessRun, ResponsesServer, Path]:
+) -> tuple[HarnessRun, ScriptedModelServer, Path]:
     codex = require_codex()
     repo = tmp_path / "repo"
     repo.mkdir()
@@ -50,8 +51,8 @@ def run_codex(
         f'env_allow = ["{KEY_VARIABLE}"]\n'
         f"extra_args = {json.dumps(EXTRA_ARGS)}\n"
     )
-    server = ResponsesServer(steps)
-    with server.serve() as url:
+    with ScriptedModelServer(steps, api="openai-responses") as server:
+        url = server.base_url
         environ = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "HOME": str(tmp_path / "home"),
@@ -74,8 +75,8 @@ def test_run_that_runs_a_command_completes(tmp_path: Path) -> None:
     run, server, repo = run_codex(
         tmp_path,
         [
-            Reply(commands=(Command("echo hello > hello.txt"),)),
-            Reply("Created hello.txt."),
+            codex_reply("", "echo hello > hello.txt"),
+            codex_reply("Created hello.txt."),
         ],
     )
     assert run.status == "completed"
@@ -93,14 +94,14 @@ def test_http_500_on_every_attempt_is_failed(tmp_path: Path) -> None:
 
 
 def test_http_500_then_success_is_completed(tmp_path: Path) -> None:
-    run, _, _ = run_codex(tmp_path, [HttpError(), Reply("Hello.")])
+    run, _, _ = run_codex(tmp_path, [HttpError(), codex_reply("Hello.")])
     assert run.status == "completed"
     assert run.report.result_text == "Hello."
 
 
 def test_harness_sees_only_the_allowlisted_environment(tmp_path: Path) -> None:
     run, _, repo = run_codex(
-        tmp_path, [Reply(commands=(Command("env > seen-env.txt"),)), Reply("Done.")]
+        tmp_path, [codex_reply("", "env > seen-env.txt"), codex_reply("Done.")]
     )
     assert run.status == "completed"
     seen = (repo / "seen-env.txt").read_text()
@@ -116,7 +117,7 @@ def test_timed_out_run_leaves_no_tool_process_behind(tmp_path: Path) -> None:
     marker = tmp_path / "repo" / "written-after-the-run.txt"
     run, _, _ = run_codex(
         tmp_path,
-        [Reply(commands=(Command(f"sleep 3; echo late > {marker}"),)), Reply("Done.")],
+        [codex_reply("", f"sleep 3; echo late > {marker}"), codex_reply("Done.")],
         timeout_s=3,
     )
     assert run.status == "timed-out"

@@ -14,7 +14,8 @@ from returns.result import Success
 from domain.harness_run import HarnessRun
 from entrypoints.api.harness_run import HarnessRunRequest, run_harness
 from tests import pi_events
-from tests.support.harness_fakes import FakeConfigSource, FakeHarnessHost, ReplayProcessRunner
+from tests.fakes.process import FakeProcessRunner, replay
+from tests.support.harness_fakes import FakeConfigSource, FakeHarnessHost
 
 # Message costs in hundredths of a cent (up to 5 cents a message). Caps sit half a unit off the
 # grid, so no running total equals a cap and float rounding cannot decide a case; the exact
@@ -33,7 +34,7 @@ def _transcript(message_costs: list[int]) -> list[bytes]:
 
 
 def _run(lines: list[bytes], cap_usd: float) -> tuple[HarnessRun, int]:
-    runner = ReplayProcessRunner(lines)
+    runner = FakeProcessRunner({"/opt/pi": replay(lines)})
     with tempfile.TemporaryDirectory() as transcripts:
         host = FakeHarnessHost(
             executables={"pi": "/opt/pi"}, files={"/task.md": 10}, directories={"/repo"}

@@ -9,11 +9,12 @@ Run: `uv run --no-sync python -m tests.support.capture_claude_formats --claude P
 with PATH a `claude` binary (`tools/claude/node_modules/.bin/claude` once `scripts/test.sh` has
 installed it).
 
-Each scenario runs `claude -p` against the scripted Messages API server (`anthropic_server.py`)
-through `ANTHROPIC_BASE_URL`, with a throwaway `HOME`, the prompt on stdin, in an empty git
-worktree, and writes the transcript and `capture/NAME.json` (argv, exit code, stderr, requests the
-server saw, and the totals the script implies). The reviewed `NAME.expected.json` reports are
-written by hand, not here, so the normaliser is not its own oracle.
+Each scenario runs `claude -p` against the scripted Messages API server (`model_server.py`,
+`api="anthropic-messages"`) through `ANTHROPIC_BASE_URL`, with a throwaway `HOME`, the prompt on
+stdin, in an empty git worktree, and writes the transcript and `capture/NAME.json` (argv, exit
+code, stderr, requests the server saw, and the totals the script implies). The reviewed
+`NAME.expected.json` reports are written by hand, not here, so the normaliser is not its own
+oracle.
 
 Scrubbed so a regeneration differs only where Claude Code's behaviour did: the temporary folder
 becomes `/tmp/claude-fixture`, session ids and uuids become constants, timings (`*_ms`,
@@ -32,7 +33,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.support.anthropic_server import AnthropicServer, HttpError, Reply, Step, ToolUse
+from tests.support.model_server import HttpError, Reply, ScriptedModelServer, Step, ToolCall
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FIXTURE_DIR = REPO_ROOT / "tests" / "fixtures" / "harness" / "claude-formats"
@@ -49,7 +50,7 @@ _MILLIS = re.compile(
 _TIMESTAMP = re.compile(rb'"timestamp":"[^"]*"')
 _SOCKET = re.compile(rb"/tmp/cc-socks/[0-9]+\.sock")
 
-WRITE = ToolUse("Write", {"file_path": "hello.txt", "content": "hello\n"})
+WRITE = ToolCall("Write", {"file_path": "hello.txt", "content": "hello\n"})
 
 
 @dataclass(frozen=True)
@@ -66,8 +67,8 @@ class Scenario:
 
 def _success() -> tuple[Step, ...]:
     return (
-        Reply("I'll create the file.", (WRITE,), input_tokens=1000, output_tokens=40),
-        Reply("Created hello.txt.", input_tokens=1200, output_tokens=9),
+        Reply("I'll create the file.", (WRITE,), prompt_tokens=1000, completion_tokens=40),
+        Reply("Created hello.txt.", prompt_tokens=1200, completion_tokens=9),
     )
 
 
@@ -106,8 +107,9 @@ def _scrub(data: bytes, root: str) -> bytes:
 
 def capture(claude: str, scenario: Scenario, out: Path) -> None:
     """Run one scenario and write its transcript and capture record."""
-    server = AnthropicServer(scenario.steps)
-    with tempfile.TemporaryDirectory(prefix="claude-fixture-") as root, server.serve() as url:
+    server = ScriptedModelServer(scenario.steps, api="anthropic-messages")
+    with tempfile.TemporaryDirectory(prefix="claude-fixture-") as root, server:
+        url = server.root_url
         work = Path(root) / "work"
         work.mkdir()
         subprocess.run(["git", "init", "-q", str(work)], check=True)
@@ -139,9 +141,8 @@ def capture(claude: str, scenario: Scenario, out: Path) -> None:
             timeout=300,
             check=False,
         )
-        replies = [
-            step for step in scenario.steps[: len(server.requests)] if isinstance(step, Reply)
-        ]
+        played = server.played_steps
+        replies = [step for step in played if isinstance(step, Reply)]
         version = subprocess.run(
             [claude, "--version"], capture_output=True, text=True, env=env, check=False
         ).stdout.strip()
@@ -162,11 +163,9 @@ def capture(claude: str, scenario: Scenario, out: Path) -> None:
         "model_requests": len(server.requests),
         "expected": {
             "assistant_replies": len(replies),
-            "input_tokens": sum(reply.input_tokens for reply in replies),
-            "output_tokens": sum(reply.output_tokens for reply in replies),
-            "http_errors": sum(
-                isinstance(step, HttpError) for step in scenario.steps[: len(server.requests)]
-            ),
+            "input_tokens": sum(reply.prompt_tokens for reply in replies),
+            "output_tokens": sum(reply.completion_tokens for reply in replies),
+            "http_errors": sum(isinstance(step, HttpError) for step in played),
         },
     }
     (out / "capture").mkdir(parents=True, exist_ok=True)

@@ -5,10 +5,11 @@ with PATH a `codex` binary (`npm install @openai/codex` in a scratch folder give
 `node_modules/.bin/codex`; the project does not install it).
 
 Each scenario runs `codex exec --json -` (prompt on stdin) against the scripted Responses API
-server (`responses_server.py`), declared as a custom provider in a throwaway `CODEX_HOME`, in an
-empty git worktree, and writes `NAME.jsonl` (stdout) and `capture/NAME.json` (argv, exit code,
-requests the server saw, and the totals the script implies). The reviewed `NAME.expected.json`
-reports are written by hand, not here. Thread ids and temporary paths are scrubbed to constants.
+server (`model_server.py`, `api="openai-responses"`), declared as a custom provider in a throwaway
+`CODEX_HOME`, in an empty git worktree, and writes `NAME.jsonl` (stdout) and `capture/NAME.json`
+(argv, exit code, requests the server saw, and the totals the script implies). The reviewed
+`NAME.expected.json` reports are written by hand, not here. Thread ids and temporary paths are
+scrubbed to constants.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.support.responses_server import Command, HttpError, Reply, ResponsesServer, Step
+from tests.support.codex_agent import codex_reply
+from tests.support.model_server import HttpError, Reply, ScriptedModelServer, Step
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FIXTURE_DIR = REPO_ROOT / "tests" / "fixtures" / "harness" / "codex-real"
@@ -55,13 +57,13 @@ class Scenario:
 
 
 SCENARIOS = (
-    Scenario("exec-success", "one model call answering in text", (Reply("Hello."),)),
+    Scenario("exec-success", "one model call answering in text", (codex_reply("Hello."),)),
     Scenario(
         "exec-command-then-answer",
         "exec_command writes hello.txt, then a final text: two model calls in one turn",
         (
-            Reply(commands=(Command("echo hello > hello.txt"),), input_tokens=1000),
-            Reply("Created hello.txt.", input_tokens=2000, cached_tokens=900),
+            codex_reply("", "echo hello > hello.txt", input_tokens=1000),
+            codex_reply("Created hello.txt.", input_tokens=2000, cached_tokens=900),
         ),
     ),
     Scenario(
@@ -72,13 +74,17 @@ SCENARIOS = (
     Scenario(
         "exec-http-500-then-success",
         "HTTP 500 once, retried silently, then success",
-        (HttpError(), Reply("Hello.")),
+        (HttpError(), codex_reply("Hello.")),
     ),
     Scenario(
         "exec-resume-second-turn",
         "`codex exec resume --last` after a first run: usage is the thread's running total",
-        (Reply("Added the newline.", input_tokens=3000, cached_tokens=2000, output_tokens=15),),
-        earlier=(Reply("Hello.", input_tokens=1000, cached_tokens=600, output_tokens=30),),
+        (
+            codex_reply(
+                "Added the newline.", input_tokens=3000, cached_tokens=2000, output_tokens=15
+            ),
+        ),
+        earlier=(codex_reply("Hello.", input_tokens=1000, cached_tokens=600, output_tokens=30),),
     ),
 )
 
@@ -109,9 +115,10 @@ def _exec(
 
 def capture(codex: str, scenario: Scenario, out: Path) -> None:
     """Run one scenario (after its earlier run, if any) and write transcript and record."""
-    server = ResponsesServer((*scenario.earlier, *scenario.steps))
+    server = ScriptedModelServer((*scenario.earlier, *scenario.steps), api="openai-responses")
     argv = ["exec", "--json", "--skip-git-repo-check", "--dangerously-bypass-approvals-and-sandbox"]
-    with tempfile.TemporaryDirectory(prefix="codex-fixture-") as root, server.serve() as url:
+    with tempfile.TemporaryDirectory(prefix="codex-fixture-") as root, server:
+        url = server.base_url
         work, home = Path(root) / "work", Path(root) / "home"
         work.mkdir()
         (home / "codex").mkdir(parents=True)
@@ -126,7 +133,8 @@ def capture(codex: str, scenario: Scenario, out: Path) -> None:
         ).stdout.strip()
         stdout = _scrub(done.stdout, root)
         requests = len(server.requests)
-    replies = [step for step in server.steps[:requests] if isinstance(step, Reply)]
+        played = server.played_steps
+    replies = [step for step in played if isinstance(step, Reply)]
     (out / f"{scenario.name}.jsonl").write_bytes(stdout)
     record = {
         "scenario": scenario.name,
@@ -137,10 +145,10 @@ def capture(codex: str, scenario: Scenario, out: Path) -> None:
         "exit_code": done.returncode,
         "model_requests": requests,
         "expected": {
-            "thread_input_tokens": sum(reply.input_tokens for reply in replies),
+            "thread_input_tokens": sum(reply.prompt_tokens for reply in replies),
             "thread_cached_input_tokens": sum(reply.cached_tokens for reply in replies),
-            "thread_output_tokens": sum(reply.output_tokens for reply in replies),
-            "http_errors": sum(isinstance(step, HttpError) for step in server.steps[:requests]),
+            "thread_output_tokens": sum(reply.completion_tokens for reply in replies),
+            "http_errors": sum(isinstance(step, HttpError) for step in played),
         },
     }
     (out / "capture").mkdir(parents=True, exist_ok=True)

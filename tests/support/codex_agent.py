@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.model_server import Reply, ToolCall
 from tests.support.pi_agent import REPO_ROOT
 
 CODEX_VERSION = "0.169.0"
@@ -35,3 +36,23 @@ def write_codex_home(codex_home: Path, base_url: str) -> Path:
         "request_max_retries = 1\nstream_max_retries = 1\n"
     )
     return codex_home
+
+
+def codex_reply(
+    text: str = "",
+    *commands: str,
+    input_tokens: int = 1000,
+    cached_tokens: int = 600,
+    output_tokens: int = 30,
+) -> Reply:
+    """A Responses API reply: `exec_command` calls of `commands`, or a text; cached tokens included.
+
+    The defaults are a typical Codex call (its long system prompt mostly read from cache).
+    """
+    return Reply(
+        text=text,
+        tool_calls=tuple(ToolCall("exec_command", {"cmd": command}) for command in commands),
+        prompt_tokens=input_tokens,
+        cached_tokens=cached_tokens,
+        completion_tokens=output_tokens,
+    )

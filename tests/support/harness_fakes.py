@@ -1,16 +1,17 @@
-"""In-memory fakes of the harness ports: a made-up file system and a replaying process runner."""
+"""In-memory fakes of the harness ports: a made-up file system and configuration file.
+
+The process runner fake is `tests.fakes.process.FakeProcessRunner` (with `replay`).
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from returns.result import Failure, Result, Success
 
 from domain.config import ConfigError
 from ports.harness import HarnessHostError
-from ports.process import LineVerdict, ProcessRequest, ProcessResult
 
 
 @dataclass
@@ -48,51 +49,6 @@ class FakeHarnessHost:
         self.files[path] = 0
         self.directories.add(directory)
         return Success(path)
-
-
-@dataclass
-class ReplayProcessRunner:
-    """Plays recorded stdout lines to `on_line` as if a harness printed them, then exits.
-
-    A "stop" ends the replay with status "stopped" and exit code -9, as killing the process
-    group does. The transcript is written to disk when a path is given, like the real runner.
-    """
-
-    lines: Sequence[bytes]
-    exit_code: int = 0
-    requests: list[ProcessRequest] = field(default_factory=list)
-    fed: int = 0
-
-    async def run(self, request: ProcessRequest) -> ProcessResult:
-        """Not used by harness runs."""
-        raise AssertionError(f"run() called with {request.argv}")
-
-    async def stream(
-        self,
-        request: ProcessRequest,
-        on_line: Callable[[bytes], LineVerdict],
-        transcript_path: str | None = None,
-    ) -> ProcessResult:
-        """Replay the lines; stop early when `on_line` says so."""
-        self.requests.append(request)
-        written: list[bytes] = []
-        status: str = "exited"
-        for line in self.lines:
-            written.append(line + b"\n")
-            self.fed += 1
-            if on_line(line) == "stop":
-                status = "stopped"
-                break
-        if transcript_path is not None:
-            with open(transcript_path, "ab") as handle:
-                handle.write(b"".join(written))
-        return ProcessResult(
-            status="stopped" if status == "stopped" else "exited",
-            exit_code=-9 if status == "stopped" else self.exit_code,
-            stdout="",
-            stderr="",
-            duration_s=0.01,
-        )
 
 
 @dataclass

@@ -1,12 +1,14 @@
-"""A scripted model server on loopback, for driving real harnesses (Pi, Claude Code) in tests.
+"""The one scripted model server on loopback, for driving real harnesses (Pi, Claude Code, Codex).
 
-It speaks one of two APIs: OpenAI chat completions (`POST /v1/chat/completions`, what Pi's
-`openai-completions` provider calls) or Anthropic Messages (`POST /v1/messages`, what Claude Code
-calls with `ANTHROPIC_BASE_URL`). Each such POST plays the next step of the test's script: a
-streamed reply (SSE with text and tool-call deltas, usage at the end), an HTTP error, or a reply
-that waits first. Requests are recorded so a test can assert what the harness sent. When the
-script runs out the server answers 500 saying so, which shows up in the harness's transcript
-instead of hanging the test.
+It speaks one of three APIs: OpenAI chat completions (`POST /v1/chat/completions`, what Pi's
+`openai-completions` provider calls), Anthropic Messages (`POST /v1/messages`, what Claude Code
+calls with `ANTHROPIC_BASE_URL`) or OpenAI Responses (`POST /v1/responses`, what Codex calls with
+`wire_api = "responses"`). Each such POST plays the next step of the test's script: a streamed
+reply (SSE with text and tool-call deltas, usage at the end; a plain JSON message when an
+Anthropic request does not ask for a stream), an HTTP error, or a reply that waits first.
+Anthropic token counting gets a fixed count and plays no step. Requests are recorded so a test
+can assert what the harness sent. When the script runs out the server answers 500 saying so,
+which shows up in the harness's transcript instead of hanging the test.
 """
 
 from __future__ import annotations
@@ -20,12 +22,20 @@ from typing import Any, Literal
 
 CHAT_PATH = "/v1/chat/completions"
 MESSAGES_PATH = "/v1/messages"
-Api = Literal["openai-completions", "anthropic-messages"]
+COUNT_TOKENS_PATH = "/v1/messages/count_tokens"
+RESPONSES_PATH = "/v1/responses"
+Api = Literal["openai-completions", "anthropic-messages", "openai-responses"]
+_PATHS: dict[Api, str] = {
+    "openai-completions": CHAT_PATH,
+    "anthropic-messages": MESSAGES_PATH,
+    "openai-responses": RESPONSES_PATH,
+}
 
 
 @dataclass(frozen=True)
 class ToolCall:
-    """One tool call the scripted model makes (Pi's tools: `write`, `bash`, `read`, `edit`)."""
+    """One tool call the scripted model makes (Pi: `write`, `bash`; Claude Code: `Write`, `Bash`;
+    Codex: `exec_command` with `{"cmd": ...}`)."""
 
     name: str
     arguments: dict[str, Any]
@@ -39,6 +49,9 @@ class Reply:
     tool_calls: tuple[ToolCall, ...] = ()
     prompt_tokens: int = 100
     completion_tokens: int = 20
+    # Of `prompt_tokens`, how many were cache reads (reported by the Responses API only, where
+    # the input count includes them).
+    cached_tokens: int = 0
     # Seconds to wait before the response headers (a slow model; the wall-clock tests).
     delay_s: float = 0.0
 
@@ -65,7 +78,7 @@ class RecordedRequest:
 
 @dataclass
 class _Script:
-    steps: list[Step]
+    steps: tuple[Step, ...]
     requests: list[RecordedRequest] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     closing: threading.Event = field(default_factory=threading.Event)
@@ -74,7 +87,8 @@ class _Script:
         """Record the request; return its 1-based number and the step to play (None: none left)."""
         with self.lock:
             self.requests.append(request)
-            return len(self.requests), (self.steps.pop(0) if self.steps else None)
+            number = len(self.requests)
+            return number, (self.steps[number - 1] if number <= len(self.steps) else None)
 
 
 def _sse_chunks(reply: Reply, model: str, completion_id: str) -> Iterator[dict[str, Any]]:
@@ -120,6 +134,87 @@ def _sse_chunks(reply: Reply, model: str, completion_id: str) -> Iterator[dict[s
             "total_tokens": reply.prompt_tokens + reply.completion_tokens,
         },
     }
+
+
+def _anthropic_message(reply: Reply, model: str, message_id: str) -> dict[str, Any]:
+    content: list[dict[str, Any]] = [{"type": "text", "text": reply.text}] if reply.text else []
+    content += [
+        {
+            "type": "tool_use",
+            "id": f"toolu_{message_id}_{n}",
+            "name": call.name,
+            "input": call.arguments,
+        }
+        for n, call in enumerate(reply.tool_calls)
+    ]
+    return {
+        "id": message_id,
+        "type": "message",
+        "role": "assistant",
+        "model": model,
+        "content": content,
+        "stop_reason": "tool_use" if reply.tool_calls else "end_turn",
+        "stop_sequence": None,
+        "usage": {
+            "input_tokens": reply.prompt_tokens,
+            "output_tokens": reply.completion_tokens,
+            "cache_creation_input_tokens": 0,
+            "cache_read_input_tokens": 0,
+        },
+    }
+
+
+def _responses_events(reply: Reply, number: int) -> Iterator[tuple[str, Any]]:
+    response_id = f"resp_scripted_{number:02d}"
+    items: list[dict[str, Any]] = [
+        {
+            "type": "function_call",
+            "id": f"fc_{number:02d}_{index}",
+            "call_id": f"call_{number:02d}_{index}",
+            "name": call.name,
+            "arguments": json.dumps(call.arguments),
+            "status": "completed",
+        }
+        for index, call in enumerate(reply.tool_calls)
+    ]
+    if reply.text:
+        items.append(
+            {
+                "type": "message",
+                "id": f"msg_{number:02d}",
+                "role": "assistant",
+                "status": "completed",
+                "content": [{"type": "output_text", "text": reply.text, "annotations": []}],
+            }
+        )
+    created = {"type": "response.created", "response": {"id": response_id, "status": "in_progress"}}
+    yield "response.created", created
+    for index, item in enumerate(items):
+        added = {"type": "response.output_item.added", "output_index": index, "item": item}
+        yield "response.output_item.added", added
+        if item["type"] == "message":
+            delta = {
+                "type": "response.output_text.delta",
+                "item_id": item["id"],
+                "output_index": index,
+                "content_index": 0,
+                "delta": reply.text,
+            }
+            yield "response.output_text.delta", delta
+        done = {"type": "response.output_item.done", "output_index": index, "item": item}
+        yield "response.output_item.done", done
+    usage = {
+        "input_tokens": reply.prompt_tokens,
+        "input_tokens_details": {"cached_tokens": reply.cached_tokens},
+        "output_tokens": reply.completion_tokens,
+        "output_tokens_details": {"reasoning_tokens": 0},
+        "total_tokens": reply.prompt_tokens + reply.completion_tokens,
+    }
+    completed = {
+        "type": "response.completed",
+        "response": {"id": response_id, "status": "completed", "usage": usage},
+    }
+    yield "response.completed", completed
 
 
 def _anthropic_events(reply: Reply, model: str, message_id: str) -> Iterator[tuple[str, Any]]:
@@ -211,8 +306,11 @@ class _Handler(BaseHTTPRequestHandler):
             body=body,
         )
         api = self.server.api
-        expected = CHAT_PATH if api == "openai-completions" else MESSAGES_PATH
-        if self.path.split("?", 1)[0].rstrip("/") != expected:
+        path = self.path.split("?", 1)[0].rstrip("/")
+        if api == "anthropic-messages" and path == COUNT_TOKENS_PATH:
+            self._send_json(200, {"input_tokens": 42})
+            return
+        if path != _PATHS[api]:
             self._send_error(404, f"no such path {self.path}")
             return
         number, step = self.server.script.next_step(recorded)
@@ -227,12 +325,18 @@ class _Handler(BaseHTTPRequestHandler):
             self._stream_sse(
                 (None, chunk) for chunk in _sse_chunks(step, model, f"chatcmpl-{number}")
             )
-        else:
+        elif api == "openai-responses":
+            self._stream_sse(_responses_events(step, number))
+        elif body.get("stream"):
             self._stream_sse(_anthropic_events(step, model, f"msg_{number:04d}"))
+        else:
+            self._send_json(200, _anthropic_message(step, model, f"msg_{number:04d}"))
 
     def _send_error(self, status: int, message: str) -> None:
         if self.server.api == "openai-completions":
             self._send_json(status, {"error": {"message": message, "type": "server"}})
+        elif self.server.api == "openai-responses":
+            self._send_json(status, {"error": {"message": message, "type": "server_error"}})
         else:
             kind = "overloaded_error" if status == 529 else "api_error"
             self._send_json(status, {"type": "error", "error": {"type": kind, "message": message}})
@@ -272,13 +376,13 @@ class ScriptedModelServer:
 
     def __init__(self, steps: Sequence[Step], api: Api = "openai-completions") -> None:
         self._server = _Server(("127.0.0.1", 0), _Handler)
-        self._server.script = _Script(steps=list(steps))
+        self._server.script = _Script(steps=tuple(steps))
         self._server.api = api
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
     def base_url(self) -> str:
-        """The OpenAI-style base URL (ends in `/v1`) to put in Pi's `models.json`."""
+        """The OpenAI-style base URL (ends in `/v1`): Pi's `models.json`, Codex's `base_url`."""
         return f"{self.root_url}/v1"
 
     @property
@@ -294,10 +398,21 @@ class ScriptedModelServer:
             return list(self._server.script.requests)
 
     @property
+    def steps(self) -> tuple[Step, ...]:
+        """The whole script, played or not."""
+        return self._server.script.steps
+
+    @property
+    def played_steps(self) -> tuple[Step, ...]:
+        """The steps played so far, in order (requests past the script's end play none)."""
+        with self._server.script.lock:
+            return self._server.script.steps[: len(self._server.script.requests)]
+
+    @property
     def remaining_steps(self) -> int:
         """How many scripted steps have not been played yet."""
         with self._server.script.lock:
-            return len(self._server.script.steps)
+            return max(0, len(self._server.script.steps) - len(self._server.script.requests))
 
     def __enter__(self) -> ScriptedModelServer:
         self._thread.start()

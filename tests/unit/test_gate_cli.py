@@ -117,7 +117,7 @@ def test_run_without_a_gate_is_a_usage_error(
     assert (code, out["error"]["code"]) == (2, "usage-error")
 
 
-@pytest.mark.parametrize("timeout", ["0", "-3", "nan", "soon"])
+@pytest.mark.parametrize("timeout", ["0", "-3", "nan", "inf", "-inf", "soon"])
 def test_run_rejects_a_bad_timeout(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, timeout: str
 ) -> None:

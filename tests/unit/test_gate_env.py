@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from domain.gate_env import gate_environment, is_within, project_environment_dir
+from domain.gate_env import gate_environment, project_environment_dir
 
 PARENT = {
     "PATH": "/usr/bin",
@@ -66,8 +66,3 @@ def test_a_relative_or_inner_uv_cache_is_dropped() -> None:
     assert "UV_CACHE_DIR" not in gate_environment({**PARENT, "UV_CACHE_DIR": "c"}, "/r").unwrap()
     inner = {**PARENT, "UV_CACHE_DIR": "/r/.uv"}
     assert "UV_CACHE_DIR" not in gate_environment(inner, "/r").unwrap()
-
-
-def test_is_within_is_lexical_and_segment_aware() -> None:
-    assert is_within("/a/b/../b/c", "/a/b")
-    assert not is_within("/a/bc", "/a/b")

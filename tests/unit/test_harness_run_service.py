@@ -12,7 +12,8 @@ from returns.result import Success
 
 from domain.harness_run import HarnessRun
 from entrypoints.api.harness_run import HarnessRunError, HarnessRunRequest, run_harness
-from tests.support.harness_fakes import FakeConfigSource, FakeHarnessHost, ReplayProcessRunner
+from tests.fakes.process import FakeProcessRunner, replay
+from tests.support.harness_fakes import FakeConfigSource, FakeHarnessHost
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "harness" / "pi"
 PI = "/opt/pi/bin/pi"
@@ -21,6 +22,11 @@ ENV = {"PATH": "/opt/pi/bin", "HOME": "/home/u", "GITHUB_TOKEN": "ghp_x", "ANTHR
 
 def _lines(name: str) -> list[bytes]:
     return (FIXTURES / f"{name}.jsonl").read_bytes().rstrip(b"\n").split(b"\n")
+
+
+def _pi(lines: list[bytes]) -> FakeProcessRunner:
+    """A runner whose Pi prints `lines` and exits 0."""
+    return FakeProcessRunner({PI: replay(lines)})
 
 
 def _host(tmp_path: Path) -> FakeHarnessHost:
@@ -33,7 +39,7 @@ def _host(tmp_path: Path) -> FakeHarnessHost:
 
 def _run(
     tmp_path: Path,
-    runner: ReplayProcessRunner,
+    runner: FakeProcessRunner,
     *,
     host: FakeHarnessHost | None = None,
     config: FakeConfigSource | None = None,
@@ -60,7 +66,7 @@ def _run(
 
 
 def test_completed_run_reports_the_transcript_and_its_cost(tmp_path: Path) -> None:
-    run = _run(tmp_path, ReplayProcessRunner(_lines("multi-turn")))
+    run = _run(tmp_path, _pi(_lines("multi-turn")))
     assert isinstance(run, HarnessRun)
     assert run.status == "completed"
     assert run.report.total_cost_usd is not None
@@ -68,7 +74,7 @@ def test_completed_run_reports_the_transcript_and_its_cost(tmp_path: Path) -> No
 
 
 def test_the_process_gets_the_prompt_on_stdin_and_a_scrubbed_environment(tmp_path: Path) -> None:
-    runner = ReplayProcessRunner(_lines("success-write"))
+    runner = _pi(_lines("success-write"))
     config = FakeConfigSource('[harness]\nmodel = "m"\nenv_allow = ["ANTHROPIC_API_KEY"]\n')
     _run(tmp_path, runner, config=config)
     request = runner.requests[0]
@@ -80,14 +86,14 @@ def test_the_process_gets_the_prompt_on_stdin_and_a_scrubbed_environment(tmp_pat
 
 
 def test_pi_exit_0_after_every_attempt_failed_is_failed(tmp_path: Path) -> None:
-    run = _run(tmp_path, ReplayProcessRunner(_lines("http-500-every-attempt")))
+    run = _run(tmp_path, _pi(_lines("http-500-every-attempt")))
     assert isinstance(run, HarnessRun)
     assert (run.status, run.exit_code) == ("failed", 0)
 
 
 def test_kill_switch_stops_at_the_message_that_reaches_the_cap(tmp_path: Path) -> None:
     # multi-turn costs 0.0109, 0.01145, 0.01385, 0.01436: the second message reaches the cap.
-    runner = ReplayProcessRunner(_lines("multi-turn"))
+    runner = _pi(_lines("multi-turn"))
     run = _run(tmp_path, runner, max_cost_usd=0.02)
     assert isinstance(run, HarnessRun)
     assert run.status == "budget-exhausted"
@@ -99,14 +105,14 @@ def test_kill_switch_stops_at_the_message_that_reaches_the_cap(tmp_path: Path) -
 
 
 def test_cap_above_the_total_lets_the_run_complete(tmp_path: Path) -> None:
-    run = _run(tmp_path, ReplayProcessRunner(_lines("multi-turn")), max_cost_usd=1.0)
+    run = _run(tmp_path, _pi(_lines("multi-turn")), max_cost_usd=1.0)
     assert isinstance(run, HarnessRun)
     assert run.status == "completed"
 
 
 def test_default_config_file_may_be_absent_but_a_named_one_may_not(tmp_path: Path) -> None:
-    assert isinstance(_run(tmp_path, ReplayProcessRunner(_lines("success-write"))), HarnessRun)
-    error = _run(tmp_path, ReplayProcessRunner([]), config_path="/nope.toml")
+    assert isinstance(_run(tmp_path, _pi(_lines("success-write"))), HarnessRun)
+    error = _run(tmp_path, FakeProcessRunner(), config_path="/nope.toml")
     assert isinstance(error, HarnessRunError)
     assert error.code == "config-missing"
 
@@ -118,6 +124,8 @@ def test_default_config_file_may_be_absent_but_a_named_one_may_not(tmp_path: Pat
         ({"prompt_file": "/missing.md"}, None, "prompt-unreadable"),
         ({"prompt_file": "/empty.md"}, None, "prompt-empty"),
         ({"timeout_s": 0}, None, "harness-timeout-invalid"),
+        ({"timeout_s": float("inf")}, None, "harness-timeout-invalid"),
+        ({"max_cost_usd": float("inf")}, None, "harness-cost-cap-invalid"),
         ({"max_cost_usd": -1}, None, "harness-cost-cap-invalid"),
         ({"harness": "codex"}, None, "harness-binary-not-found"),
         ({}, '[harness]\nname = "claude"\n', "harness-mismatch"),
@@ -129,7 +137,7 @@ def test_default_config_file_may_be_absent_but_a_named_one_may_not(tmp_path: Pat
 def test_refused_before_anything_runs(
     tmp_path: Path, request_fields: dict[str, Any], config: str | None, code: str
 ) -> None:
-    runner = ReplayProcessRunner([])
+    runner = FakeProcessRunner()
     error = _run(tmp_path, runner, config=FakeConfigSource(config), **request_fields)
     assert isinstance(error, HarnessRunError)
     assert error.code == code
@@ -139,13 +147,13 @@ def test_refused_before_anything_runs(
 def test_unwritable_transcript_dir_is_refused(tmp_path: Path) -> None:
     host = _host(tmp_path)
     host.unwritable.add(str(tmp_path))
-    error = _run(tmp_path, ReplayProcessRunner([]), host=host)
+    error = _run(tmp_path, FakeProcessRunner(), host=host)
     assert isinstance(error, HarnessRunError)
     assert error.code == "transcript-unwritable"
 
 
 def test_budget_tier_without_a_harness_section_runs_the_base_settings(tmp_path: Path) -> None:
-    runner = ReplayProcessRunner(_lines("success-write"))
+    runner = _pi(_lines("success-write"))
     config = FakeConfigSource('[harness]\nmodel = "base-model"\n')
     run = _run(tmp_path, runner, config=config, tier="loop:budget-large")
     assert isinstance(run, HarnessRun)
@@ -153,9 +161,83 @@ def test_budget_tier_without_a_harness_section_runs_the_base_settings(tmp_path: 
 
 
 def test_harness_tier_overrides_the_model(tmp_path: Path) -> None:
-    runner = ReplayProcessRunner(_lines("success-write"))
+    runner = _pi(_lines("success-write"))
     config = FakeConfigSource(
         '[harness]\nmodel = "base-model"\n[harness.tiers."loop:budget-xl"]\nmodel = "big"\n'
     )
     _run(tmp_path, runner, config=config, tier="loop:budget-xl")
     assert runner.requests[0].argv[-2:] == ("--model", "big")
+
+
+def _real_repo(tmp_path: Path) -> tuple[FakeHarnessHost, Path]:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    host = _host(tmp_path)
+    host.directories.add(str(repo))
+    return host, repo
+
+
+@pytest.mark.parametrize("inside", [".", ".loop/transcripts", "sub/../.loop"])
+def test_transcript_dir_inside_the_repo_is_refused(tmp_path: Path, inside: str) -> None:
+    # The transcript may hold whatever the agent dumped (keys included): inside the worktree it
+    # would become part of the change set the loop is about to publish.
+    host, repo = _real_repo(tmp_path)
+    runner = _pi(_lines("success-write"))
+    error = _run(tmp_path, runner, host=host, repo=str(repo), transcript_dir=str(repo / inside))
+    assert isinstance(error, HarnessRunError)
+    assert error.code == "transcript-dir-inside-repo"
+    assert (runner.requests, host.created) == ([], [])
+
+
+def test_transcript_dir_reaching_the_repo_through_a_symlink_is_refused(tmp_path: Path) -> None:
+    host, repo = _real_repo(tmp_path)
+    (tmp_path / "evidence").symlink_to(repo)
+    error = _run(
+        tmp_path,
+        FakeProcessRunner(),
+        host=host,
+        repo=str(repo),
+        transcript_dir=str(tmp_path / "evidence" / "transcripts"),
+    )
+    assert isinstance(error, HarnessRunError)
+    assert error.code == "transcript-dir-inside-repo"
+
+
+def test_transcript_dir_beside_the_repo_is_accepted(tmp_path: Path) -> None:
+    host, repo = _real_repo(tmp_path)
+    run = _run(tmp_path, _pi(_lines("success-write")), host=host, repo=str(repo))
+    assert isinstance(run, HarnessRun)
+    assert Path(run.transcript_path).parent == tmp_path
+
+
+def test_default_transcript_dir_is_under_the_xdg_state_home(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    default = state / "engineering-loop" / "transcripts"
+    default.mkdir(parents=True)  # the fake host creates files only in memory
+    result = anyio.run(
+        functools.partial(
+            run_harness,
+            HarnessRunRequest(repo="/repo", prompt_file="/task.md", harness="pi"),
+            runner=_pi(_lines("success-write")),
+            host=_host(tmp_path),
+            config_source=FakeConfigSource(),
+            environ={**ENV, "XDG_STATE_HOME": str(state)},
+        )
+    )
+    assert isinstance(result, Success)
+    assert Path(result.unwrap().transcript_path).parent == default
+
+
+def test_default_transcript_dir_needs_a_state_or_home_directory(tmp_path: Path) -> None:
+    result = anyio.run(
+        functools.partial(
+            run_harness,
+            HarnessRunRequest(repo="/repo", prompt_file="/task.md", harness="pi"),
+            runner=FakeProcessRunner(),
+            host=_host(tmp_path),
+            config_source=FakeConfigSource(),
+            environ={"PATH": "/opt/pi/bin"},
+        )
+    )
+    assert not isinstance(result, Success)
+    assert result.failure().code == "transcript-no-state-dir"

@@ -64,6 +64,10 @@ def test_no_cap_or_no_reported_cost_never_stops() -> None:
     [
         (RunLimits(timeout_s=-1), "harness-timeout-invalid"),
         (RunLimits(timeout_s=float("nan")), "harness-timeout-invalid"),
+        # An infinite wall clock is no wall clock at all.
+        (RunLimits(timeout_s=float("inf")), "harness-timeout-invalid"),
+        (RunLimits(timeout_s=float("-inf")), "harness-timeout-invalid"),
+        (RunLimits(timeout_s=10, max_cost_usd=float("inf")), "harness-cost-cap-invalid"),
         (RunLimits(timeout_s=10, max_cost_usd=0), "harness-cost-cap-invalid"),
         (RunLimits(timeout_s=10, max_cost_usd=float("nan")), "harness-cost-cap-invalid"),
     ],
