@@ -51,6 +51,7 @@ from domain.gate_select import (
     select_gates,
 )
 from domain.project import ProjectFacts
+from domain.quantities import is_positive_finite
 from domain.worktree_snapshot import WorktreeSnapshot, side_effects
 from entrypoints import bootstrap
 from entrypoints.api.prepare import GatePreparer
@@ -319,6 +320,14 @@ async def run_prepared_async(
 ) -> Result[GateRunReport, GateApiError]:
     """Run an already prepared plan as it is (`check` runs the plan its policy judged): none if
     a gate was refused, else each in order, proving it left no trace."""
+    if not is_positive_finite(timeout_s):
+        return Failure(
+            GateApiError(
+                code="gate-timeout-invalid",
+                message=f"the gate timeout must be a positive, finite number of seconds, "
+                f"not {timeout_s}.",
+            )
+        )
     root_result = _repo_root(repo)
     if not is_successful(root_result):
         return Failure(root_result.failure())
