@@ -18,13 +18,18 @@ uv sync --locked --quiet
 # node_modules already holds exactly that lock (a stamp copied after a successful install).
 # Install scripts never run: Pi and Codex need none, and Claude Code's only copies its native
 # binary out of the platform package, where the tests take it from directly.
+# The stamp alone is not trusted: the tool's launcher must be there too.
 for tool in pi claude codex; do
   stamp="tools/$tool/node_modules/.engineering-loop-lock.json"
-  if ! cmp -s "tools/$tool/package-lock.json" "$stamp"; then
+  if ! cmp -s "tools/$tool/package-lock.json" "$stamp" || [ ! -e "tools/$tool/node_modules/.bin/$tool" ]; then
     npm ci --prefix "tools/$tool" --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null
     cp "tools/$tool/package-lock.json" "$stamp"
   fi
 done
+
+# This command installed every harness: a real-harness test that finds one missing fails
+# instead of skipping (tests/support/tools.py), here as on CI.
+export ENGINEERING_LOOP_REQUIRE_HARNESSES=1
 
 step() { printf '\n== %s\n' "$*"; "$@"; }
 step uv run --locked --no-sync ruff check .

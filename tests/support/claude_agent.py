@@ -5,9 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import pytest
-
 from tests.support.pi_agent import REPO_ROOT
+from tests.support.tools import missing_harness
 
 CLAUDE_VERSION = "2.1.332"
 CLAUDE_PACKAGES = REPO_ROOT / "tools" / "claude" / "node_modules" / "@anthropic-ai"
@@ -30,7 +29,7 @@ def claude_binary() -> Path | None:
 
 
 def require_claude() -> str:
-    """The Claude Code binary; a missing one fails the test on CI and skips it locally."""
+    """The Claude Code binary; a missing one fails the test or skips it (`missing_harness`)."""
     binary = claude_binary()
     if binary is not None:
         return str(binary)
@@ -38,9 +37,7 @@ def require_claude() -> str:
         f"Claude Code is not installed under {CLAUDE_PACKAGES}; run `bash scripts/test.sh` "
         "(it runs npm ci in tools/claude)"
     )
-    if os.environ.get("CI"):
-        pytest.fail(reason)
-    pytest.skip(reason)
+    return missing_harness(reason)
 
 
 def claude_environment(home: Path, root_url: str, *, max_retries: int = 1) -> dict[str, str]:

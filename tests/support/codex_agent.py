@@ -5,10 +5,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import pytest
-
 from tests.support.model_server import Reply, ToolCall
 from tests.support.pi_agent import REPO_ROOT
+from tests.support.tools import missing_harness
 
 CODEX_VERSION = "0.169.0"
 CODEX_BINARY = REPO_ROOT / "tools" / "codex" / "node_modules" / ".bin" / "codex"
@@ -18,13 +17,11 @@ KEY_VARIABLE = "SCRIPTED_API_KEY"
 
 
 def require_codex() -> str:
-    """The Codex launcher; a missing one fails the test on CI and skips it locally."""
+    """The Codex launcher; a missing one fails the test or skips it (`missing_harness`)."""
     if CODEX_BINARY.is_file() and os.access(CODEX_BINARY, os.X_OK):
         return str(CODEX_BINARY)
     reason = f"Codex is not installed at {CODEX_BINARY}; run `bash scripts/test.sh` (npm ci)"
-    if os.environ.get("CI"):
-        pytest.fail(reason)
-    pytest.skip(reason)
+    return missing_harness(reason)
 
 
 def write_codex_home(codex_home: Path, base_url: str) -> Path:

@@ -6,7 +6,7 @@ import json
 import os
 from pathlib import Path
 
-import pytest
+from tests.support.tools import missing_harness
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PI_BINARY = REPO_ROOT / "tools" / "pi" / "node_modules" / ".bin" / "pi"
@@ -26,13 +26,11 @@ def message_cost_usd(prompt_tokens: int, completion_tokens: int) -> float:
 
 
 def require_pi() -> str:
-    """The Pi binary path; a missing Pi fails the test on CI and skips it locally."""
+    """The Pi binary path; a missing Pi fails the test or skips it (`missing_harness`)."""
     if PI_BINARY.is_file() and os.access(PI_BINARY, os.X_OK):
         return str(PI_BINARY)
     reason = f"Pi is not installed at {PI_BINARY}; run `bash scripts/test.sh` (it runs npm ci)"
-    if os.environ.get("CI"):
-        pytest.fail(reason)
-    pytest.skip(reason)
+    return missing_harness(reason)
 
 
 def write_agent_dir(
