@@ -13,7 +13,7 @@ from ports.project import ProjectReadError
 _SKIP_DIRS = frozenset(
     {".git", ".venv", "venv", "node_modules", "__pycache__", ".tox", ".nox", "build", "dist"}
 )
-_MAX_PYPROJECT_BYTES = 4 * 1024 * 1024
+_MAX_CONFIG_BYTES = 4 * 1024 * 1024
 
 
 def _test_files_present(root: str) -> bool:
@@ -26,8 +26,16 @@ def _test_files_present(root: str) -> bool:
     return False
 
 
+def _read_text(path: str) -> str | None:
+    """A configuration file's text (at most 4 MiB), None when there is no such file."""
+    if not os.path.isfile(path):
+        return None
+    with open(path, "rb") as handle:
+        return handle.read(_MAX_CONFIG_BYTES).decode("utf-8", errors="replace")
+
+
 class FsProjectFilesReader:
-    """Reads `pyproject.toml`, `uv.lock` presence and the root listing from the file system."""
+    """Reads `pyproject.toml`, `setup.cfg`, `tox.ini`, `uv.lock` presence and the root listing."""
 
     def read(self, root: str) -> Result[ProjectFiles, ProjectReadError]:
         """Read what the facts need; an unreadable directory or file is a `project-unreadable`."""
@@ -36,11 +44,10 @@ class FsProjectFilesReader:
             entries = tuple(
                 sorted(e.name + "/" if e.is_dir() else e.name for e in os.scandir(root))
             )
-            pyproject_path = os.path.join(root, "pyproject.toml")
-            text: str | None = None
-            if os.path.isfile(pyproject_path):
-                with open(pyproject_path, "rb") as handle:
-                    text = handle.read(_MAX_PYPROJECT_BYTES).decode("utf-8", errors="replace")
+            text = _read_text(os.path.join(root, "pyproject.toml"))
+            setup_cfg = _read_text(os.path.join(root, "setup.cfg"))
+            tox_ini = _read_text(os.path.join(root, "tox.ini"))
+            resolved = os.path.realpath(root)
         except OSError as exc:
             return Failure(
                 ProjectReadError(
@@ -55,5 +62,8 @@ class FsProjectFilesReader:
                 lockfile_present=os.path.isfile(os.path.join(root, "uv.lock")),
                 root_entries=entries,
                 test_files_present=_test_files_present(root),
+                setup_cfg_text=setup_cfg,
+                tox_ini_text=tox_ini,
+                resolved_root=resolved,
             )
         )

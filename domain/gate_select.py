@@ -149,9 +149,9 @@ def select_gates(changes: Sequence[ChangedFile], facts: ProjectFacts) -> GatePla
     python = [change for change in safe if is_python_path(change.path)]
     if python and facts.is_uv_project and facts.has_dev_environment:
         if facts.has_tests:
-            sources = tuple(c.path for c in python if c.path.endswith(".py"))
-            if sources:
-                gates.append(PlannedGate(name="pytest", argv=PYTEST_GATE, covers=sources))
+            # Stubs too: a test suite may type-check (pytest-mypy) or import-check them.
+            sources = tuple(c.path for c in python)
+            gates.append(PlannedGate(name="pytest", argv=PYTEST_GATE, covers=sources))
         if _declares(facts, "ruff") or facts.ruff_configured:
             lintable = tuple(c.path for c in python if not c.deleted)
             if lintable:

@@ -22,6 +22,12 @@ class ProjectFiles(msgspec.Struct, frozen=True, kw_only=True):
     root_entries: tuple[str, ...] = ()
     # True when a `test_*.py` / `*_test.py` file exists anywhere outside ignored folders.
     test_files_present: bool = False
+    # The text of `setup.cfg` and `tox.ini` (pytest and mypy may be configured there).
+    setup_cfg_text: str | None = None
+    tox_ini_text: str | None = None
+    # The directory with every symlink resolved, when the reader resolves links (the file
+    # system reader always does); a `--directory` project must resolve inside the repository.
+    resolved_root: str | None = None
 
 
 class ProjectFacts(msgspec.Struct, frozen=True, kw_only=True):
@@ -82,6 +88,22 @@ def _table(value: object) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+_INI_SECTION = re.compile(r"^\s*\[\s*([^\]]+?)\s*\]", re.MULTILINE)
+# Root files whose mere presence configures a tool (pytest 9 also reads pytest.toml).
+_PYTEST_FILES = frozenset(
+    {"pytest.ini", ".pytest.ini", "pytest.toml", ".pytest.toml", "conftest.py", "tests/"}
+)
+
+
+def ini_sections(text: str | None) -> frozenset[str]:
+    """The section names of an INI text (`setup.cfg`, `tox.ini`); none for a missing file.
+
+    >>> sorted(ini_sections("[metadata]\nname = x\n [tool:pytest]\naddopts = -q\n"))
+    ['metadata', 'tool:pytest']
+    """
+    return frozenset(_INI_SECTION.findall(text or ""))
+
+
 def derive_facts(files: ProjectFiles) -> Result[ProjectFacts, FactsError]:
     """Derive the project facts from its files; an unparsable `pyproject.toml` is an error.
 
@@ -91,9 +113,15 @@ def derive_facts(files: ProjectFiles) -> Result[ProjectFacts, FactsError]:
     (True, True, ('pytest', 'ruff'))
     """
     entries = frozenset(files.root_entries)
-    has_tests = files.test_files_present or "tests/" in entries or "pytest.ini" in entries
+    setup_cfg, tox_ini = ini_sections(files.setup_cfg_text), ini_sections(files.tox_ini_text)
+    has_tests = (
+        files.test_files_present
+        or bool(entries & _PYTEST_FILES)
+        or "tool:pytest" in setup_cfg
+        or "pytest" in tox_ini
+    )
     ruff_file = bool(entries & {"ruff.toml", ".ruff.toml"})
-    mypy_file = bool(entries & {"mypy.ini", ".mypy.ini"})
+    mypy_file = bool(entries & {"mypy.ini", ".mypy.ini"}) or "mypy" in setup_cfg
     if files.pyproject_text is None:
         return Success(
             ProjectFacts(

@@ -19,7 +19,8 @@ from returns.pipeline import is_successful
 from returns.result import Failure, Result, Success
 
 from domain.gate_prepare import GateRejected, PreparedGate, gate_project_dir, prepare_gate
-from domain.project import FactsError, ProjectFacts, derive_facts
+from domain.locations import is_within
+from domain.project import FactsError, ProjectFacts, ProjectFiles, derive_facts
 from entrypoints import bootstrap
 from ports.project import ProjectFilesReader, ProjectReadError
 
@@ -30,33 +31,68 @@ def _production_reader() -> ProjectFilesReader:
     return bootstrap.project_files_reader()
 
 
-def read_facts(
-    directory: str, *, reader: ProjectFilesReader | None = None
-) -> Result[ProjectFacts, RepoError]:
-    """Read and derive the facts of the project in `directory`."""
-    chosen = reader if reader is not None else _production_reader()
-    files = chosen.read(directory)
+def _read(
+    directory: str, reader: ProjectFilesReader
+) -> Result[tuple[ProjectFiles, ProjectFacts], RepoError]:
+    files = reader.read(directory)
     if not is_successful(files):
         return Failure(files.failure())
     derived = derive_facts(files.unwrap())
     if not is_successful(derived):
         return Failure(derived.failure())
-    return Success(derived.unwrap())
+    return Success((files.unwrap(), derived.unwrap()))
+
+
+def read_facts(
+    directory: str, *, reader: ProjectFilesReader | None = None
+) -> Result[ProjectFacts, RepoError]:
+    """Read and derive the facts of the project in `directory`."""
+    found = _read(directory, reader if reader is not None else _production_reader())
+    if not is_successful(found):
+        return Failure(found.failure())
+    return Success(found.unwrap()[1])
 
 
 class GatePreparer:
     """Prepares gates for one repository; each project directory's facts are read once."""
 
-    def __init__(self, repo: str, facts: ProjectFacts, reader: ProjectFilesReader) -> None:
+    def __init__(
+        self,
+        repo: str,
+        facts: ProjectFacts,
+        reader: ProjectFilesReader,
+        *,
+        resolved_root: str | None = None,
+    ) -> None:
         self.repo = repo
         self.facts = facts
+        self.resolved_root = resolved_root
         self._reader = reader
         self._nested: dict[str, Result[ProjectFacts, RepoError]] = {}
+
+    def _escapes(self, files: ProjectFiles) -> bool:
+        """True when a project folder resolves (through a symlink) outside the repository."""
+        if self.resolved_root is None or files.resolved_root is None:
+            return False  # a reader that does not resolve links: the lexical check stands
+        return not is_within(files.resolved_root, self.resolved_root)
 
     def _nested_facts(self, directory: str) -> Result[ProjectFacts, RepoError]:
         """Facts of the project uv uses for `directory`: uv walks up to the nearest pyproject."""
         if directory not in self._nested:
-            found = read_facts(os.path.join(self.repo, directory), reader=self._reader)
+            read = _read(os.path.join(self.repo, directory), self._reader)
+            found: Result[ProjectFacts, RepoError]
+            if not is_successful(read):
+                found = Failure(read.failure())
+            elif self._escapes(read.unwrap()[0]):
+                found = Failure(
+                    FactsError(
+                        code="project-outside-repo",
+                        message=f"{directory!r} resolves to {read.unwrap()[0].resolved_root}, "
+                        "outside the repository; a gate must run on the repository's own files.",
+                    )
+                )
+            else:
+                found = Success(read.unwrap()[1])
             if is_successful(found) and not found.unwrap().has_pyproject:
                 parent = directory.rpartition("/")[0]
                 found = self._nested_facts(parent) if parent else Success(self.facts)
@@ -71,6 +107,8 @@ class GatePreparer:
         nested = self._nested_facts(directory)
         if not is_successful(nested):
             problem = nested.failure()
+            if problem.code == "project-outside-repo":
+                return Failure(GateRejected(code=problem.code, message=problem.message))
             return Failure(
                 GateRejected(
                     code="project-facts-unavailable",
@@ -87,10 +125,11 @@ def open_repo(
 ) -> Result[GatePreparer, RepoError]:
     """Read the repository's facts once and return a preparer for its gates."""
     chosen = reader if reader is not None else _production_reader()
-    facts = read_facts(repo, reader=chosen)
-    if not is_successful(facts):
-        return Failure(facts.failure())
-    return Success(GatePreparer(repo, facts.unwrap(), chosen))
+    found = _read(repo, chosen)
+    if not is_successful(found):
+        return Failure(found.failure())
+    files, facts = found.unwrap()
+    return Success(GatePreparer(repo, facts, chosen, resolved_root=files.resolved_root))
 
 
 def prepare_gate_in(

@@ -57,3 +57,43 @@ def test_a_missing_directory_is_project_unreadable(
     result = reader.read(f"{root}/missing")
     assert not is_successful(result)
     assert result.failure().code == "project-unreadable"
+
+
+@pytest.mark.parametrize(
+    ("where", "found"),
+    [
+        ("test_api.py", True),
+        ("src/pkg/api_test.py", True),
+        ("deep/er/still/test_x.py", True),
+        ("src/pkg/testing.py", False),
+        ("src/pkg/test_data.txt", False),
+        (".venv/lib/site-packages/pkg/test_x.py", False),
+        ("venv/lib/test_x.py", False),
+        ("node_modules/pkg/test_x.py", False),
+        (".hidden/test_x.py", False),
+        ("build/lib/test_x.py", False),
+        ("__pycache__/test_x.py", False),
+    ],
+)
+def test_the_file_system_reader_finds_test_files_outside_environments(
+    tmp_path: Path, where: str, found: bool
+) -> None:
+    target = tmp_path / where
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text("def test_x() -> None: ...\n")
+    assert FsProjectFilesReader().read(str(tmp_path)).unwrap().test_files_present is found
+
+
+def test_the_file_system_reader_reads_setup_cfg_and_tox_ini(tmp_path: Path) -> None:
+    (tmp_path / "setup.cfg").write_text("[tool:pytest]\n")
+    (tmp_path / "tox.ini").write_text("[pytest]\n")
+    files = FsProjectFilesReader().read(str(tmp_path)).unwrap()
+    assert (files.setup_cfg_text, files.tox_ini_text) == ("[tool:pytest]\n", "[pytest]\n")
+    assert files.pyproject_text is None
+
+
+def test_the_file_system_reader_resolves_symlinks_of_the_root(tmp_path: Path) -> None:
+    (tmp_path / "real").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "real")
+    files = FsProjectFilesReader().read(str(tmp_path / "link")).unwrap()
+    assert files.resolved_root == str((tmp_path / "real").resolve())

@@ -160,8 +160,9 @@ def test_paths_that_look_like_options_are_passed_after_double_dash() -> None:
     assert ruff.argv == (*RUFF_GATE, "--", "-rf.py")
 
 
-def test_pyi_only_changes_do_not_run_pytest() -> None:
-    assert "pytest" not in names(plan_for("pkg/a.pyi"))
+def test_stub_only_changes_run_pytest_too_as_the_issue_asks() -> None:
+    pytest_gate = gate(plan_for("pkg/a.pyi"), "pytest")
+    assert pytest_gate.covers == ("pkg/a.pyi",)
 
 
 def test_duplicate_changes_are_planned_once_in_sorted_order() -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 from returns.pipeline import is_successful
 
 from domain.project import ProjectFiles
@@ -76,3 +79,41 @@ def test_directory_without_any_project_above_it_uses_the_repository() -> None:
     reader = FakeProjectFilesReader({"/repo": DEV_GROUP, "/repo/docs": ProjectFiles()})
     result = prepare_gate_in("/repo", ["uv", "run", "--directory", "docs", "pytest"], reader=reader)
     assert result.unwrap().executed[2:5] == ("--locked", "--group", "dev")
+
+
+def _uv_project(root: Path, pyproject: str) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "pyproject.toml").write_text(pyproject)
+    (root / "uv.lock").write_text("version = 1\n")
+    return root
+
+
+@pytest.mark.parametrize("option", ["--directory", "--project"])
+def test_a_project_folder_that_is_a_symlink_out_of_the_repo_is_refused(
+    tmp_path: Path, option: str
+) -> None:
+    repo = _uv_project(tmp_path / "repo", '[dependency-groups]\ndev = ["pytest"]\n')
+    elsewhere = _uv_project(tmp_path / "elsewhere", DEV_EXTRA.pyproject_text or "")
+    (repo / "outside").symlink_to(elsewhere)
+    result = prepare_gate_in(str(repo), ["uv", "run", option, "outside", "pytest"])
+    assert result.failure().code == "project-outside-repo"
+    assert str(elsewhere) in result.failure().message
+    # Below the link it is the same: uv would change into the other project.
+    nested = prepare_gate_in(str(repo), ["uv", "run", option, "outside/sub", "pytest"])
+    assert nested.failure().code in ("project-outside-repo", "project-facts-unavailable")
+
+
+def test_a_symlink_that_stays_inside_the_repo_is_followed(tmp_path: Path) -> None:
+    repo = _uv_project(tmp_path / "repo", '[dependency-groups]\ndev = ["pytest"]\n')
+    _uv_project(repo / "services" / "api", DEV_EXTRA.pyproject_text or "")
+    (repo / "api").symlink_to(repo / "services" / "api")
+    result = prepare_gate_in(str(repo), ["uv", "run", "--directory", "api", "pytest"])
+    assert "--extra" in result.unwrap().executed  # the linked project's dev extra
+
+
+def test_a_repository_reached_through_a_symlink_is_still_inside_itself(tmp_path: Path) -> None:
+    repo = _uv_project(tmp_path / "repo", '[dependency-groups]\ndev = ["pytest"]\n')
+    _uv_project(repo / "api", DEV_EXTRA.pyproject_text or "")
+    (tmp_path / "link").symlink_to(repo)
+    result = prepare_gate_in(str(tmp_path / "link"), ["uv", "run", "--project", "api", "pytest"])
+    assert "--extra" in result.unwrap().executed

@@ -1,3 +1,5 @@
+import msgspec
+import pytest
 from returns.pipeline import is_successful
 
 from domain.project import ProjectFiles, derive_facts
@@ -46,3 +48,52 @@ def test_invalid_toml_is_an_error_value() -> None:
     result = derive_facts(ProjectFiles(pyproject_text="[project\n"))
     assert not is_successful(result)
     assert result.failure().code == "pyproject-unreadable"
+
+
+def _files(**fields: object) -> ProjectFiles:
+    return msgspec.convert(fields, ProjectFiles)
+
+
+@pytest.mark.parametrize(
+    "files",
+    [
+        _files(root_entries=("tests/",)),
+        _files(root_entries=("pytest.ini",)),
+        _files(root_entries=(".pytest.ini",)),
+        _files(root_entries=("pytest.toml",)),
+        _files(root_entries=("conftest.py",)),
+        _files(test_files_present=True),
+        _files(setup_cfg_text="[metadata]\nname = x\n\n[tool:pytest]\naddopts = -q\n"),
+        _files(tox_ini_text="[tox]\nenvlist = py311\n[pytest]\ntestpaths = checks\n"),
+        _files(pyproject_text="[tool.pytest.ini_options]\n"),
+        _files(pyproject_text="[tool.pytest]\n"),
+    ],
+    ids=lambda f: repr(f)[:60],
+)
+def test_tests_are_found_by_files_and_every_pytest_configuration(files: ProjectFiles) -> None:
+    assert derive_facts(files).unwrap().has_tests
+
+
+@pytest.mark.parametrize(
+    "files",
+    [
+        _files(),
+        _files(root_entries=("src/", "README.md")),
+        _files(setup_cfg_text="[metadata]\nname = x\n# [tool:pytest] in a comment\n"),
+        _files(tox_ini_text="[tox]\n[testenv]\ncommands = pytest\n"),
+        _files(pyproject_text='[project]\nname = "x"\n'),
+    ],
+)
+def test_a_project_without_tests_or_pytest_configuration_has_none(files: ProjectFiles) -> None:
+    assert not derive_facts(files).unwrap().has_tests
+
+
+def test_every_tool_configuration_file_is_recognised() -> None:
+    assert derive_facts(_files(root_entries=("ruff.toml",))).unwrap().ruff_configured
+    assert derive_facts(_files(root_entries=(".ruff.toml",))).unwrap().ruff_configured
+    assert derive_facts(_files(root_entries=(".mypy.ini",))).unwrap().mypy_configured
+    assert (
+        derive_facts(_files(pyproject_text="[tool.mypy]\nstrict = true\n")).unwrap().mypy_configured
+    )
+    assert derive_facts(_files(setup_cfg_text="[mypy]\nstrict = True\n")).unwrap().mypy_configured
+    assert not derive_facts(_files(setup_cfg_text="[flake8]\n")).unwrap().mypy_configured
