@@ -177,8 +177,19 @@ def select_for_paths(
 
 def check_files(
     paths: Sequence[str], *, root: str = ".", files: FileReader | None = None
+) -> Result[CheckFilesReport, CheckFilesReport]:
+    """Check files relative to `root`: Python compiles in memory, TOML/JSON parse, text is UTF-8.
+
+    Success when every file passed (or was skipped as deleted), else Failure; both carry the
+    report of every file, with the failed ones' codes.
+    """
+    report = _check_files_report(paths, root=root, files=files)
+    return Success(report) if report.ok else Failure(report)
+
+
+def _check_files_report(
+    paths: Sequence[str], *, root: str, files: FileReader | None
 ) -> CheckFilesReport:
-    """Check files relative to `root`: Python compiles in memory, TOML/JSON parse, text is UTF-8."""
     reader = files or _production_file_reader()
     checks: list[FileCheck] = []
     for path in paths:
@@ -266,7 +277,7 @@ class _Session:
 
     def _check_files(self, gate: ReadyGate) -> GateResult:
         started = time.monotonic()
-        report = check_files(builtin_paths(gate.executed), root=self.root, files=self.files)
+        report = _check_files_report(builtin_paths(gate.executed), root=self.root, files=self.files)
         return GateResult(
             name=gate.name,
             declared=gate.declared,

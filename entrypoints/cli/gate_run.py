@@ -171,8 +171,13 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _check_files(args: argparse.Namespace) -> int:
+    from returns.pipeline import is_successful
+
     from entrypoints.api.gates import check_files
 
-    report = check_files(args.paths)
-    emit(report)
-    return EXIT_OK if report.ok else EXIT_BLOCKED
+    checked = check_files(args.paths)
+    if is_successful(checked):
+        emit(checked.unwrap())
+        return EXIT_OK
+    emit(checked.failure())
+    return EXIT_BLOCKED

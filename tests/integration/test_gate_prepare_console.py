@@ -30,11 +30,27 @@ def test_console_script_prepares_a_gate(tmp_path: Path) -> None:
     assert done.stderr == ""
 
 
-def test_gate_prepare_imports_neither_httpx_nor_dulwich(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["gate", "prepare", "--repo", "{repo}", "--", "pytest"],
+        ["gate", "select", "--repo", "{repo}", "a.py"],
+        ["gate", "check-files", "{repo}/a.py"],
+        ["budget", "plan", "--labels", "x"],
+        ["harness", "normalise", "--harness", "pi", "{repo}/t.jsonl"],
+    ],
+    ids=lambda command: " ".join(command[:2]),
+)
+def test_commands_that_need_neither_import_httpx_or_dulwich(
+    tmp_path: Path, command: list[str]
+) -> None:
+    (tmp_path / "a.py").write_text("x = 1\n")
+    (tmp_path / "t.jsonl").write_text('{"type": "agent_end", "messages": []}\n')
+    argv = [part.replace("{repo}", str(tmp_path)) for part in command]
     script = (
         "import sys\n"
         "from entrypoints.cli.main import main\n"
-        f"code = main(['gate', 'prepare', '--repo', {str(tmp_path)!r}, '--', 'pytest'])\n"
+        f"code = main({argv!r})\n"
         "heavy = sorted(m for m in ('httpx', 'dulwich') if m in sys.modules)\n"
         "print('HEAVY', heavy, code)\n"
     )
@@ -44,6 +60,7 @@ def test_gate_prepare_imports_neither_httpx_nor_dulwich(tmp_path: Path) -> None:
         text=True,
         check=False,
         timeout=60,
+        cwd=tmp_path,
         env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
     )
     assert done.stdout.splitlines()[-1] == "HEAVY [] 0", done.stderr

@@ -72,5 +72,17 @@ def test_content_over_the_check_limit_is_file_too_large() -> None:
 
 def test_check_files_reads_one_byte_past_the_limit_and_lets_the_domain_decide() -> None:
     files = FakeFileReader({"/r/big.txt": b"a" * (MAX_CHECKED_FILE_BYTES + 5)})
-    report = check_files(["big.txt"], root="/r", files=files)
+    report = check_files(["big.txt"], root="/r", files=files).failure()
     assert [(c.status, c.code) for c in report.files] == [("failed", "file-too-large")]
+
+
+def test_check_files_is_a_success_only_when_every_file_passed() -> None:
+    files = FakeFileReader({"/r/a.py": b"x = 1\n", "/r/b.json": b"{}"})
+    passed = check_files(["a.py", "b.json", "gone.txt"], root="/r", files=files).unwrap()
+    assert passed.ok
+    assert [c.status for c in passed.files] == ["ok", "ok", "skipped"]
+    failed = check_files(
+        ["a.py", "b.json"], root="/r", files=FakeFileReader({"/r/a.py": b"(\n", "/r/b.json": b"{}"})
+    ).failure()
+    assert not failed.ok
+    assert [c.status for c in failed.files] == ["failed", "ok"]

@@ -1,0 +1,44 @@
+"""The gate and change benchmarks still run and print their figures (tiny sizes, no timing)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _run(*argv: str) -> str:
+    done = subprocess.run(
+        [sys.executable, *argv], cwd=ROOT, capture_output=True, text=True, check=False, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_bench_prepare_prints_lines_per_second_and_the_start_up_ratio() -> None:
+    out = _run("-m", "benchmarks.bench_prepare", "3000")
+    assert re.search(r"prepared 3000 gate lines \(\d+ accepted\): [\d,]+ lines per CPU", out)
+    assert re.search(r"CLI start-up \(gate prepare\): [\d.]+ ms, .* ratio [\d.]+x", out)
+
+
+def test_bench_changes_prints_both_modes_against_git_and_the_scan_rate() -> None:
+    out = _run(
+        "-m",
+        "benchmarks.bench_changes",
+        "--files",
+        "300",
+        "--changed",
+        "8",
+        "--runs",
+        "1",
+        "--mb",
+        "1",
+    )
+    assert "collection: 8 changes found in 300 files" in out
+    for mode in ("default", "trust_index_stat"):
+        for git in ("git status --porcelain", "git diff --name-status HEAD"):
+            assert re.search(rf"{mode} / {re.escape(git)}: [\d.]+x \(target within 3x", out)
+    assert re.search(r"secret scan: \d+ MB, \d+ added lines, \d+ findings .* MB/s", out)
