@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from adapters.dulwich_changes import collect_changes
+from adapters.dulwich_changes._stat_cache import RACY_NS
 from domain.changes import AddedHunk
 from domain.secrets import compile_scanner, scan_hunk
 
@@ -84,22 +85,35 @@ def bench_collection(files: int, changed: int, runs: int) -> None:
         repo = build_repo(Path(scratch), files, changed)
         print(f"built a {files}-file repository in {time.perf_counter() - started:.1f} s")
         count = len(collect_changes(str(repo), "HEAD").unwrap().changes)
-        ours = best_of(runs, lambda: collect_changes(str(repo), "HEAD").unwrap())
+        cold = best_of(runs, lambda: collect_changes(str(repo), "HEAD").unwrap())
+        cache_dir = str(Path(scratch) / "stat-cache")
+        # Let the last files written leave the racy window, then fill the cache once.
+        time.sleep(max(0.0, RACY_NS / 1e9 - (time.perf_counter() - started)) + 0.1)
+        collect_changes(str(repo), "HEAD", stat_cache_dir=cache_dir).unwrap()
+        warm = best_of(
+            runs, lambda: collect_changes(str(repo), "HEAD", stat_cache_dir=cache_dir).unwrap()
+        )
         trusting = best_of(
             runs, lambda: collect_changes(str(repo), "HEAD", trust_index_stat=True).unwrap()
         )
         status = best_of(runs, lambda: _git(repo, "status", "--porcelain", "--untracked-files=all"))
         diff = best_of(runs, lambda: _git(repo, "diff", "--name-status", "HEAD"))
         print(f"collection: {count} changes found in {files} files (median of {runs} runs)")
-        print("  (default: every tracked file hashed; trust_index_stat: git's stat cache trusted)")
+        print(
+            "  (default, no cache: every tracked file read and hashed; default, warm stat cache:"
+            " files whose stat data are unchanged since the last collection are not re-read;"
+            " trust_index_stat: git's own index stat cache trusted)"
+        )
         gits = [("git status --porcelain", status), ("git diff --name-status HEAD", diff)]
         for label, seconds in [
-            ("collect_changes (default)", ours),
+            ("collect_changes (default, no cache)", cold),
+            ("collect_changes (default, warm cache)", warm),
             ("collect_changes (trust_index_stat)", trusting),
             *gits,
         ]:
-            print(f"  {label:<36}: {seconds * 1000:8.1f} ms")
-        for mode, mine in (("default", ours), ("trust_index_stat", trusting)):
+            print(f"  {label:<38}: {seconds * 1000:8.1f} ms")
+        modes = (("default, no cache", cold), ("default, warm cache", warm))
+        for mode, mine in (*modes, ("trust_index_stat", trusting)):
             for label, seconds in gits:
                 verdict = "met" if mine <= 3 * seconds else "NOT met"
                 print(f"  {mode} / {label}: {mine / seconds:.2f}x (target within 3x: {verdict})")

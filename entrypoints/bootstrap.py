@@ -7,6 +7,9 @@ command pays only for the adapters it uses (httpx and dulwich are slow to import
 
 from __future__ import annotations
 
+import os
+
+from domain.locations import cache_home
 from ports.changes import ChangeCollector
 from ports.config import ConfigSource
 from ports.files import FileReader
@@ -66,10 +69,13 @@ def file_reader() -> FileReader:
 
 
 def change_collector() -> ChangeCollector:
-    """The dulwich change collector (base tree vs. index, worktree and untracked files)."""
+    """The dulwich change collector (base tree vs. index, worktree and untracked files), with
+    its stat cache in the per-user cache home, outside every worktree."""
     from adapters.dulwich_changes import DulwichChangeCollector
 
-    return DulwichChangeCollector()
+    home = cache_home(os.environ)
+    folder = None if home is None else os.path.join(home, "engineering-loop", "worktree-stats")
+    return DulwichChangeCollector(stat_cache_dir=folder)
 
 
 def scratch_repos() -> ScratchRepoBuilder:

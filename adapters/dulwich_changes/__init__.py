@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import os
 import re
+import time
 
 import anyio.to_thread
 from dulwich.errors import NotGitRepository
@@ -25,12 +26,14 @@ from dulwich.refs import Ref
 from dulwich.repo import Repo
 from returns.result import Failure, Result, Success
 
-from adapters.dulwich_changes._compare import _base_entries, _compared
+from adapters.dulwich_changes._compare import _base_files, _compared
 from adapters.dulwich_changes._content import _display, _Reader
 from adapters.dulwich_changes._snapshot import DulwichSnapshotter
+from adapters.dulwich_changes._stat_cache import StatCache, cache_file
 from adapters.dulwich_changes._worktree import _Snapshot
 from domain.changes import ChangeSet, ManifestPair, pair_exact_renames
 from domain.content import MAX_SCANNED_BYTES
+from domain.locations import is_within
 from ports.changes import ChangeReadError
 
 __all__ = [
@@ -103,10 +106,32 @@ def _base_commit(repo: Repo, base: str) -> Result[Commit, ChangeReadError]:
         )
 
 
+def _open_stat_cache(repo: Repo, cache_dir: str | None) -> StatCache | None:
+    """The worktree's stat cache in `cache_dir`; none when that folder is in the worktree
+    or its git directory (the agent writes there, so nothing read from there is trusted)."""
+    if cache_dir is None:
+        return None
+    root = os.path.realpath(repo.path)
+    folder = os.path.realpath(cache_dir)
+    if is_within(folder, root) or is_within(folder, os.path.realpath(repo.controldir())):
+        return None
+    if is_within(folder, os.path.realpath(repo.commondir())):
+        return None
+    return StatCache(cache_file(folder, os.fsencode(root)), os.fsencode(root))
+
+
 def collect_changes(
-    repo_path: str, base: str, *, trust_index_stat: bool = False
+    repo_path: str,
+    base: str,
+    *,
+    trust_index_stat: bool = False,
+    stat_cache_dir: str | None = None,
 ) -> Result[ChangeSet, ChangeReadError]:
-    """Blocking collection; `DulwichChangeCollector.collect` runs it in a worker thread."""
+    """Blocking collection; `DulwichChangeCollector.collect` runs it in a worker thread.
+
+    `stat_cache_dir` (outside the worktree) keeps what each file hashed to, so that the next
+    collection re-reads only files whose stat data changed (`_stat_cache`).
+    """
     opened = _open(repo_path)
     if isinstance(opened, Failure):
         return Failure(opened.failure())
@@ -116,9 +141,11 @@ def collect_changes(
         if isinstance(found, Failure):
             return Failure(found.failure())
         commit = found.unwrap()
+        cache = None if trust_index_stat else _open_stat_cache(repo, stat_cache_dir)
+        started = time.time_ns()
         try:
-            snapshot = _Snapshot(repo, commit.tree, trust_stat=trust_index_stat)
-            files, pruned = _base_entries(repo, commit.tree, snapshot.cache_tree)
+            snapshot = _Snapshot(repo, commit.tree, trust_stat=trust_index_stat, cache=cache)
+            files, pruned = _base_files(repo, commit.tree, snapshot, cache)
             reader = _Reader(repo)
             raw = [
                 reader.change(path, old, new)
@@ -132,6 +159,8 @@ def collect_changes(
                     "is another process changing it?",
                 )
             )
+        if cache is not None:
+            cache.save(started)
         return Success(
             ChangeSet(
                 # Shown like every path: a non-UTF-8 folder name must not break the JSON.
@@ -233,7 +262,14 @@ def read_pairs(
 
 
 class DulwichChangeCollector:
-    """Collects changes with dulwich, in a worker thread so the event loop stays free."""
+    """Collects changes with dulwich, in a worker thread so the event loop stays free.
+
+    With `stat_cache_dir` (a folder outside every worktree), files whose stat data are
+    unchanged since the last collection are not read again (`_stat_cache`).
+    """
+
+    def __init__(self, *, stat_cache_dir: str | None = None) -> None:
+        self.stat_cache_dir = stat_cache_dir
 
     async def default_base(self, repo: str) -> Result[str, ChangeReadError]:
         """The merge base with the upstream branch, else HEAD."""
@@ -244,7 +280,11 @@ class DulwichChangeCollector:
     ) -> Result[ChangeSet, ChangeReadError]:
         """Everything that differs from `base`."""
         job = functools.partial(
-            collect_changes, os.path.abspath(repo), base, trust_index_stat=trust_index_stat
+            collect_changes,
+            os.path.abspath(repo),
+            base,
+            trust_index_stat=trust_index_stat,
+            stat_cache_dir=self.stat_cache_dir,
         )
         return await anyio.to_thread.run_sync(job)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dulwich.objects import ObjectID, Tree
 from dulwich.repo import Repo
 
+from adapters.dulwich_changes._stat_cache import StatCache
 from adapters.dulwich_changes._worktree import _Entry, _Snapshot
 from domain.changes import (
     MODE_TREE,
@@ -36,10 +37,30 @@ def _base_entries(
     return files, pruned
 
 
+def _base_files(
+    repo: Repo, tree: ObjectID, snapshot: _Snapshot, cache: StatCache | None
+) -> tuple[dict[bytes, _Entry], set[bytes]]:
+    """`_base_entries`, or the base tree's files as a stat cache recorded them for that id."""
+    if cache is None:
+        return _base_entries(repo, tree, snapshot.cache_tree)
+    known = cache.base_files(tree)
+    if known is not None:
+        return known, set()
+    files, pruned = _base_entries(repo, tree, {})
+    cache.put_base_files(tree, files)
+    return files, pruned
+
+
 def _compared(
     files: dict[bytes, _Entry], pruned: set[bytes], snapshot: _Snapshot
 ) -> list[tuple[bytes, _Entry | None, _Entry | None]]:
     """(path, base entry, current entry) for every path whose two entries differ."""
+    if not pruned and snapshot.read_all:
+        # Every path's state is in `entries` (nothing was taken from the index): the paths
+        # that differ are those of the two mappings' item sets that differ, found in C.
+        entries = snapshot.entries
+        paths = {path for path, _ in files.items() ^ entries.items()}
+        return sorted((path, files.get(path), entries.get(path)) for path in paths)
     covered: dict[bytes, bool] = {}
 
     def is_covered(directory: bytes) -> bool:

@@ -11,9 +11,11 @@ below it is listed instead (no ignore rules: nothing may be written anywhere in 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import stat
+import time
 
 import anyio.to_thread
 from dulwich.errors import NotGitRepository
@@ -22,7 +24,8 @@ from dulwich.refs import HEADREF
 from dulwich.repo import Repo
 from returns.result import Failure, Result, Success
 
-from adapters.dulwich_changes._compare import _base_entries, _compared
+from adapters.dulwich_changes._compare import _base_files, _compared
+from adapters.dulwich_changes._stat_cache import StatCache
 from adapters.dulwich_changes._worktree import _Snapshot
 from domain.worktree_snapshot import DELETED, SnapshotMode, WorktreeSnapshot, snapshot_of
 from ports.worktree import SnapshotError
@@ -63,12 +66,13 @@ def _head_tree(repo: Repo) -> ObjectID | None:
     return commit.tree if isinstance(commit, Commit) else None
 
 
-def _git_status(repo: Repo) -> dict[str, str]:
+def _git_status(repo: Repo, cache: StatCache | None = None) -> dict[str, str]:
     root = os.fsencode(repo.path)
     tree = _head_tree(repo)
-    # Every tracked file is hashed: the gate (agent code) could write .git/index itself.
-    worktree = _Snapshot(repo, tree, trust_stat=False)
-    files, pruned = _base_entries(repo, tree, worktree.cache_tree) if tree else ({}, set())
+    # Every tracked file is read, or taken from this process's own memory of the previous
+    # snapshot (`cache`): the gate (agent code) could write .git/index itself.
+    worktree = _Snapshot(repo, tree, trust_stat=False, cache=cache)
+    files, pruned = _base_files(repo, tree, worktree, cache) if tree else ({}, set())
     digests: dict[str, str] = {}
     for relative, _, _ in _compared(files, pruned, worktree):
         digests[_display(relative)] = _digest(os.fsdecode(os.path.join(root, relative)))
@@ -112,7 +116,9 @@ def _broken(root: str, detail: str) -> Result[WorktreeSnapshot, SnapshotError]:
     )
 
 
-def _snapshot(root: str) -> Result[WorktreeSnapshot, SnapshotError]:
+def _snapshot(
+    root: str, caches: dict[str, StatCache] | None = None
+) -> Result[WorktreeSnapshot, SnapshotError]:
     mode: SnapshotMode = "git-status"
     try:
         if not os.path.isdir(root):
@@ -121,8 +127,14 @@ def _snapshot(root: str) -> Result[WorktreeSnapshot, SnapshotError]:
             with Repo(root) as repo:
                 if not os.path.isdir(repo.controldir()):
                     return _broken(root, f"its git directory {repo.controldir()} is missing")
-                digests = _git_status(repo)
+                started = time.time_ns()
+                cache = None
+                if caches is not None:
+                    cache = caches.get(root) or StatCache(None, os.fsencode(root))
+                digests = _git_status(repo, cache)
                 head = _head(repo)
+                if caches is not None and cache is not None:
+                    caches[root] = cache.carried_over(started)
         except NotGitRepository:
             if os.path.lexists(os.path.join(root, ".git")):
                 return _broken(root, "no repository behind it")
@@ -144,8 +156,17 @@ def _snapshot(root: str) -> Result[WorktreeSnapshot, SnapshotError]:
 
 
 class DulwichSnapshotter:
-    """Snapshots with dulwich's status in a worker thread; walks non-repository directories."""
+    """Snapshots with dulwich's status in a worker thread; walks non-repository directories.
+
+    Each instance remembers, in memory only, what every file hashed to at its last snapshot of
+    a worktree (`_stat_cache`): the snapshot after a gate re-reads only the files whose stat
+    data changed, and nothing a gate can write is trusted.
+    """
+
+    def __init__(self) -> None:
+        self._caches: dict[str, StatCache] = {}
 
     async def snapshot(self, root: str) -> Result[WorktreeSnapshot, SnapshotError]:
         """Snapshot the worktree at `root` (made absolute)."""
-        return await anyio.to_thread.run_sync(_snapshot, os.path.abspath(root))
+        job = functools.partial(_snapshot, os.path.abspath(root), self._caches)
+        return await anyio.to_thread.run_sync(job)

@@ -19,6 +19,7 @@ from dulwich.repo import Repo
 
 from adapters.dulwich_changes._ignore import TreeIgnoreRules
 from adapters.dulwich_changes._index import _IndexEntry, _read_index
+from adapters.dulwich_changes._stat_cache import StatCache
 from domain.changes import (
     MODE_GITLINK,
 )
@@ -71,8 +72,19 @@ class _Snapshot:
     not used: nothing the agent wrote into `.git/index` can then hide an edit.
     """
 
-    def __init__(self, repo: Repo, ignore_tree: ObjectID | None, *, trust_stat: bool) -> None:
+    def __init__(
+        self,
+        repo: Repo,
+        ignore_tree: ObjectID | None,
+        *,
+        trust_stat: bool,
+        cache: StatCache | None = None,
+    ) -> None:
         self.repo = repo
+        self.cache = cache
+        # True when every index path was read from disk (none taken on the index's word), so
+        # `entries` holds the state of every path that has one.
+        self.read_all = not trust_stat
         self.root = os.fsencode(repo.path)
         # States of dirty and untracked paths only; a clean path's state is its index entry.
         self.entries: dict[bytes, _Entry] = {}
@@ -90,12 +102,28 @@ class _Snapshot:
         prefix = self.root + b"/"
         lstat = os.lstat
         entries = self.entries
+        known = cache.known if cache is not None else {}
+        fresh = cache.fresh if cache is not None else {}
         for path, entry in self.index.items():
             mode, _, size, mtime_ns, ctime_ns, conflicted = entry
             try:
                 st = lstat(prefix + path)
             except (FileNotFoundError, NotADirectoryError):
                 self.dirty.add(path)
+                continue
+            hit = known.get(path)
+            if hit is not None and hit[0] == (
+                st.st_mode,
+                st.st_size,
+                st.st_mtime_ns,
+                st.st_ctime_ns,
+                st.st_ino,
+                st.st_dev,
+            ):
+                # The stat cache (`_stat_cache`) inlined: this loop runs once per tracked file.
+                self.dirty.add(path)
+                entries[path] = hit[1]
+                fresh[path] = hit
                 continue
             if not (
                 trust_stat
@@ -108,7 +136,7 @@ class _Snapshot:
                 and mode == _tree_mode(st.st_mode)
             ):
                 self.dirty.add(path)
-                state = self._entry_state(prefix + path, entry, st)
+                state = self._entry_state(path, entry, st)
                 if state is not None:
                     entries[path] = state
         self.ignore = TreeIgnoreRules(repo, ignore_tree)
@@ -121,18 +149,27 @@ class _Snapshot:
         entry = self.index.get(path)
         return None if entry is None else (entry[0], entry[1])
 
-    def _entry_state(self, full: bytes, entry: _IndexEntry, st: os.stat_result) -> _Entry | None:
+    def _entry_state(self, path: bytes, entry: _IndexEntry, st: os.stat_result) -> _Entry | None:
         if entry[0] == MODE_GITLINK:
             if not stat.S_ISDIR(st.st_mode):
-                return self._hash(full, st)
-            head = read_submodule_head(full)
+                return self._hash(path, st)
+            head = read_submodule_head(self.root + b"/" + path)
             return (MODE_GITLINK, ObjectID(head) if head is not None else entry[1])
         if stat.S_ISDIR(st.st_mode):
             return None  # a tracked file replaced by a directory: its files are untracked
-        return self._hash(full, st)
+        return self._hash(path, st)
 
-    def _hash(self, full: bytes, st: os.stat_result) -> _Entry:
-        return (cleanup_mode(st.st_mode), _blob_id(_read_worktree(full, st)))
+    def _hash(self, path: bytes, st: os.stat_result) -> _Entry:
+        """What `path` would be staged as; `st` was read before its content."""
+        cache = self.cache
+        if cache is not None:
+            known = cache.get(path, st)
+            if known is not None:
+                return known
+        entry = (cleanup_mode(st.st_mode), _blob_id(_read_worktree(self.root + b"/" + path, st)))
+        if cache is not None:
+            cache.put(path, st, entry)
+        return entry
 
     def _walk(self, rel_dir: bytes) -> None:
         try:
@@ -161,7 +198,7 @@ class _Snapshot:
             elif rel not in self.index and not self._ignored(rel):
                 st = item.stat(follow_symlinks=False)
                 if stat.S_ISREG(st.st_mode) or stat.S_ISLNK(st.st_mode):
-                    self.entries[rel] = self._hash(item.path, st)
+                    self.entries[rel] = self._hash(rel, st)
                     self.untracked.add(rel)
 
     def _ignored(self, rel: bytes) -> bool:

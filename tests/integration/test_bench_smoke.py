@@ -38,7 +38,7 @@ def test_bench_changes_prints_both_modes_against_git_and_the_scan_rate() -> None
         "1",
     )
     assert "collection: 8 changes found in 300 files" in out
-    for mode in ("default", "trust_index_stat"):
+    for mode in ("default, no cache", "default, warm cache", "trust_index_stat"):
         for git in ("git status --porcelain", "git diff --name-status HEAD"):
             assert re.search(rf"{mode} / {re.escape(git)}: [\d.]+x \(target within 3x", out)
     assert re.search(r"secret scan: \d+ MB, \d+ added lines, \d+ findings .* MB/s", out)

@@ -1,0 +1,178 @@
+"""What each worktree file hashed to, kept where the agent has no business writing.
+
+The index's stat cache lives in `.git`, which the agent writes with every `git add`; trusting
+it lets a forged entry hide an edit (see `_worktree`). This cache holds the same shortcut,
+(stat data -> blob id), in engineering-loop's own cache folder outside the worktree and its git
+directory, so an agent confined to its worktree cannot forge it.
+
+A file is taken from the cache only when all of its stat data match what was recorded: mode,
+size, mtime, ctime, inode and device. ctime cannot be set back with `utime()`, and any write
+or rename changes it, so an edit whose mtime was restored still misses the cache. Files whose
+mtime or ctime is within `RACY_NS` of the moment the scan started are never recorded: a write
+in the same clock tick as our read would otherwise leave the old id behind (git's "racy git"
+problem, solved the same way). An unreadable, foreign or damaged cache file is an empty cache:
+every file is hashed, never fewer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import stat
+from typing import cast
+
+import msgspec
+from dulwich.objects import ObjectID
+
+_VERSION = 2
+RACY_NS = 2_000_000_000
+MAX_FILES = 64
+# (st_mode, size, mtime_ns, ctime_ns, inode, device): a file's identity and last change.
+Key = tuple[int, int, int, int, int, int]
+_Entry = tuple[int, ObjectID]  # (git mode, blob id)
+Known = tuple[Key, _Entry]
+
+
+class _File(msgspec.Struct, array_like=True):
+    version: int
+    worktree: bytes
+    files: dict[bytes, tuple[Key, tuple[int, bytes]]]
+    # The files of one base tree (content-addressed by its id): path -> (mode, blob id).
+    base_tree: bytes = b""
+    base_files: dict[bytes, tuple[int, bytes]] = {}
+
+
+_decoder = msgspec.msgpack.Decoder(_File)
+_encoder = msgspec.msgpack.Encoder()
+
+
+def key_of(st: os.stat_result) -> Key:
+    """The stat data a cached blob id is tied to."""
+    return (st.st_mode, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
+
+
+def cache_file(cache_dir: str, worktree: bytes) -> str:
+    """The cache file of one worktree (named by a digest of its real path)."""
+    name = hashlib.sha256(worktree).hexdigest()[:32]
+    return os.path.join(cache_dir, f"{name}.msgpack")
+
+
+class StatCache:
+    """Blob ids of worktree files by their stat data; `save` keeps what is safe to reuse.
+
+    `known` is what the file held; a scan puts every regular file and symlink it saw into
+    `fresh` (from `known` on a hit, else after hashing), and `save` writes `fresh`.
+    """
+
+    def __init__(self, path: str | None, worktree: bytes) -> None:
+        self.path = path
+        self.worktree = worktree
+        self.known: dict[bytes, Known] = {}
+        self.fresh: dict[bytes, Known] = {}
+        self._base_tree = b""
+        self._base_files: dict[bytes, _Entry] = {}
+        self._changed = False
+        if path is not None:
+            self._load(path)
+
+    def _load(self, path: str) -> None:
+        try:
+            with open(path, "rb") as handle:
+                loaded = _decoder.decode(handle.read())
+        except (OSError, msgspec.DecodeError):
+            return
+        if loaded.version != _VERSION or loaded.worktree != self.worktree:
+            return
+        # ObjectID is bytes at run time: the decoded values are used as they are.
+        self.known = cast("dict[bytes, Known]", loaded.files)
+        self._base_tree = loaded.base_tree
+        self._base_files = cast("dict[bytes, _Entry]", loaded.base_files)
+
+    def get(self, path: bytes, st: os.stat_result) -> _Entry | None:
+        """The (mode, blob id) recorded for `path` if its stat data are exactly the same."""
+        known = self.known.get(path)
+        if known is None or known[0] != key_of(st):
+            return None
+        self.fresh[path] = known
+        return known[1]
+
+    def put(self, path: bytes, st: os.stat_result, entry: _Entry) -> None:
+        """Remember what `path` hashed to with the stat data read before hashing it."""
+        if stat.S_ISREG(st.st_mode) or stat.S_ISLNK(st.st_mode):
+            self.fresh[path] = (key_of(st), entry)
+            self._changed = True
+
+    def base_files(self, tree_id: bytes) -> dict[bytes, _Entry] | None:
+        """The files of base tree `tree_id` as last recorded, if it was that tree."""
+        if not self._base_tree or self._base_tree != tree_id:
+            return None
+        return self._base_files
+
+    def put_base_files(self, tree_id: bytes, files: dict[bytes, _Entry]) -> None:
+        """Record the files of base tree `tree_id` (its id names its content for good)."""
+        self._base_tree, self._base_files = tree_id, files
+        self._changed = True
+
+    def _settled(self, scan_started_ns: int) -> dict[bytes, Known]:
+        limit = scan_started_ns - RACY_NS
+        return {
+            path: known
+            for path, known in self.fresh.items()
+            if known[0][2] < limit and known[0][3] < limit
+        }
+
+    def carried_over(self, scan_started_ns: int) -> StatCache:
+        """An in-memory cache for the next scan of the same worktree, holding this scan's
+        files except racy ones (what `save` would write)."""
+        following = StatCache(None, self.worktree)
+        following.known = self._settled(scan_started_ns)
+        following._base_tree, following._base_files = self._base_tree, self._base_files
+        return following
+
+    def save(self, scan_started_ns: int) -> None:
+        """Write the files seen in this scan, except racy ones; failures only cost speed."""
+        if self.path is None:
+            return
+        if not self._changed and self.fresh.keys() == self.known.keys():
+            return  # every file came from the cache: the file already says all of this
+        files = self._settled(scan_started_ns)
+        data = _encoder.encode(
+            _File(
+                version=_VERSION,
+                worktree=self.worktree,
+                files=cast("dict[bytes, tuple[Key, tuple[int, bytes]]]", files),
+                base_tree=self._base_tree,
+                base_files=cast("dict[bytes, tuple[int, bytes]]", self._base_files),
+            )
+        )
+        temporary = f"{self.path}.{os.getpid()}.tmp"
+        try:
+            os.makedirs(os.path.dirname(self.path), mode=0o700, exist_ok=True)
+            new = not os.path.exists(self.path)
+            with open(temporary, "wb") as handle:
+                handle.write(data)
+            os.replace(temporary, self.path)
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+            return
+        if new:
+            _prune(os.path.dirname(self.path), keep=self.path)
+
+
+def _prune(folder: str, *, keep: str) -> None:
+    """Keep the folder to the `MAX_FILES` most recently written caches (the loop makes a new
+    worktree per run, so old ones would pile up); the one just written always stays."""
+    try:
+        found = [
+            (entry.stat().st_mtime_ns, entry.path)
+            for entry in os.scandir(folder)
+            if entry.name.endswith(".msgpack") and entry.path != keep
+        ]
+    except OSError:
+        return
+    found.sort(reverse=True)
+    for _, path in found[MAX_FILES - 1 :]:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
