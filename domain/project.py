@@ -98,7 +98,7 @@ _PYTEST_FILES = frozenset(
 def ini_sections(text: str | None) -> frozenset[str]:
     """The section names of an INI text (`setup.cfg`, `tox.ini`); none for a missing file.
 
-    >>> sorted(ini_sections("[metadata]\nname = x\n [tool:pytest]\naddopts = -q\n"))
+    >>> sorted(ini_sections("[metadata]\\nname = x\\n [tool:pytest]\\naddopts = -q\\n"))
     ['metadata', 'tool:pytest']
     """
     return frozenset(_INI_SECTION.findall(text or ""))
