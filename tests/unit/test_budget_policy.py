@@ -211,3 +211,40 @@ def test_out_of_range_configuration_is_config_invalid_naming_the_key() -> None:
 def test_unknown_budget_key_is_config_invalid_naming_the_key() -> None:
     error = parse_config("[budget]\nmin_run_cost = 1\n").failure()
     assert "min_run_cost" in error.message
+
+
+@pytest.mark.parametrize(
+    ("toml", "key"),
+    [
+        ("[budget.run]\nmax_cost = 1.0\n", "budget.run.max_cost"),
+        ("[budget.daily]\nmax_run = 3\n", "budget.daily.max_run"),
+        (
+            '[budget.tiers."loop:budget-xl"]\nmax_cost = 9.0\n',
+            'budget.tiers."loop:budget-xl".max_cost',
+        ),
+        (
+            '[budget.tiers.large]\nmax_turns = 60\n[budget.tiers."size/huge"]\nturns = 400\n',
+            'budget.tiers."size/huge".turns',
+        ),
+        ("[budget.tiers.large]\nmax_wall_clock = 60\n", "budget.tiers.large.max_wall_clock"),
+    ],
+)
+def test_an_unknown_key_in_a_budget_table_is_config_invalid_naming_its_full_path(
+    toml: str, key: str
+) -> None:
+    error = parse_config(toml).failure()
+    assert error.code == "config-invalid"
+    assert f"unknown key {key};" in error.message
+    assert "[...]" not in error.message
+
+
+def test_an_unknown_tier_key_is_explained_with_the_keys_a_tier_allows() -> None:
+    error = parse_config('[budget.tiers."loop:budget-xl"]\nmax_cost = 9.0\n').failure()
+    assert "the keys allowed there are max_cost_usd, max_wall_clock_s, max_turns" in error.message
+
+
+def test_a_bad_value_in_a_named_tier_names_the_tier() -> None:
+    error = parse_config('[budget.tiers."loop:budget-xl"]\nmax_turns = 0\n').failure()
+    assert error.message.startswith(
+        'engineering-loop.toml: budget.tiers."loop:budget-xl".max_turns: Expected `int` >= 1'
+    )
