@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import msgspec
 import tomli
+from returns.pipeline import is_successful
 from returns.result import Failure, Result, Success
 
-from domain.budget_config import BudgetConfig
+from domain.budget_config import BudgetConfig, check_budget_config
 from domain.config_keys import describe_validation_error
 from domain.harness_config import HarnessSettings
 from domain.policy import PolicyConfig
@@ -60,5 +61,10 @@ def parse_config(text: str, source: str = CONFIG_FILE_NAME) -> Result[LoopConfig
                 code="config-invalid",
                 message=f"{source}: {problem}. See the README's configuration section.",
             )
+        )
+    checked = check_budget_config(config.budget)
+    if not is_successful(checked):
+        return Failure(
+            ConfigError(code="config-invalid", message=f"{source}: {checked.failure().message}")
         )
     return Success(config)

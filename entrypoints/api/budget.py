@@ -16,7 +16,7 @@ from returns.pipeline import is_successful
 from returns.result import Failure, Result, Success
 
 from domain.budget import BudgetRefusal, DayTotals, RunBudget, plan_budget
-from domain.budget_config import BudgetConfig
+from domain.budget_config import BudgetConfig, BudgetConfigError, check_budget_config
 from domain.budget_input import InputError, check_labels, parse_run_id, utc_day
 from domain.config import ConfigError, LoopConfig
 from domain.ledger import Reservation, stale_reservations
@@ -27,7 +27,9 @@ from entrypoints.config import load_config
 from ports.config import ConfigSource
 from ports.ledger import Ledger, LedgerError, ReservationGrant, Settlement
 
-BudgetApiError = ConfigError | InputError | MoneyError | BudgetRefusal | LedgerError
+BudgetApiError = (
+    ConfigError | BudgetConfigError | InputError | MoneyError | BudgetRefusal | LedgerError
+)
 
 
 class PlannedRun(msgspec.Struct, frozen=True, kw_only=True):
@@ -90,6 +92,9 @@ def plan_run(
     now: datetime | None = None,
 ) -> Result[PlannedRun, BudgetApiError]:
     """Decide a run's budget against today's books (an empty day when `ledger` is None)."""
+    valid = check_budget_config(config)
+    if not is_successful(valid):
+        return Failure(valid.failure())
     checked = check_labels(labels)
     if not is_successful(checked):
         return Failure(checked.failure())
@@ -116,6 +121,9 @@ def reserve_run(
     now: datetime | None = None,
 ) -> Result[ReservationGrant, BudgetApiError]:
     """Plan a run and reserve its cost cap in one atomic step of the ledger."""
+    valid = check_budget_config(config)
+    if not is_successful(valid):
+        return Failure(valid.failure())
     checked = check_labels(labels)
     if not is_successful(checked):
         return Failure(checked.failure())

@@ -115,6 +115,17 @@ def test_an_invalid_configuration_is_config_invalid_with_exit_2(
     assert (code, out["error"]["code"]) == (2, "config-invalid")
 
 
+def test_a_run_cap_under_the_minimum_is_config_invalid_naming_the_key_with_exit_2(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Not a refusal on every day (a plan on a fresh day has $10 left): a mistake in the file.
+    Path("engineering-loop.toml").write_text("[budget.run]\nmax_cost_usd = 0.25\n")
+    code, out = run(capsys, "budget", "plan", "--now", NOW)
+    assert (code, out["error"]["code"]) == (2, "config-invalid")
+    message = out["error"]["message"]
+    assert "budget.run.max_cost_usd = 0.25 is under budget.min_run_cost_usd" in message
+
+
 def test_reserve_prints_the_reservation_and_its_budget(capsys: pytest.CaptureFixture[str]) -> None:
     out = reserve(capsys, "--labels", "loop:budget-xl")
     assert set(out) == {"ok", "reservation_id", "reserved_usd", "budget"}

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from returns.result import Failure, Result, Success
 
 from domain.budget import DayTotals
-from domain.budget_config import BudgetConfig, DailyLimits
+from domain.budget_config import BudgetConfig, DailyLimits, RunLimits
 from domain.config import ConfigError
 from domain.spend import ObservedSpend
 from entrypoints.api.budget import (
@@ -78,6 +78,17 @@ def test_a_bad_run_id_is_refused_before_the_ledger_is_touched() -> None:
     ledger = FakeLedger()
     assert reserve_run([], "", config=POLICY, ledger=ledger, now=NOW).failure().code == (
         "run-id-invalid"
+    )
+    assert not ledger.exists
+
+
+def test_a_policy_built_in_code_with_a_run_cap_under_the_minimum_is_config_invalid() -> None:
+    # The library takes a BudgetConfig value, not only a file: it gets the file's check too.
+    ledger = FakeLedger()
+    cheap = BudgetConfig(run=RunLimits(max_cost_usd=0.25))
+    assert plan_run([], config=cheap, now=NOW).failure().code == "config-invalid"
+    assert reserve_run([], "run-1", config=cheap, ledger=ledger, now=NOW).failure().code == (
+        "config-invalid"
     )
     assert not ledger.exists
 
