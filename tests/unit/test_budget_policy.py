@@ -315,3 +315,12 @@ def test_a_bad_value_in_a_named_tier_names_the_tier() -> None:
     assert error.message.startswith(
         'engineering-loop.toml: budget.tiers."loop:budget-xl".max_turns: Expected `int` >= 1'
     )
+
+
+def test_an_empty_tiers_table_leaves_no_tiers_so_xl_gets_the_base_limits() -> None:
+    policy = budget_config("[budget.tiers]\n")
+    assert policy.tiers == {}
+    budget = plan([XL, LARGE], policy=policy)
+    assert budget == RunBudget(
+        day=DAY, tier="base", max_cost_micros=5_000_000, max_wall_clock_s=2700, max_turns=50
+    )
