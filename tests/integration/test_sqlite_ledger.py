@@ -102,16 +102,26 @@ def test_a_missing_directory_is_ledger_dir_missing(tmp_path: Path) -> None:
     assert not (tmp_path / "no").exists()
 
 
-def test_the_books_are_append_only_even_through_raw_sql(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE reservations SET reserved_micros = 0",
+        "DELETE FROM reservations",
+        "UPDATE settlements SET cost_micros = 0",
+        "DELETE FROM settlements",
+    ],
+)
+def test_the_books_are_append_only_even_through_raw_sql(tmp_path: Path, statement: str) -> None:
     ledger, path = new_ledger(tmp_path)
-    with sqlite3.connect(path) as raw:
-        for statement in (
-            "UPDATE reservations SET reserved_micros = 0",
-            "DELETE FROM reservations",
-        ):
-            with pytest.raises(sqlite3.IntegrityError, match="append-only"):
-                raw.execute(statement)
-    assert ledger.day_summary(DAY).unwrap().reserved_micros == 5_000_000
+    settled = ledger.reserve(run_id="run-2", day=DAY, at=AT, plan=BASE).unwrap()
+    ledger.settle(settled.reservation.reservation_id, cost_micros=1_250_000, at=AT).unwrap()
+    ledger.close()
+    with sqlite3.connect(path) as raw, pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        raw.execute(statement)
+    # Both rows stand as written: the open reservation and the settled one with its cost.
+    assert ledger.day_summary(DAY).unwrap() == DayTotals(
+        day=DAY, spent_micros=1_250_000, reserved_micros=5_000_000, runs=2
+    )
 
 
 def test_a_new_process_sees_an_unsettled_reservation_as_still_reserved(tmp_path: Path) -> None:
