@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from entrypoints.cli.main import main
+from tests.integration.conftest import no_permissions
 
 NOW = "2026-11-25T12:00:00Z"
 
@@ -225,7 +226,7 @@ def test_a_reservation_just_before_midnight_utc_does_not_limit_the_next_day(
     assert (code, out["error"]["code"]) == (3, "daily-cost-exhausted")
 
 
-@pytest.mark.parametrize(
+EVERY_LEDGER_COMMAND = pytest.mark.parametrize(
     "argv",
     [
         ["budget", "plan", "--ledger", "l.db"],
@@ -234,9 +235,33 @@ def test_a_reservation_just_before_midnight_utc_does_not_limit_the_next_day(
         ["ledger", "show", "--ledger", "l.db"],
     ],
 )
+
+
+@EVERY_LEDGER_COMMAND
 def test_a_corrupt_ledger_is_refused_by_every_command_with_exit_3(
     capsys: pytest.CaptureFixture[str], argv: list[str]
 ) -> None:
     Path("l.db").write_bytes(b"\x00garbage" * 512)
     code, out = run(capsys, *argv)
     assert (code, out["error"]["code"]) == (3, "ledger-unreadable")
+
+
+@EVERY_LEDGER_COMMAND
+def test_a_directory_at_the_ledger_path_is_refused_by_every_command_with_exit_3(
+    capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    Path("l.db").mkdir()
+    code, out = run(capsys, *argv)
+    assert (code, out["error"]["code"]) == (3, "ledger-unreadable")
+    assert "is a directory" in out["error"]["message"]
+
+
+@EVERY_LEDGER_COMMAND
+def test_a_ledger_this_user_may_not_open_is_refused_by_every_command_with_exit_3(
+    capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    reserve(capsys)
+    with no_permissions(Path("l.db")):
+        code, out = run(capsys, *argv)
+    assert (code, out["error"]["code"]) == (3, "ledger-unreadable")
+    assert "may not read and write it" in out["error"]["message"]

@@ -13,6 +13,7 @@ from adapters.sqlite_ledger import APPLICATION_ID, SCHEMA_VERSION, SqliteLedger
 from domain.budget import DayTotals, plan_budget
 from domain.budget_config import BudgetConfig
 from ports.ledger import LedgerError
+from tests.integration.conftest import no_permissions
 
 DAY = "2026-11-25"
 AT = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
@@ -91,6 +92,27 @@ def test_a_ledger_of_a_newer_schema_is_ledger_unreadable(tmp_path: Path) -> None
     error = ledger.day_summary(DAY).failure()
     assert error.code == "ledger-unreadable"
     assert "newer" in error.message
+
+
+def test_a_directory_at_the_ledger_path_is_ledger_unreadable(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.sqlite"
+    path.mkdir()
+    errors = every_operation_fails(SqliteLedger(str(path)))
+    assert {e.code for e in errors} == {"ledger-unreadable"}
+    assert "it is a directory, not a ledger file" in errors[0].message
+    assert "not treated as zero spend" in errors[0].message
+    assert list(path.iterdir()) == []
+
+
+def test_a_ledger_this_user_may_not_read_is_ledger_unreadable(tmp_path: Path) -> None:
+    _, path = new_ledger(tmp_path)
+    with no_permissions(Path(path)):
+        errors = every_operation_fails(SqliteLedger(path))
+    assert {e.code for e in errors} == {"ledger-unreadable"}
+    assert "this user may not read and write it" in errors[0].message
+    assert "permission" in errors[0].message
+    # Nothing was lost: with its mode back, the books are as they were.
+    assert SqliteLedger(path).day_summary(DAY).unwrap().reserved_micros == 5_000_000
 
 
 def test_a_missing_directory_is_ledger_dir_missing(tmp_path: Path) -> None:
