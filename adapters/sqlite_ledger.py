@@ -24,7 +24,13 @@ from domain.budget import BudgetRefusal, DayTotals
 from domain.budget_input import format_instant
 from domain.ledger import Reservation
 from domain.money import format_usd
-from ports.ledger import LedgerError, Planner, ReservationGrant, Settlement
+from ports.ledger import (
+    DEFAULT_LEDGER_WAIT_S,
+    LedgerError,
+    Planner,
+    ReservationGrant,
+    Settlement,
+)
 
 SCHEMA_VERSION = 1
 # "ELed" in the SQLite header: tells our ledgers apart from any other SQLite file.
@@ -79,7 +85,7 @@ _Row = tuple[str, str, str, int, str, int | None, str | None]
 class SqliteLedger:
     """The spend ledger in one SQLite file; one instance per process (connections do not fork)."""
 
-    def __init__(self, path: str, *, busy_timeout_s: float = 30.0) -> None:
+    def __init__(self, path: str, *, busy_timeout_s: float = DEFAULT_LEDGER_WAIT_S) -> None:
         """Name the ledger file; nothing is opened until the first operation."""
         self._path = os.path.abspath(path)
         self._busy_timeout_s = busy_timeout_s

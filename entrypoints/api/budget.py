@@ -21,11 +21,18 @@ from domain.budget_input import InputError, check_labels, parse_run_id, utc_day
 from domain.config import ConfigError, LoopConfig
 from domain.ledger import Reservation, stale_reservations
 from domain.money import MAX_USD, MICROS_PER_USD, MoneyError
+from domain.quantities import is_positive_finite
 from domain.spend import ObservedSpend, SpendJudgement, judge_spend
 from entrypoints import bootstrap
 from entrypoints.config import load_config
 from ports.config import ConfigSource
-from ports.ledger import Ledger, LedgerError, ReservationGrant, Settlement
+from ports.ledger import (
+    DEFAULT_LEDGER_WAIT_S,
+    Ledger,
+    LedgerError,
+    ReservationGrant,
+    Settlement,
+)
 
 BudgetApiError = (
     ConfigError | BudgetConfigError | InputError | MoneyError | BudgetRefusal | LedgerError
@@ -70,9 +77,15 @@ def _budget_section(config: LoopConfig) -> BudgetConfig:
     return config.budget
 
 
-def open_ledger(path: str) -> Ledger:
-    """The production ledger kept at `path` (see `entrypoints.bootstrap.spend_ledger`)."""
-    ledger: Ledger = bootstrap.spend_ledger(path)
+def open_ledger(path: str, *, wait_s: float = DEFAULT_LEDGER_WAIT_S) -> Ledger:
+    """The production ledger kept at `path` (see `entrypoints.bootstrap.spend_ledger`).
+
+    An operation waits up to `wait_s` seconds for other processes holding the ledger, then
+    fails with `ledger-busy`.
+    """
+    if not is_positive_finite(wait_s):
+        raise ValueError(f"wait_s must be positive and finite, not {wait_s!r}")  # a caller's bug
+    ledger: Ledger = bootstrap.spend_ledger(path, wait_s=wait_s)
     return ledger
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -98,6 +99,8 @@ def test_plan_without_json_explains_the_decision(capsys: pytest.CaptureFixture[s
         (["ledger", "settle", "rsv-1", "--cost", "1", "--ledger", "absent.db"], "ledger-missing"),
         (["ledger", "show", "--ledger", "l.db", "--day", "25/11/2026"], "day-invalid"),
         (["ledger", "show"], "usage-error"),
+        (["ledger", "show", "--ledger", "l.db", "--wait", "0"], "wait-invalid"),
+        (["budget", "plan", "--ledger", "l.db", "--wait", "soon"], "wait-invalid"),
     ],
 )
 def test_bad_input_is_an_error_object_with_exit_2(
@@ -265,3 +268,27 @@ def test_a_ledger_this_user_may_not_open_is_refused_by_every_command_with_exit_3
         code, out = run(capsys, *argv)
     assert (code, out["error"]["code"]) == (3, "ledger-unreadable")
     assert "may not read and write it" in out["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["ledger", "reserve", "--ledger", "l.db", "--run-id", "s", "--now", NOW],
+        ["ledger", "settle", "rsv-1", "--cost", "1", "--ledger", "l.db"],
+    ],
+)
+def test_a_ledger_held_by_another_writer_past_the_wait_is_ledger_busy_with_exit_1(
+    capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    # Neither a refusal (the books did not say no) nor a usage error: try again later.
+    reserve(capsys)
+    holder = sqlite3.connect("l.db", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        code, out = run(capsys, *argv, "--wait", "0.2")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert (code, out["ok"], out["error"]["code"]) == (1, False, "ledger-busy")
+    assert "more than 0.2 s" in out["error"]["message"]
+    assert run(capsys, "ledger", "show", "--ledger", "l.db", "--now", NOW)[1]["runs"] == 1
