@@ -7,6 +7,7 @@ integer micro-dollars (`domain.money.micros_to_usd` presents it).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from functools import partial
@@ -19,9 +20,11 @@ from domain.budget import BudgetRefusal, DayTotals, RunBudget, plan_budget
 from domain.budget_config import BudgetConfig, BudgetConfigError, check_budget_config
 from domain.budget_input import InputError, check_labels, parse_run_id, utc_day
 from domain.config import ConfigError, LoopConfig
+from domain.harness_report import HarnessReport
 from domain.ledger import Reservation, stale_reservations
 from domain.money import MAX_USD, MICROS_PER_USD, MoneyError
 from domain.quantities import is_positive_finite
+from domain.run_spend import judge_run_spend
 from domain.spend import ObservedSpend, SpendJudgement, judge_spend
 from entrypoints import bootstrap
 from entrypoints.config import load_config
@@ -183,9 +186,44 @@ def close_run(
 ) -> Result[ClosedRun, BudgetApiError]:
     """Judge a finished run's spend and settle its reservation with the charge the verdict names.
 
-    The caller may publish only when `judgement.publish_allowed`.
+    `spend` is taken as given: a caller holding a harness report should use `close_harness_run`,
+    which does not trust a cost from a stream that was cut off. The caller may publish only when
+    `judgement.publish_allowed`.
     """
     judgement = judge_spend(spend, grant.budget, unknown_cost=config.unknown_cost)
+    return _settle_judged(grant, judgement, ledger=ledger, now=now)
+
+
+def close_harness_run(
+    grant: ReservationGrant,
+    report: HarnessReport,
+    duration_s: float,
+    *,
+    config: BudgetConfig,
+    ledger: Ledger,
+    now: datetime | None = None,
+) -> Result[ClosedRun, BudgetApiError]:
+    """Judge a finished harness run from its report and settle its reservation with the charge.
+
+    Pass `HarnessRun.report` and `HarnessRun.duration_s` (from `run_harness`). A cost printed on
+    a stream that was cut off (timed out, killed, crashed) or that has unreadable lines may leave
+    out what the run spent afterwards, so it is not trusted: the run is `cost-unknown` and charged
+    its whole reservation, unless what it printed is already over the cap (`over-budget`). The
+    caller may publish only when `judgement.publish_allowed`.
+    """
+    if not (math.isfinite(duration_s) and duration_s >= 0):
+        raise ValueError(f"duration_s must be finite and >= 0, not {duration_s!r}")  # a bug
+    judgement = judge_run_spend(report, duration_s, grant.budget, unknown_cost=config.unknown_cost)
+    return _settle_judged(grant, judgement, ledger=ledger, now=now)
+
+
+def _settle_judged(
+    grant: ReservationGrant,
+    judgement: SpendJudgement,
+    *,
+    ledger: Ledger,
+    now: datetime | None,
+) -> Result[ClosedRun, BudgetApiError]:
     settled = settle_run(
         grant.reservation.reservation_id, judgement.charge_micros, ledger=ledger, now=now
     )
