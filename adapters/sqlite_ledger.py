@@ -24,7 +24,13 @@ from domain.budget import BudgetRefusal, DayTotals
 from domain.budget_input import format_instant
 from domain.ledger import Reservation
 from domain.money import format_usd
-from ports.ledger import LedgerError, Planner, ReservationGrant, Settlement
+from ports.ledger import (
+    DEFAULT_LEDGER_WAIT_S,
+    LedgerError,
+    Planner,
+    ReservationGrant,
+    Settlement,
+)
 
 SCHEMA_VERSION = 1
 # "ELed" in the SQLite header: tells our ledgers apart from any other SQLite file.
@@ -79,7 +85,7 @@ _Row = tuple[str, str, str, int, str, int | None, str | None]
 class SqliteLedger:
     """The spend ledger in one SQLite file; one instance per process (connections do not fork)."""
 
-    def __init__(self, path: str, *, busy_timeout_s: float = 30.0) -> None:
+    def __init__(self, path: str, *, busy_timeout_s: float = DEFAULT_LEDGER_WAIT_S) -> None:
         """Name the ledger file; nothing is opened until the first operation."""
         self._path = os.path.abspath(path)
         self._busy_timeout_s = busy_timeout_s
@@ -278,13 +284,38 @@ class SqliteLedger:
     def _failed(self, exc: sqlite3.Error) -> LedgerError:
         # Drop the connection: the next operation reopens and re-checks the file.
         self.close()
-        if getattr(exc, "sqlite_errorname", "") in {"SQLITE_BUSY", "SQLITE_LOCKED"}:
+        name = getattr(exc, "sqlite_errorname", "")
+        if name in {"SQLITE_BUSY", "SQLITE_LOCKED"}:
             return LedgerError(
                 code="ledger-busy",
                 message=f"the ledger {self._path} stayed locked by other processes for more "
                 f"than {self._busy_timeout_s:g} s; try again.",
             )
+        if name in {"SQLITE_CANTOPEN", "SQLITE_PERM", "SQLITE_READONLY"}:
+            return self._unopenable(exc)
         return self._unreadable(str(exc))
+
+    def _unopenable(self, exc: sqlite3.Error) -> LedgerError:
+        # A file that cannot be opened is no sign of damage: say why rather than "restore it".
+        directory = os.path.dirname(self._path)
+        if os.path.isdir(self._path):
+            why = "it is a directory, not a ledger file"
+            remedy = "pass the path of a ledger file (the first `ledger reserve` creates one)"
+        elif not (
+            os.access(self._path, os.R_OK | os.W_OK) and os.access(directory, os.W_OK | os.X_OK)
+        ):
+            why = f"this user may not read and write it ({exc})"
+            remedy = (
+                "give this user read and write permission on it, and write permission on its "
+                "directory (SQLite keeps its -wal and -shm files there)"
+            )
+        else:
+            return self._unreadable(str(exc))
+        return LedgerError(
+            code="ledger-unreadable",
+            message=f"the ledger {self._path} cannot be opened: {why}. It is not treated as zero "
+            f"spend; {remedy}.",
+        )
 
     def _unreadable(self, why: str) -> LedgerError:
         return LedgerError(

@@ -82,7 +82,9 @@ def main() -> None:
     )
     print(f"1 process:   {single:10.1f} reservations/s  (rounds: {_rounded(singles)})")
     print(f"8 processes: {eight:10.1f} reservations/s  (rounds: {_rounded(eights)}; total)")
-    print(f"ratio 8/1:   {eight / single:10.2f}")
+    # A window too short for one reservation (a loaded machine, a tiny --seconds) has no ratio.
+    ratio = f"{eight / single:10.2f}" if single else f"{'n/a':>10}"
+    print(f"ratio 8/1:   {ratio}")
 
 
 def _rounded(values: list[float]) -> str:

@@ -103,9 +103,12 @@ def plan_budget(
     >>> plan_budget([], BudgetConfig(), DayTotals(day="2026-01-01", runs=2)).failure().code
     'daily-runs-exhausted'
     """
-    # Refusals first, in a fixed order (cost, runs, then the minimum once the cap is known).
+    # Refusals first, in a fixed order (cost, runs, then what is left under the minimum); they
+    # depend on the day alone, never on the labels.
     # Each limit is then the maximum of the base and every matching tier, so no label lowers a
     # limit; the cost cap is clamped to what is left of the day, the wall clock to the ceiling.
+    # `check_budget_config` keeps every cap at or above the minimum, so a plan's cap is under the
+    # minimum only when the policy skipped that check.
     remaining = remaining_micros(policy, today)
     daily_cap = usd_to_micros(policy.daily.max_cost_usd)
     if remaining <= 0:
@@ -130,6 +133,23 @@ def plan_budget(
                 ),
             )
         )
+    minimum = usd_to_micros(policy.min_run_cost_usd)
+    if remaining < minimum:
+        settle = ", settle finished runs with `ledger settle`" if today.reserved_micros > 0 else ""
+        return Failure(
+            BudgetRefusal(
+                code="below-minimum-budget",
+                message=(
+                    f"only {format_usd(remaining)} of the daily budget of "
+                    f"{format_usd(daily_cap)} is left on {today.day} (UTC) "
+                    f"({format_usd(today.spent_micros)} spent, "
+                    f"{format_usd(today.reserved_micros)} reserved by unsettled runs), under the "
+                    f"minimum of {format_usd(minimum)} worth starting a run with; wait for the "
+                    f"next UTC day{settle}, raise [budget.daily] max_cost_usd, or lower [budget] "
+                    "min_run_cost_usd."
+                ),
+            )
+        )
     matched = matching_tiers(labels, policy.tiers)
     chosen = [policy.tiers[name] for name in matched]
     base = policy.run
@@ -142,18 +162,6 @@ def plan_budget(
         granted_cost = remaining
         clamps.append(
             Clamp(limit="max_cost_usd", reason="daily-remaining", requested=cost, granted=remaining)
-        )
-    minimum = usd_to_micros(policy.min_run_cost_usd)
-    if granted_cost < minimum:
-        return Failure(
-            BudgetRefusal(
-                code="below-minimum-budget",
-                message=(
-                    f"this run could get only {format_usd(granted_cost)} ({format_usd(remaining)} "
-                    f"left on {today.day} UTC), under the minimum of {format_usd(minimum)} worth "
-                    "starting; wait for the next UTC day or lower [budget] min_run_cost_usd."
-                ),
-            )
         )
     if wall > policy.wall_clock_ceiling_s:
         clamps.append(

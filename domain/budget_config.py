@@ -9,8 +9,10 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 import msgspec
+from returns.result import Failure, Result, Success
 
-from domain.money import MAX_USD
+from domain.config_keys import dotted_key
+from domain.money import MAX_USD, usd_to_micros
 
 # Money in configuration is USD (TOML has no decimal type); it becomes micro-dollars in the policy.
 Usd = Annotated[float, msgspec.Meta(ge=0, le=MAX_USD)]
@@ -73,3 +75,51 @@ class BudgetConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
     run: RunLimits = msgspec.field(default_factory=RunLimits)
     daily: DailyLimits = msgspec.field(default_factory=DailyLimits)
     tiers: dict[str, TierLimits] = msgspec.field(default_factory=default_tiers)
+
+
+class BudgetConfigError(msgspec.Struct, frozen=True, kw_only=True, tag="budget-config-error"):
+    """The `[budget]` section decodes but its values contradict each other (`config-invalid`)."""
+
+    code: Literal["config-invalid"] = "config-invalid"
+    message: str
+
+
+def check_budget_config(config: BudgetConfig) -> Result[BudgetConfig, BudgetConfigError]:
+    """Check what decoding cannot: no per-run cost cap (base or tier) is under the minimum.
+
+    A cap under `min_run_cost_usd` would grant runs less than is worth starting one with, so it
+    is a mistake in the file, found when the file is read rather than as a refusal every day.
+
+    >>> check_budget_config(BudgetConfig()).unwrap() == BudgetConfig()
+    True
+    >>> cheap = BudgetConfig(run=RunLimits(max_cost_usd=0.25))
+    >>> check_budget_config(cheap).failure().message.split(" is ")[0]
+    'budget.run.max_cost_usd = 0.25'
+    """
+    minimum = config.min_run_cost_usd
+    caps: list[tuple[tuple[str, ...], float]] = [
+        (("budget", "run", "max_cost_usd"), config.run.max_cost_usd)
+    ]
+    caps += [
+        (("budget", "tiers", name, "max_cost_usd"), tier.max_cost_usd)
+        for name, tier in config.tiers.items()
+        if tier.max_cost_usd is not None
+    ]
+    for parts, cap in caps:
+        if usd_to_micros(cap) < usd_to_micros(minimum):
+            key = dotted_key(parts)
+            defaults = parts[1] == "tiers" and config.tiers == default_tiers()
+            note = (
+                " (a default tier, in force because the file declares no [budget.tiers]; "
+                "declaring [budget.tiers] replaces the defaults)"
+                if defaults
+                else ""
+            )
+            return Failure(
+                BudgetConfigError(
+                    message=f"{key} = {cap!r}{note} is under budget.min_run_cost_usd = "
+                    f"{minimum!r}, the least worth starting a run with; raise {key} to at least "
+                    f"{minimum!r} or lower budget.min_run_cost_usd."
+                )
+            )
+    return Success(config)

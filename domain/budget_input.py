@@ -13,9 +13,13 @@ from datetime import UTC, date, datetime
 import msgspec
 from returns.result import Failure, Result, Success
 
+from domain.quantities import is_positive_finite
+
 # GitHub refuses label names longer than 50 characters.
 MAX_LABEL_LENGTH = 50
 MAX_RUN_ID_LENGTH = 200
+# Waiting a day for a lock is a typo, not a plan (and SQLite counts its wait in int milliseconds).
+MAX_WAIT_S = 24 * 3600
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -165,3 +169,23 @@ def parse_run_id(text: str) -> Result[str, InputError]:
             )
         )
     return Success(text)
+
+
+def parse_wait(text: str) -> Result[float, InputError]:
+    """Parse `--wait`: seconds to wait for a ledger other processes hold (positive, at most a day).
+
+    >>> parse_wait("0.5").unwrap(), parse_wait("0").failure().code
+    (0.5, 'wait-invalid')
+    """
+    hint = f"give a positive number of seconds, at most {MAX_WAIT_S}, e.g. --wait 5"
+    try:
+        seconds = float(text.strip())
+    except ValueError:
+        return Failure(
+            InputError(code="wait-invalid", message=f"{text!r} is not a number; {hint}.")
+        )
+    if not is_positive_finite(seconds) or seconds > MAX_WAIT_S:
+        return Failure(
+            InputError(code="wait-invalid", message=f"a wait of {text!r} s is not usable; {hint}.")
+        )
+    return Success(seconds)

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import msgspec
 import tomli
+from returns.pipeline import is_successful
 from returns.result import Failure, Result, Success
 
-from domain.budget_config import BudgetConfig
+from domain.budget_config import BudgetConfig, check_budget_config
+from domain.config_keys import describe_validation_error
 from domain.harness_config import HarnessSettings
 from domain.policy import PolicyConfig
 
@@ -51,11 +53,18 @@ def parse_config(text: str, source: str = CONFIG_FILE_NAME) -> Result[LoopConfig
             )
         )
     try:
-        return Success(msgspec.convert(document, LoopConfig, strict=True))
+        config = msgspec.convert(document, LoopConfig, strict=True)
     except msgspec.ValidationError as exc:
+        problem = describe_validation_error(str(exc), document, LoopConfig)
         return Failure(
             ConfigError(
                 code="config-invalid",
-                message=f"{source}: {exc}. See the README's configuration section.",
+                message=f"{source}: {problem}. See the README's configuration section.",
             )
         )
+    checked = check_budget_config(config.budget)
+    if not is_successful(checked):
+        return Failure(
+            ConfigError(code="config-invalid", message=f"{source}: {checked.failure().message}")
+        )
+    return Success(config)

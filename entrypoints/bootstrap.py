@@ -14,7 +14,7 @@ from ports.changes import ChangeCollector
 from ports.config import ConfigSource
 from ports.files import FileReader
 from ports.harness import HarnessHost
-from ports.ledger import Ledger
+from ports.ledger import DEFAULT_LEDGER_WAIT_S, Ledger
 from ports.line_source import LineSource
 from ports.process import ProcessRunner
 from ports.project import ProjectFilesReader
@@ -43,15 +43,16 @@ def config_source() -> ConfigSource:
     return FsConfigSource()
 
 
-def spend_ledger(path: str) -> Ledger:
+def spend_ledger(path: str, *, wait_s: float = DEFAULT_LEDGER_WAIT_S) -> Ledger:
     """The SQLite spend ledger at `path` (a file; created by the first reservation).
 
-    Unlike the other factories it takes the file's path: which books to keep is the caller's
-    choice (`--ledger PATH`), the technology is this module's.
+    Unlike the other factories it takes the file's path and how long to wait for other
+    processes holding it: which books to keep is the caller's choice (`--ledger PATH`,
+    `--wait S`), the technology is this module's.
     """
     from adapters.sqlite_ledger import SqliteLedger
 
-    return SqliteLedger(path)
+    return SqliteLedger(path, busy_timeout_s=wait_s)
 
 
 def worktree_snapshotter() -> WorktreeSnapshotter:

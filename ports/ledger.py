@@ -21,10 +21,13 @@ LedgerErrorCode = Literal[
     "ledger-unreadable",  # corrupt, not a ledger, or written by a newer version: never "zero spend"
     "ledger-missing",  # nothing has ever been reserved in this ledger (only `reserve` creates one)
     "ledger-dir-missing",  # the directory meant to hold the ledger does not exist
-    "ledger-busy",  # other processes held the ledger longer than the wait allowed
+    "ledger-busy",  # other processes held the ledger longer than the wait allowed (exit 1)
     "reservation-unknown",
     "reservation-already-settled",  # settled before with a different cost; the books stand
 ]
+
+# How long an operation waits for a ledger other processes hold before it is `ledger-busy`.
+DEFAULT_LEDGER_WAIT_S = 30.0
 
 # Decides, from the day's totals read inside the reservation's transaction, what a run may spend.
 Planner = Callable[[DayTotals], Result[RunBudget, BudgetRefusal]]

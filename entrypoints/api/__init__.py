@@ -5,6 +5,7 @@ and takes its adapters as optional keyword arguments, defaulting to the producti
 `entrypoints.bootstrap`.
 """
 
+from entrypoints.api.budget import close_harness_run as close_harness_run
 from entrypoints.api.budget import close_run as close_run
 from entrypoints.api.budget import load_budget_config as load_budget_config
 from entrypoints.api.budget import open_ledger as open_ledger

@@ -7,6 +7,7 @@ integer micro-dollars (`domain.money.micros_to_usd` presents it).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from functools import partial
@@ -16,18 +17,29 @@ from returns.pipeline import is_successful
 from returns.result import Failure, Result, Success
 
 from domain.budget import BudgetRefusal, DayTotals, RunBudget, plan_budget
-from domain.budget_config import BudgetConfig
+from domain.budget_config import BudgetConfig, BudgetConfigError, check_budget_config
 from domain.budget_input import InputError, check_labels, parse_run_id, utc_day
 from domain.config import ConfigError, LoopConfig
+from domain.harness_report import HarnessReport
 from domain.ledger import Reservation, stale_reservations
 from domain.money import MAX_USD, MICROS_PER_USD, MoneyError
+from domain.quantities import is_positive_finite
+from domain.run_spend import judge_run_spend
 from domain.spend import ObservedSpend, SpendJudgement, judge_spend
 from entrypoints import bootstrap
 from entrypoints.config import load_config
 from ports.config import ConfigSource
-from ports.ledger import Ledger, LedgerError, ReservationGrant, Settlement
+from ports.ledger import (
+    DEFAULT_LEDGER_WAIT_S,
+    Ledger,
+    LedgerError,
+    ReservationGrant,
+    Settlement,
+)
 
-BudgetApiError = ConfigError | InputError | MoneyError | BudgetRefusal | LedgerError
+BudgetApiError = (
+    ConfigError | BudgetConfigError | InputError | MoneyError | BudgetRefusal | LedgerError
+)
 
 
 class PlannedRun(msgspec.Struct, frozen=True, kw_only=True):
@@ -68,9 +80,15 @@ def _budget_section(config: LoopConfig) -> BudgetConfig:
     return config.budget
 
 
-def open_ledger(path: str) -> Ledger:
-    """The production ledger kept at `path` (see `entrypoints.bootstrap.spend_ledger`)."""
-    ledger: Ledger = bootstrap.spend_ledger(path)
+def open_ledger(path: str, *, wait_s: float = DEFAULT_LEDGER_WAIT_S) -> Ledger:
+    """The production ledger kept at `path` (see `entrypoints.bootstrap.spend_ledger`).
+
+    An operation waits up to `wait_s` seconds for other processes holding the ledger, then
+    fails with `ledger-busy`.
+    """
+    if not is_positive_finite(wait_s):
+        raise ValueError(f"wait_s must be positive and finite, not {wait_s!r}")  # a caller's bug
+    ledger: Ledger = bootstrap.spend_ledger(path, wait_s=wait_s)
     return ledger
 
 
@@ -90,6 +108,9 @@ def plan_run(
     now: datetime | None = None,
 ) -> Result[PlannedRun, BudgetApiError]:
     """Decide a run's budget against today's books (an empty day when `ledger` is None)."""
+    valid = check_budget_config(config)
+    if not is_successful(valid):
+        return Failure(valid.failure())
     checked = check_labels(labels)
     if not is_successful(checked):
         return Failure(checked.failure())
@@ -116,6 +137,9 @@ def reserve_run(
     now: datetime | None = None,
 ) -> Result[ReservationGrant, BudgetApiError]:
     """Plan a run and reserve its cost cap in one atomic step of the ledger."""
+    valid = check_budget_config(config)
+    if not is_successful(valid):
+        return Failure(valid.failure())
     checked = check_labels(labels)
     if not is_successful(checked):
         return Failure(checked.failure())
@@ -162,9 +186,44 @@ def close_run(
 ) -> Result[ClosedRun, BudgetApiError]:
     """Judge a finished run's spend and settle its reservation with the charge the verdict names.
 
-    The caller may publish only when `judgement.publish_allowed`.
+    `spend` is taken as given: a caller holding a harness report should use `close_harness_run`,
+    which does not trust a cost from a stream that was cut off. The caller may publish only when
+    `judgement.publish_allowed`.
     """
     judgement = judge_spend(spend, grant.budget, unknown_cost=config.unknown_cost)
+    return _settle_judged(grant, judgement, ledger=ledger, now=now)
+
+
+def close_harness_run(
+    grant: ReservationGrant,
+    report: HarnessReport,
+    duration_s: float,
+    *,
+    config: BudgetConfig,
+    ledger: Ledger,
+    now: datetime | None = None,
+) -> Result[ClosedRun, BudgetApiError]:
+    """Judge a finished harness run from its report and settle its reservation with the charge.
+
+    Pass `HarnessRun.report` and `HarnessRun.duration_s` (from `run_harness`). A cost printed on
+    a stream that was cut off (timed out, killed, crashed) or that has unreadable lines may leave
+    out what the run spent afterwards, so it is not trusted: the run is `cost-unknown` and charged
+    its whole reservation, unless what it printed is already over the cap (`over-budget`). The
+    caller may publish only when `judgement.publish_allowed`.
+    """
+    if not (math.isfinite(duration_s) and duration_s >= 0):
+        raise ValueError(f"duration_s must be finite and >= 0, not {duration_s!r}")  # a bug
+    judgement = judge_run_spend(report, duration_s, grant.budget, unknown_cost=config.unknown_cost)
+    return _settle_judged(grant, judgement, ledger=ledger, now=now)
+
+
+def _settle_judged(
+    grant: ReservationGrant,
+    judgement: SpendJudgement,
+    *,
+    ledger: Ledger,
+    now: datetime | None,
+) -> Result[ClosedRun, BudgetApiError]:
     settled = settle_run(
         grant.reservation.reservation_id, judgement.charge_micros, ledger=ledger, now=now
     )

@@ -1,7 +1,7 @@
 """`budget plan` and `ledger reserve|settle|show`: the budget policy and the spend ledger.
 
 Money is printed as USD floats rounded to the micro-dollar; inside it is integer micro-dollars.
-Refusals exit 3, usage and configuration errors 2, a ledger busy past its wait 1.
+Refusals exit 3, usage and configuration errors 2, a ledger busy past its wait (`--wait S`) 1.
 """
 
 from __future__ import annotations
@@ -21,13 +21,14 @@ from domain.budget_input import (
     parse_day,
     parse_instant,
     parse_labels,
+    parse_wait,
     utc_day,
 )
 from domain.config import ConfigError
 from domain.ledger import Reservation
 from domain.money import format_usd, micros_to_usd, parse_usd
 from entrypoints.cli.output import EXIT_BLOCKED, EXIT_OK, EXIT_REFUSED, EXIT_USAGE, emit, fail
-from ports.ledger import Ledger
+from ports.ledger import DEFAULT_LEDGER_WAIT_S, Ledger
 
 if TYPE_CHECKING:
     from entrypoints.cli.main import GroupFactory
@@ -57,6 +58,7 @@ def register(
     _config_option(plan)
     _labels_option(plan)
     plan.add_argument("--ledger", metavar="PATH", help="plan against this ledger's day")
+    _wait_option(plan)
     _now_option(plan)
     _json_option(plan)
     plan.set_defaults(handler=_plan)
@@ -66,6 +68,7 @@ def register(
     _labels_option(reserve)
     _ledger_option(reserve)
     reserve.add_argument("--run-id", required=True, metavar="ID", help="the caller's run id")
+    _wait_option(reserve)
     _now_option(reserve)
     _json_option(reserve)
     reserve.set_defaults(handler=_reserve)
@@ -74,6 +77,7 @@ def register(
     settle.add_argument("reservation_id", metavar="RESERVATION_ID")
     settle.add_argument("--cost", required=True, metavar="USD", help="the actual cost in USD")
     _ledger_option(settle)
+    _wait_option(settle)
     _now_option(settle)
     _json_option(settle)
     settle.set_defaults(handler=_settle)
@@ -82,6 +86,7 @@ def register(
     _config_option(show)
     _ledger_option(show)
     show.add_argument("--day", metavar="YYYY-MM-DD", help="the UTC day (default: today)")
+    _wait_option(show)
     _now_option(show)
     _json_option(show)
     show.set_defaults(handler=_show)
@@ -103,6 +108,16 @@ def _ledger_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ledger", required=True, metavar="PATH", help="the ledger file")
 
 
+def _wait_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--wait",
+        default=str(DEFAULT_LEDGER_WAIT_S),
+        metavar="S",
+        help=f"seconds to wait for a ledger other processes hold before ledger-busy, exit 1 "
+        f"(default: {DEFAULT_LEDGER_WAIT_S:g})",
+    )
+
+
 def _now_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--now", metavar="ISO", help="the current instant (default: the clock)")
 
@@ -121,6 +136,16 @@ def _exit_code(code: str) -> int:
 
 def _error(code: str, message: str, **extra: Any) -> int:
     return fail(code, message, exit_code=_exit_code(code), **extra)
+
+
+def _open_ledger(args: argparse.Namespace) -> Result[Ledger, InputError]:
+    """The `--ledger` file, waiting `--wait` seconds for other processes holding it."""
+    from entrypoints.api.budget import open_ledger
+
+    wait = parse_wait(args.wait)
+    if not is_successful(wait):
+        return Failure(wait.failure())
+    return Success(open_ledger(args.ledger, wait_s=wait.unwrap()))
 
 
 def _instant(args: argparse.Namespace) -> Result[datetime, InputError]:
@@ -149,13 +174,18 @@ def _plan_inputs(
 
 
 def _plan(args: argparse.Namespace) -> int:
-    from entrypoints.api.budget import open_ledger, plan_run
+    from entrypoints.api.budget import plan_run
 
     inputs = _plan_inputs(args)
     if not is_successful(inputs):
         return _error(inputs.failure().code, inputs.failure().message)
     labels, now, policy = inputs.unwrap()
-    ledger = None if args.ledger is None else open_ledger(args.ledger)
+    ledger: Ledger | None = None
+    if args.ledger is not None:
+        opened = _open_ledger(args)
+        if not is_successful(opened):
+            return _error(opened.failure().code, opened.failure().message)
+        ledger = opened.unwrap()
     planned = plan_run(labels, config=policy, ledger=ledger, now=now)
     if not is_successful(planned):
         error = planned.failure()
@@ -185,15 +215,16 @@ def _today_if_known(ledger: Ledger | None, now: datetime) -> DayTotals | None:
 
 
 def _reserve(args: argparse.Namespace) -> int:
-    from entrypoints.api.budget import open_ledger, reserve_run
+    from entrypoints.api.budget import reserve_run
 
     inputs = _plan_inputs(args)
     if not is_successful(inputs):
         return _error(inputs.failure().code, inputs.failure().message)
     labels, now, policy = inputs.unwrap()
-    granted = reserve_run(
-        labels, args.run_id, config=policy, ledger=open_ledger(args.ledger), now=now
-    )
+    opened = _open_ledger(args)
+    if not is_successful(opened):
+        return _error(opened.failure().code, opened.failure().message)
+    granted = reserve_run(labels, args.run_id, config=policy, ledger=opened.unwrap(), now=now)
     if not is_successful(granted):
         error = granted.failure()
         return _error(error.code, error.message)
@@ -216,7 +247,7 @@ def _reserve(args: argparse.Namespace) -> int:
 
 
 def _settle(args: argparse.Namespace) -> int:
-    from entrypoints.api.budget import open_ledger, settle_run
+    from entrypoints.api.budget import settle_run
 
     cost = parse_usd(args.cost)
     if not is_successful(cost):
@@ -225,9 +256,10 @@ def _settle(args: argparse.Namespace) -> int:
     if not is_successful(instant):
         return _error(instant.failure().code, instant.failure().message)
     now = instant.unwrap()
-    settled = settle_run(
-        args.reservation_id, cost.unwrap(), ledger=open_ledger(args.ledger), now=now
-    )
+    opened = _open_ledger(args)
+    if not is_successful(opened):
+        return _error(opened.failure().code, opened.failure().message)
+    settled = settle_run(args.reservation_id, cost.unwrap(), ledger=opened.unwrap(), now=now)
     if not is_successful(settled):
         error = settled.failure()
         return _error(error.code, error.message)
@@ -255,7 +287,7 @@ def _settle(args: argparse.Namespace) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
-    from entrypoints.api.budget import load_budget_config, open_ledger, show_ledger
+    from entrypoints.api.budget import load_budget_config, show_ledger
 
     day: str | None = None
     if args.day is not None:
@@ -271,7 +303,10 @@ def _show(args: argparse.Namespace) -> int:
     if not is_successful(config):
         return _error(config.failure().code, config.failure().message)
     policy = config.unwrap()
-    shown = show_ledger(config=policy, ledger=open_ledger(args.ledger), day=day, now=now)
+    opened = _open_ledger(args)
+    if not is_successful(opened):
+        return _error(opened.failure().code, opened.failure().message)
+    shown = show_ledger(config=policy, ledger=opened.unwrap(), day=day, now=now)
     if not is_successful(shown):
         error = shown.failure()
         return _error(error.code, error.message)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,6 +27,25 @@ def git(root: Path, *args: str) -> str:
         text=True,
     )
     return done.stdout
+
+
+@contextlib.contextmanager
+def no_permissions(path: Path) -> Iterator[None]:
+    """Take every permission off `path` for the block, or skip when the user can open it anyway.
+
+    Root (or any process with CAP_DAC_OVERRIDE) reads and writes files whatever their mode.
+    """
+    path.chmod(0)
+    try:
+        try:
+            path.open("rb").close()
+        except PermissionError:
+            pass
+        else:
+            pytest.skip("file modes do not stop this user (running as root, or CAP_DAC_OVERRIDE)")
+        yield
+    finally:
+        path.chmod(0o600)
 
 
 def gate_parent_env() -> dict[str, str]:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from entrypoints.cli.main import main
+from tests.integration.conftest import no_permissions
 
 NOW = "2026-11-25T12:00:00Z"
 
@@ -97,6 +99,8 @@ def test_plan_without_json_explains_the_decision(capsys: pytest.CaptureFixture[s
         (["ledger", "settle", "rsv-1", "--cost", "1", "--ledger", "absent.db"], "ledger-missing"),
         (["ledger", "show", "--ledger", "l.db", "--day", "25/11/2026"], "day-invalid"),
         (["ledger", "show"], "usage-error"),
+        (["ledger", "show", "--ledger", "l.db", "--wait", "0"], "wait-invalid"),
+        (["budget", "plan", "--ledger", "l.db", "--wait", "soon"], "wait-invalid"),
     ],
 )
 def test_bad_input_is_an_error_object_with_exit_2(
@@ -113,6 +117,17 @@ def test_an_invalid_configuration_is_config_invalid_with_exit_2(
     Path("engineering-loop.toml").write_text("[budget]\nunknown_cost = 'shrug'\n")
     code, out = run(capsys, "budget", "plan")
     assert (code, out["error"]["code"]) == (2, "config-invalid")
+
+
+def test_a_run_cap_under_the_minimum_is_config_invalid_naming_the_key_with_exit_2(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Not a refusal on every day (a plan on a fresh day has $10 left): a mistake in the file.
+    Path("engineering-loop.toml").write_text("[budget.run]\nmax_cost_usd = 0.25\n")
+    code, out = run(capsys, "budget", "plan", "--now", NOW)
+    assert (code, out["error"]["code"]) == (2, "config-invalid")
+    message = out["error"]["message"]
+    assert "budget.run.max_cost_usd = 0.25 is under budget.min_run_cost_usd" in message
 
 
 def test_reserve_prints_the_reservation_and_its_budget(capsys: pytest.CaptureFixture[str]) -> None:
@@ -214,7 +229,7 @@ def test_a_reservation_just_before_midnight_utc_does_not_limit_the_next_day(
     assert (code, out["error"]["code"]) == (3, "daily-cost-exhausted")
 
 
-@pytest.mark.parametrize(
+EVERY_LEDGER_COMMAND = pytest.mark.parametrize(
     "argv",
     [
         ["budget", "plan", "--ledger", "l.db"],
@@ -223,9 +238,57 @@ def test_a_reservation_just_before_midnight_utc_does_not_limit_the_next_day(
         ["ledger", "show", "--ledger", "l.db"],
     ],
 )
+
+
+@EVERY_LEDGER_COMMAND
 def test_a_corrupt_ledger_is_refused_by_every_command_with_exit_3(
     capsys: pytest.CaptureFixture[str], argv: list[str]
 ) -> None:
     Path("l.db").write_bytes(b"\x00garbage" * 512)
     code, out = run(capsys, *argv)
     assert (code, out["error"]["code"]) == (3, "ledger-unreadable")
+
+
+@EVERY_LEDGER_COMMAND
+def test_a_directory_at_the_ledger_path_is_refused_by_every_command_with_exit_3(
+    capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    Path("l.db").mkdir()
+    code, out = run(capsys, *argv)
+    assert (code, out["error"]["code"]) == (3, "ledger-unreadable")
+    assert "is a directory" in out["error"]["message"]
+
+
+@EVERY_LEDGER_COMMAND
+def test_a_ledger_this_user_may_not_open_is_refused_by_every_command_with_exit_3(
+    capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    reserve(capsys)
+    with no_permissions(Path("l.db")):
+        code, out = run(capsys, *argv)
+    assert (code, out["error"]["code"]) == (3, "ledger-unreadable")
+    assert "may not read and write it" in out["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["ledger", "reserve", "--ledger", "l.db", "--run-id", "s", "--now", NOW],
+        ["ledger", "settle", "rsv-1", "--cost", "1", "--ledger", "l.db"],
+    ],
+)
+def test_a_ledger_held_by_another_writer_past_the_wait_is_ledger_busy_with_exit_1(
+    capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    # Neither a refusal (the books did not say no) nor a usage error: try again later.
+    reserve(capsys)
+    holder = sqlite3.connect("l.db", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        code, out = run(capsys, *argv, "--wait", "0.2")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert (code, out["ok"], out["error"]["code"]) == (1, False, "ledger-busy")
+    assert "more than 0.2 s" in out["error"]["message"]
+    assert run(capsys, "ledger", "show", "--ledger", "l.db", "--now", NOW)[1]["runs"] == 1

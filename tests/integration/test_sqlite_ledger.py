@@ -13,6 +13,7 @@ from adapters.sqlite_ledger import APPLICATION_ID, SCHEMA_VERSION, SqliteLedger
 from domain.budget import DayTotals, plan_budget
 from domain.budget_config import BudgetConfig
 from ports.ledger import LedgerError
+from tests.integration.conftest import no_permissions
 
 DAY = "2026-11-25"
 AT = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
@@ -93,6 +94,27 @@ def test_a_ledger_of_a_newer_schema_is_ledger_unreadable(tmp_path: Path) -> None
     assert "newer" in error.message
 
 
+def test_a_directory_at_the_ledger_path_is_ledger_unreadable(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.sqlite"
+    path.mkdir()
+    errors = every_operation_fails(SqliteLedger(str(path)))
+    assert {e.code for e in errors} == {"ledger-unreadable"}
+    assert "it is a directory, not a ledger file" in errors[0].message
+    assert "not treated as zero spend" in errors[0].message
+    assert list(path.iterdir()) == []
+
+
+def test_a_ledger_this_user_may_not_read_is_ledger_unreadable(tmp_path: Path) -> None:
+    _, path = new_ledger(tmp_path)
+    with no_permissions(Path(path)):
+        errors = every_operation_fails(SqliteLedger(path))
+    assert {e.code for e in errors} == {"ledger-unreadable"}
+    assert "this user may not read and write it" in errors[0].message
+    assert "permission" in errors[0].message
+    # Nothing was lost: with its mode back, the books are as they were.
+    assert SqliteLedger(path).day_summary(DAY).unwrap().reserved_micros == 5_000_000
+
+
 def test_a_missing_directory_is_ledger_dir_missing(tmp_path: Path) -> None:
     ledger = SqliteLedger(str(tmp_path / "no" / "such" / "ledger.sqlite"))
     error = ledger.reserve(run_id="r", day=DAY, at=AT, plan=BASE).failure()
@@ -102,16 +124,26 @@ def test_a_missing_directory_is_ledger_dir_missing(tmp_path: Path) -> None:
     assert not (tmp_path / "no").exists()
 
 
-def test_the_books_are_append_only_even_through_raw_sql(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE reservations SET reserved_micros = 0",
+        "DELETE FROM reservations",
+        "UPDATE settlements SET cost_micros = 0",
+        "DELETE FROM settlements",
+    ],
+)
+def test_the_books_are_append_only_even_through_raw_sql(tmp_path: Path, statement: str) -> None:
     ledger, path = new_ledger(tmp_path)
-    with sqlite3.connect(path) as raw:
-        for statement in (
-            "UPDATE reservations SET reserved_micros = 0",
-            "DELETE FROM reservations",
-        ):
-            with pytest.raises(sqlite3.IntegrityError, match="append-only"):
-                raw.execute(statement)
-    assert ledger.day_summary(DAY).unwrap().reserved_micros == 5_000_000
+    settled = ledger.reserve(run_id="run-2", day=DAY, at=AT, plan=BASE).unwrap()
+    ledger.settle(settled.reservation.reservation_id, cost_micros=1_250_000, at=AT).unwrap()
+    ledger.close()
+    with sqlite3.connect(path) as raw, pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        raw.execute(statement)
+    # Both rows stand as written: the open reservation and the settled one with its cost.
+    assert ledger.day_summary(DAY).unwrap() == DayTotals(
+        day=DAY, spent_micros=1_250_000, reserved_micros=5_000_000, runs=2
+    )
 
 
 def test_a_new_process_sees_an_unsettled_reservation_as_still_reserved(tmp_path: Path) -> None:

@@ -7,7 +7,13 @@ from hypothesis import strategies as st
 from returns.pipeline import is_successful
 
 from domain.budget import DayTotals, plan_budget, remaining_micros
-from domain.budget_config import BudgetConfig, DailyLimits, RunLimits, TierLimits
+from domain.budget_config import (
+    BudgetConfig,
+    DailyLimits,
+    RunLimits,
+    TierLimits,
+    check_budget_config,
+)
 from domain.money import usd_to_micros
 
 TIER_NAMES = ("loop:budget-large", "loop:budget-xl", "size/huge", "Chatty")
@@ -28,7 +34,7 @@ tiers = st.dictionaries(
     max_size=len(TIER_NAMES),
 )
 
-policies = st.builds(
+any_policies = st.builds(
     BudgetConfig,
     wall_clock_ceiling_s=seconds,
     min_run_cost_usd=usd,
@@ -36,6 +42,9 @@ policies = st.builds(
     daily=st.builds(DailyLimits, max_cost_usd=usd, max_runs=st.integers(0, 10)),
     tiers=tiers,
 )
+
+# What a configuration file can hold: `check_budget_config` rejects a run cap under the minimum.
+policies = any_policies.filter(lambda policy: is_successful(check_budget_config(policy)))
 
 days = st.builds(
     DayTotals,
@@ -91,8 +100,6 @@ def test_adding_tier_labels_never_lowers_a_limit(
     before = plan_budget(labels, policy, today)
     after = plan_budget(labels + more, policy, today)
     if not is_successful(before):
-        # A higher tier may lift a cap over the minimum, so a refusal may become a plan, but
-        # never the other way round (asserted below).
         return
     assert is_successful(after), "an extra label turned a plan into a refusal"
     low, high = before.unwrap(), after.unwrap()
@@ -101,12 +108,26 @@ def test_adding_tier_labels_never_lowers_a_limit(
     assert high.max_turns >= low.max_turns
 
 
-@given(policies, days, label_sets)
-def test_daily_refusals_do_not_depend_on_labels(
+@given(any_policies, days, label_sets)
+def test_refusals_do_not_depend_on_labels(
     policy: BudgetConfig, today: DayTotals, labels: list[str]
 ) -> None:
+    # Every refusal is about the day: no tier label can cause one or lift one, even under a
+    # policy whose run cap is under the minimum (which a configuration file cannot hold).
     with_labels = plan_budget(labels, policy, today)
     without_labels = plan_budget([], policy, today)
-    daily_codes = {"daily-cost-exhausted", "daily-runs-exhausted"}
-    if not is_successful(with_labels) and with_labels.failure().code in daily_codes:
-        assert without_labels.failure().code == with_labels.failure().code
+    assert is_successful(with_labels) == is_successful(without_labels)
+    if not is_successful(with_labels):
+        assert with_labels.failure() == without_labels.failure()
+
+
+@given(any_policies, days, label_sets)
+def test_below_minimum_budget_means_what_is_left_of_the_day_is_under_the_minimum(
+    policy: BudgetConfig, today: DayTotals, labels: list[str]
+) -> None:
+    result = plan_budget(labels, policy, today)
+    left = remaining_micros(policy, today)
+    below = 0 < left < usd_to_micros(policy.min_run_cost_usd)
+    runs_left = today.runs < policy.daily.max_runs
+    refused_below = not is_successful(result) and result.failure().code == "below-minimum-budget"
+    assert refused_below == (below and runs_left)

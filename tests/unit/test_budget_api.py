@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+import pytest
 from returns.result import Failure, Result, Success
 
 from domain.budget import DayTotals
-from domain.budget_config import BudgetConfig, DailyLimits
+from domain.budget_config import BudgetConfig, DailyLimits, RunLimits
 from domain.config import ConfigError
+from domain.harness_normalise import normalise_text
+from domain.harness_report import HarnessReport
 from domain.spend import ObservedSpend
 from entrypoints.api.budget import (
+    ClosedRun,
+    close_harness_run,
     close_run,
     load_budget_config,
     plan_run,
@@ -22,6 +28,15 @@ from tests.fakes.ledger import FakeLedger
 
 NOW = datetime(2026, 11, 25, 23, 59, 59, tzinfo=UTC)
 POLICY = BudgetConfig()
+# A real Pi transcript: a retried call, then success; it prints $0.00924 as it goes.
+PI_RUN = (
+    Path(__file__).resolve().parents[1]
+    / "fixtures"
+    / "harness"
+    / "pi"
+    / "http-500-then-success.jsonl"
+)
+PI_COST_MICROS = 9_240
 
 
 class FakeConfigSource:
@@ -78,6 +93,17 @@ def test_a_bad_run_id_is_refused_before_the_ledger_is_touched() -> None:
     ledger = FakeLedger()
     assert reserve_run([], "", config=POLICY, ledger=ledger, now=NOW).failure().code == (
         "run-id-invalid"
+    )
+    assert not ledger.exists
+
+
+def test_a_policy_built_in_code_with_a_run_cap_under_the_minimum_is_config_invalid() -> None:
+    # The library takes a BudgetConfig value, not only a file: it gets the file's check too.
+    ledger = FakeLedger()
+    cheap = BudgetConfig(run=RunLimits(max_cost_usd=0.25))
+    assert plan_run([], config=cheap, now=NOW).failure().code == "config-invalid"
+    assert reserve_run([], "run-1", config=cheap, ledger=ledger, now=NOW).failure().code == (
+        "config-invalid"
     )
     assert not ledger.exists
 
@@ -141,3 +167,60 @@ def test_closing_a_run_of_unknown_cost_charges_its_whole_reservation() -> None:
     closed = close_run(grant.unwrap(), spend, config=policy, ledger=ledger, now=NOW).unwrap()
     assert (closed.judgement.verdict, closed.judgement.publish_allowed) == ("cost-unknown", False)
     assert closed.settlement.reservation.settled_micros == 7_500_000
+
+
+def pi_report(*, cut_off: bool = False, garbage: bool = False) -> HarnessReport:
+    lines = PI_RUN.read_bytes().splitlines()
+    if cut_off:
+        lines = lines[:-1]  # killed before its final event: no exit code either
+    if garbage:
+        lines.append(b"not json")
+    return normalise_text("pi", b"\n".join(lines), None if cut_off else 0)
+
+
+def close_pi_run(report: HarnessReport, policy: BudgetConfig = POLICY) -> ClosedRun:
+    ledger = FakeLedger()
+    grant = reserve_run([], "run-1", config=policy, ledger=ledger, now=NOW).unwrap()
+    closed = close_harness_run(grant, report, 60.0, config=policy, ledger=ledger, now=NOW)
+    assert ledger.day_summary("2026-11-25").unwrap().reserved_micros == 0
+    return closed.unwrap()
+
+
+def test_closing_a_complete_harness_run_charges_the_cost_it_printed() -> None:
+    closed = close_pi_run(pi_report())
+    assert (closed.judgement.verdict, closed.judgement.publish_allowed) == ("within-budget", True)
+    assert closed.settlement.reservation.settled_micros == PI_COST_MICROS
+
+
+def test_closing_a_cut_off_harness_run_charges_its_whole_reservation_not_what_it_printed() -> None:
+    report = pi_report(cut_off=True)
+    assert (report.complete, report.cost_reported) == (False, True)
+    assert report.total_cost_usd == 0.00924  # printed, and well under the $5 cap
+    closed = close_pi_run(report)
+    assert closed.judgement.verdict == "cost-unknown"
+    assert closed.judgement.charge_micros == 5_000_000
+    assert closed.settlement.reservation.settled_micros == 5_000_000
+
+
+def test_closing_a_harness_run_with_unreadable_lines_charges_its_whole_reservation() -> None:
+    report = pi_report(garbage=True)
+    assert (report.complete, report.malformed_lines) == (True, 1)
+    closed = close_pi_run(report)
+    assert (closed.judgement.verdict, closed.settlement.reservation.settled_micros) == (
+        "cost-unknown",
+        5_000_000,
+    )
+
+
+def test_closing_a_cut_off_harness_run_already_over_its_cap_is_over_budget() -> None:
+    tiny = BudgetConfig(min_run_cost_usd=0.0, run=RunLimits(max_cost_usd=0.005))
+    closed = close_pi_run(pi_report(cut_off=True), tiny)
+    assert (closed.judgement.verdict, closed.judgement.publish_allowed) == ("over-budget", False)
+    assert closed.settlement.reservation.settled_micros == PI_COST_MICROS
+
+
+def test_closing_a_harness_run_with_an_impossible_duration_is_a_bug() -> None:
+    ledger = FakeLedger()
+    grant = reserve_run([], "run-1", config=POLICY, ledger=ledger, now=NOW).unwrap()
+    with pytest.raises(ValueError, match="duration_s"):
+        close_harness_run(grant, pi_report(), float("nan"), config=POLICY, ledger=ledger)

@@ -139,6 +139,73 @@ def test_less_than_fifty_cents_left_is_below_minimum_budget() -> None:
     assert "$0.40" in refusal.failure().message
 
 
+def test_the_below_minimum_refusal_says_what_is_left_of_the_day_and_why() -> None:
+    today = DayTotals(day=DAY, spent_micros=9_000_000, reserved_micros=600_000, runs=1)
+    message = plan_budget([], BudgetConfig(), today).failure().message
+    assert message.startswith(
+        "only $0.40 of the daily budget of $10.00 is left on 2026-11-25 (UTC) "
+        "($9.00 spent, $0.60 reserved by unsettled runs), under the minimum of $0.50"
+    )
+    assert "`ledger settle`" in message
+    assert "[budget.daily] max_cost_usd" in message
+    assert "[budget] min_run_cost_usd" in message
+
+
+def test_the_below_minimum_refusal_offers_settling_only_when_runs_are_unsettled() -> None:
+    today = DayTotals(day=DAY, spent_micros=9_600_000, runs=1)
+    assert "ledger settle" not in plan_budget([], BudgetConfig(), today).failure().message
+
+
+@pytest.mark.parametrize("labels", [[], [LARGE], [XL]])
+def test_a_small_run_cap_at_the_minimum_is_planned_while_the_day_has_plenty_left(
+    labels: list[str],
+) -> None:
+    # A cap of exactly the minimum is not "under the minimum": only what is left of the day can
+    # be, and $5 is left here.
+    policy = budget_config(
+        "[budget]\nmin_run_cost_usd = 0.25\n[budget.run]\nmax_cost_usd = 0.25\n"
+        '[budget.tiers."loop:budget-xl"]\nmax_cost_usd = 0.3\n'
+    )
+    budget = plan(labels, DayTotals(day=DAY, spent_micros=5_000_000, runs=1), policy)
+    assert budget.max_cost_micros == (300_000 if labels == [XL] else 250_000)
+
+
+@pytest.mark.parametrize(
+    ("toml", "key"),
+    [
+        ("[budget.run]\nmax_cost_usd = 0.25\n", "budget.run.max_cost_usd"),
+        (
+            '[budget.tiers."loop:budget-xl"]\nmax_cost_usd = 0.25\n',
+            'budget.tiers."loop:budget-xl".max_cost_usd',
+        ),
+        (
+            "[budget]\nmin_run_cost_usd = 0.5\n[budget.tiers.cheap]\nmax_cost_usd = 0.49\n",
+            "budget.tiers.cheap.max_cost_usd",
+        ),
+        (
+            "[budget]\nmin_run_cost_usd = 8.0\n[budget.run]\nmax_cost_usd = 8.0\n",
+            'budget.tiers."loop:budget-large".max_cost_usd',
+        ),
+    ],
+)
+def test_a_run_cap_under_the_minimum_is_config_invalid_naming_the_key(toml: str, key: str) -> None:
+    error = parse_config(toml).failure()
+    assert error.code == "config-invalid"
+    assert f"{key} = " in error.message
+    assert f"raise {key} to at least" in error.message
+    assert "or lower budget.min_run_cost_usd" in error.message
+
+
+def test_a_default_tier_under_the_minimum_says_where_it_comes_from() -> None:
+    error = parse_config("[budget]\nmin_run_cost_usd = 8.0\n[budget.run]\nmax_cost_usd = 8\n")
+    assert "declaring [budget.tiers] replaces the defaults" in error.failure().message
+
+
+def test_a_run_cap_of_exactly_the_minimum_is_a_valid_configuration() -> None:
+    policy = budget_config("[budget]\nmin_run_cost_usd = 0.25\n[budget.run]\nmax_cost_usd = 0.25\n")
+    assert policy.run.max_cost_usd == policy.min_run_cost_usd
+
+
 def test_exactly_the_minimum_left_may_still_start() -> None:
     assert plan([], DayTotals(day=DAY, spent_micros=9_500_000)).max_cost_micros == 500_000
 
@@ -211,3 +278,49 @@ def test_out_of_range_configuration_is_config_invalid_naming_the_key() -> None:
 def test_unknown_budget_key_is_config_invalid_naming_the_key() -> None:
     error = parse_config("[budget]\nmin_run_cost = 1\n").failure()
     assert "min_run_cost" in error.message
+
+
+@pytest.mark.parametrize(
+    ("toml", "key"),
+    [
+        ("[budget.run]\nmax_cost = 1.0\n", "budget.run.max_cost"),
+        ("[budget.daily]\nmax_run = 3\n", "budget.daily.max_run"),
+        (
+            '[budget.tiers."loop:budget-xl"]\nmax_cost = 9.0\n',
+            'budget.tiers."loop:budget-xl".max_cost',
+        ),
+        (
+            '[budget.tiers.large]\nmax_turns = 60\n[budget.tiers."size/huge"]\nturns = 400\n',
+            'budget.tiers."size/huge".turns',
+        ),
+        ("[budget.tiers.large]\nmax_wall_clock = 60\n", "budget.tiers.large.max_wall_clock"),
+    ],
+)
+def test_an_unknown_key_in_a_budget_table_is_config_invalid_naming_its_full_path(
+    toml: str, key: str
+) -> None:
+    error = parse_config(toml).failure()
+    assert error.code == "config-invalid"
+    assert f"unknown key {key};" in error.message
+    assert "[...]" not in error.message
+
+
+def test_an_unknown_tier_key_is_explained_with_the_keys_a_tier_allows() -> None:
+    error = parse_config('[budget.tiers."loop:budget-xl"]\nmax_cost = 9.0\n').failure()
+    assert "the keys allowed there are max_cost_usd, max_wall_clock_s, max_turns" in error.message
+
+
+def test_a_bad_value_in_a_named_tier_names_the_tier() -> None:
+    error = parse_config('[budget.tiers."loop:budget-xl"]\nmax_turns = 0\n').failure()
+    assert error.message.startswith(
+        'engineering-loop.toml: budget.tiers."loop:budget-xl".max_turns: Expected `int` >= 1'
+    )
+
+
+def test_an_empty_tiers_table_leaves_no_tiers_so_xl_gets_the_base_limits() -> None:
+    policy = budget_config("[budget.tiers]\n")
+    assert policy.tiers == {}
+    budget = plan([XL, LARGE], policy=policy)
+    assert budget == RunBudget(
+        day=DAY, tier="base", max_cost_micros=5_000_000, max_wall_clock_s=2700, max_turns=50
+    )

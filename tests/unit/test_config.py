@@ -30,3 +30,18 @@ def test_empty_file_gives_the_defaults(tmp_path: Path) -> None:
     path = tmp_path / "engineering-loop.toml"
     path.write_text("")
     assert load_config(str(path)).unwrap() == parse_config("").unwrap()
+
+
+def test_an_unknown_key_in_a_named_policy_override_names_the_repository() -> None:
+    error = parse_config('[policy.repos."acme/api"]\nmax_file = 3\n').failure()
+    assert 'unknown key policy.repos."acme/api".max_file;' in error.message
+
+
+def test_an_unknown_top_level_key_lists_the_sections() -> None:
+    error = parse_config("[budgett]\nx = 1\n").failure()
+    assert "unknown key budgett; the keys allowed at the top level are budget" in error.message
+
+
+def test_a_bad_list_item_is_named_by_its_position() -> None:
+    error = parse_config("[policy]\nsecret_patterns = ['ok', 1]\n").failure()
+    assert "policy.secret_patterns[1]: Expected `str`" in error.message
