@@ -1,6 +1,7 @@
 """The environment a gate runs in, and where its uv project environment lives (pure).
 
-Gates see an allowlist (never the caller's tokens), never write bytecode, and sync their uv
+Gates see an allowlist (never the caller's tokens), never write or read bytecode in the
+worktree, and sync their uv
 environment into a per-repository directory outside the worktree, reused between runs.
 """
 
@@ -60,7 +61,7 @@ def gate_environment(
 
     >>> env = gate_environment({"HOME": "/h", "GITHUB_TOKEN": "t"}, "/w/r").unwrap()
     >>> sorted(env), env["UV_PROJECT_ENVIRONMENT"].startswith("/h/.cache/engineering-loop/")
-    (['HOME', 'PYTHONDONTWRITEBYTECODE', 'UV_PROJECT_ENVIRONMENT'], True)
+    (['HOME', 'PYTHONDONTWRITEBYTECODE', 'PYTHONPYCACHEPREFIX', 'UV_PROJECT_ENVIRONMENT'], True)
     """
     if env_dir is None:
         base = cache_home(parent)
@@ -84,7 +85,14 @@ def gate_environment(
     env = scrub_environment(
         parent,
         GATE_ALLOW,
-        extra={"PYTHONDONTWRITEBYTECODE": "1", "UV_PROJECT_ENVIRONMENT": env_dir},
+        extra={
+            "PYTHONDONTWRITEBYTECODE": "1",
+            # Bytecode is looked up below this (empty) prefix only, never in the worktree's
+            # `__pycache__` folders: those are usually ignored, so an agent could plant a .pyc
+            # there that no path rule or secret scan ever sees, and the gate would run it.
+            "PYTHONPYCACHEPREFIX": env_dir.rstrip("/") + ".no-pycache",
+            "UV_PROJECT_ENVIRONMENT": env_dir,
+        },
     )
     # A relative cache would be resolved against the gate's cwd, i.e. inside the worktree.
     for name in ("UV_CACHE_DIR", "XDG_CACHE_HOME"):

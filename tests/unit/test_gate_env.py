@@ -27,6 +27,8 @@ def test_gate_environment_keeps_only_the_allowlist_and_adds_its_own_settings() -
         "LANG": "C.UTF-8",
         "UV_CACHE_DIR": "/var/cache/uv",
         "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONPYCACHEPREFIX": project_environment_dir("/work/repo", "/home/dev/.cache")
+        + ".no-pycache",
         "UV_PROJECT_ENVIRONMENT": project_environment_dir("/work/repo", "/home/dev/.cache"),
     }
 
