@@ -92,9 +92,18 @@ def test_a_gate_that_edits_a_tracked_file_is_caught(example_repo: Path, uv_env_d
 
 
 def test_compileall_bytecode_is_caught(example_repo: Path, uv_env_dir: str) -> None:
+    # compileall writes bytecode whatever PYTHONDONTWRITEBYTECODE says; with the gate's
+    # PYTHONPYCACHEPREFIX it lands beside the uv environment, not in the worktree.
     report = run(example_repo, [sys.executable, "-m", "compileall", "-q", "src"], uv_env_dir)
-    assert report.verdict == "failed"
-    assert any(p.startswith("src/demo/__pycache__/") for p in report.side_effects)
+    assert report.verdict == "passed"
+    assert report.side_effects == ()
+    prefix = Path(uv_env_dir.rstrip("/") + ".no-pycache")
+    assert list(prefix.rglob("*.pyc"))
+    # A gate that writes bytecode into the worktree itself is still caught.
+    script = "import py_compile; py_compile.compile('src/demo/__init__.py', cfile='src/demo/x.pyc')"
+    caught = run(example_repo, [sys.executable, "-c", script], uv_env_dir)
+    assert caught.verdict == "failed"
+    assert caught.side_effects == ("src/demo/x.pyc",)
 
 
 def test_the_gate_never_sees_the_callers_tokens(example_repo: Path, uv_env_dir: str) -> None:
