@@ -377,3 +377,21 @@ def test_the_value_of_a_harness_or_credential_variable_is_a_secret(
         f"line 2: matches the value of ${variable}"
     )
     assert value not in json.dumps(report)
+
+
+def test_a_file_name_with_control_characters_is_unsafe_and_cannot_forge_the_summary(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = plain_repo(tmp_path / "tool")
+    write(repo, {"docs/a\n  added        docs:fine.md\nPUBLISHABLE": "x\n", "docs/\x1b[2Jb": "y\n"})
+    argv = ["--repo", str(repo), "--config", config(tmp_path)]
+    code, text = run_cli(capsys, "policy", "check", *argv)
+    assert code == 1
+    assert text.splitlines()[0] == "BLOCKED: 2 reason(s) in 1 of 1 repository"
+    assert "\x1b" not in text
+    lines = text.splitlines()
+    assert "  added        docs:fine.md" not in lines
+    assert not [line for line in lines if line.startswith("PUBLISHABLE")]
+    assert "  BLOCKED path-unsafe docs/\\x1b[2Jb: the path contains a control character" in text
+    _, report = run_cli(capsys, "policy", "check", *argv, "--json")
+    assert codes(report) == ["path-unsafe", "path-unsafe"]

@@ -99,6 +99,16 @@ def test_absolute_dotdot_nul_and_dotgit_paths_are_unsafe() -> None:
     assert codes(verdict([change(p) for p in paths], OPEN)) == ["path-unsafe"] * 4
 
 
+def test_a_control_character_in_a_new_or_old_name_is_path_unsafe() -> None:
+    forged = "docs/a\n  added   docs:fine.md\nPUBLISHABLE"
+    result = verdict([change(forged), change("docs/b.md", "renamed", old_path="docs/\x1b[2Jb")])
+    assert [(v.code, v.path) for v in result.violations] == [
+        ("path-unsafe", forged),
+        ("path-unsafe", "docs/\x1b[2Jb"),
+    ]
+    assert "control character (U+000A)" in result.violations[0].detail
+
+
 def test_non_utf8_name_is_unsafe() -> None:
     result = verdict([change("src/bad\\xff.py", "added", path_is_utf8=False)])
     assert codes(result) == ["path-unsafe"]
