@@ -20,7 +20,15 @@ from domain.changes import MODE_GITLINK, FileChange, ManifestPair
 from domain.content import MAX_SCANNED_BYTES
 from domain.manifest import dependencies_changed
 from domain.path_rules import first_match, symlink_escape_reason, unsafe_reason
-from domain.secrets import KnownSecret, check_patterns, compile_scanner, scan_hunk
+from domain.secrets import (
+    KnownSecret,
+    SecretScanner,
+    check_patterns,
+    compile_scanner,
+    redact,
+    scan_hunk,
+    secret_kinds,
+)
 
 NonNegative = Annotated[int, msgspec.Meta(ge=0)]
 Patterns = tuple[str, ...]
@@ -275,6 +283,37 @@ def _lockfile_violations(
     return found
 
 
+def _secret_violations(change: FileChange, scanner: SecretScanner) -> list[Violation]:
+    """Secrets in the added text, the path and the symlink target of one change."""
+    found = [
+        Violation(
+            code="secret-detected",
+            path=f.path,
+            detail=f"line {f.line}: matches {f.kind}; remove it and rotate the secret",
+        )
+        for hunk in change.added
+        for f in scan_hunk(scanner, change.path, hunk)
+    ]
+    # Like lines, only names and targets this change brings in are findings: the old path of a
+    # rename, a deleted or modified file's path and a renamed link's target were in the base.
+    new_path = change.path if change.kind in ("added", "renamed") else None
+    new_target = change.symlink_target if change.kind not in ("renamed", "deleted") else None
+    named = (
+        ("path", new_path, "rename the file"),
+        ("symlink target", new_target, "remove the link"),
+    )
+    for where, text, fix in named:
+        for kind in secret_kinds(scanner, text or ""):
+            found.append(
+                Violation(
+                    code="secret-detected",
+                    path=change.path,
+                    detail=f"its {where} matches {kind}; {fix} and rotate the secret",
+                )
+            )
+    return found
+
+
 def _gate_violations(evidence: GateEvidence, rules: PolicyRules) -> list[Violation]:
     found: list[Violation] = []
     for gate in evidence.gates:
@@ -343,15 +382,7 @@ def evaluate_policy(
     for change in ordered:
         violations += _path_violations(change, rules)
         violations += _content_violations(change, rules)
-        for hunk in change.added:
-            violations += [
-                Violation(
-                    code="secret-detected",
-                    path=f.path,
-                    detail=f"line {f.line}: matches {f.kind}; remove it and rotate the secret",
-                )
-                for f in scan_hunk(scanner, change.path, hunk)
-            ]
+        violations += _secret_violations(change, scanner)
         if change.content_truncated:
             violations.append(
                 Violation(
@@ -384,7 +415,17 @@ def evaluate_policy(
         notices.append(f"{len(gates.unverified)} changed path(s) no gate covers")
     if not ordered:
         notices.append("nothing changed relative to the base")
-    unique = tuple(dict.fromkeys(violations))
+    # A secret in a path would otherwise be echoed by every finding about that file (and gate
+    # output in a detail may hold one): each is shown with its secret parts masked.
+    shown = [
+        Violation(
+            code=v.code,
+            path=None if v.path is None else redact(scanner, v.path),
+            detail=redact(scanner, v.detail),
+        )
+        for v in violations
+    ]
+    unique = tuple(dict.fromkeys(shown))
     return PolicyVerdict(
         allowed=not unique, violations=unique, notices=tuple(dict.fromkeys(notices))
     )

@@ -33,7 +33,13 @@ from domain.policy import (
     rules_for_repo,
     validate_policy,
 )
-from domain.secrets import KnownSecret, known_secret_values
+from domain.secrets import (
+    KnownSecret,
+    SecretScanner,
+    compile_scanner,
+    known_secret_values,
+    redact,
+)
 from entrypoints import bootstrap
 from entrypoints.config import load_config
 from ports.changes import ChangeCollector
@@ -201,6 +207,42 @@ def _gate_reports(
     return tuple(reports)
 
 
+def _masked_report(report: RepoReport, scanner: SecretScanner) -> RepoReport:
+    """`report` with the secret parts of every path, symlink target and gate argv masked.
+
+    `evaluate_policy` masks its own findings; the change list and the gates (whose argv name
+    the changed files) would still print a secret-bearing file name in full.
+    """
+
+    def mask(text: str) -> str:
+        return redact(scanner, text)
+
+    def mask_optional(text: str | None) -> str | None:
+        return None if text is None else mask(text)
+
+    changes = tuple(
+        msgspec.structs.replace(
+            c,
+            path=mask(c.path),
+            old_path=mask_optional(c.old_path),
+            symlink_target=mask_optional(c.symlink_target),
+        )
+        for c in report.changes
+    )
+    gates = tuple(
+        msgspec.structs.replace(
+            g,
+            declared=tuple(map(mask, g.declared)),
+            executed=None if g.executed is None else tuple(map(mask, g.executed)),
+            covers=tuple(map(mask, g.covers)),
+        )
+        for g in report.gates
+    )
+    return msgspec.structs.replace(
+        report, changes=changes, gates=gates, notices=tuple(map(mask, report.notices))
+    )
+
+
 def _production_collector() -> ChangeCollector:
     collector: ChangeCollector = bootstrap.change_collector()
     return collector
@@ -351,14 +393,17 @@ async def check_repos(
                 known_secrets=secrets,
             )
     reports = tuple(
-        RepoReport(
-            repo=item.changes.repo,
-            name=item.name,
-            base=item.changes.base,
-            changes=tuple(summarise(c) for c in item.changes.changes),
-            gates=_gate_reports(item.planned, outcome, held_back=run_gates),
-            violations=verdict.violations,
-            notices=verdict.notices,
+        _masked_report(
+            RepoReport(
+                repo=item.changes.repo,
+                name=item.name,
+                base=item.changes.base,
+                changes=tuple(summarise(c) for c in item.changes.changes),
+                gates=_gate_reports(item.planned, outcome, held_back=run_gates),
+                violations=verdict.violations,
+                notices=verdict.notices,
+            ),
+            compile_scanner(rules_for_repo(policy, (item.name,)).secret_patterns, secrets),
         )
         for item, verdict, outcome in zip(inspected, verdicts, outcomes, strict=True)
     )

@@ -395,3 +395,34 @@ def test_a_file_name_with_control_characters_is_unsafe_and_cannot_forge_the_summ
     assert "  BLOCKED path-unsafe docs/\\x1b[2Jb: the path contains a control character" in text
     _, report = run_cli(capsys, "policy", "check", *argv, "--json")
     assert codes(report) == ["path-unsafe", "path-unsafe"]
+
+
+def test_secrets_in_a_file_name_and_a_symlink_target_are_found_and_never_printed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    token = "ghp_" + "Ab3dE5gH7jK9mN1pQ3sT5vW7yZ9bC1dF3hJ5"
+    repo = plain_repo(tmp_path / "tool")
+    write(repo, {f"docs/{token}.md": "x\n"})
+    (repo / "docs/link").symlink_to(f"{token}.md")
+    argv = ["--repo", str(repo), "--config", config(tmp_path)]
+    code, text = run_cli(capsys, "policy", "check", *argv)
+    assert code == 1
+    assert token not in text
+    assert "  added        docs/<redacted>.md" in text
+    assert "  added        docs/link -> <redacted>.md" in text
+    code, report = run_cli(capsys, "policy", "check", *argv, "--json")
+    assert token not in json.dumps(report)
+    assert [
+        (v["code"], v["path"], v["detail"].split(";")[0]) for v in report["repos"][0]["violations"]
+    ] == [
+        (
+            "secret-detected",
+            "docs/<redacted>.md",
+            "its path matches GitHub personal access token (ghp_)",
+        ),
+        (
+            "secret-detected",
+            "docs/link",
+            "its symlink target matches GitHub personal access token (ghp_)",
+        ),
+    ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import anyio
+import msgspec
 from returns.result import Result
 
 from domain.policy import GateArgv, PolicyConfig, PolicyOverride
@@ -201,3 +202,21 @@ def test_the_index_stat_cache_is_trusted_only_where_the_policy_says_so() -> None
 
     anyio.run(run).unwrap()
     assert collector.trusted_stat == [True, False]
+
+
+def test_a_secret_in_a_file_name_is_masked_in_changes_gates_and_findings() -> None:
+    token = "ghp_" + "Ab3dE5gH7jK9mN1pQ3sT5vW7yZ9bC1dF3hJ5"
+    name = f"src/{token}.py"
+    gate = GateArgv(name="ruff", declared=("ruff", "check", name), executed=("uv", "run", name))
+    plan = PlannedGates(gates=(gate,), covers={"ruff": (name,)})
+    report = check({"/one": repo_with({name: "x\n"})}, FakeGateStage(plans={"/one": plan}))
+    repo = report.unwrap().repos[0]
+    masked = "src/<redacted>.py"
+    assert [v.code for v in repo.violations] == ["secret-detected"]
+    assert (repo.violations[0].path, repo.changes[0].path) == (masked, masked)
+    assert (repo.gates[0].declared[-1], repo.gates[0].executed, repo.gates[0].covers) == (
+        masked,
+        ("uv", "run", masked),
+        (masked,),
+    )
+    assert token not in msgspec.json.encode(report.unwrap()).decode()

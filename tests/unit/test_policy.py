@@ -281,3 +281,77 @@ def test_an_added_line_holding_a_known_secret_value_is_detected_without_echo() -
         ("secret-detected", "line 2: matches the value of $ANTHROPIC_API_KEY")
     ]
     assert value not in msgspec.json.encode(result).decode()
+
+
+def encoded(result: PolicyVerdict) -> str:
+    return msgspec.json.encode(result).decode()
+
+
+def test_a_secret_in_a_new_file_name_is_found_and_masked_in_every_finding() -> None:
+    name = f"scripts/{GHP}.sh"
+    result = verdict([change(name, "added", size=5)])
+    assert [(v.code, v.path) for v in result.violations] == [
+        ("path-not-allowed", "scripts/<redacted>.sh"),
+        ("secret-detected", "scripts/<redacted>.sh"),
+    ]
+    assert result.violations[1].detail == (
+        "its path matches GitHub personal access token (ghp_); rename the file and rotate the "
+        "secret"
+    )
+    assert GHP not in encoded(result)
+
+
+def test_a_secret_in_a_symlink_target_is_found_and_never_echoed() -> None:
+    link = change("docs/link", "added", new_mode=MODE_SYMLINK, symlink_target=f"../{GHP}")
+    result = verdict([link])
+    assert [(v.code, v.path, v.detail.split(";")[0]) for v in result.violations] == [
+        (
+            "secret-detected",
+            "docs/link",
+            "its symlink target matches GitHub personal access token (ghp_)",
+        )
+    ]
+    assert GHP not in encoded(result)
+
+
+def test_a_known_secret_value_in_a_file_name_is_named_by_its_variable() -> None:
+    value = "sup3r-secret-harness-key"
+    known = (KnownSecret(name="ANTHROPIC_API_KEY", value=value),)
+    result = evaluate_policy(
+        [change(f"docs/{value}.md", "added")], GateEvidence(), RULES, known_secrets=known
+    )
+    assert [(v.code, v.path, v.detail.split(";")[0]) for v in result.violations] == [
+        (
+            "secret-detected",
+            "docs/<redacted>.md",
+            "its path matches the value of $ANTHROPIC_API_KEY",
+        )
+    ]
+
+
+def test_a_secret_name_the_base_already_had_is_masked_but_no_finding() -> None:
+    # Like a removed line: deleting, editing or renaming away such a file adds no secret.
+    changes = [
+        change(f"docs/{GHP}.md", "deleted"),
+        change(f"docs/a-{GHP}.md", "modified"),
+        change("docs/clean.md", "renamed", old_path=f"docs/b-{GHP}.md"),
+    ]
+    result = verdict(changes, OPEN)
+    assert codes(result) == []
+    rename_to_secret = change(f"docs/{GHP}.txt", "renamed", old_path="docs/clean.txt")
+    assert codes(verdict([rename_to_secret], OPEN)) == ["secret-detected"]
+
+
+def test_every_finding_about_a_secret_bearing_path_masks_it() -> None:
+    rules = msgspec.structs.replace(RULES, max_file_bytes=1)
+    name = f".github/workflows/{GHP}.yml"
+    result = verdict([change(name, "added", size=2)], rules)
+    assert sorted(codes(result)) == ["file-too-large", "path-denied", "secret-detected"]
+    assert {v.path for v in result.violations} == {".github/workflows/<redacted>.yml"}
+    assert GHP not in encoded(result)
+
+
+def test_gate_output_quoted_in_a_detail_is_masked() -> None:
+    gates = GateEvidence(failures=(("pytest", f"failed, exit 1: token {GHP} leaked"),))
+    result = verdict([change("src/a.py")], gates=gates)
+    assert result.violations[0].detail == "gate 'pytest': failed, exit 1: token <redacted> leaked"
