@@ -262,10 +262,15 @@ def _lockfile_violations(
 ) -> list[Violation]:
     found: list[Violation] = []
     by_path = {m.path: m for m in manifests}
-    for change in changes:
-        if posixpath.basename(change.path) != "uv.lock" or change.kind == "deleted":
-            continue
-        manifest_path = posixpath.join(posixpath.dirname(change.path), "pyproject.toml")
+    # Deleting a lockfile changes it too, and so does renaming it away (its old path is gone).
+    locks = [
+        path
+        for change in changes
+        for path in (change.path, change.old_path)
+        if path is not None and posixpath.basename(path) == "uv.lock"
+    ]
+    for lock in dict.fromkeys(locks):
+        manifest_path = posixpath.join(posixpath.dirname(lock), "pyproject.toml")
         pair = by_path.get(manifest_path)
         changed = dependencies_changed(pair) if pair is not None else False
         if changed is None:
@@ -274,12 +279,10 @@ def _lockfile_violations(
             continue
         else:
             detail = (
-                f"{change.path} changed but the dependency tables of {manifest_path} did not "
+                f"{lock} changed but the dependency tables of {manifest_path} did not "
                 "([project].dependencies, [project.optional-dependencies], [dependency-groups])"
             )
-        found.append(
-            Violation(code="lockfile-without-manifest-change", path=change.path, detail=detail)
-        )
+        found.append(Violation(code="lockfile-without-manifest-change", path=lock, detail=detail))
     return found
 
 

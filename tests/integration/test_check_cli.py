@@ -426,3 +426,16 @@ def test_secrets_in_a_file_name_and_a_symlink_target_are_found_and_never_printed
             "its symlink target matches GitHub personal access token (ghp_)",
         ),
     ]
+
+
+def test_deleting_the_lockfile_without_a_dependency_change_is_blocked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = uv_project(tmp_path / "app")
+    (repo / "uv.lock").unlink()
+    text = '[policy]\nallowed_paths = ["**"]\nprotected_paths = []\n'
+    code, report = run_cli(
+        capsys, "policy", "check", "--repo", str(repo), "--config", config(tmp_path, text), "--json"
+    )
+    assert (code, codes(report)) == (1, ["lockfile-without-manifest-change"])
+    assert report["repos"][0]["changes"][0]["kind"] == "deleted"

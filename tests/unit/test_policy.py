@@ -192,6 +192,31 @@ def test_dependency_group_change_counts_as_a_manifest_change() -> None:
     assert codes(verdict([change("svc/uv.lock")], OPEN, None, (pair,))) == []
 
 
+def test_deleting_the_lockfile_without_a_dependency_change_is_a_violation() -> None:
+    text = '[project]\nname = "a"\ndependencies = ["httpx"]\n'
+    pair = ManifestPair(path="svc/pyproject.toml", before=text, after=text)
+    result = verdict([change("svc/uv.lock", "deleted")], OPEN, None, (pair,))
+    assert [(v.code, v.path) for v in result.violations] == [
+        ("lockfile-without-manifest-change", "svc/uv.lock")
+    ]
+
+
+def test_deleting_the_lockfile_with_a_dependency_change_is_fine() -> None:
+    before = '[project]\nname = "a"\ndependencies = ["httpx"]\n'
+    pair = ManifestPair(path="pyproject.toml", before=before, after='[project]\nname = "a"\n')
+    changes = [change("uv.lock", "deleted"), change("pyproject.toml")]
+    assert codes(verdict(changes, OPEN, None, (pair,))) == []
+
+
+def test_renaming_the_lockfile_away_is_a_lockfile_change() -> None:
+    text = '[project]\nname = "a"\n'
+    pair = ManifestPair(path="pyproject.toml", before=text, after=text)
+    moved = change("uv.lock.bak", "renamed", old_path="uv.lock")
+    assert [(v.code, v.path) for v in verdict([moved], OPEN, None, (pair,)).violations] == [
+        ("lockfile-without-manifest-change", "uv.lock")
+    ]
+
+
 def test_lockfile_change_with_unparsable_manifest_is_a_violation() -> None:
     pair = ManifestPair(path="pyproject.toml", before="[project]\n", after="[project\n")
     result = verdict([change("uv.lock")], OPEN, None, (pair,))
