@@ -135,13 +135,24 @@ class GateEvidence(msgspec.Struct, frozen=True, kw_only=True):
     failures: tuple[tuple[str, str], ...] = ()
 
 
+def policy_names(given: str | None, directory: str) -> tuple[str, ...]:
+    """The names a repository's `[policy.repos.NAME]` table is looked up by, in order: the
+    `owner/name` its caller gave (never read from the repository), then its directory name.
+
+    >>> policy_names("acme/api", "checkout-1"), policy_names(None, "api")
+    (('acme/api', 'checkout-1'), ('api',))
+    """
+    return tuple(dict.fromkeys(name for name in (given, directory) if name))
+
+
 def rules_for_repo(policy: PolicyConfig, names: Iterable[str]) -> PolicyRules:
-    """The rules for a repository known by `names` (`owner/name`, directory name): first match wins.
+    """The rules for a repository known by `names` (see `policy_names`): the first name with a
+    `[policy.repos]` table wins, and that table alone overrides `[policy]` (tables never merge).
 
     >>> policy = PolicyConfig(repos={"acme/api": PolicyOverride(max_files=3)})
-    >>> rules_for_repo(policy, ["acme/api", "api"]).max_files
+    >>> rules_for_repo(policy, policy_names("acme/api", "api")).max_files
     3
-    >>> rules_for_repo(policy, ["other/x", "x"]).max_files
+    >>> rules_for_repo(policy, policy_names("other/x", "x")).max_files
     50
     """
     base = PolicyRules(**{f: getattr(policy, f) for f in PolicyRules.__struct_fields__})

@@ -28,8 +28,10 @@ from domain.policy import (
     GateArgv,
     GateEvidence,
     PolicyConfig,
+    PolicyRules,
     Violation,
     evaluate_policy,
+    policy_names,
     rules_for_repo,
     validate_policy,
 )
@@ -113,10 +115,11 @@ class GateReport(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class RepoTarget(msgspec.Struct, frozen=True, kw_only=True):
-    """A worktree to check and the name its `[policy.repos.NAME]` rules are looked up by.
+    """A worktree to check and the `owner/name` its `[policy.repos.NAME]` rules are looked up by.
 
     The name comes from the caller, never from the repository (its `.git/config` is the
-    agent's to write); None means the directory's own name.
+    agent's to write). Rules are looked up by this name first, then by the directory's own
+    name (`policy_names`); None means the directory's name alone.
     """
 
     path: str
@@ -127,7 +130,8 @@ class RepoReport(msgspec.Struct, frozen=True, kw_only=True):
     """The verdict's part for one repository."""
 
     repo: str
-    # The name the policy rules were chosen by (`--repo-name`, else the directory name).
+    # The name the repository is known by (`--repo-name`, else the directory name); its rules
+    # are those of `[policy.repos.NAME]` for this name, else for the directory name.
     name: str
     base: str
     changes: tuple[ChangeSummary, ...]
@@ -163,6 +167,7 @@ class _Inspected(msgspec.Struct, frozen=True, kw_only=True):
     planned: PlannedGates
     evidence: GateEvidence
     name: str
+    rules: PolicyRules
 
 
 def _evidence(planned: PlannedGates, outcome: GateOutcome | None = None) -> GateEvidence:
@@ -304,7 +309,8 @@ async def _inspect(
     policy: PolicyConfig,
 ) -> Result[_Inspected, CheckError]:
     repo = target.path
-    name = target.name or os.path.basename(os.path.normpath(os.path.abspath(repo)))
+    directory = os.path.basename(os.path.normpath(os.path.abspath(repo)))
+    name = target.name or directory
     chosen = base
     if chosen is None:
         found = await collector.default_base(repo)
@@ -312,7 +318,7 @@ async def _inspect(
             error = found.failure()
             return Failure(CheckError(code=error.code, message=error.message))
         chosen = found.unwrap()
-    rules = rules_for_repo(policy, (name,))
+    rules = rules_for_repo(policy, policy_names(target.name, directory))
     collected = await collector.collect(repo, chosen, trust_index_stat=rules.trust_index_stat)
     if isinstance(collected, Failure):
         error = collected.failure()
@@ -320,7 +326,13 @@ async def _inspect(
     changes = collected.unwrap()
     planned = await stage.plan(changes.repo, changes.changes)
     return Success(
-        _Inspected(changes=changes, planned=planned, evidence=_evidence(planned), name=name)
+        _Inspected(
+            changes=changes,
+            planned=planned,
+            evidence=_evidence(planned),
+            name=name,
+            rules=rules,
+        )
     )
 
 
@@ -337,7 +349,7 @@ async def check_repos(
     """Judge the changes of every repository; run gates only when all of them pass the policy.
 
     A repository given as a plain path is known to the policy by its directory name; a
-    `RepoTarget` with a name by that name (`owner/name`).
+    `RepoTarget` with a name by that name (`owner/name`) first, then by its directory name.
 
     `known_secrets` are values no added line may hold; by default the values of this process's
     credential-looking variables (`environment_secrets()`).
@@ -374,7 +386,7 @@ async def check_repos(
         evaluate_policy(
             item.changes.changes,
             item.evidence,
-            rules_for_repo(policy, (item.name,)),
+            item.rules,
             pairs,
             known_secrets=secrets,
         )
@@ -388,7 +400,7 @@ async def check_repos(
             verdicts[index] = evaluate_policy(
                 item.changes.changes,
                 _evidence(item.planned, outcome),
-                rules_for_repo(policy, (item.name,)),
+                item.rules,
                 manifests[index],
                 known_secrets=secrets,
             )
@@ -403,7 +415,7 @@ async def check_repos(
                 violations=verdict.violations,
                 notices=verdict.notices,
             ),
-            compile_scanner(rules_for_repo(policy, (item.name,)).secret_patterns, secrets),
+            compile_scanner(item.rules.secret_patterns, secrets),
         )
         for item, verdict, outcome in zip(inspected, verdicts, outcomes, strict=True)
     )

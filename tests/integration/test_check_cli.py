@@ -439,3 +439,18 @@ def test_deleting_the_lockfile_without_a_dependency_change_is_blocked(
     )
     assert (code, codes(report)) == (1, ["lockfile-without-manifest-change"])
     assert report["repos"][0]["changes"][0]["kind"] == "deleted"
+
+
+def test_a_named_repository_still_gets_its_directory_name_override(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = plain_repo(tmp_path / "checkout")
+    write(repo, {"scripts/run.sh": "echo run\n"})
+    text = POLICY + '[policy.repos.checkout]\nallowed_paths = ["scripts/"]\n'
+    argv = ["--repo", str(repo), "--repo-name", "acme/api", "--config", config(tmp_path, text)]
+    code, report = run_cli(capsys, "policy", "check", *argv, "--json")
+    assert (code, codes(report), report["repos"][0]["name"]) == (0, [], "acme/api")
+    text += '[policy.repos."acme/api"]\nallowed_paths = ["notes/"]\n'
+    argv[-1] = config(tmp_path, text)
+    code, report = run_cli(capsys, "policy", "check", *argv, "--json")
+    assert (code, codes(report)) == (1, ["path-not-allowed"])

@@ -142,11 +142,50 @@ def test_rules_are_chosen_by_the_given_name_else_the_directory_name() -> None:
         )
 
     report = anyio.run(run).unwrap()
+    # `/w/three` is called acme/other, which has no table: its directory name's table applies.
     assert [(r.name, [v.code for v in r.violations]) for r in report.repos] == [
         ("acme/api", []),
         ("two", []),
-        ("acme/other", ["path-not-allowed"]),
+        ("acme/other", []),
     ]
+
+
+def check_targets(
+    targets: list[RepoTarget], policy: PolicyConfig, repos: dict[str, FakeRepository]
+) -> CheckReport:
+    async def run() -> Result[CheckReport, CheckError]:
+        return await check_repos(
+            targets, policy, collector=FakeChangeCollector(repos), stage=FakeGateStage()
+        )
+
+    return anyio.run(run).unwrap()
+
+
+def test_a_given_owner_name_table_wins_over_the_directory_name_table_whole() -> None:
+    policy = PolicyConfig(
+        allowed_paths=("src/",),
+        repos={
+            "checkout": PolicyOverride(allowed_paths=("ops/",), max_files=0),
+            "acme/api": PolicyOverride(allowed_paths=("docs/",)),
+        },
+    )
+    repos = {"/w/checkout": repo_with({"docs/x.md": "x\n"}), "/w/plain": repo_with({})}
+    named = check_targets([RepoTarget(path="/w/checkout", name="acme/api")], policy, repos)
+    assert [v.code for v in named.repos[0].violations] == []
+    unnamed = check_targets([RepoTarget(path="/w/checkout")], policy, repos)
+    assert sorted(v.code for v in unnamed.repos[0].violations) == [
+        "path-not-allowed",
+        "too-many-files",
+    ]
+
+
+def test_a_directory_name_table_applies_to_a_named_repository_without_its_own() -> None:
+    policy = PolicyConfig(
+        allowed_paths=("src/",), repos={"checkout": PolicyOverride(denied_paths=("src/**",))}
+    )
+    repos = {"/w/checkout": repo_with({"src/b.py": "b\n"})}
+    report = check_targets([RepoTarget(path="/w/checkout", name="acme/api")], policy, repos)
+    assert [v.code for v in report.repos[0].violations] == ["path-denied"]
 
 
 def test_lockfile_rule_reads_the_manifest_at_base_and_now() -> None:
