@@ -454,3 +454,26 @@ def test_a_named_repository_still_gets_its_directory_name_override(
     argv[-1] = config(tmp_path, text)
     code, report = run_cli(capsys, "policy", "check", *argv, "--json")
     assert (code, codes(report)) == (1, ["path-not-allowed"])
+
+
+def test_allowed_gates_are_judged_per_repository(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The same uv project twice: the gate rewritten to `uv run ...` passes where the repository's
+    # rules allow uv and is gate-not-allowed only where they do not.
+    lax = uv_project(tmp_path / "lax")
+    strict = uv_project(tmp_path / "strict")
+    for repo in (lax, strict):
+        write(repo, {"src/demo_calc/extra.py": "Y = 2\n"})
+    text = POLICY + '[policy.repos.strict]\nallowed_gates = ["python", "pytest"]\n'
+    argv = ["--repo", str(lax), "--repo", str(strict), "--config", config(tmp_path, text)]
+    code, report = run_cli(capsys, "policy", "check", *argv, "--json")
+    assert (code, codes(report, 0), codes(report, 1)) == (1, [], ["gate-not-allowed"])
+    assert "prepared program 'uv'" in report["repos"][1]["violations"][0]["detail"]
+    executed = [
+        g["executed"][0] for r in report["repos"] for g in r["gates"] if g["name"] == "pytest"
+    ]
+    assert executed == ["uv", "uv"]
+    code, report = run_cli(capsys, "check", *argv, "--json")
+    assert (code, codes(report, 0), codes(report, 1)) == (1, [], ["gate-not-allowed"])
+    assert set(gates(report, 0).values()) == set(gates(report, 1).values()) == {"not-run"}
