@@ -16,7 +16,7 @@ import pytest
 from adapters.dulwich_changes import collect_changes
 from domain.changes import ChangeSet, FileChange
 from domain.policy import GateEvidence, PolicyRules, evaluate_policy
-from tests.support.gitrepo import git, git_bytes, init_repo
+from tests.support.gitrepo import commit_all, git, git_bytes, init_repo, write
 
 pytestmark = pytest.mark.integration
 
@@ -98,3 +98,197 @@ def test_secret_line_numbers_agree_with_git_diff(tmp_path: Path) -> None:
     }
     assert ours == theirs
     assert len(theirs) == len(LINE_BREAKERS) + 1
+
+
+Row = tuple[str, str, str, str]  # (status letter, path, old mode, new mode); "000000" for none
+_GIT_KIND = {"added": "A", "modified": "M", "deleted": "D", "type-changed": "T"}
+
+
+def _mode(mode: int | None) -> str:
+    return "000000" if mode is None else f"{mode:06o}"
+
+
+def _ours_without_renames(changes: ChangeSet) -> set[Row]:
+    """Our changes as `git diff --no-renames` rows: an exact rename is a deletion + an addition."""
+    rows: set[Row] = set()
+    for c in changes.changes:
+        if c.kind == "renamed":
+            assert c.old_path is not None
+            rows.add(("D", c.old_path, _mode(c.old_mode), "000000"))
+            rows.add(("A", c.path, "000000", _mode(c.new_mode)))
+        else:
+            rows.add((_GIT_KIND[c.kind], c.path, _mode(c.old_mode), _mode(c.new_mode)))
+    return rows
+
+
+def _git_diff_raw(repo: Path, *args: str) -> set[Row]:
+    """`git diff --no-renames --raw -z ARGS` as rows (status, path, old mode, new mode)."""
+    fields = git_bytes(repo, "diff", "--no-renames", "--raw", "-z", *args).split(b"\0")
+    rows: set[Row] = set()
+    for meta, path in zip(fields[0:-1:2], fields[1::2], strict=True):
+        old_mode, new_mode, _old, _new, status = meta.decode().lstrip(":").split(" ")
+        rows.add((status, os.fsdecode(path), old_mode, new_mode))
+    return rows
+
+
+def _git_name_status(repo: Path, *args: str) -> set[tuple[str, str]]:
+    """`git diff --no-renames --name-status -z ARGS`: the form issue 5 names."""
+    fields = git_bytes(repo, "diff", "--no-renames", "--name-status", "-z", *args).split(b"\0")
+    return {
+        (status.decode(), os.fsdecode(path))
+        for status, path in zip(fields[0:-1:2], fields[1::2], strict=True)
+    }
+
+
+def _untracked(repo: Path) -> set[str]:
+    listed = git_bytes(repo, "ls-files", "-z", "--others", "--exclude-standard").split(b"\0")
+    return {os.fsdecode(p) for p in listed if p}
+
+
+@pytest.fixture
+def agent_repo(tmp_path: Path) -> tuple[Path, str]:
+    """A base commit, an agent commit on top, then staged, unstaged, untracked and ignored changes
+    of every kind: edits, additions, deletions, exact renames and renames with edits, exec bits,
+    symlinks, type changes both ways and a submodule moved to another commit."""
+    sub = init_repo(tmp_path / "sub", {"s.txt": "s\n"})
+    repo = init_repo(
+        tmp_path / "repo",
+        {
+            ".gitignore": "ignored/\n*.log\n",
+            "src/a.py": "a = 1\n",
+            "src/b.py": "b = 1\n",
+            "docs/old.md": "# moved without edits\n",
+            "docs/edited.md": "line\n" * 20,
+            "scripts/run.sh": "echo run\n",
+            "scripts/unexec.sh": "echo\n",
+            "link-target.txt": "target\n",
+            "becomes-link.txt": "plain\n",
+            "to-delete.txt": "bye\n",
+        },
+    )
+    (repo / "scripts/unexec.sh").chmod(0o755)
+    (repo / "old-link").symlink_to("link-target.txt")
+    git(repo, "-c", "protocol.file.allow=always", "submodule", "add", "-q", str(sub), "sub")
+    base = commit_all(repo, "base")
+    write(repo, {"src/a.py": "a = 1\na = 2\n", "src/c.py": "c = 3\n"})
+    (repo / "to-delete.txt").unlink()
+    commit_all(repo, "agent commit")
+    git(repo, "mv", "docs/old.md", "docs/new.md")
+    os.rename(repo / "docs/edited.md", repo / "docs/edited-moved.md")
+    write(repo, {"docs/edited-moved.md": "line\n" * 20 + "more\n"})
+    write(repo, {"src/b.py": "b = 1\nb = 2\n", "notes/new.txt": "note\n", "tools/new.sh": "x\n"})
+    (repo / "tools/new.sh").chmod(0o755)
+    (repo / "scripts/run.sh").chmod(0o755)
+    (repo / "scripts/unexec.sh").chmod(0o644)
+    (repo / "becomes-link.txt").unlink()
+    (repo / "becomes-link.txt").symlink_to("link-target.txt")
+    (repo / "old-link").unlink()
+    write(repo, {"old-link": "now a file\n"})
+    (repo / "docs/link").symlink_to("../link-target.txt")
+    write(repo, {"ignored/x.txt": "ignored\n", "debug.log": "ignored\n"})
+    write(repo / "sub", {"s.txt": "moved\n"})
+    commit_all(repo / "sub", "move the submodule")
+    return repo, base
+
+
+def test_every_kind_of_change_is_in_the_fixture(agent_repo: tuple[Path, str]) -> None:
+    repo, base = agent_repo
+    kinds = {c.kind for c in _collect(repo, base).changes}
+    assert kinds == {"added", "modified", "deleted", "renamed", "type-changed"}
+
+
+def test_staged_changes_agree_with_plain_git_diff_name_status(
+    agent_repo: tuple[Path, str],
+) -> None:
+    repo, base = agent_repo
+    ours = _ours_without_renames(_collect(repo, base))
+    git(repo, "add", "-A")
+    assert {(status, path) for status, path, _, _ in ours} == _git_name_status(
+        repo, "--cached", base
+    )
+
+
+def test_staged_changes_agree_with_plain_git_diff_on_kinds_and_modes(
+    agent_repo: tuple[Path, str],
+) -> None:
+    repo, base = agent_repo
+    ours = _ours_without_renames(_collect(repo, base))
+    git(repo, "add", "-A")
+    assert ours == _git_diff_raw(repo, "--cached", base)
+
+
+def test_tracked_changes_agree_with_plain_git_diff_of_the_worktree(
+    agent_repo: tuple[Path, str],
+) -> None:
+    # `git diff BASE` compares the worktree's tracked files only: untracked ones are left out.
+    repo, base = agent_repo
+    untracked = _untracked(repo)
+    ours = {row for row in _ours_without_renames(_collect(repo, base)) if row[1] not in untracked}
+    assert {(s, p) for s, p, _, _ in ours} == _git_name_status(repo, base)
+    assert ours == _git_diff_raw(repo, base)
+
+
+def test_intent_to_add_entries_change_nothing_and_agree_with_git_diff(
+    agent_repo: tuple[Path, str],
+) -> None:
+    # `git add -N` puts untracked files in the index with no content: `git diff BASE` then lists
+    # them as added, and our list (which always includes untracked files) must not move.
+    repo, base = agent_repo
+    before = _collect(repo, base)
+    git(repo, "add", "--intent-to-add", "--", *sorted(_untracked(repo)))
+    assert _collect(repo, base) == before
+    assert {(s, p) for s, p, _, _ in _ours_without_renames(before)} == _git_name_status(repo, base)
+
+
+def _status_rows(repo: Path) -> tuple[set[Row], set[str]]:
+    """`git status --porcelain=v2 --no-renames`: ordinary entries as (XY, path, mH, mW) rows
+    (HEAD's mode, the worktree's mode) and the untracked paths."""
+    fields = git_bytes(
+        repo, "status", "--porcelain=v2", "-z", "--no-renames", "--untracked-files=all"
+    ).split(b"\0")
+    rows: set[Row] = set()
+    untracked: set[str] = set()
+    for field in fields:
+        if field.startswith(b"1 "):
+            _, xy, _sub, m_head, _m_index, m_worktree, _h, _i, path = field.split(b" ", 8)
+            rows.add((xy.decode(), os.fsdecode(path), m_head.decode(), m_worktree.decode()))
+        elif field.startswith(b"? "):
+            untracked.add(os.fsdecode(field[2:]))
+        else:
+            assert not field, f"unexpected status entry {field!r}"
+    return rows, untracked
+
+
+def _kind_of(xy: str) -> str:
+    """The kind of change from HEAD to the worktree that a porcelain v2 XY pair stands for."""
+    if "D" in xy:
+        return "D"
+    if "T" in xy:
+        return "T"
+    return "A" if xy[0] == "A" else "M"
+
+
+def test_kinds_and_modes_agree_with_git_status_porcelain_v2(
+    agent_repo: tuple[Path, str],
+) -> None:
+    repo, _ = agent_repo
+    ours = _ours_without_renames(_collect(repo))
+    rows, untracked = _status_rows(repo)
+    theirs = {(_kind_of(xy), path, m_head, m_worktree) for xy, path, m_head, m_worktree in rows}
+    # Untracked files carry no mode in git's status: their kind is compared, their mode below.
+    assert {row for row in ours if row[1] not in untracked} == theirs
+    assert {(s, p) for s, p, _, _ in ours if p in untracked} == {("A", p) for p in untracked}
+
+
+def test_kinds_and_modes_agree_with_git_status_porcelain_v2_once_staged(
+    agent_repo: tuple[Path, str],
+) -> None:
+    repo, _ = agent_repo
+    ours = _ours_without_renames(_collect(repo))
+    git(repo, "add", "-A")
+    rows, untracked = _status_rows(repo)
+    assert untracked == set()
+    assert ours == {
+        (_kind_of(xy), path, m_head, m_worktree) for xy, path, m_head, m_worktree in rows
+    }
+    assert _by_path(_collect(repo))["tools/new.sh"].new_mode == 0o100755
