@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from adapters.dulwich_changes import collect_changes
+from adapters.dulwich_changes import collect_changes, default_base
 from domain.changes import ChangeSet, FileChange
 from domain.policy import GateEvidence, PolicyRules, evaluate_policy
 from tests.support.gitrepo import commit_all, git, git_bytes, init_repo, write
@@ -292,3 +292,49 @@ def test_kinds_and_modes_agree_with_git_status_porcelain_v2_once_staged(
         (_kind_of(xy), path, m_head, m_worktree) for xy, path, m_head, m_worktree in rows
     }
     assert _by_path(_collect(repo))["tools/new.sh"].new_mode == 0o100755
+
+
+@pytest.fixture
+def clone_behind_origin(tmp_path: Path) -> tuple[Path, str]:
+    """A clone whose `main` tracks `origin/main` (a remote-tracking ref, not a local branch):
+    the agent committed on it, the remote moved on and was fetched. Returns the fork point."""
+    origin = init_repo(tmp_path / "origin", {"a.txt": "a\n"})
+    fork = git(origin, "rev-parse", "HEAD").strip()
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(origin), str(clone))
+    write(clone, {"agent.txt": "agent\n"})
+    commit_all(clone, "agent work")
+    write(origin, {"upstream.txt": "upstream\n"})
+    commit_all(origin, "upstream moves on")
+    git(clone, "fetch", "-q", "origin")
+    return clone, fork
+
+
+def test_the_fixture_tracks_a_remote_tracking_ref(clone_behind_origin: tuple[Path, str]) -> None:
+    clone, _ = clone_behind_origin
+    assert git(clone, "rev-parse", "--symbolic-full-name", "@{upstream}").strip() == (
+        "refs/remotes/origin/main"
+    )
+    assert "refs/heads/origin" not in git(clone, "for-each-ref", "--format=%(refname)")
+
+
+def test_default_base_is_the_merge_base_with_the_remote_tracking_upstream(
+    clone_behind_origin: tuple[Path, str],
+) -> None:
+    clone, fork = clone_behind_origin
+    assert default_base(str(clone)).unwrap() == fork
+    assert git(clone, "merge-base", "HEAD", "@{upstream}").strip() == fork
+    assert fork not in (
+        git(clone, "rev-parse", "HEAD").strip(),
+        git(clone, "rev-parse", "origin/main").strip(),
+    )
+
+
+def test_changes_from_the_default_base_are_the_agents_only(
+    clone_behind_origin: tuple[Path, str],
+) -> None:
+    # The upstream's new file is not the agent's change; the agent's commit is.
+    clone, fork = clone_behind_origin
+    changes = _collect(clone, default_base(str(clone)).unwrap())
+    assert [(c.kind, c.path) for c in changes.changes] == [("added", "agent.txt")]
+    assert _git_name_status(clone, fork) == {("A", "agent.txt")}
