@@ -19,6 +19,7 @@ from domain.changes import (
     ChangeSet,
     ChangeSummary,
     FileChange,
+    default_base_notice,
     manifest_paths,
     summarise,
 )
@@ -44,7 +45,7 @@ from domain.secrets import (
 )
 from entrypoints import bootstrap
 from entrypoints.config import load_config
-from ports.changes import ChangeCollector
+from ports.changes import ChangeCollector, UpstreamReader
 from ports.config import ConfigSource
 
 Verdict = Literal["publishable", "blocked"]
@@ -168,6 +169,8 @@ class _Inspected(msgspec.Struct, frozen=True, kw_only=True):
     evidence: GateEvidence
     name: str
     rules: PolicyRules
+    # What `check` itself has to say about this repository (e.g. where its base came from).
+    notices: tuple[str, ...] = ()
 
 
 def _evidence(planned: PlannedGates, outcome: GateOutcome | None = None) -> GateEvidence:
@@ -301,23 +304,47 @@ def _policy_missing(source: str) -> CheckError:
     )
 
 
+async def _defaulted_base(
+    repo: str, collector: ChangeCollector, upstreams: UpstreamReader | None
+) -> Result[tuple[str, str], CheckError]:
+    """The default base of `repo` and the notice saying which ref it came from."""
+    found = await collector.default_base(repo)
+    if isinstance(found, Failure):
+        error = found.failure()
+        return Failure(CheckError(code=error.code, message=error.message))
+    commit = found.unwrap()
+    if upstreams is None:
+        upstreams = bootstrap.upstream_reader()
+    upstream = await upstreams.upstream(repo)
+    if isinstance(upstream, Failure):
+        # Only the notice's wording depends on it: the base itself is the collector's.
+        notice = default_base_notice(commit, None, None, problem=upstream.failure().message)
+    else:
+        described = upstream.unwrap()
+        notice = default_base_notice(commit, described.branch, described.ref)
+    return Success((commit, notice))
+
+
 async def _inspect(
     target: RepoTarget,
     base: str | None,
     collector: ChangeCollector,
     stage: GateStage,
     policy: PolicyConfig,
+    *,
+    upstreams: UpstreamReader | None,
 ) -> Result[_Inspected, CheckError]:
     repo = target.path
     directory = os.path.basename(os.path.normpath(os.path.abspath(repo)))
     name = target.name or directory
     chosen = base
+    notices: tuple[str, ...] = ()
     if chosen is None:
-        found = await collector.default_base(repo)
-        if isinstance(found, Failure):
-            error = found.failure()
-            return Failure(CheckError(code=error.code, message=error.message))
-        chosen = found.unwrap()
+        defaulted = await _defaulted_base(repo, collector, upstreams)
+        if isinstance(defaulted, Failure):
+            return Failure(defaulted.failure())
+        chosen, notice = defaulted.unwrap()
+        notices = (notice,)
     rules = rules_for_repo(policy, policy_names(target.name, directory))
     collected = await collector.collect(repo, chosen, trust_index_stat=rules.trust_index_stat)
     if isinstance(collected, Failure):
@@ -332,6 +359,7 @@ async def _inspect(
             evidence=_evidence(planned),
             name=name,
             rules=rules,
+            notices=notices,
         )
     )
 
@@ -345,6 +373,7 @@ async def check_repos(
     collector: ChangeCollector | None = None,
     stage: GateStage | None = None,
     known_secrets: Sequence[KnownSecret] | None = None,
+    upstreams: UpstreamReader | None = None,
 ) -> Result[CheckReport, CheckError]:
     """Judge the changes of every repository; run gates only when all of them pass the policy.
 
@@ -353,6 +382,10 @@ async def check_repos(
 
     `known_secrets` are values no added line may hold; by default the values of this process's
     credential-looking variables (`environment_secrets()`).
+
+    Without `base`, each repository is measured from its default base (the merge base with its
+    branch's upstream, else HEAD), which its agent-writable `.git/config` decides; a notice then
+    names that commit and ref (`upstreams` reads which ref it is). Unattended callers pass `base`.
     """
     secrets = environment_secrets() if known_secrets is None else tuple(known_secrets)
     if policy is None:
@@ -371,7 +404,7 @@ async def check_repos(
     inspected: list[_Inspected] = []
     for repo in repos:
         target = repo if isinstance(repo, RepoTarget) else RepoTarget(path=repo)
-        found = await _inspect(target, base, collector, stage, policy)
+        found = await _inspect(target, base, collector, stage, policy, upstreams=upstreams)
         if isinstance(found, Failure):
             return Failure(found.failure())
         inspected.append(found.unwrap())
@@ -413,7 +446,7 @@ async def check_repos(
                 changes=tuple(summarise(c) for c in item.changes.changes),
                 gates=_gate_reports(item.planned, outcome, held_back=run_gates),
                 violations=verdict.violations,
-                notices=verdict.notices,
+                notices=item.notices + verdict.notices,
             ),
             compile_scanner(item.rules.secret_patterns, secrets),
         )

@@ -92,7 +92,8 @@ def _add_check_options(parser: argparse.ArgumentParser) -> None:
         "--base",
         metavar="REF",
         help="the commit the change is measured from (default: the merge base with the "
-        "branch's upstream, else HEAD)",
+        "branch's upstream, else HEAD, as the repository's own .git/config says - the agent "
+        "can rewrite it, so unattended runs must pass --base; a notice names a defaulted base)",
     )
     parser.add_argument(
         "--config",

@@ -3,19 +3,24 @@
 `test_dulwich_changes.py` compares with `git diff -M100%`; here the comparisons are with the
 plain `git diff --no-renames --name-status BASE` (our exact renames expanded into a deletion and
 an addition), with `git status --porcelain=v2` on kinds and modes, with `git diff --numstat` on
-added-line counts and line numbers, and the default base with a real remote-tracking upstream.
+added-line counts and line numbers, and the default base (and the notice naming it) with a real
+remote-tracking upstream.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
 import pytest
 
 from adapters.dulwich_changes import collect_changes, default_base
+from adapters.dulwich_upstream import read_upstream
 from domain.changes import ChangeSet, FileChange
 from domain.policy import GateEvidence, PolicyRules, evaluate_policy
+from entrypoints.cli.main import main
+from ports.changes import Upstream
 from tests.support.gitrepo import commit_all, git, git_bytes, init_repo, write
 
 pytestmark = pytest.mark.integration
@@ -338,3 +343,42 @@ def test_changes_from_the_default_base_are_the_agents_only(
     changes = _collect(clone, default_base(str(clone)).unwrap())
     assert [(c.kind, c.path) for c in changes.changes] == [("added", "agent.txt")]
     assert _git_name_status(clone, fork) == {("A", "agent.txt")}
+
+
+def test_the_upstream_reader_names_the_ref_git_calls_upstream(
+    clone_behind_origin: tuple[Path, str],
+) -> None:
+    clone, _ = clone_behind_origin
+    assert read_upstream(str(clone)).unwrap() == Upstream(
+        branch="main", ref=git(clone, "rev-parse", "--symbolic-full-name", "@{upstream}").strip()
+    )
+
+
+def test_a_detached_head_or_a_missing_upstream_ref_names_no_upstream(
+    clone_behind_origin: tuple[Path, str],
+) -> None:
+    clone, _ = clone_behind_origin
+    git(clone, "config", "branch.main.merge", "refs/heads/gone")
+    assert read_upstream(str(clone)).unwrap() == Upstream(branch="main", ref=None)
+    git(clone, "checkout", "-q", "--detach")
+    assert read_upstream(str(clone)).unwrap() == Upstream()
+
+
+def test_check_without_base_says_which_ref_its_base_came_from(
+    clone_behind_origin: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    clone, fork = clone_behind_origin
+    policy = tmp_path / "engineering-loop.toml"
+    policy.write_text('[policy]\nallowed_paths = ["agent.txt"]\n')
+    argv = ["policy", "check", "--repo", str(clone), "--config", str(policy), "--json"]
+    assert main(argv) == 0
+    report = json.loads(capsys.readouterr().out)["repos"][0]
+    assert report["base"] == fork
+    assert report["notices"] == [
+        f"no --base given: measured from {fork[:12]}, the merge base of HEAD with "
+        "refs/remotes/origin/main (or HEAD if none), the upstream of branch main in "
+        ".git/config; the agent can rewrite .git/config to move this default, so the loop "
+        "passes --base"
+    ]
+    assert main([*argv, "--base", fork]) == 0
+    assert json.loads(capsys.readouterr().out)["repos"][0]["notices"] == []

@@ -17,7 +17,7 @@ from entrypoints.api.check import (
     RepoTarget,
     check_repos,
 )
-from tests.fakes.changes import FakeChangeCollector, FakeRepository
+from tests.fakes.changes import FakeChangeCollector, FakeRepository, FakeUpstreamReader
 from tests.fakes.gate_stage import FakeGateStage
 
 POLICY = PolicyConfig(allowed_paths=("src/", "docs/"))
@@ -42,6 +42,7 @@ def check(
             list(repos),
             policy,
             collector=FakeChangeCollector(repos),
+            upstreams=FakeUpstreamReader(repos),
             stage=stage,
             run_gates=run_gates,
         )
@@ -138,7 +139,11 @@ def test_rules_are_chosen_by_the_given_name_else_the_directory_name() -> None:
 
     async def run() -> Result[CheckReport, CheckError]:
         return await check_repos(
-            targets, policy, collector=FakeChangeCollector(repos), stage=FakeGateStage()
+            targets,
+            policy,
+            collector=FakeChangeCollector(repos),
+            upstreams=FakeUpstreamReader(repos),
+            stage=FakeGateStage(),
         )
 
     report = anyio.run(run).unwrap()
@@ -155,7 +160,11 @@ def check_targets(
 ) -> CheckReport:
     async def run() -> Result[CheckReport, CheckError]:
         return await check_repos(
-            targets, policy, collector=FakeChangeCollector(repos), stage=FakeGateStage()
+            targets,
+            policy,
+            collector=FakeChangeCollector(repos),
+            upstreams=FakeUpstreamReader(repos),
+            stage=FakeGateStage(),
         )
 
     return anyio.run(run).unwrap()
@@ -202,11 +211,70 @@ def test_default_base_is_the_upstream_merge_base() -> None:
     repo = repo_with({"src/b.py": "b\n"})
     repo.commit("agent")
     repo.merge_base = "base"
+    repo.upstream_ref = "refs/remotes/origin/main"
     report = check({"/one": repo}, FakeGateStage()).unwrap()
     assert (report.repos[0].base, [c.path for c in report.repos[0].changes]) == (
         "base",
         ["src/b.py"],
     )
+
+
+def test_a_defaulted_base_is_a_notice_naming_its_commit_and_ref() -> None:
+    repo = repo_with({"src/b.py": "b\n"})
+    repo.merge_base = "base"
+    repo.upstream_ref = "refs/remotes/origin/main"
+    notice = check({"/one": repo}, FakeGateStage()).unwrap().repos[0].notices[0]
+    assert notice == (
+        "no --base given: measured from base, the merge base of HEAD with "
+        "refs/remotes/origin/main (or HEAD if none), the upstream of branch agent in "
+        ".git/config; the agent can rewrite .git/config to move this default, so the loop "
+        "passes --base"
+    )
+
+
+def test_a_defaulted_base_without_upstream_says_it_is_head() -> None:
+    repo = repo_with({"src/b.py": "b\n"})
+    notice = check({"/one": repo}, FakeGateStage()).unwrap().repos[0].notices[0]
+    assert notice.startswith(
+        "no --base given: measured from base, HEAD, as branch agent has no upstream in "
+        ".git/config; "
+    )
+
+
+def test_an_unreadable_upstream_only_changes_the_notices_wording() -> None:
+    repos = {"/one": repo_with({"src/b.py": "b\n"})}
+
+    async def run() -> Result[CheckReport, CheckError]:
+        return await check_repos(
+            list(repos),
+            POLICY,
+            collector=FakeChangeCollector(repos),
+            upstreams=FakeUpstreamReader({}),
+            stage=FakeGateStage(),
+        )
+
+    report = anyio.run(run).unwrap()
+    assert (report.verdict, report.repos[0].base) == ("publishable", "base")
+    assert (
+        "the upstream merge base or HEAD (which one is unknown: /one: no repo)"
+        in (report.repos[0].notices[0])
+    )
+
+
+def test_a_given_base_adds_no_notice() -> None:
+    repos = {"/one": repo_with({"src/b.py": "b\n"})}
+
+    async def run() -> Result[CheckReport, CheckError]:
+        return await check_repos(
+            list(repos),
+            POLICY,
+            base="base",
+            collector=FakeChangeCollector(repos),
+            upstreams=FakeUpstreamReader(repos),
+            stage=FakeGateStage(),
+        )
+
+    assert anyio.run(run).unwrap().repos[0].notices == ()
 
 
 def test_no_policy_is_config_policy_missing() -> None:
@@ -224,7 +292,13 @@ def test_invalid_secret_pattern_is_config_invalid() -> None:
 def test_unknown_repository_is_repo_not_found_and_nothing_runs() -> None:
     stage = FakeGateStage()
     result = anyio.run(
-        lambda: check_repos(["/nope"], POLICY, collector=FakeChangeCollector({}), stage=stage)
+        lambda: check_repos(
+            ["/nope"],
+            POLICY,
+            collector=FakeChangeCollector({}),
+            upstreams=FakeUpstreamReader({}),
+            stage=stage,
+        )
     )
     assert (result.failure().code, stage.ran) == ("repo-not-found", [])
 
@@ -237,7 +311,13 @@ def test_the_index_stat_cache_is_trusted_only_where_the_policy_says_so() -> None
     collector = FakeChangeCollector(repos)
 
     async def run() -> Result[CheckReport, CheckError]:
-        return await check_repos(list(repos), policy, collector=collector, stage=FakeGateStage())
+        return await check_repos(
+            list(repos),
+            policy,
+            collector=collector,
+            upstreams=FakeUpstreamReader(repos),
+            stage=FakeGateStage(),
+        )
 
     anyio.run(run).unwrap()
     assert collector.trusted_stat == [True, False]
