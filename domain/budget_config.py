@@ -85,18 +85,34 @@ class BudgetConfigError(msgspec.Struct, frozen=True, kw_only=True, tag="budget-c
 
 
 def check_budget_config(config: BudgetConfig) -> Result[BudgetConfig, BudgetConfigError]:
-    """Check what decoding cannot: no per-run cost cap (base or tier) is under the minimum.
+    """Check what decoding cannot: no cost cap (daily, base or tier) is under the minimum.
 
-    A cap under `min_run_cost_usd` would grant runs less than is worth starting one with, so it
-    is a mistake in the file, found when the file is read rather than as a refusal every day.
+    A per-run cap under `min_run_cost_usd` would grant runs less than is worth starting one
+    with, and a daily cap under it would leave less than that on every day (each plan refused
+    with `below-minimum-budget`): mistakes in the file, found when the file is read rather than
+    as a refusal every day.
 
     >>> check_budget_config(BudgetConfig()).unwrap() == BudgetConfig()
     True
     >>> cheap = BudgetConfig(run=RunLimits(max_cost_usd=0.25))
     >>> check_budget_config(cheap).failure().message.split(" is ")[0]
     'budget.run.max_cost_usd = 0.25'
+    >>> stingy = BudgetConfig(daily=DailyLimits(max_cost_usd=0.25))
+    >>> check_budget_config(stingy).failure().message.split(" is ")[0]
+    'budget.daily.max_cost_usd = 0.25'
     """
     minimum = config.min_run_cost_usd
+    if usd_to_micros(config.daily.max_cost_usd) < usd_to_micros(minimum):
+        key = dotted_key(("budget", "daily", "max_cost_usd"))
+        return Failure(
+            BudgetConfigError(
+                message=f"{key} = {config.daily.max_cost_usd!r} is under "
+                f"budget.min_run_cost_usd = {minimum!r}, the least worth starting a run with, so "
+                f"every day would refuse to plan (below-minimum-budget); raise {key} to at least "
+                f"{minimum!r} or lower budget.min_run_cost_usd (to stop all runs, set "
+                "budget.daily.max_runs = 0)."
+            )
+        )
     caps: list[tuple[tuple[str, ...], float]] = [
         (("budget", "run", "max_cost_usd"), config.run.max_cost_usd)
     ]

@@ -190,3 +190,36 @@ def manifest_paths(changes: Sequence[FileChange]) -> tuple[str, ...]:
             if path is not None and posixpath.basename(path) == "uv.lock":
                 found.append(posixpath.join(posixpath.dirname(path), "pyproject.toml"))
     return tuple(dict.fromkeys(found))
+
+
+def default_base_notice(
+    commit: str, branch: str | None, upstream: str | None, problem: str | None = None
+) -> str:
+    """The notice of a check run without `--base`: which commit and ref it was measured from.
+
+    The default comes from the repository's own `.git/config` (`branch.<name>.merge`), which
+    the agent can rewrite to move the base and so hide its earlier commits: the loop passes
+    `--base`, and the notice says where an unattended run's base came from. `problem` is why
+    the upstream could not be read (the commit itself is still the default one).
+
+    >>> default_base_notice("0123456789abcdef", "agent", "refs/heads/main").split(" (")[0]
+    'no --base given: measured from 0123456789ab, the merge base of HEAD with refs/heads/main'
+    >>> default_base_notice("0123456789abcdef", None, None).split(";")[0]
+    'no --base given: measured from 0123456789ab, HEAD, which is detached (no branch, no upstream)'
+    """
+    short = commit[:12]
+    if problem is not None:
+        source = f"the upstream merge base or HEAD (which one is unknown: {problem})"
+    elif upstream is not None:
+        source = (
+            f"the merge base of HEAD with {upstream} (or HEAD if none), the upstream of branch "
+            f"{branch} in .git/config"
+        )
+    elif branch is not None:
+        source = f"HEAD, as branch {branch} has no upstream in .git/config"
+    else:
+        source = "HEAD, which is detached (no branch, no upstream)"
+    return (
+        f"no --base given: measured from {short}, {source}; the agent can rewrite .git/config "
+        "to move this default, so the loop passes --base"
+    )

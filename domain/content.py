@@ -46,7 +46,20 @@ def content_looks_binary(head: bytes) -> bool:
 
 
 def _text_lines(data: bytes) -> list[str]:
-    return data.decode("utf-8", errors="replace").splitlines()
+    """The lines of `data` as git counts them: split at "\\n" only, a "\\r" before it kept.
+
+    `str.splitlines` would also break at form feeds, `\\x1c`-`\\x1e`, `\\x85`, `\\u2028` and
+    `\\u2029`, so added-line counts and secret line numbers would disagree with `git diff`.
+
+    >>> _text_lines(b"a\\x0cb\\r\\nc\\x1dd\\nlast")
+    ['a\\x0cb\\r', 'c\\x1dd', 'last']
+    >>> _text_lines(b""), _text_lines(b"\\n")
+    ([], [''])
+    """
+    lines = data.decode("utf-8", errors="replace").split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    return lines
 
 
 def _added_hunks(old: bytes | None, new: bytes) -> tuple[tuple[AddedHunk, ...], int]:

@@ -82,14 +82,25 @@ def first_match(path: str, patterns: Sequence[str], *, ignore_case: bool = False
     return None
 
 
+# C0 controls (newline, tab, ESC, ...), DEL and C1 controls: in a name they can forge lines of a
+# readable report or drive the terminal that shows it.
+_CONTROL = re.compile("[\x01-\x1f\x7f-\x9f]")
+
+
 def unsafe_reason(path: str) -> str | None:
-    """Why a changed path is unsafe (absolute, `..`, NUL, inside `.git`), or None when it is not.
+    """Why a changed path is unsafe (absolute, `..`, NUL or another control character, inside
+    `.git`), or None when it is not.
 
     >>> unsafe_reason("src/a.py") is None, unsafe_reason("../x"), unsafe_reason("a/.GIT/config")
     (True, "has a '..' segment", 'is inside .git')
+    >>> unsafe_reason("docs/a\\n  added   docs/b.md")
+    'contains a control character (U+000A)'
     """
     if "\x00" in path:
         return "contains a NUL byte"
+    control = _CONTROL.search(path)
+    if control is not None:
+        return f"contains a control character (U+{ord(control.group()):04X})"
     if path.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:[\\/]", path):
         return "is absolute"
     segments = re.split(r"[/\\]", path)

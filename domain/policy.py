@@ -20,7 +20,15 @@ from domain.changes import MODE_GITLINK, FileChange, ManifestPair
 from domain.content import MAX_SCANNED_BYTES
 from domain.manifest import dependencies_changed
 from domain.path_rules import first_match, symlink_escape_reason, unsafe_reason
-from domain.secrets import KnownSecret, check_patterns, compile_scanner, scan_hunk
+from domain.secrets import (
+    KnownSecret,
+    SecretScanner,
+    check_patterns,
+    compile_scanner,
+    redact,
+    scan_hunk,
+    secret_kinds,
+)
 
 NonNegative = Annotated[int, msgspec.Meta(ge=0)]
 Patterns = tuple[str, ...]
@@ -127,13 +135,24 @@ class GateEvidence(msgspec.Struct, frozen=True, kw_only=True):
     failures: tuple[tuple[str, str], ...] = ()
 
 
+def policy_names(given: str | None, directory: str) -> tuple[str, ...]:
+    """The names a repository's `[policy.repos.NAME]` table is looked up by, in order: the
+    `owner/name` its caller gave (never read from the repository), then its directory name.
+
+    >>> policy_names("acme/api", "checkout-1"), policy_names(None, "api")
+    (('acme/api', 'checkout-1'), ('api',))
+    """
+    return tuple(dict.fromkeys(name for name in (given, directory) if name))
+
+
 def rules_for_repo(policy: PolicyConfig, names: Iterable[str]) -> PolicyRules:
-    """The rules for a repository known by `names` (`owner/name`, directory name): first match wins.
+    """The rules for a repository known by `names` (see `policy_names`): the first name with a
+    `[policy.repos]` table wins, and that table alone overrides `[policy]` (tables never merge).
 
     >>> policy = PolicyConfig(repos={"acme/api": PolicyOverride(max_files=3)})
-    >>> rules_for_repo(policy, ["acme/api", "api"]).max_files
+    >>> rules_for_repo(policy, policy_names("acme/api", "api")).max_files
     3
-    >>> rules_for_repo(policy, ["other/x", "x"]).max_files
+    >>> rules_for_repo(policy, policy_names("other/x", "x")).max_files
     50
     """
     base = PolicyRules(**{f: getattr(policy, f) for f in PolicyRules.__struct_fields__})
@@ -254,10 +273,15 @@ def _lockfile_violations(
 ) -> list[Violation]:
     found: list[Violation] = []
     by_path = {m.path: m for m in manifests}
-    for change in changes:
-        if posixpath.basename(change.path) != "uv.lock" or change.kind == "deleted":
-            continue
-        manifest_path = posixpath.join(posixpath.dirname(change.path), "pyproject.toml")
+    # Deleting a lockfile changes it too, and so does renaming it away (its old path is gone).
+    locks = [
+        path
+        for change in changes
+        for path in (change.path, change.old_path)
+        if path is not None and posixpath.basename(path) == "uv.lock"
+    ]
+    for lock in dict.fromkeys(locks):
+        manifest_path = posixpath.join(posixpath.dirname(lock), "pyproject.toml")
         pair = by_path.get(manifest_path)
         changed = dependencies_changed(pair) if pair is not None else False
         if changed is None:
@@ -266,12 +290,41 @@ def _lockfile_violations(
             continue
         else:
             detail = (
-                f"{change.path} changed but the dependency tables of {manifest_path} did not "
+                f"{lock} changed but the dependency tables of {manifest_path} did not "
                 "([project].dependencies, [project.optional-dependencies], [dependency-groups])"
             )
-        found.append(
-            Violation(code="lockfile-without-manifest-change", path=change.path, detail=detail)
+        found.append(Violation(code="lockfile-without-manifest-change", path=lock, detail=detail))
+    return found
+
+
+def _secret_violations(change: FileChange, scanner: SecretScanner) -> list[Violation]:
+    """Secrets in the added text, the path and the symlink target of one change."""
+    found = [
+        Violation(
+            code="secret-detected",
+            path=f.path,
+            detail=f"line {f.line}: matches {f.kind}; remove it and rotate the secret",
         )
+        for hunk in change.added
+        for f in scan_hunk(scanner, change.path, hunk)
+    ]
+    # Like lines, only names and targets this change brings in are findings: the old path of a
+    # rename, a deleted or modified file's path and a renamed link's target were in the base.
+    new_path = change.path if change.kind in ("added", "renamed") else None
+    new_target = change.symlink_target if change.kind not in ("renamed", "deleted") else None
+    named = (
+        ("path", new_path, "rename the file"),
+        ("symlink target", new_target, "remove the link"),
+    )
+    for where, text, fix in named:
+        for kind in secret_kinds(scanner, text or ""):
+            found.append(
+                Violation(
+                    code="secret-detected",
+                    path=change.path,
+                    detail=f"its {where} matches {kind}; {fix} and rotate the secret",
+                )
+            )
     return found
 
 
@@ -343,15 +396,7 @@ def evaluate_policy(
     for change in ordered:
         violations += _path_violations(change, rules)
         violations += _content_violations(change, rules)
-        for hunk in change.added:
-            violations += [
-                Violation(
-                    code="secret-detected",
-                    path=f.path,
-                    detail=f"line {f.line}: matches {f.kind}; remove it and rotate the secret",
-                )
-                for f in scan_hunk(scanner, change.path, hunk)
-            ]
+        violations += _secret_violations(change, scanner)
         if change.content_truncated:
             violations.append(
                 Violation(
@@ -384,7 +429,17 @@ def evaluate_policy(
         notices.append(f"{len(gates.unverified)} changed path(s) no gate covers")
     if not ordered:
         notices.append("nothing changed relative to the base")
-    unique = tuple(dict.fromkeys(violations))
+    # A secret in a path would otherwise be echoed by every finding about that file (and gate
+    # output in a detail may hold one): each is shown with its secret parts masked.
+    shown = [
+        Violation(
+            code=v.code,
+            path=None if v.path is None else redact(scanner, v.path),
+            detail=redact(scanner, v.detail),
+        )
+        for v in violations
+    ]
+    unique = tuple(dict.fromkeys(shown))
     return PolicyVerdict(
         allowed=not unique, violations=unique, notices=tuple(dict.fromkeys(notices))
     )

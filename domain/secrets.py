@@ -36,6 +36,9 @@ BUILTIN_SECRET_PATTERNS: tuple[tuple[str, str], ...] = (
     ("Google API key (AIza)", r"AIza[0-9A-Za-z_-]{35}"),
 )
 
+# What a secret-looking part of a path, symlink target or detail is shown as.
+REDACTED = "<redacted>"
+
 # A known value shorter than this (a user name, a region) would flag ordinary text.
 MIN_KNOWN_VALUE_LENGTH = 8
 
@@ -197,6 +200,17 @@ def _accepted(detector: Detector, text: str, match: re.Match[str]) -> bool:
     return True
 
 
+def _matches(scanner: SecretScanner, text: str) -> list[tuple[int, int, int, str]]:
+    """(start, detector order, end, detector name) of every accepted match, in text order."""
+    found: list[tuple[int, int, int, str]] = []
+    for order, detector in enumerate(scanner.detectors):
+        for match in detector.regex.finditer(text):
+            if match.end() > match.start() and _accepted(detector, text, match):
+                found.append((match.start(), order, match.end(), detector.name))
+    found.sort()
+    return found
+
+
 def scan_hunk(scanner: SecretScanner, path: str, hunk: AddedHunk) -> Iterator[SecretFinding]:
     """Yield one finding per secret-looking match in the added lines of `hunk`, in line order.
 
@@ -206,15 +220,40 @@ def scan_hunk(scanner: SecretScanner, path: str, hunk: AddedHunk) -> Iterator[Se
     [(8, 'GitHub personal access token (ghp_)')]
     """
     text = hunk.text
-    found: list[tuple[int, int, str]] = []
-    for order, detector in enumerate(scanner.detectors):
-        for match in detector.regex.finditer(text):
-            if match.end() > match.start() and _accepted(detector, text, match):
-                found.append((match.start(), order, detector.name))
-    found.sort()
     newlines_before = 0
     last = 0
-    for offset, _, name in found:
+    for offset, _, _, name in _matches(scanner, text):
         newlines_before += text.count("\n", last, offset)
         last = offset
         yield SecretFinding(path=path, line=hunk.start + newlines_before, kind=name)
+
+
+def secret_kinds(scanner: SecretScanner, text: str) -> tuple[str, ...]:
+    """The kinds of secret found in `text` (a path, a symlink target), each once, in text order.
+
+    >>> secret_kinds(compile_scanner(), "docs/ghp_" + "a1" * 18 + ".md")
+    ('GitHub personal access token (ghp_)',)
+    """
+    return tuple(dict.fromkeys(name for _, _, _, name in _matches(scanner, text)))
+
+
+def redact(scanner: SecretScanner, text: str) -> str:
+    """`text` with every secret-looking part replaced by `REDACTED`, the rest kept as it was.
+
+    >>> redact(compile_scanner(), "docs/ghp_" + "a1" * 18 + ".md")
+    'docs/<redacted>.md'
+    """
+    found = _matches(scanner, text)
+    if not found:
+        return text
+    parts: list[str] = []
+    kept = 0
+    for start, _, end, _ in found:
+        if end <= kept:
+            continue
+        if start >= kept:
+            parts.append(text[kept:start])
+            parts.append(REDACTED)
+        kept = end
+    parts.append(text[kept:])
+    return "".join(parts)

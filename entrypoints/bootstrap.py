@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 
 from domain.locations import cache_home
-from ports.changes import ChangeCollector
+from ports.changes import ChangeCollector, UpstreamReader
 from ports.config import ConfigSource
 from ports.files import FileReader
 from ports.harness import HarnessHost
@@ -77,6 +77,13 @@ def change_collector() -> ChangeCollector:
     home = cache_home(os.environ)
     folder = None if home is None else os.path.join(home, "engineering-loop", "worktree-stats")
     return DulwichChangeCollector(stat_cache_dir=folder)
+
+
+def upstream_reader() -> UpstreamReader:
+    """The dulwich reader of the upstream ref a repository's branch tracks (for notices)."""
+    from adapters.dulwich_upstream import DulwichUpstreamReader
+
+    return DulwichUpstreamReader()
 
 
 def scratch_repos() -> ScratchRepoBuilder:

@@ -37,3 +37,25 @@ class ChangeCollector(Protocol):
     ) -> Result[tuple[ManifestPair, ...], ChangeReadError]:
         """The text of each path at `base` and in the working tree (None where absent)."""
         ...
+
+
+class Upstream(msgspec.Struct, frozen=True, kw_only=True):
+    """What a repository's own `.git/config` says its checked-out branch tracks.
+
+    Only a description: the agent can rewrite that file, so it may name the base of a check
+    run without `--base`, never choose a policy.
+    """
+
+    # The checked-out branch (`main`), None when HEAD is detached.
+    branch: str | None = None
+    # The ref `branch.<branch>.remote/merge` name (`refs/remotes/origin/main`), None when the
+    # branch has no upstream or the named ref does not exist.
+    ref: str | None = None
+
+
+class UpstreamReader(Protocol):
+    """Reads which upstream ref a repository's checked-out branch tracks."""
+
+    async def upstream(self, repo: str) -> Result[Upstream, ChangeReadError]:
+        """The branch and its existing upstream ref, as the repository's config names them."""
+        ...

@@ -19,6 +19,7 @@ from domain.changes import (
     ChangeSet,
     ChangeSummary,
     FileChange,
+    default_base_notice,
     manifest_paths,
     summarise,
 )
@@ -28,15 +29,23 @@ from domain.policy import (
     GateArgv,
     GateEvidence,
     PolicyConfig,
+    PolicyRules,
     Violation,
     evaluate_policy,
+    policy_names,
     rules_for_repo,
     validate_policy,
 )
-from domain.secrets import KnownSecret, known_secret_values
+from domain.secrets import (
+    KnownSecret,
+    SecretScanner,
+    compile_scanner,
+    known_secret_values,
+    redact,
+)
 from entrypoints import bootstrap
 from entrypoints.config import load_config
-from ports.changes import ChangeCollector
+from ports.changes import ChangeCollector, UpstreamReader
 from ports.config import ConfigSource
 
 Verdict = Literal["publishable", "blocked"]
@@ -107,10 +116,11 @@ class GateReport(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class RepoTarget(msgspec.Struct, frozen=True, kw_only=True):
-    """A worktree to check and the name its `[policy.repos.NAME]` rules are looked up by.
+    """A worktree to check and the `owner/name` its `[policy.repos.NAME]` rules are looked up by.
 
     The name comes from the caller, never from the repository (its `.git/config` is the
-    agent's to write); None means the directory's own name.
+    agent's to write). Rules are looked up by this name first, then by the directory's own
+    name (`policy_names`); None means the directory's name alone.
     """
 
     path: str
@@ -121,7 +131,8 @@ class RepoReport(msgspec.Struct, frozen=True, kw_only=True):
     """The verdict's part for one repository."""
 
     repo: str
-    # The name the policy rules were chosen by (`--repo-name`, else the directory name).
+    # The name the repository is known by (`--repo-name`, else the directory name); its rules
+    # are those of `[policy.repos.NAME]` for this name, else for the directory name.
     name: str
     base: str
     changes: tuple[ChangeSummary, ...]
@@ -157,6 +168,9 @@ class _Inspected(msgspec.Struct, frozen=True, kw_only=True):
     planned: PlannedGates
     evidence: GateEvidence
     name: str
+    rules: PolicyRules
+    # What `check` itself has to say about this repository (e.g. where its base came from).
+    notices: tuple[str, ...] = ()
 
 
 def _evidence(planned: PlannedGates, outcome: GateOutcome | None = None) -> GateEvidence:
@@ -199,6 +213,42 @@ def _gate_reports(
             )
         )
     return tuple(reports)
+
+
+def _masked_report(report: RepoReport, scanner: SecretScanner) -> RepoReport:
+    """`report` with the secret parts of every path, symlink target and gate argv masked.
+
+    `evaluate_policy` masks its own findings; the change list and the gates (whose argv name
+    the changed files) would still print a secret-bearing file name in full.
+    """
+
+    def mask(text: str) -> str:
+        return redact(scanner, text)
+
+    def mask_optional(text: str | None) -> str | None:
+        return None if text is None else mask(text)
+
+    changes = tuple(
+        msgspec.structs.replace(
+            c,
+            path=mask(c.path),
+            old_path=mask_optional(c.old_path),
+            symlink_target=mask_optional(c.symlink_target),
+        )
+        for c in report.changes
+    )
+    gates = tuple(
+        msgspec.structs.replace(
+            g,
+            declared=tuple(map(mask, g.declared)),
+            executed=None if g.executed is None else tuple(map(mask, g.executed)),
+            covers=tuple(map(mask, g.covers)),
+        )
+        for g in report.gates
+    )
+    return msgspec.structs.replace(
+        report, changes=changes, gates=gates, notices=tuple(map(mask, report.notices))
+    )
 
 
 def _production_collector() -> ChangeCollector:
@@ -254,23 +304,48 @@ def _policy_missing(source: str) -> CheckError:
     )
 
 
+async def _defaulted_base(
+    repo: str, collector: ChangeCollector, upstreams: UpstreamReader | None
+) -> Result[tuple[str, str], CheckError]:
+    """The default base of `repo` and the notice saying which ref it came from."""
+    found = await collector.default_base(repo)
+    if isinstance(found, Failure):
+        error = found.failure()
+        return Failure(CheckError(code=error.code, message=error.message))
+    commit = found.unwrap()
+    if upstreams is None:
+        upstreams = bootstrap.upstream_reader()
+    upstream = await upstreams.upstream(repo)
+    if isinstance(upstream, Failure):
+        # Only the notice's wording depends on it: the base itself is the collector's.
+        notice = default_base_notice(commit, None, None, problem=upstream.failure().message)
+    else:
+        described = upstream.unwrap()
+        notice = default_base_notice(commit, described.branch, described.ref)
+    return Success((commit, notice))
+
+
 async def _inspect(
     target: RepoTarget,
     base: str | None,
     collector: ChangeCollector,
     stage: GateStage,
     policy: PolicyConfig,
+    *,
+    upstreams: UpstreamReader | None,
 ) -> Result[_Inspected, CheckError]:
     repo = target.path
-    name = target.name or os.path.basename(os.path.normpath(os.path.abspath(repo)))
+    directory = os.path.basename(os.path.normpath(os.path.abspath(repo)))
+    name = target.name or directory
     chosen = base
+    notices: tuple[str, ...] = ()
     if chosen is None:
-        found = await collector.default_base(repo)
-        if isinstance(found, Failure):
-            error = found.failure()
-            return Failure(CheckError(code=error.code, message=error.message))
-        chosen = found.unwrap()
-    rules = rules_for_repo(policy, (name,))
+        defaulted = await _defaulted_base(repo, collector, upstreams)
+        if isinstance(defaulted, Failure):
+            return Failure(defaulted.failure())
+        chosen, notice = defaulted.unwrap()
+        notices = (notice,)
+    rules = rules_for_repo(policy, policy_names(target.name, directory))
     collected = await collector.collect(repo, chosen, trust_index_stat=rules.trust_index_stat)
     if isinstance(collected, Failure):
         error = collected.failure()
@@ -278,7 +353,14 @@ async def _inspect(
     changes = collected.unwrap()
     planned = await stage.plan(changes.repo, changes.changes)
     return Success(
-        _Inspected(changes=changes, planned=planned, evidence=_evidence(planned), name=name)
+        _Inspected(
+            changes=changes,
+            planned=planned,
+            evidence=_evidence(planned),
+            name=name,
+            rules=rules,
+            notices=notices,
+        )
     )
 
 
@@ -291,14 +373,19 @@ async def check_repos(
     collector: ChangeCollector | None = None,
     stage: GateStage | None = None,
     known_secrets: Sequence[KnownSecret] | None = None,
+    upstreams: UpstreamReader | None = None,
 ) -> Result[CheckReport, CheckError]:
     """Judge the changes of every repository; run gates only when all of them pass the policy.
 
     A repository given as a plain path is known to the policy by its directory name; a
-    `RepoTarget` with a name by that name (`owner/name`).
+    `RepoTarget` with a name by that name (`owner/name`) first, then by its directory name.
 
     `known_secrets` are values no added line may hold; by default the values of this process's
     credential-looking variables (`environment_secrets()`).
+
+    Without `base`, each repository is measured from its default base (the merge base with its
+    branch's upstream, else HEAD), which its agent-writable `.git/config` decides; a notice then
+    names that commit and ref (`upstreams` reads which ref it is). Unattended callers pass `base`.
     """
     secrets = environment_secrets() if known_secrets is None else tuple(known_secrets)
     if policy is None:
@@ -317,7 +404,7 @@ async def check_repos(
     inspected: list[_Inspected] = []
     for repo in repos:
         target = repo if isinstance(repo, RepoTarget) else RepoTarget(path=repo)
-        found = await _inspect(target, base, collector, stage, policy)
+        found = await _inspect(target, base, collector, stage, policy, upstreams=upstreams)
         if isinstance(found, Failure):
             return Failure(found.failure())
         inspected.append(found.unwrap())
@@ -332,7 +419,7 @@ async def check_repos(
         evaluate_policy(
             item.changes.changes,
             item.evidence,
-            rules_for_repo(policy, (item.name,)),
+            item.rules,
             pairs,
             known_secrets=secrets,
         )
@@ -346,19 +433,22 @@ async def check_repos(
             verdicts[index] = evaluate_policy(
                 item.changes.changes,
                 _evidence(item.planned, outcome),
-                rules_for_repo(policy, (item.name,)),
+                item.rules,
                 manifests[index],
                 known_secrets=secrets,
             )
     reports = tuple(
-        RepoReport(
-            repo=item.changes.repo,
-            name=item.name,
-            base=item.changes.base,
-            changes=tuple(summarise(c) for c in item.changes.changes),
-            gates=_gate_reports(item.planned, outcome, held_back=run_gates),
-            violations=verdict.violations,
-            notices=verdict.notices,
+        _masked_report(
+            RepoReport(
+                repo=item.changes.repo,
+                name=item.name,
+                base=item.changes.base,
+                changes=tuple(summarise(c) for c in item.changes.changes),
+                gates=_gate_reports(item.planned, outcome, held_back=run_gates),
+                violations=verdict.violations,
+                notices=item.notices + verdict.notices,
+            ),
+            compile_scanner(item.rules.secret_patterns, secrets),
         )
         for item, verdict, outcome in zip(inspected, verdicts, outcomes, strict=True)
     )

@@ -77,20 +77,23 @@ def _add_check_options(parser: argparse.ArgumentParser) -> None:
         required=True,
         metavar="DIR",
         help="a git worktree to verify; repeat for a multi-repository change. Its "
-        "[policy.repos.NAME] rules are those of its directory name unless --repo-name follows",
+        "[policy.repos.NAME] rules are those of the --repo-name after it, else of its "
+        "directory name",
     )
     parser.add_argument(
         "--repo-name",
         action=_RepoNameAction,
         metavar="OWNER/NAME",
-        help="the name the preceding --repo is known by in [policy.repos.NAME] (e.g. acme/api); "
-        "never taken from the repository itself, whose .git/config the agent can rewrite",
+        help="the name the preceding --repo is known by in [policy.repos.NAME] (e.g. acme/api), "
+        "looked up before its directory name; never taken from the repository itself, whose "
+        ".git/config the agent can rewrite",
     )
     parser.add_argument(
         "--base",
         metavar="REF",
         help="the commit the change is measured from (default: the merge base with the "
-        "branch's upstream, else HEAD)",
+        "branch's upstream, else HEAD, as the repository's own .git/config says - the agent "
+        "can rewrite it, so unattended runs must pass --base; a notice names a defaulted base)",
     )
     parser.add_argument(
         "--config",

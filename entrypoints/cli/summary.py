@@ -1,8 +1,42 @@
-"""The readable form of a check verdict (the JSON form is the report itself)."""
+"""The readable form of a check verdict (the JSON form is the report itself).
+
+Every string that can come from a repository (paths, symlink targets, gate argv, details,
+notices) is printed with its control characters escaped: a file named
+`a\\n  added   docs/fine.md` must not forge a line of the summary, nor an ESC sequence drive the
+reviewer's terminal. JSON output needs no such care: JSON strings escape control characters.
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
+
 from entrypoints.api.check import CheckReport
+
+# C0 and C1 controls and DEL, and the invisible characters that reorder or hide text on screen:
+# bidirectional marks and overrides, zero-width characters, line and paragraph separators.
+_UNPRINTABLE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]"
+)
+
+
+def _escape(match: re.Match[str]) -> str:
+    return match.group().encode("unicode_escape").decode("ascii")
+
+
+def printable(text: str) -> str:
+    """`text` with every control or invisible formatting character written as a Python escape.
+
+    >>> printable("docs/a\\n  added x\\x1b[2J\\u202e")
+    'docs/a\\\\n  added x\\\\x1b[2J\\\\u202e'
+    >>> printable("plain/ünïcode.md")
+    'plain/ünïcode.md'
+    """
+    return _UNPRINTABLE.sub(_escape, text)
+
+
+def _words(argv: Iterable[str]) -> str:
+    return printable(" ".join(argv))
 
 
 def render_summary(report: CheckReport) -> str:
@@ -18,20 +52,26 @@ def render_summary(report: CheckReport) -> str:
     for repo in report.repos:
         lines.append("")
         lines.append(
-            f"{repo.repo} (as {repo.name}, base {repo.base[:12]}): {len(repo.changes)} change(s)"
+            f"{printable(repo.repo)} (as {printable(repo.name)}, base "
+            f"{printable(repo.base[:12])}): {len(repo.changes)} change(s)"
         )
         for change in repo.changes:
-            moved = f" (from {change.old_path})" if change.old_path else ""
-            lines.append(f"  {change.kind:<12} {change.path}{moved}")
+            moved = f" (from {printable(change.old_path)})" if change.old_path else ""
+            target = (
+                f" -> {printable(change.symlink_target)}"
+                if change.symlink_target is not None
+                else ""
+            )
+            lines.append(f"  {change.kind:<12} {printable(change.path)}{moved}{target}")
         for gate in repo.gates:
             code = "" if gate.exit_code is None else f", exit {gate.exit_code}"
-            lines.append(f"  gate {gate.name}: {gate.status}{code}")
-            lines.append(f"    declared: {' '.join(gate.declared)}")
+            lines.append(f"  gate {printable(gate.name)}: {printable(gate.status)}{code}")
+            lines.append(f"    declared: {_words(gate.declared)}")
             if gate.executed is not None and gate.executed != gate.declared:
-                lines.append(f"    executed: {' '.join(gate.executed)}")
+                lines.append(f"    executed: {_words(gate.executed)}")
         for violation in repo.violations:
-            where = f" {violation.path}" if violation.path else ""
-            lines.append(f"  BLOCKED {violation.code}{where}: {violation.detail}")
+            where = f" {printable(violation.path)}" if violation.path else ""
+            lines.append(f"  BLOCKED {violation.code}{where}: {printable(violation.detail)}")
         for notice in repo.notices:
-            lines.append(f"  note: {notice}")
+            lines.append(f"  note: {printable(notice)}")
     return "\n".join(lines) + "\n"

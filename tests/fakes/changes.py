@@ -15,7 +15,7 @@ from domain.changes import (
     ManifestPair,
     pair_exact_renames,
 )
-from ports.changes import ChangeReadError
+from ports.changes import ChangeReadError, Upstream
 
 
 def _blob_id(data: bytes) -> str:
@@ -29,6 +29,9 @@ class FakeRepository:
         self.commits: dict[str, dict[str, bytes]] = {"base": dict(files)}
         self.head = "base"
         self.merge_base: str | None = None
+        # What `.git/config` would say: the checked-out branch and the upstream ref it tracks.
+        self.branch: str | None = "agent"
+        self.upstream_ref: str | None = None
         self.worktree: dict[str, bytes] = dict(files)
         self.ignored_suffixes: list[str] = []
 
@@ -144,3 +147,17 @@ class FakeChangeCollector:
                 for p in paths
             )
         )
+
+
+class FakeUpstreamReader:
+    """Names the upstream of `FakeRepository` values by their path."""
+
+    def __init__(self, repos: dict[str, FakeRepository]) -> None:
+        self.repos = repos
+
+    async def upstream(self, repo: str) -> Result[Upstream, ChangeReadError]:
+        """The repository's branch and upstream ref, as set on it."""
+        found = self.repos.get(repo)
+        if found is None:
+            return Failure(ChangeReadError(code="repo-not-found", message=f"{repo}: no repo"))
+        return Success(Upstream(branch=found.branch, ref=found.upstream_ref))

@@ -161,10 +161,26 @@ def test_reserving_past_the_daily_runs_is_refused_with_exit_3(
 def test_planning_below_the_minimum_is_refused_with_exit_3(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    Path("engineering-loop.toml").write_text("[budget.daily]\nmax_cost_usd = 0.25\n")
-    code, out = run(capsys, "budget", "plan", "--now", NOW)
+    # What is left of the day, not the daily cap itself, is under the minimum ($0.75 - $0.50).
+    Path("engineering-loop.toml").write_text("[budget.daily]\nmax_cost_usd = 0.75\n")
+    first = reserve(capsys)
+    settle = ["ledger", "settle", first["reservation_id"], "--ledger", "l.db", "--now", NOW]
+    assert run(capsys, *settle, "--cost", "0.5")[0] == 0
+    code, out = run(capsys, "budget", "plan", "--ledger", "l.db", "--now", NOW)
     assert (code, out["error"]["code"]) == (3, "below-minimum-budget")
     assert out["daily"]["remaining_usd"] == 0.25
+
+
+def test_a_daily_cap_under_the_minimum_is_config_invalid_naming_the_key_with_exit_2(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Every day would otherwise refuse with below-minimum-budget: a mistake in the file.
+    Path("engineering-loop.toml").write_text("[budget.daily]\nmax_cost_usd = 0.25\n")
+    code, out = run(capsys, "budget", "plan", "--now", NOW)
+    assert (code, out["error"]["code"]) == (2, "config-invalid")
+    message = out["error"]["message"]
+    assert "budget.daily.max_cost_usd = 0.25 is under budget.min_run_cost_usd = 0.5" in message
+    assert "raise budget.daily.max_cost_usd to at least 0.5" in message
 
 
 def test_settle_records_the_cost_once_and_replays_quietly(

@@ -377,3 +377,103 @@ def test_the_value_of_a_harness_or_credential_variable_is_a_secret(
         f"line 2: matches the value of ${variable}"
     )
     assert value not in json.dumps(report)
+
+
+def test_a_file_name_with_control_characters_is_unsafe_and_cannot_forge_the_summary(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = plain_repo(tmp_path / "tool")
+    write(repo, {"docs/a\n  added        docs:fine.md\nPUBLISHABLE": "x\n", "docs/\x1b[2Jb": "y\n"})
+    argv = ["--repo", str(repo), "--config", config(tmp_path)]
+    code, text = run_cli(capsys, "policy", "check", *argv)
+    assert code == 1
+    assert text.splitlines()[0] == "BLOCKED: 2 reason(s) in 1 of 1 repository"
+    assert "\x1b" not in text
+    lines = text.splitlines()
+    assert "  added        docs:fine.md" not in lines
+    assert not [line for line in lines if line.startswith("PUBLISHABLE")]
+    assert "  BLOCKED path-unsafe docs/\\x1b[2Jb: the path contains a control character" in text
+    _, report = run_cli(capsys, "policy", "check", *argv, "--json")
+    assert codes(report) == ["path-unsafe", "path-unsafe"]
+
+
+def test_secrets_in_a_file_name_and_a_symlink_target_are_found_and_never_printed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    token = "ghp_" + "Ab3dE5gH7jK9mN1pQ3sT5vW7yZ9bC1dF3hJ5"
+    repo = plain_repo(tmp_path / "tool")
+    write(repo, {f"docs/{token}.md": "x\n"})
+    (repo / "docs/link").symlink_to(f"{token}.md")
+    argv = ["--repo", str(repo), "--config", config(tmp_path)]
+    code, text = run_cli(capsys, "policy", "check", *argv)
+    assert code == 1
+    assert token not in text
+    assert "  added        docs/<redacted>.md" in text
+    assert "  added        docs/link -> <redacted>.md" in text
+    code, report = run_cli(capsys, "policy", "check", *argv, "--json")
+    assert token not in json.dumps(report)
+    assert [
+        (v["code"], v["path"], v["detail"].split(";")[0]) for v in report["repos"][0]["violations"]
+    ] == [
+        (
+            "secret-detected",
+            "docs/<redacted>.md",
+            "its path matches GitHub personal access token (ghp_)",
+        ),
+        (
+            "secret-detected",
+            "docs/link",
+            "its symlink target matches GitHub personal access token (ghp_)",
+        ),
+    ]
+
+
+def test_deleting_the_lockfile_without_a_dependency_change_is_blocked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = uv_project(tmp_path / "app")
+    (repo / "uv.lock").unlink()
+    text = '[policy]\nallowed_paths = ["**"]\nprotected_paths = []\n'
+    code, report = run_cli(
+        capsys, "policy", "check", "--repo", str(repo), "--config", config(tmp_path, text), "--json"
+    )
+    assert (code, codes(report)) == (1, ["lockfile-without-manifest-change"])
+    assert report["repos"][0]["changes"][0]["kind"] == "deleted"
+
+
+def test_a_named_repository_still_gets_its_directory_name_override(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = plain_repo(tmp_path / "checkout")
+    write(repo, {"scripts/run.sh": "echo run\n"})
+    text = POLICY + '[policy.repos.checkout]\nallowed_paths = ["scripts/"]\n'
+    argv = ["--repo", str(repo), "--repo-name", "acme/api", "--config", config(tmp_path, text)]
+    code, report = run_cli(capsys, "policy", "check", *argv, "--json")
+    assert (code, codes(report), report["repos"][0]["name"]) == (0, [], "acme/api")
+    text += '[policy.repos."acme/api"]\nallowed_paths = ["notes/"]\n'
+    argv[-1] = config(tmp_path, text)
+    code, report = run_cli(capsys, "policy", "check", *argv, "--json")
+    assert (code, codes(report)) == (1, ["path-not-allowed"])
+
+
+def test_allowed_gates_are_judged_per_repository(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The same uv project twice: the gate rewritten to `uv run ...` passes where the repository's
+    # rules allow uv and is gate-not-allowed only where they do not.
+    lax = uv_project(tmp_path / "lax")
+    strict = uv_project(tmp_path / "strict")
+    for repo in (lax, strict):
+        write(repo, {"src/demo_calc/extra.py": "Y = 2\n"})
+    text = POLICY + '[policy.repos.strict]\nallowed_gates = ["python", "pytest"]\n'
+    argv = ["--repo", str(lax), "--repo", str(strict), "--config", config(tmp_path, text)]
+    code, report = run_cli(capsys, "policy", "check", *argv, "--json")
+    assert (code, codes(report, 0), codes(report, 1)) == (1, [], ["gate-not-allowed"])
+    assert "prepared program 'uv'" in report["repos"][1]["violations"][0]["detail"]
+    executed = [
+        g["executed"][0] for r in report["repos"] for g in r["gates"] if g["name"] == "pytest"
+    ]
+    assert executed == ["uv", "uv"]
+    code, report = run_cli(capsys, "check", *argv, "--json")
+    assert (code, codes(report, 0), codes(report, 1)) == (1, [], ["gate-not-allowed"])
+    assert set(gates(report, 0).values()) == set(gates(report, 1).values()) == {"not-run"}

@@ -196,6 +196,41 @@ def test_a_run_cap_under_the_minimum_is_config_invalid_naming_the_key(toml: str,
     assert "or lower budget.min_run_cost_usd" in error.message
 
 
+@pytest.mark.parametrize(
+    ("toml", "shown"),
+    [
+        ("[budget.daily]\nmax_cost_usd = 0.25\n", "0.25 is under budget.min_run_cost_usd = 0.5"),
+        ("[budget.daily]\nmax_cost_usd = 0\n", "0.0 is under budget.min_run_cost_usd = 0.5"),
+        (
+            "[budget]\nmin_run_cost_usd = 2.0\n[budget.run]\nmax_cost_usd = 5.0\n"
+            "[budget.tiers]\n[budget.daily]\nmax_cost_usd = 1.5\n",
+            "1.5 is under budget.min_run_cost_usd = 2.0",
+        ),
+    ],
+)
+def test_a_daily_cap_under_the_minimum_is_config_invalid_naming_the_key(
+    toml: str, shown: str
+) -> None:
+    # Every plan of every day would be refused with below-minimum-budget.
+    error = parse_config(toml).failure()
+    assert error.code == "config-invalid"
+    assert f"budget.daily.max_cost_usd = {shown}" in error.message
+    assert "raise budget.daily.max_cost_usd to at least" in error.message
+    assert "below-minimum-budget" in error.message
+
+
+@pytest.mark.parametrize(
+    "toml",
+    [
+        "[budget.daily]\nmax_cost_usd = 0.5\n",
+        "[budget]\nmin_run_cost_usd = 0\n[budget.daily]\nmax_cost_usd = 0\n",
+        "[budget.daily]\nmax_cost_usd = 10.0\nmax_runs = 0\n",
+    ],
+)
+def test_a_daily_cap_at_or_above_the_minimum_is_a_valid_configuration(toml: str) -> None:
+    assert budget_config(toml).daily.max_cost_usd >= budget_config(toml).min_run_cost_usd
+
+
 def test_a_default_tier_under_the_minimum_says_where_it_comes_from() -> None:
     error = parse_config("[budget]\nmin_run_cost_usd = 8.0\n[budget.run]\nmax_cost_usd = 8\n")
     assert "declaring [budget.tiers] replaces the defaults" in error.failure().message

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import anyio
+import msgspec
 from returns.result import Result
 
 from domain.policy import GateArgv, PolicyConfig, PolicyOverride
@@ -16,7 +17,7 @@ from entrypoints.api.check import (
     RepoTarget,
     check_repos,
 )
-from tests.fakes.changes import FakeChangeCollector, FakeRepository
+from tests.fakes.changes import FakeChangeCollector, FakeRepository, FakeUpstreamReader
 from tests.fakes.gate_stage import FakeGateStage
 
 POLICY = PolicyConfig(allowed_paths=("src/", "docs/"))
@@ -41,6 +42,7 @@ def check(
             list(repos),
             policy,
             collector=FakeChangeCollector(repos),
+            upstreams=FakeUpstreamReader(repos),
             stage=stage,
             run_gates=run_gates,
         )
@@ -137,15 +139,62 @@ def test_rules_are_chosen_by_the_given_name_else_the_directory_name() -> None:
 
     async def run() -> Result[CheckReport, CheckError]:
         return await check_repos(
-            targets, policy, collector=FakeChangeCollector(repos), stage=FakeGateStage()
+            targets,
+            policy,
+            collector=FakeChangeCollector(repos),
+            upstreams=FakeUpstreamReader(repos),
+            stage=FakeGateStage(),
         )
 
     report = anyio.run(run).unwrap()
+    # `/w/three` is called acme/other, which has no table: its directory name's table applies.
     assert [(r.name, [v.code for v in r.violations]) for r in report.repos] == [
         ("acme/api", []),
         ("two", []),
-        ("acme/other", ["path-not-allowed"]),
+        ("acme/other", []),
     ]
+
+
+def check_targets(
+    targets: list[RepoTarget], policy: PolicyConfig, repos: dict[str, FakeRepository]
+) -> CheckReport:
+    async def run() -> Result[CheckReport, CheckError]:
+        return await check_repos(
+            targets,
+            policy,
+            collector=FakeChangeCollector(repos),
+            upstreams=FakeUpstreamReader(repos),
+            stage=FakeGateStage(),
+        )
+
+    return anyio.run(run).unwrap()
+
+
+def test_a_given_owner_name_table_wins_over_the_directory_name_table_whole() -> None:
+    policy = PolicyConfig(
+        allowed_paths=("src/",),
+        repos={
+            "checkout": PolicyOverride(allowed_paths=("ops/",), max_files=0),
+            "acme/api": PolicyOverride(allowed_paths=("docs/",)),
+        },
+    )
+    repos = {"/w/checkout": repo_with({"docs/x.md": "x\n"}), "/w/plain": repo_with({})}
+    named = check_targets([RepoTarget(path="/w/checkout", name="acme/api")], policy, repos)
+    assert [v.code for v in named.repos[0].violations] == []
+    unnamed = check_targets([RepoTarget(path="/w/checkout")], policy, repos)
+    assert sorted(v.code for v in unnamed.repos[0].violations) == [
+        "path-not-allowed",
+        "too-many-files",
+    ]
+
+
+def test_a_directory_name_table_applies_to_a_named_repository_without_its_own() -> None:
+    policy = PolicyConfig(
+        allowed_paths=("src/",), repos={"checkout": PolicyOverride(denied_paths=("src/**",))}
+    )
+    repos = {"/w/checkout": repo_with({"src/b.py": "b\n"})}
+    report = check_targets([RepoTarget(path="/w/checkout", name="acme/api")], policy, repos)
+    assert [v.code for v in report.repos[0].violations] == ["path-denied"]
 
 
 def test_lockfile_rule_reads_the_manifest_at_base_and_now() -> None:
@@ -162,11 +211,70 @@ def test_default_base_is_the_upstream_merge_base() -> None:
     repo = repo_with({"src/b.py": "b\n"})
     repo.commit("agent")
     repo.merge_base = "base"
+    repo.upstream_ref = "refs/remotes/origin/main"
     report = check({"/one": repo}, FakeGateStage()).unwrap()
     assert (report.repos[0].base, [c.path for c in report.repos[0].changes]) == (
         "base",
         ["src/b.py"],
     )
+
+
+def test_a_defaulted_base_is_a_notice_naming_its_commit_and_ref() -> None:
+    repo = repo_with({"src/b.py": "b\n"})
+    repo.merge_base = "base"
+    repo.upstream_ref = "refs/remotes/origin/main"
+    notice = check({"/one": repo}, FakeGateStage()).unwrap().repos[0].notices[0]
+    assert notice == (
+        "no --base given: measured from base, the merge base of HEAD with "
+        "refs/remotes/origin/main (or HEAD if none), the upstream of branch agent in "
+        ".git/config; the agent can rewrite .git/config to move this default, so the loop "
+        "passes --base"
+    )
+
+
+def test_a_defaulted_base_without_upstream_says_it_is_head() -> None:
+    repo = repo_with({"src/b.py": "b\n"})
+    notice = check({"/one": repo}, FakeGateStage()).unwrap().repos[0].notices[0]
+    assert notice.startswith(
+        "no --base given: measured from base, HEAD, as branch agent has no upstream in "
+        ".git/config; "
+    )
+
+
+def test_an_unreadable_upstream_only_changes_the_notices_wording() -> None:
+    repos = {"/one": repo_with({"src/b.py": "b\n"})}
+
+    async def run() -> Result[CheckReport, CheckError]:
+        return await check_repos(
+            list(repos),
+            POLICY,
+            collector=FakeChangeCollector(repos),
+            upstreams=FakeUpstreamReader({}),
+            stage=FakeGateStage(),
+        )
+
+    report = anyio.run(run).unwrap()
+    assert (report.verdict, report.repos[0].base) == ("publishable", "base")
+    assert (
+        "the upstream merge base or HEAD (which one is unknown: /one: no repo)"
+        in (report.repos[0].notices[0])
+    )
+
+
+def test_a_given_base_adds_no_notice() -> None:
+    repos = {"/one": repo_with({"src/b.py": "b\n"})}
+
+    async def run() -> Result[CheckReport, CheckError]:
+        return await check_repos(
+            list(repos),
+            POLICY,
+            base="base",
+            collector=FakeChangeCollector(repos),
+            upstreams=FakeUpstreamReader(repos),
+            stage=FakeGateStage(),
+        )
+
+    assert anyio.run(run).unwrap().repos[0].notices == ()
 
 
 def test_no_policy_is_config_policy_missing() -> None:
@@ -184,7 +292,13 @@ def test_invalid_secret_pattern_is_config_invalid() -> None:
 def test_unknown_repository_is_repo_not_found_and_nothing_runs() -> None:
     stage = FakeGateStage()
     result = anyio.run(
-        lambda: check_repos(["/nope"], POLICY, collector=FakeChangeCollector({}), stage=stage)
+        lambda: check_repos(
+            ["/nope"],
+            POLICY,
+            collector=FakeChangeCollector({}),
+            upstreams=FakeUpstreamReader({}),
+            stage=stage,
+        )
     )
     assert (result.failure().code, stage.ran) == ("repo-not-found", [])
 
@@ -197,7 +311,31 @@ def test_the_index_stat_cache_is_trusted_only_where_the_policy_says_so() -> None
     collector = FakeChangeCollector(repos)
 
     async def run() -> Result[CheckReport, CheckError]:
-        return await check_repos(list(repos), policy, collector=collector, stage=FakeGateStage())
+        return await check_repos(
+            list(repos),
+            policy,
+            collector=collector,
+            upstreams=FakeUpstreamReader(repos),
+            stage=FakeGateStage(),
+        )
 
     anyio.run(run).unwrap()
     assert collector.trusted_stat == [True, False]
+
+
+def test_a_secret_in_a_file_name_is_masked_in_changes_gates_and_findings() -> None:
+    token = "ghp_" + "Ab3dE5gH7jK9mN1pQ3sT5vW7yZ9bC1dF3hJ5"
+    name = f"src/{token}.py"
+    gate = GateArgv(name="ruff", declared=("ruff", "check", name), executed=("uv", "run", name))
+    plan = PlannedGates(gates=(gate,), covers={"ruff": (name,)})
+    report = check({"/one": repo_with({name: "x\n"})}, FakeGateStage(plans={"/one": plan}))
+    repo = report.unwrap().repos[0]
+    masked = "src/<redacted>.py"
+    assert [v.code for v in repo.violations] == ["secret-detected"]
+    assert (repo.violations[0].path, repo.changes[0].path) == (masked, masked)
+    assert (repo.gates[0].declared[-1], repo.gates[0].executed, repo.gates[0].covers) == (
+        masked,
+        ("uv", "run", masked),
+        (masked,),
+    )
+    assert token not in msgspec.json.encode(report.unwrap()).decode()

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
+import msgspec
+
 from domain.changes import ChangeSummary
 from domain.policy import Violation
 from entrypoints.api.check import CheckReport, GateReport, RepoReport
@@ -58,3 +62,40 @@ def test_blocked_summary_counts_and_lists_every_reason() -> None:
     assert text.splitlines()[0] == "BLOCKED: 2 reason(s) in 1 of 2 repositories"
     assert "  BLOCKED path-denied .github/workflows/ci.yml: denied" in text
     assert "  BLOCKED too-many-files: 51 files changed > max_files 50" in text
+
+
+FORGED = "docs/a\n  added        docs:fine.md\nPUBLISHABLE: 1 repository verified"
+
+
+def hostile_repo() -> RepoReport:
+    change = msgspec.structs.replace(
+        CHANGE, path=FORGED, old_path="docs/\x1b[2Jold", symlink_target="t\r\x85\u202e"
+    )
+    gate = msgspec.structs.replace(
+        GATE, name="py\ntest", declared=("pytest", FORGED), executed=("uv", "run", FORGED)
+    )
+    reason = Violation(code="path-unsafe", path=FORGED, detail="bad \x9b31m\ttab")
+    return msgspec.structs.replace(
+        repo((reason,)), changes=(change,), gates=(gate,), notices=("note\x07\nforged",)
+    )
+
+
+def test_text_from_the_repository_cannot_forge_a_line_of_the_summary() -> None:
+    text = render_summary(CheckReport(verdict="blocked", repos=(hostile_repo(),)))
+    lines = text.splitlines()
+    assert "  added        docs:fine.md" not in lines
+    assert not [line for line in lines if line.startswith("PUBLISHABLE")]
+    # headline, blank, repository, change, gate (name, declared, executed), reason, note
+    assert len(lines) == 9
+
+
+def test_every_control_character_from_the_repository_is_printed_escaped() -> None:
+    text = render_summary(CheckReport(verdict="blocked", repos=(hostile_repo(),)))
+    assert not re.search("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202e]", text)
+    assert "  renamed      docs/a\\n  added        docs:fine.md\\nPUBLISHABLE" in text
+    assert "(from docs/\\x1b[2Jold) -> t\\r\\x85\\u202e" in text
+    assert "  BLOCKED path-unsafe docs/a\\n  added" in text
+    assert ": bad \\x9b31m\\ttab" in text
+    assert "  gate py\\ntest: passed" in text
+    assert "    declared: pytest docs/a\\n  added" in text
+    assert "  note: note\\x07\\nforged" in text

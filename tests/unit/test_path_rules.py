@@ -54,6 +54,21 @@ def test_safe_paths(path: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "char", ["\n", "\r", "\t", "\x1b", "\x01", "\x1f", "\x7f", "\x80", "\x85", "\x9b", "\x9f"]
+)
+def test_control_characters_make_a_path_unsafe(char: str) -> None:
+    assert unsafe_reason(f"docs/a{char}b.md") == (
+        f"contains a control character (U+{ord(char):04X})"
+    )
+
+
+@pytest.mark.parametrize("char", [" ", "~", "\xa0", "\xe9", "\u2028"])
+def test_printable_and_non_control_characters_keep_a_path_safe(char: str) -> None:
+    # U+2028 is no control character; the summary escapes it all the same.
+    assert unsafe_reason(f"docs/a{char}b.md") is None
+
+
+@pytest.mark.parametrize(
     ("path", "target", "escapes"),
     [
         ("a", "b", False),

@@ -99,6 +99,16 @@ def test_absolute_dotdot_nul_and_dotgit_paths_are_unsafe() -> None:
     assert codes(verdict([change(p) for p in paths], OPEN)) == ["path-unsafe"] * 4
 
 
+def test_a_control_character_in_a_new_or_old_name_is_path_unsafe() -> None:
+    forged = "docs/a\n  added   docs:fine.md\nPUBLISHABLE"
+    result = verdict([change(forged), change("docs/b.md", "renamed", old_path="docs/\x1b[2Jb")])
+    assert [(v.code, v.path) for v in result.violations] == [
+        ("path-unsafe", forged),
+        ("path-unsafe", "docs/\x1b[2Jb"),
+    ]
+    assert "control character (U+000A)" in result.violations[0].detail
+
+
 def test_non_utf8_name_is_unsafe() -> None:
     result = verdict([change("src/bad\\xff.py", "added", path_is_utf8=False)])
     assert codes(result) == ["path-unsafe"]
@@ -180,6 +190,31 @@ def test_dependency_group_change_counts_as_a_manifest_change() -> None:
     after = '[dependency-groups]\ndev = ["pytest", "ruff"]\n'
     pair = ManifestPair(path="svc/pyproject.toml", before=before, after=after)
     assert codes(verdict([change("svc/uv.lock")], OPEN, None, (pair,))) == []
+
+
+def test_deleting_the_lockfile_without_a_dependency_change_is_a_violation() -> None:
+    text = '[project]\nname = "a"\ndependencies = ["httpx"]\n'
+    pair = ManifestPair(path="svc/pyproject.toml", before=text, after=text)
+    result = verdict([change("svc/uv.lock", "deleted")], OPEN, None, (pair,))
+    assert [(v.code, v.path) for v in result.violations] == [
+        ("lockfile-without-manifest-change", "svc/uv.lock")
+    ]
+
+
+def test_deleting_the_lockfile_with_a_dependency_change_is_fine() -> None:
+    before = '[project]\nname = "a"\ndependencies = ["httpx"]\n'
+    pair = ManifestPair(path="pyproject.toml", before=before, after='[project]\nname = "a"\n')
+    changes = [change("uv.lock", "deleted"), change("pyproject.toml")]
+    assert codes(verdict(changes, OPEN, None, (pair,))) == []
+
+
+def test_renaming_the_lockfile_away_is_a_lockfile_change() -> None:
+    text = '[project]\nname = "a"\n'
+    pair = ManifestPair(path="pyproject.toml", before=text, after=text)
+    moved = change("uv.lock.bak", "renamed", old_path="uv.lock")
+    assert [(v.code, v.path) for v in verdict([moved], OPEN, None, (pair,)).violations] == [
+        ("lockfile-without-manifest-change", "uv.lock")
+    ]
 
 
 def test_lockfile_change_with_unparsable_manifest_is_a_violation() -> None:
@@ -271,3 +306,77 @@ def test_an_added_line_holding_a_known_secret_value_is_detected_without_echo() -
         ("secret-detected", "line 2: matches the value of $ANTHROPIC_API_KEY")
     ]
     assert value not in msgspec.json.encode(result).decode()
+
+
+def encoded(result: PolicyVerdict) -> str:
+    return msgspec.json.encode(result).decode()
+
+
+def test_a_secret_in_a_new_file_name_is_found_and_masked_in_every_finding() -> None:
+    name = f"scripts/{GHP}.sh"
+    result = verdict([change(name, "added", size=5)])
+    assert [(v.code, v.path) for v in result.violations] == [
+        ("path-not-allowed", "scripts/<redacted>.sh"),
+        ("secret-detected", "scripts/<redacted>.sh"),
+    ]
+    assert result.violations[1].detail == (
+        "its path matches GitHub personal access token (ghp_); rename the file and rotate the "
+        "secret"
+    )
+    assert GHP not in encoded(result)
+
+
+def test_a_secret_in_a_symlink_target_is_found_and_never_echoed() -> None:
+    link = change("docs/link", "added", new_mode=MODE_SYMLINK, symlink_target=f"../{GHP}")
+    result = verdict([link])
+    assert [(v.code, v.path, v.detail.split(";")[0]) for v in result.violations] == [
+        (
+            "secret-detected",
+            "docs/link",
+            "its symlink target matches GitHub personal access token (ghp_)",
+        )
+    ]
+    assert GHP not in encoded(result)
+
+
+def test_a_known_secret_value_in_a_file_name_is_named_by_its_variable() -> None:
+    value = "sup3r-secret-harness-key"
+    known = (KnownSecret(name="ANTHROPIC_API_KEY", value=value),)
+    result = evaluate_policy(
+        [change(f"docs/{value}.md", "added")], GateEvidence(), RULES, known_secrets=known
+    )
+    assert [(v.code, v.path, v.detail.split(";")[0]) for v in result.violations] == [
+        (
+            "secret-detected",
+            "docs/<redacted>.md",
+            "its path matches the value of $ANTHROPIC_API_KEY",
+        )
+    ]
+
+
+def test_a_secret_name_the_base_already_had_is_masked_but_no_finding() -> None:
+    # Like a removed line: deleting, editing or renaming away such a file adds no secret.
+    changes = [
+        change(f"docs/{GHP}.md", "deleted"),
+        change(f"docs/a-{GHP}.md", "modified"),
+        change("docs/clean.md", "renamed", old_path=f"docs/b-{GHP}.md"),
+    ]
+    result = verdict(changes, OPEN)
+    assert codes(result) == []
+    rename_to_secret = change(f"docs/{GHP}.txt", "renamed", old_path="docs/clean.txt")
+    assert codes(verdict([rename_to_secret], OPEN)) == ["secret-detected"]
+
+
+def test_every_finding_about_a_secret_bearing_path_masks_it() -> None:
+    rules = msgspec.structs.replace(RULES, max_file_bytes=1)
+    name = f".github/workflows/{GHP}.yml"
+    result = verdict([change(name, "added", size=2)], rules)
+    assert sorted(codes(result)) == ["file-too-large", "path-denied", "secret-detected"]
+    assert {v.path for v in result.violations} == {".github/workflows/<redacted>.yml"}
+    assert GHP not in encoded(result)
+
+
+def test_gate_output_quoted_in_a_detail_is_masked() -> None:
+    gates = GateEvidence(failures=(("pytest", f"failed, exit 1: token {GHP} leaked"),))
+    result = verdict([change("src/a.py")], gates=gates)
+    assert result.violations[0].detail == "gate 'pytest': failed, exit 1: token <redacted> leaked"

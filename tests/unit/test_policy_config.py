@@ -9,6 +9,7 @@ from domain.policy import (
     DEFAULT_PROTECTED_PATHS,
     PolicyConfig,
     PolicyRules,
+    policy_names,
     rules_for_repo,
     validate_policy,
 )
@@ -21,7 +22,7 @@ def test_no_policy_section_decodes_to_none() -> None:
 def test_empty_policy_section_has_the_documented_defaults() -> None:
     policy = parse_config("[policy]\n").unwrap().policy
     assert policy is not None
-    assert rules_for_repo(policy, ["x"]) == PolicyRules(
+    assert rules_for_repo(policy, policy_names(None, "x")) == PolicyRules(
         allowed_paths=("docs/",),
         denied_paths=(".github/workflows/**", "**/.env*", "**/*.pem", "**/id_rsa*"),
         protected_paths=DEFAULT_PROTECTED_PATHS,
@@ -48,7 +49,8 @@ allowed_paths = ["src/", "tests/", "docs/"]
 """
     policy = parse_config(text).unwrap().policy
     assert policy is not None
-    assert rules_for_repo(policy, ["acme/api"]).allowed_paths == ("src/", "tests/", "docs/")
+    rules = rules_for_repo(policy, policy_names("acme/api", "checkout"))
+    assert rules.allowed_paths == ("src/", "tests/", "docs/")
 
 
 def test_unknown_policy_key_is_config_invalid_and_named() -> None:
@@ -72,7 +74,7 @@ def test_wrong_type_is_config_invalid() -> None:
 def test_override_list_replaces_the_default_list() -> None:
     policy = parse_config('[policy.repos.api]\ndenied_paths = ["secret/**"]\n').unwrap().policy
     assert policy is not None
-    rules = rules_for_repo(policy, ["acme/api", "api"])
+    rules = rules_for_repo(policy, policy_names("acme/api", "api"))
     assert rules.denied_paths == ("secret/**",)
     assert rules.protected_paths == DEFAULT_PROTECTED_PATHS
 
@@ -81,7 +83,7 @@ def test_override_keeps_the_section_values_it_does_not_name() -> None:
     text = '[policy]\nmax_files = 7\nallowed_paths = ["src/"]\n[policy.repos.api]\nmax_files = 2\n'
     policy = parse_config(text).unwrap().policy
     assert policy is not None
-    rules = rules_for_repo(policy, ["api"])
+    rules = rules_for_repo(policy, policy_names(None, "api"))
     assert (rules.max_files, rules.allowed_paths) == (2, ("src/",))
 
 
@@ -89,7 +91,30 @@ def test_owner_name_override_wins_over_directory_name() -> None:
     text = '[policy.repos.api]\nmax_files = 1\n[policy.repos."acme/api"]\nmax_files = 2\n'
     policy = parse_config(text).unwrap().policy
     assert policy is not None
-    assert rules_for_repo(policy, ["acme/api", "api"]).max_files == 2
+    assert rules_for_repo(policy, policy_names("acme/api", "api")).max_files == 2
+
+
+def test_a_directory_name_override_applies_when_the_given_name_has_none() -> None:
+    policy = parse_config("[policy.repos.checkout]\nmax_files = 1\n").unwrap().policy
+    assert policy is not None
+    assert rules_for_repo(policy, policy_names("acme/api", "checkout")).max_files == 1
+
+
+def test_the_winning_override_alone_applies_tables_never_merge() -> None:
+    text = (
+        '[policy]\nmax_files = 7\n[policy.repos.api]\nmax_files = 1\nallowed_paths = ["x/"]\n'
+        '[policy.repos."acme/api"]\nallowed_paths = ["src/"]\n'
+    )
+    policy = parse_config(text).unwrap().policy
+    assert policy is not None
+    rules = rules_for_repo(policy, policy_names("acme/api", "api"))
+    assert (rules.allowed_paths, rules.max_files) == (("src/",), 7)
+
+
+def test_policy_names_are_the_given_name_then_the_directory_name_once() -> None:
+    assert policy_names("acme/api", "api") == ("acme/api", "api")
+    assert policy_names("api", "api") == ("api",)
+    assert policy_names(None, "api") == ("api",)
 
 
 def test_invalid_secret_pattern_is_config_invalid() -> None:

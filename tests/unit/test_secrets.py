@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from domain.changes import AddedHunk
-from domain.secrets import KnownSecret, compile_scanner, known_secret_values, scan_hunk
+from domain.secrets import (
+    KnownSecret,
+    compile_scanner,
+    known_secret_values,
+    redact,
+    scan_hunk,
+    secret_kinds,
+)
 
 SCANNER = compile_scanner()
 
@@ -97,3 +104,21 @@ def test_known_values_are_named_or_credential_like_variables_of_8_chars_or_more(
         ("NAMED", "long-enough-1"),
         ("GITHUB_TOKEN", "gh-value-12"),
     ]
+
+
+def test_redact_masks_each_secret_and_keeps_the_rest() -> None:
+    token = "ghp_" + "a1B2" * 9
+    assert redact(SCANNER, f"docs/{token}/x-{token}.md") == "docs/<redacted>/x-<redacted>.md"
+    assert redact(SCANNER, "docs/plain.md") == "docs/plain.md"
+
+
+def test_redact_masks_overlapping_matches_once() -> None:
+    value = "ghp_" + "a1B2" * 9
+    scanner = compile_scanner(known_values=[KnownSecret(name="K", value=value[:20])])
+    assert redact(scanner, f"a {value} b") == "a <redacted> b"
+
+
+def test_secret_kinds_names_each_kind_once_and_never_the_value() -> None:
+    token = "AKIAIOSFODNN7EXAMPLE"
+    assert secret_kinds(SCANNER, f"{token}/{token}") == ("AWS access key id",)
+    assert secret_kinds(SCANNER, "docs/readme.md") == ()
