@@ -188,9 +188,7 @@ def test_prepare_keeps_its_first_name_for_existing_callers() -> None:
 
 
 @pytest.mark.parametrize("timeout_s", [0.0, -1.0, float("inf"), float("nan")])
-def test_a_timeout_that_is_not_positive_and_finite_runs_nothing(
-    rig: Rig, timeout_s: float
-) -> None:
+def test_a_timeout_that_is_not_positive_and_finite_runs_nothing(rig: Rig, timeout_s: float) -> None:
     failure = rig.run(("pytest",), timeout_s=timeout_s).failure()
     assert failure.code == "gate-timeout-invalid"
     assert rig.runner.requests == []
