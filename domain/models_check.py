@@ -10,6 +10,7 @@ from __future__ import annotations
 import msgspec
 from returns.result import Success
 
+from domain.budget_config import find_tier
 from domain.harness_command import provider_key_names
 from domain.harness_config import HarnessSettings, ResolvedHarness, resolve_harness
 
@@ -134,7 +135,8 @@ def check_models(
     errors: list[ModelsIssue] = []
     warnings: list[ModelsIssue] = []
     tiers: dict[str, TierChoice] = {}
-    inherited = sorted(budget_tiers - set(settings.tiers))
+    # Labels match as everywhere else (`tier_key`): ignoring case and surrounding space.
+    inherited = sorted(label for label in budget_tiers if find_tier(label, settings.tiers) is None)
     for tier in (None, *settings.tiers, *inherited):
         resolved = resolve_harness(settings, tier=tier, budget_tiers=budget_tiers)
         if not isinstance(resolved, Success):
@@ -146,7 +148,7 @@ def check_models(
             # Same choice as the base: reported, not judged twice.
             tiers[str(tier)] = msgspec.structs.replace(tiers[BASE_TIER], inherited=True)
             continue
-        if tier is not None and budget_tiers and tier not in budget_tiers:
+        if tier is not None and budget_tiers and find_tier(tier, budget_tiers) is None:
             errors.append(
                 ModelsIssue(
                     code="harness-tier-unknown",
@@ -187,7 +189,7 @@ def check_models(
             key_present=key_present,
         )
     for label in required_tiers:
-        if label not in settings.tiers:
+        if find_tier(label, settings.tiers) is None:
             errors.append(
                 ModelsIssue(
                     code="harness-tier-missing",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from domain.harness_config import HarnessSettings, HarnessTier
+from domain.harness_config import HarnessSettings, HarnessTier, resolve_harness
 from domain.models_check import ModelsFacts, check_models
 from entrypoints.api.models import validate_models
 from entrypoints.cli.main import main
@@ -85,6 +85,23 @@ def test_required_tier_without_a_section_is_an_error() -> None:
         PI_ANTHROPIC, _facts("ANTHROPIC_API_KEY"), required_tiers=("loop:budget-large",)
     )
     assert _codes(report.errors) == ["harness-tier-missing"]
+
+
+@pytest.mark.parametrize("label", ["LOOP:Budget-XL", "  loop:budget-xl ", "loop:budget-xl"])
+def test_required_tier_matches_its_section_as_a_run_would(label: str) -> None:
+    # `harness run --tier` resolves labels ignoring case and surrounding space; validating the
+    # same label must agree with the run instead of reporting a section the run would find.
+    report = check_models(PI_ANTHROPIC, _facts("ANTHROPIC_API_KEY"), required_tiers=(label,))
+    assert resolve_harness(PI_ANTHROPIC, tier=label).unwrap().model == "claude-opus-4-1"
+    assert (report.ok, report.errors) == (True, ())
+
+
+def test_harness_section_matches_its_budget_tier_ignoring_case() -> None:
+    settings = HarnessSettings(model="m", tiers={"Loop:Budget-XL": HarnessTier(model="big")})
+    report = check_models(settings, _facts(), budget_tiers=frozenset({"loop:budget-xl"}))
+    assert report.errors == ()
+    assert sorted(report.tiers) == ["Loop:Budget-XL", "default"]
+    assert not report.tiers["Loop:Budget-XL"].inherited
 
 
 def test_unset_model_is_a_warning() -> None:
