@@ -247,12 +247,14 @@ class PiNormaliser(LineNormaliser[_PiEvent]):
             self._output += usage.output
             self._cache_read += usage.cache_read
             self._cache_write += usage.cache_write
+            tokens = usage.input + usage.output + usage.cache_read + usage.cache_write
             if usage.cost is not None:
-                tokens = usage.input + usage.output + usage.cache_read + usage.cache_write
                 if usage.cost.total == 0 and tokens > 0:
                     self._unpriced = True
                 self._add_cost(usage.cost.total)
                 self._cost_reported = True
+            elif tokens > 0:
+                self._unpriced = True  # tokens spent without a price: the total would omit them
         if message.model and len(self._models) < MAX_MODELS:
             self._models.add(message.model)
         self._stop_reason = message.stop_reason
