@@ -8,6 +8,14 @@ import msgspec
 
 HarnessName = Literal["pi", "claude", "codex"]
 HARNESS_NAMES: tuple[HarnessName, ...] = ("pi", "claude", "codex")
+# How each harness reports cost: Pi per assistant message as it goes, Claude Code once, in its
+# final `result` line, Codex never. Only "per-message" lets a cost cap stop a run while it works.
+CostReporting = Literal["per-message", "final", "none"]
+COST_REPORTING: dict[HarnessName, CostReporting] = {
+    "pi": "per-message",
+    "claude": "final",
+    "codex": "none",
+}
 
 
 class HarnessUsage(msgspec.Struct, frozen=True, kw_only=True):

@@ -20,6 +20,7 @@ from domain.harness_normalise import new_normaliser
 from domain.harness_run import (
     HarnessRun,
     RunLimits,
+    cap_enforcement,
     cost_cap_reached,
     limits_problem,
     no_transcript_home,
@@ -206,6 +207,7 @@ async def run_harness(
             duration_s=result.duration_s,
             transcript_path=transcript_path,
             max_cost_usd=request.max_cost_usd,
+            cost_cap_enforcement=cap_enforcement(harness.name, report, request.max_cost_usd),
             timeout_s=request.timeout_s,
             stderr=result.stderr,
         )
