@@ -7,7 +7,9 @@ from typing import Any, Generic, TypeVar, get_args
 
 import msgspec
 
+from domain.bounded_lines import Line, LongLine
 from domain.harness_report import HarnessReport
+from domain.long_json import Visible, read_long
 
 EventT = TypeVar("EventT")
 
@@ -50,9 +52,16 @@ class LineNormaliser(ABC, Generic[EventT]):
         self._known_types = known_types
         self.unknown_events = 0
         self.malformed_lines = 0
+        self.long_lines = 0
 
-    def feed(self, line: bytes) -> None:
-        """Consume one line of output (without its newline; a trailing `\\r` is JSON whitespace)."""
+    def feed(self, line: Line) -> None:
+        """Consume one line of output (without its newline; a trailing `\\r` is JSON whitespace).
+
+        A `LongLine` (only its ends were kept) is decided from what its ends show.
+        """
+        if isinstance(line, LongLine):
+            self._feed_long(line)
+            return
         try:
             event = self._decoder.decode(line)
         except UNREADABLE:
@@ -72,6 +81,40 @@ class LineNormaliser(ABC, Generic[EventT]):
     @abstractmethod
     def _apply(self, event: EventT) -> None:
         """Update the counters for one decoded event."""
+
+    def _feed_long(self, line: LongLine) -> None:
+        self.long_lines += 1
+        view = read_long(line.head, line.tail)
+        if view.kind == "array":
+            # The elements in the ends are read; those in the unkept middle are lost.
+            for element in view.items:
+                self._feed_element(bytes(element))
+            return
+        event_type = view.text("type")
+        if view.kind == "unreadable" or event_type is None:
+            self.malformed_lines += 1
+        elif event_type not in self._known_types:
+            self.unknown_events += 1
+        else:
+            self._apply_long(event_type, view, line.size)
+
+    def _apply_long(self, event_type: str, view: Visible, size: int) -> None:
+        """Apply an overlong event from its visible members.
+
+        This default suits events whose every member may be missing: a subclass must take over
+        for each event whose decision needs a member the ends may not show (absent members take
+        the struct's default, which must never be read as a fact).
+        """
+        del event_type, size
+        self._apply_visible(view)
+
+    def _apply_visible(self, view: Visible) -> None:
+        try:
+            event = self._decoder.decode(view.as_object())
+        except UNREADABLE:
+            self.malformed_lines += 1
+            return
+        self._apply(event)
 
     def _classify(self, line: bytes, *, nested: bool) -> None:
         if not nested and not line.strip():

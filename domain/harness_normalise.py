@@ -8,6 +8,7 @@ from typing import Protocol
 import msgspec
 from returns.result import Failure, Result, Success
 
+from domain.bounded_lines import Line
 from domain.harness_claude import ClaudeNormaliser
 from domain.harness_codex import CodexNormaliser
 from domain.harness_lines import UNREADABLE
@@ -40,8 +41,9 @@ def parse_harness(name: str) -> Result[HarnessName, UnknownHarness]:
 class Normaliser(Protocol):
     """Consumes a harness's output one line at a time, in constant memory."""
 
-    def feed(self, line: bytes) -> None:
-        """Consume one line, without its newline (a trailing `\\r` is tolerated)."""
+    def feed(self, line: Line) -> None:
+        """Consume one line, without its newline (a trailing `\\r` is tolerated); an overlong
+        line as its ends (`LongLine`)."""
         ...
 
     @property
@@ -84,7 +86,7 @@ def split_lines(data: bytes) -> Iterator[bytes]:
 
 
 def normalise_lines(
-    harness: HarnessName, lines: Iterable[bytes], exit_code: int | None
+    harness: HarnessName, lines: Iterable[Line], exit_code: int | None
 ) -> HarnessReport:
     """Feed every line to a new normaliser and finish it.
 

@@ -34,7 +34,9 @@ class HarnessReport(msgspec.Struct, frozen=True, kw_only=True):
     (an incomplete stream, a non-zero exit code or a failed last attempt are all errors).
     `total_cost_usd` is None when the harness reported no cost (`cost_reported` is then False).
     `unknown_events` counts JSON events of a type we do not know; `malformed_lines` counts lines
-    that are not JSON objects, or known events whose shape we could not read.
+    that are not JSON objects, or known events whose shape we could not read. `long_lines`
+    counts lines too long to hold, read from their first and last bytes only
+    (`domain.bounded_lines`): what those could not show is unknown, never a default.
     """
 
     harness: HarnessName
@@ -52,3 +54,4 @@ class HarnessReport(msgspec.Struct, frozen=True, kw_only=True):
     models: tuple[str, ...]
     unknown_events: int
     malformed_lines: int
+    long_lines: int = 0
