@@ -121,3 +121,55 @@ def test_command_streams_a_large_transcript_in_bounded_memory(tmp_path: Path) ->
     assert (report.complete, report.num_turns) == (True, turns)
     peak_kib = int(done.stderr.decode().rsplit("maxrss_kib=", 1)[1])
     assert peak_kib < 100 * 1024, f"peak RSS {peak_kib} KiB"
+
+
+def _agent_end_repeating(replies: list[pi.Event], count: int) -> bytes:
+    """Pi's final agent_end of a long run: it repeats every message, here `count` of them."""
+    body = b",".join(json.dumps(reply, separators=(",", ":")).encode() for reply in replies)
+    return b'{"type":"agent_end","messages":[' + b",".join([body] * count) + b"]}\n"
+
+
+def test_a_final_agent_end_of_many_megabytes_ends_the_run_in_bounded_memory(
+    tmp_path: Path,
+) -> None:
+    reply = pi.assistant("x" * 2000, stop="toolUse", tool_call=True, cost=0.001)
+    turn = pi.jsonl(pi.turn(reply, tools=True))
+    path = tmp_path / "long-run.jsonl"
+    with path.open("wb") as handle:
+        handle.write(pi.jsonl([pi.header(), pi.agent_start()]))
+        for _ in range(500):
+            handle.write(turn)
+        handle.write(pi.jsonl(pi.turn(pi.assistant("Done.", cost=0.001))))
+        # 150 MB on one line: far past the line limit and the 100 MB memory target.
+        handle.write(_agent_end_repeating([reply, pi.tool_result()], 60_000))
+    assert path.stat().st_size > 150 * 1024 * 1024
+    argv = ["harness", "normalise", "--harness", "pi", "--exit-code", "0", str(path)]
+    done = subprocess.run(
+        [sys.executable, "-c", _MEASURED_MAIN, *argv], capture_output=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    report = msgspec.json.decode(done.stdout, type=HarnessReport)
+    assert (report.complete, report.is_error, report.result_text) == (True, False, "Done.")
+    assert (report.total_cost_usd, report.long_lines, report.malformed_lines) == (0.501, 1, 0)
+    peak_kib = int(done.stderr.decode().rsplit("maxrss_kib=", 1)[1])
+    assert peak_kib < 100 * 1024, f"peak RSS {peak_kib} KiB"
+
+
+def test_claude_result_too_long_to_show_its_cost_prints_an_unknown_cost(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    result = {
+        "type": "result",
+        "subtype": "success",
+        "is_error": False,
+        "result": "r" * (5 * 1024 * 1024),  # the final answer, past the line limit
+        "total_cost_usd": 0.5,
+        "permission_denials": [{"tool_name": "Bash", "tool_input": {"command": "x" * 100}}] * 500,
+    }
+    path = tmp_path / "claude.jsonl"
+    path.write_bytes(b'{"type":"system","subtype":"init"}\n' + json.dumps(result).encode() + b"\n")
+    code, payload = run_cli(capsys, "--harness", "claude", "--exit-code", "0", str(path))
+    assert code == 0
+    assert (payload["complete"], payload["is_error"], payload["long_lines"]) == (True, False, 1)
+    # The cost lies in the part of the line that was not kept: unknown, never zero.
+    assert (payload["total_cost_usd"], payload["cost_reported"]) == (None, False)

@@ -10,6 +10,7 @@ import anyio
 import pytest
 from returns.result import Success
 
+from domain.bounded_lines import MAX_LINE_BYTES
 from domain.harness_run import HarnessRun
 from entrypoints.api.harness_run import HarnessRunError, HarnessRunRequest, run_harness
 from tests import pi_events as pi
@@ -105,6 +106,24 @@ def test_kill_switch_stops_at_the_message_that_reaches_the_cap(tmp_path: Path) -
     assert runner.fed < len(_lines("multi-turn"))
     # The transcript holds exactly what was read before the stop.
     assert Path(run.transcript_path).read_bytes().count(b"\n") == runner.fed
+
+
+def test_a_final_agent_end_too_long_to_hold_still_completes_the_run(tmp_path: Path) -> None:
+    # Pi's agent_end repeats every message: in a long run it outgrows the line limit, and it
+    # must neither be held whole nor turn a successful run into an incomplete one.
+    lines = _lines("multi-turn")
+    assert b'"type":"agent_end"' in lines[-1]
+    messages = lines[-1][lines[-1].index(b"[") + 1 : -2]
+    repeated = b",".join([messages] * (MAX_LINE_BYTES // len(messages) + 1))
+    long_end = b'{"type":"agent_end","messages":[' + repeated + b"]}"
+    run = _run(tmp_path, _pi([*lines[:-1], long_end]), max_cost_usd=1.0)
+    assert isinstance(run, HarnessRun)
+    assert (run.status, run.report.long_lines, run.cost_cap_enforcement) == (
+        "completed",
+        1,
+        "live",
+    )
+    assert Path(run.transcript_path).read_bytes().endswith(long_end + b"\n")
 
 
 def test_cap_above_the_total_lets_the_run_complete(tmp_path: Path) -> None:
