@@ -179,7 +179,7 @@ class ClaudeNormaliser(LineNormaliser[_ClaudeEvent]):
         self._cache_read += sign * (usage.cache_read_input_tokens or 0)
         self._cache_write += sign * (usage.cache_creation_input_tokens or 0)
 
-    def finish(self, exit_code: int | None) -> HarnessReport:
+    def _report(self, exit_code: int | None) -> HarnessReport:
         """The report: the last `result` decides, and without one the run was cut off."""
         result = self._result
         reasons: list[str] = []

@@ -152,7 +152,7 @@ class CodexNormaliser(LineNormaliser[_CodexEvent]):
         elif item.type == "error" and item.message:
             self._notice = item.message
 
-    def finish(self, exit_code: int | None) -> HarnessReport:
+    def _report(self, exit_code: int | None) -> HarnessReport:
         """The report: the last final turn event decides; without one the run was cut off."""
         complete = self._finals > 0 and not self._turn_open
         reasons: list[str] = []

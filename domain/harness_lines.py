@@ -9,6 +9,7 @@ import msgspec
 
 from domain.bounded_lines import Line, LongLine
 from domain.harness_report import HarnessReport
+from domain.json_document import Document, DocumentAssembler, NotADocument, opens_document
 from domain.long_json import Visible, read_long
 
 EventT = TypeVar("EventT")
@@ -53,12 +54,53 @@ class LineNormaliser(ABC, Generic[EventT]):
         self.unknown_events = 0
         self.malformed_lines = 0
         self.long_lines = 0
+        # Before the first line that is not blank: it may open one multi-line JSON document.
+        self._first = True
+        self._document: DocumentAssembler | None = None
 
     def feed(self, line: Line) -> None:
         """Consume one line of output (without its newline; a trailing `\\r` is JSON whitespace).
 
-        A `LongLine` (only its ends were kept) is decided from what its ends show.
+        A `LongLine` (only its ends were kept) is decided from what its ends show. When the
+        first line opens a JSON object or array it does not close (a pretty-printed `json`
+        output), the lines are read as that one document (`domain.json_document`).
         """
+        if self._first or self._document is not None:
+            self._feed_document_line(line)
+            return
+        self._feed_line(line)
+
+    def finish(self, exit_code: int | None) -> HarnessReport:
+        """The report for everything fed so far; `exit_code` None means it is not known."""
+        if self._document is not None:  # the input ended inside the document
+            self._settle(self._document.abandon())
+            self._document = None
+        return self._report(exit_code)
+
+    def _feed_document_line(self, line: Line) -> None:
+        if self._document is None:
+            if isinstance(line, bytes) and not line.strip():
+                return  # blank lines before the first event are nothing
+            self._first = False
+            if isinstance(line, bytes) and opens_document(line):
+                self._document = DocumentAssembler(line)
+            else:
+                self._feed_line(line)
+            return
+        outcome = self._document.add(line)
+        if outcome is not None:
+            self._document = None
+            self._settle(outcome)
+
+    def _settle(self, outcome: Document | NotADocument) -> None:
+        if isinstance(outcome, Document):
+            self._feed_line(outcome.value)
+            return
+        self.malformed_lines += outcome.lost
+        for line in outcome.lines:
+            self._feed_line(line)
+
+    def _feed_line(self, line: Line) -> None:
         if isinstance(line, LongLine):
             self._feed_long(line)
             return
@@ -75,8 +117,8 @@ class LineNormaliser(ABC, Generic[EventT]):
         """The cost reported so far, or None when the harness has reported none yet."""
 
     @abstractmethod
-    def finish(self, exit_code: int | None) -> HarnessReport:
-        """The report for everything fed so far; `exit_code` None means it is not known."""
+    def _report(self, exit_code: int | None) -> HarnessReport:
+        """The harness's report for everything fed so far."""
 
     @abstractmethod
     def _apply(self, event: EventT) -> None:

@@ -351,7 +351,7 @@ class PiNormaliser(LineNormaliser[_PiEvent]):
             f"an assistant message_end of {size} bytes was too long to read its usage and outcome"
         )
 
-    def finish(self, exit_code: int | None) -> HarnessReport:
+    def _report(self, exit_code: int | None) -> HarnessReport:
         """The report: the last attempt, the stream's completeness and the exit code decide."""
         complete = self._agent_started and self._ended and not self._retry_pending
         reasons: list[str] = []

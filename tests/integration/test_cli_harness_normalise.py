@@ -173,3 +173,66 @@ def test_claude_result_too_long_to_show_its_cost_prints_an_unknown_cost(
     assert (payload["complete"], payload["is_error"], payload["long_lines"]) == (True, False, 1)
     # The cost lies in the part of the line that was not kept: unknown, never zero.
     assert (payload["total_cost_usd"], payload["cost_reported"]) == (None, False)
+
+
+# -- one JSON value over many lines (`json` output, pretty-printed), read as it streams
+
+CLAUDE_FORMATS = FIXTURES / "claude-formats"
+
+
+def _expected(name: str) -> HarnessReport:
+    expected = json.loads((CLAUDE_FORMATS / f"{name}.expected.json").read_text())
+    return msgspec.convert(expected["report"], HarnessReport)
+
+
+def test_pretty_printed_result_object_is_read_as_one_event(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # Each physical line used to be read as an event: nothing completed, all lines malformed.
+    document = json.loads((CLAUDE_FORMATS / "json-success.json").read_bytes())
+    path = tmp_path / "result.json"
+    path.write_text(json.dumps(document, indent=2) + "\n")
+    code, payload = run_cli(capsys, "--harness", "claude", "--exit-code", "0", str(path))
+    assert code == 0
+    assert msgspec.convert(payload, HarnessReport) == _expected("json-success")
+
+
+def test_pretty_printed_verbose_array_on_stdin_is_read_event_by_event(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    document = json.loads((CLAUDE_FORMATS / "json-verbose-success.json").read_bytes())
+    pretty = json.dumps(document, indent=4).encode()
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(pretty)))
+    code, payload = run_cli(capsys, "--harness", "claude", "--exit-code", "0", "-")
+    assert code == 0
+    assert msgspec.convert(payload, HarnessReport) == _expected("json-verbose-success")
+
+
+def test_pretty_printed_document_past_the_line_limit_is_read_in_bounded_memory(
+    tmp_path: Path,
+) -> None:
+    # A long --verbose run pretty-printed: 120 MB over many lines, the result at its end.
+    document = json.loads((CLAUDE_FORMATS / "json-verbose-success.json").read_bytes())
+    *events, result = document
+    filler = {"type": "user", "message": {"role": "user", "content": "u" * 1000}}
+    path = tmp_path / "long.json"
+    with path.open("w") as handle:
+        handle.write("[\n")
+        for event in events:
+            handle.write(json.dumps(event, indent=2) + ",\n")
+        chunk = (json.dumps(filler, indent=2) + ",\n") * 1000
+        for _ in range(120):
+            handle.write(chunk)
+        handle.write(json.dumps(result, indent=2) + "\n]\n")
+    assert path.stat().st_size > 120 * 1024 * 1024
+    argv = ["harness", "normalise", "--harness", "claude", "--exit-code", "0", str(path)]
+    done = subprocess.run(
+        [sys.executable, "-c", _MEASURED_MAIN, *argv], capture_output=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    report = msgspec.json.decode(done.stdout, type=HarnessReport)
+    assert (report.complete, report.is_error) == (True, False)
+    assert report.total_cost_usd == _expected("json-verbose-success").total_cost_usd
+    assert (report.long_lines, report.malformed_lines) == (1, 0)
+    peak_kib = int(done.stderr.decode().rsplit("maxrss_kib=", 1)[1])
+    assert peak_kib < 100 * 1024, f"peak RSS {peak_kib} KiB"
