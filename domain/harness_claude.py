@@ -134,10 +134,10 @@ class ClaudeNormaliser(LineNormaliser[_ClaudeEvent]):
         """Overlong lines: a result decides only on the verdict members it shows (a cost it does
         not show is unknown, never zero); an assistant line counts the usage it shows."""
         if event_type == "result":
+            earlier = self._result
             self._apply_visible(view)  # absent members decode to None/defaults...
-            if isinstance(self._result, _Result) and not all(
-                view.knows(member) for member in _VERDICT_MEMBERS
-            ):
+            read = self._result is not earlier
+            if read and not all(view.knows(member) for member in _VERDICT_MEMBERS):
                 self._result_unread = size  # ...and an unseen verdict fails closed in finish
         elif event_type == "assistant" and "message" not in view.members:
             inner = view.inner if view.open_key == "message" else None
