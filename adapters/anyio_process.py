@@ -13,6 +13,7 @@ from typing import IO, Any
 import anyio
 from anyio.abc import ByteReceiveStream, Process
 
+from domain.bounded_lines import Line, LineSplitter
 from ports.process import LineVerdict, ProcessRequest, ProcessResult, ProcessStatus
 
 _CHUNK = 64 * 1024
@@ -88,16 +89,16 @@ class AnyioProcessRunner:
     async def stream(
         self,
         request: ProcessRequest,
-        on_line: Callable[[bytes], LineVerdict],
+        on_line: Callable[[Line], LineVerdict],
         transcript_path: str | None = None,
     ) -> ProcessResult:
-        """Run and feed stdout lines to `on_line` as they arrive."""
+        """Run and feed stdout lines to `on_line` as they arrive (an overlong one as its ends)."""
         return await self._execute(request, on_line=on_line, transcript_path=transcript_path)
 
     async def _execute(
         self,
         request: ProcessRequest,
-        on_line: Callable[[bytes], LineVerdict] | None,
+        on_line: Callable[[Line], LineVerdict] | None,
         transcript_path: str | None,
     ) -> ProcessResult:
         if not request.argv:
@@ -156,7 +157,7 @@ class _Supervisor:
         self,
         process: Process,
         request: ProcessRequest,
-        on_line: Callable[[bytes], LineVerdict] | None,
+        on_line: Callable[[Line], LineVerdict] | None,
         transcript: IO[bytes] | None,
     ) -> None:
         self.process = process
@@ -190,18 +191,20 @@ class _Supervisor:
         if self.on_line is None or self.process.stdout is None:
             await _drain(self.process.stdout, self.out)
             return
-        pending = b""
+        # Each chunk is searched once and a line is held up to the domain's limit (then only
+        # its ends): one long line costs linear time and bounded memory. The transcript still
+        # gets every byte.
+        splitter = LineSplitter()
         async for chunk in self.process.stdout:
             if self.transcript is not None:
                 self.transcript.write(chunk)
             else:
                 self.out.add(chunk)
-            pending += chunk
-            *lines, pending = pending.split(b"\n")
-            for line in lines:
+            for line in splitter.feed(chunk):
                 if self.on_line(line) == "stop":
                     self.stopped = True
                     await _stop_group(self.process, self.request.stop_grace_s)
                     return
-        if pending and self.on_line(pending) == "stop":
+        last = splitter.finish()
+        if last is not None and self.on_line(last) == "stop":
             self.stopped = True

@@ -1,4 +1,4 @@
-"""`LineSource` over files and stdin, read through Python's buffered binary reader."""
+"""`LineSource` over files and stdin, read in large chunks and split by the domain's splitter."""
 
 from __future__ import annotations
 
@@ -8,17 +8,24 @@ from typing import BinaryIO
 
 from returns.result import Failure, Result, Success
 
-from ports.line_source import MAX_LINE_BYTES, InputError
+from domain.bounded_lines import LONG_LINE_KEEP_BYTES, MAX_LINE_BYTES, Line, LineSplitter
+from ports.line_source import InputError
+
+# Large reads keep the per-chunk cost (one split, one list) small against the bytes read.
+_CHUNK = 1024 * 1024
 
 
 class FileLineSource:
     """Reads a file (or stdin when the path is None) line by line, in constant memory."""
 
-    def __init__(self, max_line_bytes: int = MAX_LINE_BYTES) -> None:
+    def __init__(
+        self, max_line_bytes: int = MAX_LINE_BYTES, keep_bytes: int = LONG_LINE_KEEP_BYTES
+    ) -> None:
         self._max_line_bytes = max_line_bytes
+        self._keep_bytes = keep_bytes
 
     def for_each_line(
-        self, path: str | None, consume: Callable[[bytes], None]
+        self, path: str | None, consume: Callable[[Line], None]
     ) -> Result[int, InputError]:
         """Feed every line to `consume`; missing and unreadable input are error values."""
         name = "stdin" if path is None else path
@@ -43,24 +50,16 @@ class FileLineSource:
                 )
             )
 
-    def _pump(self, handle: BinaryIO, consume: Callable[[bytes], None]) -> int:
-        # Binary readline splits on b"\n" only (no universal newlines, U+2028 is just bytes).
-        limit = self._max_line_bytes
+    def _pump(self, handle: BinaryIO, consume: Callable[[Line], None]) -> int:
+        splitter = LineSplitter(self._max_line_bytes, self._keep_bytes)
         count = 0
-        while True:
-            line = handle.readline(limit)
-            if not line:
-                return count
+        while chunk := handle.read(_CHUNK):
+            lines = splitter.feed(chunk)
+            count += len(lines)
+            for line in lines:
+                consume(line)
+        last = splitter.finish()
+        if last is not None:
             count += 1
-            if line[-1:] == b"\n":
-                consume(line[:-1])
-                continue
-            consume(line)  # the last line without a newline, or a line cut at the limit
-            if len(line) == limit:
-                self._skip_rest_of_line(handle)
-
-    def _skip_rest_of_line(self, handle: BinaryIO) -> None:
-        while True:
-            rest = handle.readline(self._max_line_bytes)
-            if not rest or rest[-1:] == b"\n":
-                return
+            consume(last)
+        return count

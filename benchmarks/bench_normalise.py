@@ -1,11 +1,13 @@
 """Benchmark: normalise a generated Pi transcript, streaming, against raw msgspec decoding.
 
-Writes a Pi JSON-mode transcript of `--size-mb` (default 1024) to a temporary file, then runs,
-each in a fresh subprocess so the peak RSS (`resource.getrusage(...).ru_maxrss`) is that
-run's alone:
+Writes a Pi JSON-mode transcript of about `--size-mb` (default 1024) to a temporary file: turns
+as Pi prints them, then, as in a real run, one final `agent_end` line that repeats every message
+of the run (about a tenth of the file, on one line). Then runs, each in a fresh subprocess so the
+peak memory (`VmHWM`, the high-water mark of the process since its exec) is that run's alone:
 
 - read: the line source alone, to show what reading costs;
-- ceiling: the same file read by the same line source, `msgspec.json.decode(line)` per line;
+- ceiling: the same file read by the same line source, `msgspec.json.decode(line)` per line
+  (the line source hands the overlong `agent_end` over as its ends only: nothing to decode);
 - normalise: the line source feeding `new_normaliser("pi")`, then `finish()`.
 
 Prints MB/s for both, the ratio (target >= 50% of the ceiling) and the normaliser's peak
@@ -103,11 +105,26 @@ def _turn() -> bytes:
     return b"".join(_line(event) for event in events)
 
 
-def generate(path: str, size_bytes: int) -> int:
-    """Write a transcript of about `size_bytes`; return the number of turns."""
+def _turn_messages() -> bytes:
+    """The messages one turn adds to agent_end (its reply and tool result), comma-joined."""
+    reply = _assistant("Let me update the constant in src/app.py. " * 4, stop="toolUse", tool=True)
+    result = {
+        "role": "toolResult",
+        "toolCallId": "call_1",
+        "toolName": "edit",
+        "content": [{"type": "text", "text": "Successfully replaced text in src/app.py."}],
+        "isError": False,
+        "timestamp": 1767225600000,
+    }
+    return _line(reply)[:-1] + b"," + _line(result)[:-1]
+
+
+def generate(path: str, size_bytes: int) -> tuple[int, int]:
+    """Write a transcript of about `size_bytes`; return the turns and the agent_end's size."""
     header = _line({"type": "session", "version": 3, "id": "bench", "cwd": "/tmp/w"})
     turn = _turn()
-    turns = max(1, size_bytes // len(turn))
+    repeated = _turn_messages()
+    turns = max(1, size_bytes // (len(turn) + len(repeated) + 1))
     chunk_turns = max(1, 8 * MIB // len(turn))
     with open(path, "wb") as handle:
         handle.write(header + _line({"type": "agent_start"}))
@@ -116,10 +133,17 @@ def generate(path: str, size_bytes: int) -> int:
             count = min(chunk_turns, turns - written)
             handle.write(turn * count)
             written += count
-        # A real agent_end repeats every message of the run; here it stays small on purpose,
-        # the benchmark measures the per-line path.
-        handle.write(_line({"type": "agent_end", "messages": []}))
-    return turns
+        # The real agent_end: every message of the run again, on one line (written in chunks).
+        start = handle.tell()
+        handle.write(b'{"type":"agent_end","messages":[' + repeated)
+        written = 1
+        while written < turns:
+            count = min(chunk_turns, turns - written)
+            handle.write((b"," + repeated) * count)
+            written += count
+        handle.write(b'],"willRetry":false}\n')
+        agent_end = handle.tell() - start
+    return turns, agent_end
 
 
 _CHILD = """
@@ -128,26 +152,38 @@ import msgspec
 from adapters.line_file import FileLineSource
 from domain.harness_normalise import new_normaliser
 
+def decode(line):
+    if isinstance(line, bytes):
+        msgspec.json.decode(line)
+
+def peak_kib():
+    # VmHWM is this process's own peak; ru_maxrss would also keep its parent's, from the fork.
+    try:
+        with open("/proc/self/status") as status:
+            return int(next(l.split()[1] for l in status if l.startswith("VmHWM:")))
+    except (OSError, StopIteration):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
 mode, path = sys.argv[1], sys.argv[2]
 source = FileLineSource()
 start = time.perf_counter()
 if mode == "read":
-    source.for_each_line(path, len).unwrap()
+    source.for_each_line(path, lambda line: None).unwrap()
     summary = None
 elif mode == "ceiling":
-    source.for_each_line(path, msgspec.json.decode).unwrap()
+    source.for_each_line(path, decode).unwrap()
     summary = None
 elif mode == "normalise":
     normaliser = new_normaliser("pi")
     source.for_each_line(path, normaliser.feed).unwrap()
     report = normaliser.finish(0)
     summary = {"complete": report.complete, "is_error": report.is_error,
-               "num_turns": report.num_turns, "total_cost_usd": report.total_cost_usd}
+               "num_turns": report.num_turns, "total_cost_usd": report.total_cost_usd,
+               "long_lines": report.long_lines, "malformed_lines": report.malformed_lines}
 else:
     summary = None  # "idle": the interpreter and the imports alone
 seconds = time.perf_counter() - start
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(json.dumps({"seconds": seconds, "maxrss_kib": peak, "summary": summary}))
+print(json.dumps({"seconds": seconds, "maxrss_kib": peak_kib(), "summary": summary}))
 """
 
 
@@ -176,11 +212,12 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench-normalise-") as folder:
         path = os.path.join(folder, "pi-transcript.jsonl")
         started = time.perf_counter()
-        turns = generate(path, args.size_mb * MIB)
+        turns, agent_end = generate(path, args.size_mb * MIB)
         size = os.path.getsize(path)
         print(
-            f"transcript: {size / MIB:.0f} MiB, {turns} turns, "
-            f"generated in {time.perf_counter() - started:.1f} s ({path})"
+            f"transcript: {size / MIB:.0f} MiB, {turns} turns, final agent_end "
+            f"{agent_end / MIB:.0f} MiB on one line, generated in "
+            f"{time.perf_counter() - started:.1f} s ({path})"
         )
         idle = run_child("idle", path)
         read = best_of("read", path, args.repeat)

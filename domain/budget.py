@@ -12,7 +12,7 @@ from typing import Literal
 import msgspec
 from returns.result import Failure, Result, Success
 
-from domain.budget_config import BudgetConfig, TierLimits
+from domain.budget_config import BudgetConfig, TierLimits, tier_key
 from domain.money import format_usd, usd_to_micros
 
 BASE_TIER = "base"
@@ -82,8 +82,8 @@ def matching_tiers(labels: Iterable[str], tiers: dict[str, TierLimits]) -> tuple
     >>> matching_tiers(["bug", "Loop:Budget-XL"], default_tiers())
     ('loop:budget-xl',)
     """
-    wanted = {label.strip().casefold() for label in labels}
-    return tuple(name for name in tiers if name.strip().casefold() in wanted)
+    wanted = {tier_key(label) for label in labels}
+    return tuple(name for name in tiers if tier_key(name) in wanted)
 
 
 def _highest(base: int, raised: Iterable[int | None]) -> int:

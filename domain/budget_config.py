@@ -6,6 +6,7 @@ ledger"). Declaring `[budget.tiers]` replaces the default tiers entirely.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Annotated, Literal
 
 import msgspec
@@ -23,6 +24,27 @@ Turns = Annotated[int, msgspec.Meta(gt=0, le=100_000)]
 RunCount = Annotated[int, msgspec.Meta(ge=0, le=1_000_000)]
 
 UnknownCostRule = Literal["charge-reservation", "refuse-publish"]
+
+
+def tier_key(label: str) -> str:
+    """How tier labels compare everywhere: ignoring case and surrounding space (as GitHub labels).
+
+    >>> tier_key(" Loop:Budget-XL ") == tier_key("loop:budget-xl")
+    True
+    """
+    return label.strip().casefold()
+
+
+def find_tier(label: str, names: Iterable[str]) -> str | None:
+    """The name among `names` that `label` means (see `tier_key`), or None.
+
+    >>> find_tier("LOOP:budget-xl", ["loop:budget-large", "loop:budget-xl"])
+    'loop:budget-xl'
+    >>> find_tier("loop:budget-xxl", ["loop:budget-xl"]) is None
+    True
+    """
+    key = tier_key(label)
+    return next((name for name in names if tier_key(name) == key), None)
 
 
 class RunLimits(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import msgspec
 
-from domain.harness_lines import LineNormaliser, event_tags
+from domain.harness_lines import UNREADABLE, LineNormaliser, event_tags
 from domain.harness_report import HarnessReport, HarnessUsage
+from domain.long_json import Visible
 
 MAX_MODELS = 32
 # Lines of one message are printed together, so remembering the last few ids suffices to
@@ -74,6 +75,9 @@ class _Result(_Event, frozen=True, tag="result"):
 
 _ClaudeEvent = _System | _Assistant | _User | _StreamEvent | _Result
 _DECODER = msgspec.json.Decoder(_ClaudeEvent)
+_MESSAGE = msgspec.json.Decoder(_Message)
+# What an overlong `result` line must show before it may say the run succeeded.
+_VERDICT_MEMBERS = ("is_error", "subtype")
 _IGNORED: frozenset[type[_Event]] = frozenset({_User, _StreamEvent})
 CLAUDE_EVENT_TYPES = event_tags(_ClaudeEvent)
 
@@ -90,6 +94,8 @@ class ClaudeNormaliser(LineNormaliser[_ClaudeEvent]):
     def __init__(self) -> None:
         super().__init__(_DECODER, CLAUDE_EVENT_TYPES)
         self._result: _Result | None = None
+        # The last result was overlong and did not show whether the run succeeded.
+        self._result_unread: int | None = None
         self._recent: dict[str, _Usage] = {}
         self._messages = 0
         self._input = 0
@@ -113,6 +119,7 @@ class ClaudeNormaliser(LineNormaliser[_ClaudeEvent]):
             self._assistant(event.message)
         elif isinstance(event, _Result):
             self._result = event
+            self._result_unread = None
             for model in event.model_usage:
                 self._add_model(model)
         elif isinstance(event, _System):
@@ -122,6 +129,25 @@ class ClaudeNormaliser(LineNormaliser[_ClaudeEvent]):
                 self._compactions += 1
             elif event.model is not None:
                 self._add_model(event.model)
+
+    def _apply_long(self, event_type: str, view: Visible, size: int) -> None:
+        """Overlong lines: a result decides only on the verdict members it shows (a cost it does
+        not show is unknown, never zero); an assistant line counts the usage it shows."""
+        if event_type == "result":
+            earlier = self._result
+            self._apply_visible(view)  # absent members decode to None/defaults...
+            read = self._result is not earlier
+            if read and not all(view.knows(member) for member in _VERDICT_MEMBERS):
+                self._result_unread = size  # ...and an unseen verdict fails closed in finish
+        elif event_type == "assistant" and "message" not in view.members:
+            inner = view.inner if view.open_key == "message" else None
+            try:
+                message = _MESSAGE.decode(inner.as_object()) if inner is not None else _Message()
+            except UNREADABLE:
+                message = _Message()
+            self._assistant(message)  # usage it does not show stays uncounted: a lower bound
+        else:
+            self._apply_visible(view)
 
     def _add_model(self, model: str) -> None:
         if model and model != _SYNTHETIC_MODEL and len(self._models) < MAX_MODELS:
@@ -153,12 +179,17 @@ class ClaudeNormaliser(LineNormaliser[_ClaudeEvent]):
         self._cache_read += sign * (usage.cache_read_input_tokens or 0)
         self._cache_write += sign * (usage.cache_creation_input_tokens or 0)
 
-    def finish(self, exit_code: int | None) -> HarnessReport:
+    def _report(self, exit_code: int | None) -> HarnessReport:
         """The report: the last `result` decides, and without one the run was cut off."""
         result = self._result
         reasons: list[str] = []
         if result is None:
             reasons.append("the stream ended without a result: claude was cut off")
+        elif self._result_unread is not None:
+            reasons.append(
+                f"the result line of {self._result_unread} bytes was too long to read whether "
+                "the run succeeded"
+            )
         elif result.is_error or result.subtype != "success":
             reasons.append(_result_error(result))
         if exit_code is not None and exit_code != 0:
@@ -189,6 +220,7 @@ class ClaudeNormaliser(LineNormaliser[_ClaudeEvent]):
             models=tuple(sorted(self._models)),
             unknown_events=self.unknown_events,
             malformed_lines=self.malformed_lines,
+            long_lines=self.long_lines,
         )
 
 

@@ -12,6 +12,7 @@ import msgspec
 
 from domain.harness_lines import LineNormaliser, event_tags
 from domain.harness_report import HarnessReport, HarnessUsage
+from domain.long_json import Visible
 
 _RECONNECT_PREFIX = "reconnecting"
 
@@ -132,13 +133,26 @@ class CodexNormaliser(LineNormaliser[_CodexEvent]):
             if event.message.lower().startswith(_RECONNECT_PREFIX):
                 self._retries += 1
 
+    def _apply_long(self, event_type: str, view: Visible, size: int) -> None:
+        """Overlong lines: a completed item is a final answer or a long command output; an
+        answer whose text the ends do not show leaves no result text rather than an older one."""
+        if event_type == "item.completed" and "item" not in view.members:
+            item = view.inner if view.open_key == "item" else None
+            kind = item.text("type") if item is not None else None
+            if kind in (None, "agent_message"):
+                self._result_text = None
+            elif kind == "error":
+                self._notice = f"codex printed an error item of {size} bytes, too long to read"
+        else:
+            self._apply_visible(view)
+
     def _item_completed(self, item: _Item) -> None:
         if item.type == "agent_message" and item.text is not None:
             self._result_text = item.text
         elif item.type == "error" and item.message:
             self._notice = item.message
 
-    def finish(self, exit_code: int | None) -> HarnessReport:
+    def _report(self, exit_code: int | None) -> HarnessReport:
         """The report: the last final turn event decides; without one the run was cut off."""
         complete = self._finals > 0 and not self._turn_open
         reasons: list[str] = []
@@ -171,4 +185,5 @@ class CodexNormaliser(LineNormaliser[_CodexEvent]):
             models=(),
             unknown_events=self.unknown_events,
             malformed_lines=self.malformed_lines,
+            long_lines=self.long_lines,
         )

@@ -21,6 +21,7 @@ import re
 import msgspec
 from returns.result import Failure, Result, Success
 
+from domain.budget_config import find_tier
 from domain.harness_report import HARNESS_NAMES, HarnessName
 
 # Credentials a harness never sees, even when `env_allow` names them: the loop's own forge token
@@ -187,14 +188,12 @@ def resolve_harness(
     name = named.unwrap()
     override = HarnessTier()
     where = "[harness]"
-    # Labels match as budget tiers do (`domain.budget`): ignoring case and surrounding space.
-    harness_tiers = {name.strip().casefold(): name for name in settings.tiers}
-    budget_labels = {name.strip().casefold() for name in budget_tiers}
-    key = tier.strip().casefold() if tier is not None else None
-    if key is not None and key in harness_tiers:
-        override = settings.tiers[harness_tiers[key]]
-        where = f'[harness.tiers."{harness_tiers[key]}"]'
-    elif key is not None and key not in budget_labels:
+    # Labels match as budget tiers do (`tier_key`): ignoring case and surrounding space.
+    section = find_tier(tier, settings.tiers) if tier is not None else None
+    if section is not None:
+        override = settings.tiers[section]
+        where = f'[harness.tiers."{section}"]'
+    elif tier is not None and find_tier(tier, budget_tiers) is None:
         configured = ", ".join(sorted(set(settings.tiers) | budget_tiers)) or "none"
         return Failure(
             HarnessConfigError(

@@ -8,13 +8,12 @@ from typing import Protocol
 import msgspec
 from returns.result import Failure, Result, Success
 
+from domain.bounded_lines import Line, LineSplitter
 from domain.harness_claude import ClaudeNormaliser
 from domain.harness_codex import CodexNormaliser
-from domain.harness_lines import UNREADABLE
 from domain.harness_pi import PiNormaliser
 from domain.harness_report import HARNESS_NAMES, HarnessName, HarnessReport
 
-_WHOLE_DOCUMENT = msgspec.json.Decoder(msgspec.Raw)
 _BY_NAME: dict[str, HarnessName] = {name: name for name in HARNESS_NAMES}
 
 
@@ -40,8 +39,9 @@ def parse_harness(name: str) -> Result[HarnessName, UnknownHarness]:
 class Normaliser(Protocol):
     """Consumes a harness's output one line at a time, in constant memory."""
 
-    def feed(self, line: bytes) -> None:
-        """Consume one line, without its newline (a trailing `\\r` is tolerated)."""
+    def feed(self, line: Line) -> None:
+        """Consume one line, without its newline (a trailing `\\r` is tolerated); an overlong
+        line as its ends (`LongLine`)."""
         ...
 
     @property
@@ -84,7 +84,7 @@ def split_lines(data: bytes) -> Iterator[bytes]:
 
 
 def normalise_lines(
-    harness: HarnessName, lines: Iterable[bytes], exit_code: int | None
+    harness: HarnessName, lines: Iterable[Line], exit_code: int | None
 ) -> HarnessReport:
     """Feed every line to a new normaliser and finish it.
 
@@ -100,13 +100,13 @@ def normalise_lines(
 def normalise_text(harness: HarnessName, data: bytes, exit_code: int | None) -> HarnessReport:
     """Normalise a whole output: JSON lines, or one JSON object or array, even pretty-printed.
 
+    The same reading as a stream (`LineSplitter`, then `feed`), so a transcript in memory and
+    the same bytes streamed from a file give the same report.
+
     >>> normalise_text("pi", b'{"type":"session"}\\n{"type":"agent_start"}\\n', 0).complete
     False
     """
-    try:
-        document = _WHOLE_DOCUMENT.decode(data)
-    except UNREADABLE:
-        # Not one JSON value: JSON lines (the usual case; the decoder stops at line 2's start).
-        return normalise_lines(harness, split_lines(data), exit_code)
-    # One value, possibly spread over lines: a normaliser reads an object or an array as a line.
-    return normalise_lines(harness, [bytes(document)], exit_code)
+    splitter = LineSplitter()
+    lines = splitter.feed(data)
+    last = splitter.finish()
+    return normalise_lines(harness, lines if last is None else [*lines, last], exit_code)

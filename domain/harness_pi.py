@@ -13,6 +13,7 @@ import msgspec
 
 from domain.harness_lines import UNREADABLE, LineNormaliser, event_tags
 from domain.harness_report import HarnessReport, HarnessUsage
+from domain.long_json import Visible
 
 # Distinct model names kept for the report; a transcript cannot grow this without bound.
 MAX_MODELS = 32
@@ -161,7 +162,15 @@ _IGNORED: frozenset[type[_Event]] = frozenset(
     }
 )
 _BLOCKS = msgspec.json.Decoder(tuple[_Block, ...])
+_MESSAGE = msgspec.json.Decoder(_Message)
 PI_EVENT_TYPES = event_tags(_PiEvent)
+# What an overlong line must show for its decision (see `domain.long_json`): whether Pi will
+# retry after it, and for an assistant message its usage and outcome.
+_END_MEMBERS = {
+    "agent_end": ("willRetry",),
+    "compaction_end": ("aborted", "willRetry", "errorMessage"),
+}
+_ASSISTANT_MEMBERS = ("usage", "stopReason", "model")
 
 
 class PiNormaliser(LineNormaliser[_PiEvent]):
@@ -180,6 +189,9 @@ class PiNormaliser(LineNormaliser[_PiEvent]):
         self._agent_started = False
         self._ended = False  # a final agent_end/agent_settled came after the last agent_start
         self._retry_pending = False
+        # An overlong agent_end/compaction_end whose willRetry could not be read: the run's end
+        # is unknown until a later event settles it.
+        self._end_unread: str | None = None
         self._retries = 0
         self._turns = 0
         self._compactions = 0
@@ -192,8 +204,9 @@ class PiNormaliser(LineNormaliser[_PiEvent]):
         self._cost_error = 0.0  # Neumaier compensation: thousands of small floats stay exact
         self._cost_reported = False
         # Pi prices a model without a price table at $0: tokens used at "zero cost" mean the
-        # cost is unknown, not free (a $0 total would read as nothing spent).
-        self._unpriced = False
+        # cost is unknown, not free (a $0 total would read as nothing spent). So do tokens
+        # without a price, and an assistant message too long to read its usage.
+        self._cost_unknown = False
         self._models: set[str] = set()
         self._stop_reason: str | None = None
         self._last_error: str | None = None
@@ -206,7 +219,7 @@ class PiNormaliser(LineNormaliser[_PiEvent]):
 
     @property
     def _cost_known(self) -> bool:
-        return self._cost_reported and not self._unpriced
+        return self._cost_reported and not self._cost_unknown
 
     def _apply(self, event: _PiEvent) -> None:
         # Message deltas are most of a transcript's lines: one set lookup (cheaper than
@@ -220,18 +233,14 @@ class PiNormaliser(LineNormaliser[_PiEvent]):
             self._turns += 1
         elif isinstance(event, _AgentStart):
             self._agent_started = True
-            self._ended = False
-            self._retry_pending = False
+            self._set_end(ended=False, pending=False)
         elif isinstance(event, _AgentEnd):
-            self._ended = not event.will_retry
-            self._retry_pending = event.will_retry
+            self._set_end(ended=not event.will_retry, pending=event.will_retry)
         elif isinstance(event, _AgentSettled):
-            self._ended = True
-            self._retry_pending = False
+            self._set_end(ended=True, pending=False)
         elif isinstance(event, _AutoRetryStart):
             self._retries += 1
-            self._ended = False
-            self._retry_pending = True
+            self._set_end(ended=False, pending=True)
         elif isinstance(event, _AutoRetryEnd):
             self._retry_ended(event)
         elif isinstance(event, _CompactionEnd):
@@ -247,12 +256,14 @@ class PiNormaliser(LineNormaliser[_PiEvent]):
             self._output += usage.output
             self._cache_read += usage.cache_read
             self._cache_write += usage.cache_write
+            tokens = usage.input + usage.output + usage.cache_read + usage.cache_write
             if usage.cost is not None:
-                tokens = usage.input + usage.output + usage.cache_read + usage.cache_write
                 if usage.cost.total == 0 and tokens > 0:
-                    self._unpriced = True
+                    self._cost_unknown = True
                 self._add_cost(usage.cost.total)
                 self._cost_reported = True
+            elif tokens > 0:
+                self._cost_unknown = True  # tokens spent without a price: the total omits them
         if message.model and len(self._models) < MAX_MODELS:
             self._models.add(message.model)
         self._stop_reason = message.stop_reason
@@ -272,9 +283,14 @@ class PiNormaliser(LineNormaliser[_PiEvent]):
             self._cost_error += (cost - total) + self._cost
         self._cost = total
 
+    def _set_end(self, *, ended: bool, pending: bool, unread: str | None = None) -> None:
+        self._ended = ended
+        self._retry_pending = pending
+        self._end_unread = unread
+
     def _retry_ended(self, event: _AutoRetryEnd) -> None:
-        self._retry_pending = False
         if event.success:
+            self._set_end(ended=self._ended, pending=False)
             return
         self._last_error = (
             event.final_error
@@ -282,16 +298,60 @@ class PiNormaliser(LineNormaliser[_PiEvent]):
             or f"pi gave up retrying after attempt {event.attempt}"
         )
         # Giving up ends the run even if the last agent_end announced a retry.
-        self._ended = True
+        self._set_end(ended=True, pending=False)
 
     def _compaction_ended(self, event: _CompactionEnd) -> None:
         if not event.aborted and event.error_message is None:
             self._compactions += 1
         if event.will_retry:
-            self._ended = False
-            self._retry_pending = True
+            self._set_end(ended=False, pending=True)
 
-    def finish(self, exit_code: int | None) -> HarnessReport:
+    def _apply_long(self, event_type: str, view: Visible, size: int) -> None:
+        """Overlong lines: the repeated messages of agent_end/turn_end never count, but whether
+        Pi will retry, and an assistant message's usage and outcome, must be seen to be used."""
+        needed = _END_MEMBERS.get(event_type)
+        if needed is not None and not all(view.knows(member) for member in needed):
+            # A retry may be pending: the run is not shown to have ended (fail closed).
+            self._set_end(ended=False, pending=True, unread=f"{event_type} of {size} bytes")
+        elif event_type == "message_end" and "message" not in view.members:
+            self._long_message(view.inner if view.open_key == "message" else None, size)
+        else:
+            self._apply_visible(view)
+
+    def _long_message(self, message: Visible | None, size: int) -> None:
+        role = message.text("role") if message is not None else None
+        if role is not None and role != "assistant":
+            return  # user and tool-result messages cost nothing
+        # An errorMessage too long to keep is still an error message: it only loses its text.
+        error_unread = message is not None and message.open_key == "errorMessage"
+        if (
+            message is not None
+            and role is not None
+            and all(message.knows(member) for member in _ASSISTANT_MEMBERS)
+            and (error_unread or message.knows("errorMessage"))
+        ):
+            try:
+                # Without what lies in the unkept middle (usually its content: no result text).
+                decoded = _MESSAGE.decode(message.as_object())
+            except UNREADABLE:
+                pass
+            else:
+                if error_unread:
+                    decoded = msgspec.structs.replace(
+                        decoded, error_message=f"an error message of about {size} bytes"
+                    )
+                self._assistant_message(decoded)
+                return
+        # Its usage or outcome is unknown: so are the cost and this attempt's success.
+        self._assistant_messages += 1
+        self._cost_unknown = True
+        self._stop_reason = None
+        self._last_content = None
+        self._last_error = (
+            f"an assistant message_end of {size} bytes was too long to read its usage and outcome"
+        )
+
+    def _report(self, exit_code: int | None) -> HarnessReport:
         """The report: the last attempt, the stream's completeness and the exit code decide."""
         complete = self._agent_started and self._ended and not self._retry_pending
         reasons: list[str] = []
@@ -303,6 +363,11 @@ class PiNormaliser(LineNormaliser[_PiEvent]):
                 "or an unknown model?), see its stderr"
                 if self._header
                 else "pi printed no events"
+            )
+        elif self._end_unread is not None:
+            reasons.append(
+                f"the last {self._end_unread} was too long to read whether Pi would retry: the "
+                "run is not shown to have ended"
             )
         elif not complete:
             during = " while a retry was pending" if self._retry_pending else ""
@@ -332,6 +397,7 @@ class PiNormaliser(LineNormaliser[_PiEvent]):
             models=tuple(sorted(self._models)),
             unknown_events=self.unknown_events,
             malformed_lines=self.malformed_lines,
+            long_lines=self.long_lines,
         )
 
     def _total_cost(self) -> float | None:

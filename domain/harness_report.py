@@ -8,6 +8,14 @@ import msgspec
 
 HarnessName = Literal["pi", "claude", "codex"]
 HARNESS_NAMES: tuple[HarnessName, ...] = ("pi", "claude", "codex")
+# How each harness reports cost: Pi per assistant message as it goes, Claude Code once, in its
+# final `result` line, Codex never. Only "per-message" lets a cost cap stop a run while it works.
+CostReporting = Literal["per-message", "final", "none"]
+COST_REPORTING: dict[HarnessName, CostReporting] = {
+    "pi": "per-message",
+    "claude": "final",
+    "codex": "none",
+}
 
 
 class HarnessUsage(msgspec.Struct, frozen=True, kw_only=True):
@@ -26,7 +34,9 @@ class HarnessReport(msgspec.Struct, frozen=True, kw_only=True):
     (an incomplete stream, a non-zero exit code or a failed last attempt are all errors).
     `total_cost_usd` is None when the harness reported no cost (`cost_reported` is then False).
     `unknown_events` counts JSON events of a type we do not know; `malformed_lines` counts lines
-    that are not JSON objects, or known events whose shape we could not read.
+    that are not JSON objects, or known events whose shape we could not read. `long_lines`
+    counts lines too long to hold, read from their first and last bytes only
+    (`domain.bounded_lines`): what those could not show is unknown, never a default.
     """
 
     harness: HarnessName
@@ -44,3 +54,4 @@ class HarnessReport(msgspec.Struct, frozen=True, kw_only=True):
     models: tuple[str, ...]
     unknown_events: int
     malformed_lines: int
+    long_lines: int = 0

@@ -6,11 +6,15 @@ from typing import Literal
 
 import msgspec
 
-from domain.harness_report import HarnessName, HarnessReport
+from domain.harness_report import COST_REPORTING, HarnessName, HarnessReport
 from domain.locations import is_within
 from domain.quantities import is_positive_finite
 
 RunStatus = Literal["completed", "failed", "budget-exhausted", "timed-out"]
+# Whether a run's cost cap could act: "live" (the kill switch watched a known cost all along),
+# "after-run" (the cost was known only at the end, so the cap was checked once, then), "none"
+# (no cost was ever known: the cap never acted, and the budget's cost-unknown rule decides).
+CapEnforcement = Literal["live", "after-run", "none"]
 
 
 class HarnessRun(msgspec.Struct, frozen=True, kw_only=True):
@@ -27,6 +31,8 @@ class HarnessRun(msgspec.Struct, frozen=True, kw_only=True):
     duration_s: float
     transcript_path: str
     max_cost_usd: float | None = None
+    # None when the run had no cost cap; see `cap_enforcement`.
+    cost_cap_enforcement: CapEnforcement | None = None
     timeout_s: float | None = None
     stderr: str = ""
 
@@ -114,6 +120,32 @@ def cost_cap_reached(running_cost_usd: float | None, max_cost_usd: float | None)
     if running_cost_usd is None or max_cost_usd is None:
         return False
     return running_cost_usd >= max_cost_usd
+
+
+def cap_enforcement(
+    harness: HarnessName, report: HarnessReport, max_cost_usd: float | None
+) -> CapEnforcement | None:
+    """How far the run's cost cap could act, from how the harness reports cost and what it did.
+
+    A cap can only act on a known cost: Codex reports none, Claude Code only at its end, and Pi
+    none for a model it has no price for (or a message whose usage we could not read). Saying so
+    keeps a `completed` run from reading as "held to its cap" when nothing could have stopped it.
+
+    >>> from domain.harness_normalise import normalise_text
+    >>> codex = normalise_text("codex", b'{"type":"turn.completed","usage":{}}', 0)
+    >>> cap_enforcement("codex", codex, 2.0), cap_enforcement("codex", codex, None)
+    ('none', None)
+    """
+    if max_cost_usd is None:
+        return None
+    if not report.cost_reported:
+        return "none"
+    reporting = COST_REPORTING[harness]
+    if reporting == "per-message":
+        return "live"
+    if reporting == "final":
+        return "after-run"
+    return "none"
 
 
 def run_status(process_status: str, *, stopped_for_cost: bool, report: HarnessReport) -> RunStatus:

@@ -10,8 +10,10 @@ from __future__ import annotations
 import msgspec
 from returns.result import Success
 
+from domain.budget_config import find_tier
 from domain.harness_command import provider_key_names
 from domain.harness_config import HarnessSettings, ResolvedHarness, resolve_harness
+from domain.harness_report import COST_REPORTING
 
 # The key of the base settings in `ModelsReport.tiers` (tier labels look like "loop:budget-xl").
 BASE_TIER = "default"
@@ -110,6 +112,28 @@ def _key_issues(
     return errors, warnings, present
 
 
+def _cost_cap_warning(harness: ResolvedHarness, tier: str | None) -> ModelsIssue | None:
+    """A warning when the harness's cost cannot stop a run while it works (see COST_REPORTING)."""
+    reporting = COST_REPORTING[harness.name]
+    if reporting == "final":
+        return ModelsIssue(
+            code="cost-cap-after-run",
+            message=f"{harness.name} reports its cost only when it finishes, so a run's cost cap "
+            "is checked once, after the run, and cannot stop it early; a run that ends without "
+            "its result has an unknown cost, charged by the budget's unknown_cost rule.",
+            tier=tier,
+        )
+    if reporting == "none":
+        return ModelsIssue(
+            code="cost-cap-unenforced",
+            message=f"{harness.name} reports no cost, so no cost cap can stop or judge its runs; "
+            "each run's cost is unknown and the budget's unknown_cost rule charges the whole "
+            "reservation (and decides whether it may publish).",
+            tier=tier,
+        )
+    return None
+
+
 def check_models(
     settings: HarnessSettings,
     facts: ModelsFacts,
@@ -134,7 +158,8 @@ def check_models(
     errors: list[ModelsIssue] = []
     warnings: list[ModelsIssue] = []
     tiers: dict[str, TierChoice] = {}
-    inherited = sorted(budget_tiers - set(settings.tiers))
+    # Labels match as everywhere else (`tier_key`): ignoring case and surrounding space.
+    inherited = sorted(label for label in budget_tiers if find_tier(label, settings.tiers) is None)
     for tier in (None, *settings.tiers, *inherited):
         resolved = resolve_harness(settings, tier=tier, budget_tiers=budget_tiers)
         if not isinstance(resolved, Success):
@@ -146,7 +171,7 @@ def check_models(
             # Same choice as the base: reported, not judged twice.
             tiers[str(tier)] = msgspec.structs.replace(tiers[BASE_TIER], inherited=True)
             continue
-        if tier is not None and budget_tiers and tier not in budget_tiers:
+        if tier is not None and budget_tiers and find_tier(tier, budget_tiers) is None:
             errors.append(
                 ModelsIssue(
                     code="harness-tier-unknown",
@@ -174,6 +199,9 @@ def check_models(
                     tier=tier,
                 )
             )
+        cap_warning = _cost_cap_warning(harness, tier)
+        if cap_warning is not None:
+            warnings.append(cap_warning)
         key_errors, key_warnings, key_present = _key_issues(harness, facts, live=live, tier=tier)
         errors += key_errors
         warnings += key_warnings
@@ -187,7 +215,7 @@ def check_models(
             key_present=key_present,
         )
     for label in required_tiers:
-        if label not in settings.tiers:
+        if find_tier(label, settings.tiers) is None:
             errors.append(
                 ModelsIssue(
                     code="harness-tier-missing",

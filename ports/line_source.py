@@ -8,10 +8,7 @@ from typing import Protocol
 import msgspec
 from returns.result import Result
 
-# A line longer than this is cut to it (and so, being truncated JSON, counted as malformed): one
-# pathological line must not hold unbounded memory. Pi's `agent_end` repeats the whole run's
-# messages, so the limit is generous.
-MAX_LINE_BYTES = 256 * 1024 * 1024
+from domain.bounded_lines import Line
 
 
 class InputError(msgspec.Struct, frozen=True, kw_only=True, tag="input-error"):
@@ -22,10 +19,14 @@ class InputError(msgspec.Struct, frozen=True, kw_only=True, tag="input-error"):
 
 
 class LineSource(Protocol):
-    """Streams lines, split on `\\n` only, to a consumer."""
+    """Streams lines, split on `\\n` only, to a consumer, each in bounded memory."""
 
     def for_each_line(
-        self, path: str | None, consume: Callable[[bytes], None]
+        self, path: str | None, consume: Callable[[Line], None]
     ) -> Result[int, InputError]:
-        """Call `consume` with each line of `path` (None: stdin), newline removed; count lines."""
+        """Call `consume` with each line of `path` (None: stdin), newline removed; count lines.
+
+        A line longer than `domain.bounded_lines.MAX_LINE_BYTES` arrives as a `LongLine` (its
+        first and last bytes and its length), never whole.
+        """
         ...

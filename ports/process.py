@@ -7,6 +7,8 @@ from typing import Literal, Protocol
 
 import msgspec
 
+from domain.bounded_lines import Line
+
 ProcessStatus = Literal["exited", "not-found", "not-executable", "timed-out", "stopped"]
 
 # Returned by a line callback: "continue" reads on, "stop" kills the process group.
@@ -51,10 +53,14 @@ class ProcessRunner(Protocol):
     async def stream(
         self,
         request: ProcessRequest,
-        on_line: Callable[[bytes], LineVerdict],
+        on_line: Callable[[Line], LineVerdict],
         transcript_path: str | None = None,
     ) -> ProcessResult:
         """Run, feed each stdout line (split on b"\\n" only) to `on_line` as it arrives.
+
+        A line longer than `domain.bounded_lines.MAX_LINE_BYTES` is fed as a `LongLine` (its
+        first and last bytes and its length): no line is ever held whole past that limit, and
+        reading one long line takes time linear in its length.
 
         When `on_line` answers "stop" the process group is killed and the status is "stopped".
         Every stdout byte is appended to `transcript_path` when given; the result's stdout is

@@ -6,8 +6,9 @@ from collections.abc import Callable
 
 from returns.result import Failure, Result, Success
 
+from domain.bounded_lines import LONG_LINE_KEEP_BYTES, MAX_LINE_BYTES, Line, bound_line
 from domain.harness_normalise import split_lines
-from ports.line_source import MAX_LINE_BYTES, InputError
+from ports.line_source import InputError
 
 
 class FakeLineSource:
@@ -20,14 +21,16 @@ class FakeLineSource:
         stdin: bytes = b"",
         unreadable: frozenset[str] = frozenset(),
         max_line_bytes: int = MAX_LINE_BYTES,
+        keep_bytes: int = LONG_LINE_KEEP_BYTES,
     ) -> None:
         self.files = dict(files or {})
         self.stdin = stdin
         self.unreadable = unreadable
         self.max_line_bytes = max_line_bytes
+        self.keep_bytes = keep_bytes
 
     def for_each_line(
-        self, path: str | None, consume: Callable[[bytes], None]
+        self, path: str | None, consume: Callable[[Line], None]
     ) -> Result[int, InputError]:
         """Feed every line of the named bytes to `consume`."""
         if path is not None and path in self.unreadable:
@@ -41,5 +44,5 @@ class FakeLineSource:
             lines.pop()  # the newline ends the last line; it does not start another
         for line in lines:
             count += 1
-            consume(line[: self.max_line_bytes])
+            consume(bound_line(line, self.max_line_bytes, self.keep_bytes))
         return Success(count)

@@ -22,7 +22,8 @@ def normalise_harness_output(
 ) -> Result[HarnessReport, NormaliseError]:
     """Stream the transcript at `path` (None: stdin) through `harness`'s normaliser.
 
-    Constant memory whatever the size; the report says whether the run failed, the `Failure`
+    JSON lines, or one JSON object or array even pretty-printed over many lines; bounded
+    memory whatever the size. The report says whether the run failed, the `Failure`
     only that the input could not be read (`input-missing`, `input-unreadable`) or the harness
     is unknown (`unknown-harness`).
     """
@@ -40,7 +41,7 @@ def normalise_harness_output(
 def normalise_harness_bytes(
     harness: str, data: bytes, *, exit_code: int | None = None
 ) -> Result[HarnessReport, NormaliseError]:
-    """Normalise output already in memory: JSON lines, or one JSON object or array."""
+    """Normalise output already in memory, read exactly as `normalise_harness_output` reads."""
     parsed = parse_harness(harness)
     if not is_successful(parsed):
         return Failure(parsed.failure())

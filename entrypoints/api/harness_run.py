@@ -13,6 +13,7 @@ from collections.abc import Mapping
 import msgspec
 from returns.result import Failure, Result, Success
 
+from domain.bounded_lines import Line
 from domain.config import LoopConfig
 from domain.harness_command import build_command
 from domain.harness_config import ResolvedHarness, resolve_harness
@@ -20,6 +21,7 @@ from domain.harness_normalise import new_normaliser
 from domain.harness_run import (
     HarnessRun,
     RunLimits,
+    cap_enforcement,
     cost_cap_reached,
     limits_problem,
     no_transcript_home,
@@ -175,7 +177,7 @@ async def run_harness(
     normaliser = new_normaliser(harness.name)
     stopped_for_cost = False
 
-    def on_line(line: bytes) -> LineVerdict:
+    def on_line(line: Line) -> LineVerdict:
         nonlocal stopped_for_cost
         normaliser.feed(line)
         if cost_cap_reached(normaliser.running_cost_usd, request.max_cost_usd):
@@ -206,6 +208,7 @@ async def run_harness(
             duration_s=result.duration_s,
             transcript_path=transcript_path,
             max_cost_usd=request.max_cost_usd,
+            cost_cap_enforcement=cap_enforcement(harness.name, report, request.max_cost_usd),
             timeout_s=request.timeout_s,
             stderr=result.stderr,
         )

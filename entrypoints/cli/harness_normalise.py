@@ -21,7 +21,8 @@ def register(
         "normalise",
         help="Read a harness's JSON output and print the normalised HarnessReport.",
         description="Read the JSON output of pi (--mode json), claude (--output-format json or "
-        "stream-json) or codex (exec --json), streaming it in constant memory, and print the "
+        "stream-json) or codex (exec --json), as JSON lines or one (pretty-printed) JSON "
+        "document, streaming it in bounded memory, and print the "
         "HarnessReport as JSON. Exits 0 whenever the input was read, whatever the run decided "
         "(see is_error); 2 when the input cannot be read.",
     )

@@ -10,25 +10,27 @@ from pathlib import Path
 import pytest
 
 from adapters.line_file import FileLineSource
+from domain.bounded_lines import LONG_LINE_KEEP_BYTES, MAX_LINE_BYTES, Line, LongLine
 from ports.line_source import LineSource
 from tests.fake_line_source import FakeLineSource
 
-# Given the bytes of an input (and a line limit), returns a source and the path naming the input.
-Make = Callable[[bytes, int], tuple[LineSource, str | None]]
+# Given the bytes of an input, a line limit and what to keep of a longer line's ends, returns a
+# source and the path naming the input.
+Make = Callable[[bytes, int, int], tuple[LineSource, str | None]]
 
 
 def _real(tmp_path: Path) -> Make:
-    def make(data: bytes, limit: int) -> tuple[LineSource, str | None]:
+    def make(data: bytes, limit: int, keep: int) -> tuple[LineSource, str | None]:
         path = tmp_path / "transcript.jsonl"
         path.write_bytes(data)
-        return FileLineSource(max_line_bytes=limit), str(path)
+        return FileLineSource(max_line_bytes=limit, keep_bytes=keep), str(path)
 
     return make
 
 
 def _fake(tmp_path: Path) -> Make:
-    def make(data: bytes, limit: int) -> tuple[LineSource, str | None]:
-        return FakeLineSource({"t.jsonl": data}, max_line_bytes=limit), "t.jsonl"
+    def make(data: bytes, limit: int, keep: int) -> tuple[LineSource, str | None]:
+        return FakeLineSource({"t.jsonl": data}, max_line_bytes=limit, keep_bytes=keep), "t.jsonl"
 
     return make
 
@@ -39,9 +41,11 @@ def make(request: pytest.FixtureRequest, tmp_path: Path) -> Make:
     return factory(tmp_path)
 
 
-def read(make: Make, data: bytes, limit: int = 1 << 20) -> tuple[list[bytes], int]:
-    source, path = make(data, limit)
-    seen: list[bytes] = []
+def read(
+    make: Make, data: bytes, limit: int = MAX_LINE_BYTES, keep: int = LONG_LINE_KEEP_BYTES
+) -> tuple[list[Line], int]:
+    source, path = make(data, limit, keep)
+    seen: list[Line] = []
     count = source.for_each_line(path, seen.append).unwrap()
     return seen, count
 
@@ -59,8 +63,29 @@ def test_empty_input_has_no_lines(make: Make) -> None:
     assert read(make, b"") == ([], 0)
 
 
-def test_overlong_line_is_cut_at_the_limit_and_the_next_line_still_read(make: Make) -> None:
-    assert read(make, b"0123456789\nab\n", limit=4) == ([b"0123", b"ab"], 2)
+def test_overlong_line_arrives_as_its_ends_and_the_next_line_is_still_read(make: Make) -> None:
+    assert read(make, b"0123456789\nab\n01234567\n", limit=8, keep=3) == (
+        [LongLine(head=b"012", tail=b"789", size=10), b"ab", b"01234567"],
+        3,
+    )
+
+
+def test_overlong_last_line_without_newline_arrives_as_its_ends(make: Make) -> None:
+    assert read(make, b"ab\n0123456789", limit=8, keep=3) == (
+        [b"ab", LongLine(head=b"012", tail=b"789", size=10)],
+        2,
+    )
+
+
+def test_a_line_of_many_megabytes_is_held_as_its_default_ends_only(make: Make) -> None:
+    # Pi's agent_end repeats every message of a run: one line can outgrow any sane buffer.
+    line = b'{"type":"agent_end","messages":[' + b'{"role":"user"},' * 700_000 + b"{}]}"
+    seen, count = read(make, b'{"type":"agent_start"}\n' + line + b"\n")
+    assert count == 2
+    assert seen[1] == LongLine(
+        head=line[:LONG_LINE_KEEP_BYTES], tail=line[-LONG_LINE_KEEP_BYTES:], size=len(line)
+    )
+    assert len(line) > MAX_LINE_BYTES
 
 
 def test_missing_file_is_input_missing(tmp_path: Path) -> None:
@@ -79,8 +104,8 @@ def test_directory_is_input_unreadable(tmp_path: Path) -> None:
 
 def test_none_reads_stdin(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"x\ny\n")))
-    real: list[bytes] = []
-    fake: list[bytes] = []
+    real: list[Line] = []
+    fake: list[Line] = []
     assert FileLineSource().for_each_line(None, real.append).unwrap() == 2
     assert FakeLineSource(stdin=b"x\ny\n").for_each_line(None, fake.append).unwrap() == 2
     assert real == fake == [b"x", b"y"]

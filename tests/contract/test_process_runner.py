@@ -12,6 +12,7 @@ import anyio
 import pytest
 
 from adapters.anyio_process import AnyioProcessRunner
+from domain.bounded_lines import LONG_LINE_KEEP_BYTES, MAX_LINE_BYTES, Line, LongLine
 from ports.process import LineVerdict, ProcessRequest, ProcessResult, ProcessRunner
 from tests.fakes.process import FakeProcessRunner, exits, hangs
 
@@ -47,10 +48,10 @@ class Rig:
         transcript: str | None = None,
         timeout_s: float = 20.0,
         stop_grace_s: float = 0.0,
-    ) -> tuple[ProcessResult, list[bytes]]:
-        seen: list[bytes] = []
+    ) -> tuple[ProcessResult, list[Line]]:
+        seen: list[Line] = []
 
-        def on_line(line: bytes) -> LineVerdict:
+        def on_line(line: Line) -> LineVerdict:
             seen.append(line)
             return "stop" if stop_at is not None and len(seen) >= stop_at else "continue"
 
@@ -59,19 +60,21 @@ class Rig:
         return result, seen
 
 
-def _real_program(stdout: bytes, stderr: bytes, exit_code: int, hang: bool) -> tuple[str, ...]:
-    code = (
-        "import sys, time\n"
-        f"sys.stdout.buffer.write({stdout!r}); sys.stdout.flush()\n"
-        f"sys.stderr.buffer.write({stderr!r}); sys.stderr.flush()\n"
-        f"{'time.sleep(600)' if hang else ''}\n"
-        f"sys.exit({exit_code})\n"
-    )
-    return (sys.executable, "-c", code)
-
-
 def _real(tmp_path: Path) -> Rig:
-    return Rig(AnyioProcessRunner(), _real_program, tmp_path)
+    def program(stdout: bytes, stderr: bytes, exit_code: int, hang: bool) -> tuple[str, ...]:
+        # The output goes through a file: a long one would not fit in an argv string.
+        out = tmp_path / f"stdout-{next(_names)}"
+        out.write_bytes(stdout)
+        code = (
+            "import sys, time\n"
+            f"sys.stdout.buffer.write(open({str(out)!r}, 'rb').read()); sys.stdout.flush()\n"
+            f"sys.stderr.buffer.write({stderr!r}); sys.stderr.flush()\n"
+            f"{'time.sleep(600)' if hang else ''}\n"
+            f"sys.exit({exit_code})\n"
+        )
+        return (sys.executable, "-c", code)
+
+    return Rig(AnyioProcessRunner(), program, tmp_path)
 
 
 def _fake(tmp_path: Path) -> Rig:
@@ -152,3 +155,44 @@ def test_a_program_past_its_timeout_is_killed_and_its_output_kept(rig: Rig) -> N
     assert (result.status, result.exit_code, result.stdout) == ("timed-out", -9, "started\n")
     streamed, seen = rig.stream(argv, timeout_s=0.5)
     assert (streamed.status, streamed.exit_code, seen) == ("timed-out", -9, [b"started"])
+
+
+def _long_line(size: int) -> bytes:
+    """A Pi agent_end of exactly `size` bytes: it repeats every message of the run."""
+    message = b'{"role":"assistant","content":[{"type":"text","text":"' + b"x" * 900 + b'"}]},'
+    body = message * (size // len(message) - 1)
+    line = b'{"type":"agent_end","messages":[' + body + b'{}],"willRetry":false}'
+    return line[:1] + b" " * (size - len(line)) + line[1:]  # JSON whitespace pads it
+
+
+def test_stream_feeds_an_overlong_line_as_its_ends_and_the_transcript_keeps_it_whole(
+    rig: Rig, tmp_path: Path
+) -> None:
+    line = _long_line(MAX_LINE_BYTES + 1024 * 1024)
+    stdout = b'{"type":"agent_start"}\n' + line + b'\n{"type":"agent_settled"}\n'
+    transcript = tmp_path / "t.jsonl"
+    result, seen = rig.stream(rig.program(stdout, b"", 0, False), transcript=str(transcript))
+    assert (result.status, result.exit_code) == ("exited", 0)
+    assert seen == [
+        b'{"type":"agent_start"}',
+        LongLine(
+            head=line[:LONG_LINE_KEEP_BYTES], tail=line[-LONG_LINE_KEEP_BYTES:], size=len(line)
+        ),
+        b'{"type":"agent_settled"}',
+    ]
+    assert transcript.read_bytes() == stdout
+
+
+def test_a_line_at_the_limit_is_fed_whole_and_an_overlong_last_line_as_its_ends(
+    rig: Rig,
+) -> None:
+    at_limit = _long_line(MAX_LINE_BYTES)
+    last = _long_line(MAX_LINE_BYTES + 1)
+    _, seen = rig.stream(rig.program(at_limit + b"\n" + last, b"", 0, False))
+    assert (len(at_limit), len(last)) == (MAX_LINE_BYTES, MAX_LINE_BYTES + 1)
+    assert seen == [
+        at_limit,
+        LongLine(
+            head=last[:LONG_LINE_KEEP_BYTES], tail=last[-LONG_LINE_KEEP_BYTES:], size=len(last)
+        ),
+    ]

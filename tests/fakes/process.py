@@ -12,6 +12,7 @@ from __future__ import annotations
 import signal
 from collections.abc import Callable, Sequence
 
+from domain.bounded_lines import Line, bound_line
 from ports.process import LineVerdict, ProcessRequest, ProcessResult
 
 Behaviour = Callable[[ProcessRequest], ProcessResult]
@@ -71,10 +72,12 @@ class FakeProcessRunner:
     async def stream(
         self,
         request: ProcessRequest,
-        on_line: Callable[[bytes], LineVerdict],
+        on_line: Callable[[Line], LineVerdict],
         transcript_path: str | None = None,
     ) -> ProcessResult:
         """Feed the behaviour's stdout to `on_line` line by line; a "stop" kills the program.
+
+        A line longer than the limit is fed as its ends (`bound_line`), as the real runner does.
 
         The transcript gets every line read (up to the one that said "stop"), and the result's
         stdout is then empty, as the port says.
@@ -90,7 +93,7 @@ class FakeProcessRunner:
         for piece in pieces:
             read.append(piece)
             self.fed += 1
-            if on_line(piece.removesuffix(b"\n")) == "stop":
+            if on_line(bound_line(piece.removesuffix(b"\n"))) == "stop":
                 status, exit_code = "stopped", _killed(request)
                 break
         if transcript_path is not None:

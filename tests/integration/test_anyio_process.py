@@ -10,6 +10,7 @@ from pathlib import Path
 import anyio
 
 from adapters.anyio_process import AnyioProcessRunner
+from domain.bounded_lines import Line
 from ports.process import LineVerdict, ProcessRequest, ProcessResult
 
 ENV = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
@@ -89,9 +90,9 @@ def test_timeout_kills_the_whole_process_group(tmp_path: Path) -> None:
 
 
 def test_stream_feeds_lines_and_keeps_the_transcript(tmp_path: Path) -> None:
-    seen: list[bytes] = []
+    seen: list[Line] = []
 
-    def on_line(line: bytes) -> LineVerdict:
+    def on_line(line: Line) -> LineVerdict:
         seen.append(line)
         return "continue"
 
@@ -107,7 +108,7 @@ def test_stream_feeds_lines_and_keeps_the_transcript(tmp_path: Path) -> None:
 
 
 def test_stream_stop_kills_the_process(tmp_path: Path) -> None:
-    def on_line(line: bytes) -> LineVerdict:
+    def on_line(line: Line) -> LineVerdict:
         return "stop" if line == b"2" else "continue"
 
     code = "import time\nfor i in range(100):\n    print(i, flush=True); time.sleep(0.05)"

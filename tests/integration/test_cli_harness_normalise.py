@@ -89,11 +89,15 @@ def test_unknown_harness_is_a_usage_error(capsys: pytest.CaptureFixture[str]) ->
     assert json.loads(capsys.readouterr().out)["error"]["code"] == "usage-error"
 
 
+# The command's own peak: VmHWM belongs to the process's memory since its exec, whereas
+# ru_maxrss keeps the peak of the (large) pytest process it was forked from.
 _MEASURED_MAIN = """
-import resource, sys
+import sys
 from entrypoints.cli.main import main
 code = main(sys.argv[1:])
-sys.stderr.write(f"maxrss_kib={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}")
+with open("/proc/self/status") as status:
+    peak = next(line.split()[1] for line in status if line.startswith("VmHWM:"))
+sys.stderr.write(f"maxrss_kib={peak}")
 raise SystemExit(code)
 """
 
@@ -115,5 +119,120 @@ def test_command_streams_a_large_transcript_in_bounded_memory(tmp_path: Path) ->
     assert done.returncode == 0, done.stderr
     report = msgspec.json.decode(done.stdout, type=HarnessReport)
     assert (report.complete, report.num_turns) == (True, turns)
+    peak_kib = int(done.stderr.decode().rsplit("maxrss_kib=", 1)[1])
+    assert peak_kib < 100 * 1024, f"peak RSS {peak_kib} KiB"
+
+
+def _agent_end_repeating(replies: list[pi.Event], count: int) -> bytes:
+    """Pi's final agent_end of a long run: it repeats every message, here `count` of them."""
+    body = b",".join(json.dumps(reply, separators=(",", ":")).encode() for reply in replies)
+    return b'{"type":"agent_end","messages":[' + b",".join([body] * count) + b"]}\n"
+
+
+def test_a_final_agent_end_of_many_megabytes_ends_the_run_in_bounded_memory(
+    tmp_path: Path,
+) -> None:
+    reply = pi.assistant("x" * 2000, stop="toolUse", tool_call=True, cost=0.001)
+    turn = pi.jsonl(pi.turn(reply, tools=True))
+    path = tmp_path / "long-run.jsonl"
+    with path.open("wb") as handle:
+        handle.write(pi.jsonl([pi.header(), pi.agent_start()]))
+        for _ in range(500):
+            handle.write(turn)
+        handle.write(pi.jsonl(pi.turn(pi.assistant("Done.", cost=0.001))))
+        # 150 MB on one line: far past the line limit and the 100 MB memory target.
+        handle.write(_agent_end_repeating([reply, pi.tool_result()], 60_000))
+    assert path.stat().st_size > 150 * 1024 * 1024
+    argv = ["harness", "normalise", "--harness", "pi", "--exit-code", "0", str(path)]
+    done = subprocess.run(
+        [sys.executable, "-c", _MEASURED_MAIN, *argv], capture_output=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    report = msgspec.json.decode(done.stdout, type=HarnessReport)
+    assert (report.complete, report.is_error, report.result_text) == (True, False, "Done.")
+    assert (report.total_cost_usd, report.long_lines, report.malformed_lines) == (0.501, 1, 0)
+    peak_kib = int(done.stderr.decode().rsplit("maxrss_kib=", 1)[1])
+    assert peak_kib < 100 * 1024, f"peak RSS {peak_kib} KiB"
+
+
+def test_claude_result_too_long_to_show_its_cost_prints_an_unknown_cost(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    result = {
+        "type": "result",
+        "subtype": "success",
+        "is_error": False,
+        "result": "r" * (5 * 1024 * 1024),  # the final answer, past the line limit
+        "total_cost_usd": 0.5,
+        "permission_denials": [{"tool_name": "Bash", "tool_input": {"command": "x" * 100}}] * 500,
+    }
+    path = tmp_path / "claude.jsonl"
+    path.write_bytes(b'{"type":"system","subtype":"init"}\n' + json.dumps(result).encode() + b"\n")
+    code, payload = run_cli(capsys, "--harness", "claude", "--exit-code", "0", str(path))
+    assert code == 0
+    assert (payload["complete"], payload["is_error"], payload["long_lines"]) == (True, False, 1)
+    # The cost lies in the part of the line that was not kept: unknown, never zero.
+    assert (payload["total_cost_usd"], payload["cost_reported"]) == (None, False)
+
+
+# -- one JSON value over many lines (`json` output, pretty-printed), read as it streams
+
+CLAUDE_FORMATS = FIXTURES / "claude-formats"
+
+
+def _expected(name: str) -> HarnessReport:
+    expected = json.loads((CLAUDE_FORMATS / f"{name}.expected.json").read_text())
+    return msgspec.convert(expected["report"], HarnessReport)
+
+
+def test_pretty_printed_result_object_is_read_as_one_event(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # Each physical line used to be read as an event: nothing completed, all lines malformed.
+    document = json.loads((CLAUDE_FORMATS / "json-success.json").read_bytes())
+    path = tmp_path / "result.json"
+    path.write_text(json.dumps(document, indent=2) + "\n")
+    code, payload = run_cli(capsys, "--harness", "claude", "--exit-code", "0", str(path))
+    assert code == 0
+    assert msgspec.convert(payload, HarnessReport) == _expected("json-success")
+
+
+def test_pretty_printed_verbose_array_on_stdin_is_read_event_by_event(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    document = json.loads((CLAUDE_FORMATS / "json-verbose-success.json").read_bytes())
+    pretty = json.dumps(document, indent=4).encode()
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(pretty)))
+    code, payload = run_cli(capsys, "--harness", "claude", "--exit-code", "0", "-")
+    assert code == 0
+    assert msgspec.convert(payload, HarnessReport) == _expected("json-verbose-success")
+
+
+def test_pretty_printed_document_past_the_line_limit_is_read_in_bounded_memory(
+    tmp_path: Path,
+) -> None:
+    # A long --verbose run pretty-printed: 120 MB over many lines, the result at its end.
+    document = json.loads((CLAUDE_FORMATS / "json-verbose-success.json").read_bytes())
+    *events, result = document
+    filler = {"type": "user", "message": {"role": "user", "content": "u" * 1000}}
+    path = tmp_path / "long.json"
+    with path.open("w") as handle:
+        handle.write("[\n")
+        for event in events:
+            handle.write(json.dumps(event, indent=2) + ",\n")
+        chunk = (json.dumps(filler, indent=2) + ",\n") * 1000
+        for _ in range(120):
+            handle.write(chunk)
+        handle.write(json.dumps(result, indent=2) + "\n]\n")
+    assert path.stat().st_size > 120 * 1024 * 1024
+    argv = ["harness", "normalise", "--harness", "claude", "--exit-code", "0", str(path)]
+    done = subprocess.run(
+        [sys.executable, "-c", _MEASURED_MAIN, *argv], capture_output=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    report = msgspec.json.decode(done.stdout, type=HarnessReport)
+    assert (report.complete, report.is_error) == (True, False)
+    assert report.total_cost_usd == _expected("json-verbose-success").total_cost_usd
+    assert (report.long_lines, report.malformed_lines) == (1, 0)
     peak_kib = int(done.stderr.decode().rsplit("maxrss_kib=", 1)[1])
     assert peak_kib < 100 * 1024, f"peak RSS {peak_kib} KiB"

@@ -10,6 +10,7 @@ from pathlib import Path
 import anyio
 
 from adapters.anyio_process import AnyioProcessRunner
+from domain.bounded_lines import Line
 from ports.process import LineVerdict, ProcessRequest
 
 ENV = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
@@ -44,7 +45,7 @@ def _request(code: str, tmp_path: Path, *, grace: float, timeout: float = 30) ->
     )
 
 
-def _stop_at_ready(line: bytes) -> LineVerdict:
+def _stop_at_ready(line: Line) -> LineVerdict:
     return "stop" if line == b"ready" else "continue"
 
 

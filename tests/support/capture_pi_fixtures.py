@@ -5,9 +5,11 @@ Run: `uv run --no-sync python -m tests.support.capture_pi_fixtures [--out DIR]`.
 Each scenario runs `pi --print --mode json --no-session --offline` against the scripted model
 server with the prompt on stdin, exactly as `harness run` does, and writes `NAME.jsonl` (stdout
 verbatim except the scrubbing below) and `capture/NAME.json` (exit code, stderr, requests the
-server saw, and the totals the script implies). The reviewed `NAME.expected.json` reports are not
-written here: that would make the normaliser its own oracle; a test checks them against the
-script's totals instead.
+server saw, and the totals the replies it served imply). The scenarios with `limits` run through
+`run_harness` itself (the real process runner, the environment allowlist, the cost cap and the
+wall clock) and keep its transcript file: what was read before the run was stopped. The reviewed
+`NAME.expected.json` reports are not written here: that would make the normaliser its own
+oracle; a test checks them against the script's totals instead.
 
 Scrubbed so a regeneration only differs where Pi's behaviour did: the temporary directory becomes
 `/tmp/pi-fixture`, this checkout's path `<repo>`, the session id and header time become
@@ -18,15 +20,19 @@ Pi's own bytes.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import re
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import anyio
+
+from entrypoints.api.harness_run import HarnessRunRequest, run_harness
 from tests.support.model_server import HttpError, Reply, ScriptedModelServer, Step, ToolCall
 from tests.support.pi_agent import (
     MODEL,
@@ -43,6 +49,21 @@ SCRUBBED_ROOT = "/tmp/pi-fixture"
 SCRUBBED_SESSION_ID = "00000000-0000-7000-8000-000000000000"
 SCRUBBED_HEADER_TIME = "2026-01-01T00:00:00.000Z"
 SCRUBBED_EPOCH_MS = "1767225600000"
+# Variables of the capturing process that an allowlisted harness must never see.
+LEAKS = {"GITHUB_TOKEN": "ghp_must_not_leak", "AWS_SECRET_ACCESS_KEY": "aws_must_not_leak"}
+# A per-message cost of the kill-switch scenario's replies, and its cap: stopped at the third.
+KILL_SWITCH_MESSAGE_USD = message_cost_usd(1000, 100)
+KILL_SWITCH_CAP_USD = 2.5 * KILL_SWITCH_MESSAGE_USD
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How `run_harness` holds the run: cap, wall clock, and what the harness may see."""
+
+    max_cost_usd: float | None = None
+    timeout_s: float = 120.0
+    env_allow: tuple[str, ...] = ()
+    extra_env: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -55,6 +76,8 @@ class Scenario:
     steps: tuple[Step, ...]
     provider: str = PROVIDER
     model: str = MODEL
+    # Set: run through `run_harness` under these limits; None: run Pi directly.
+    limits: Limits | None = None
 
 
 def _scenarios() -> tuple[Scenario, ...]:
@@ -129,7 +152,116 @@ def _scenarios() -> tuple[Scenario, ...]:
             provider="anthropic",
             model="claude-sonnet-4-5",
         ),
+        Scenario(
+            name="cost-kill-switch",
+            description="Ten bash turns at $0.013 each under a $0.0325 cap: run_harness stops Pi "
+            "at the third message_end, before it asks the model again.",
+            prompt="Run the steps.",
+            steps=tuple(
+                Reply(
+                    tool_calls=(ToolCall("bash", {"command": f"echo step {n}"}),),
+                    prompt_tokens=1000,
+                    completion_tokens=100,
+                )
+                for n in range(10)
+            ),
+            limits=Limits(max_cost_usd=KILL_SWITCH_CAP_USD),
+        ),
+        Scenario(
+            name="wall-clock-timeout",
+            description="The model never answers within the 4 s wall clock: run_harness stops "
+            "Pi's process group mid-turn.",
+            prompt="Do the task.",
+            steps=(Reply(text="too late", delay_s=60),),
+            limits=Limits(timeout_s=4.0),
+        ),
+        Scenario(
+            name="env-allowlist",
+            description="A bash tool call prints the environment Pi was given: only the "
+            "allowlist (PATH, HOME, PI_CODING_AGENT_DIR, SCRIPTED_ALLOWED), no GITHUB_TOKEN, AWS "
+            "key or SCRIPTED_DENIED from the capturing process.",
+            prompt="Print the environment.",
+            steps=(
+                Reply(
+                    tool_calls=(ToolCall("bash", {"command": "env | sort"}),),
+                    prompt_tokens=900,
+                    completion_tokens=20,
+                ),
+                Reply(text="Printed the environment.", prompt_tokens=1000, completion_tokens=8),
+            ),
+            limits=Limits(
+                env_allow=("SCRIPTED_ALLOWED",),
+                extra_env={"SCRIPTED_ALLOWED": "allowed-value", "SCRIPTED_DENIED": "denied-value"},
+            ),
+        ),
     )
+
+
+@dataclass(frozen=True)
+class _Ran:
+    stdout: bytes
+    stderr: str
+    exit_code: int | None
+    run: dict[str, object] | None  # how run_harness stopped it, for harness scenarios
+
+
+def _run_directly(scenario: Scenario, tmp: Path, agent_dir: Path, argv: list[str]) -> _Ran:
+    work = tmp / "work"
+    work.mkdir()
+    prompt = tmp / "prompt.txt"
+    prompt.write_text(scenario.prompt)
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(tmp / "home"),
+        "PI_CODING_AGENT_DIR": str(agent_dir),
+    }
+    with prompt.open("rb") as stdin:
+        done = subprocess.run(
+            argv, cwd=work, env=env, stdin=stdin, capture_output=True, timeout=120, check=False
+        )
+    return _Ran(done.stdout, done.stderr.decode("utf-8", "replace"), done.returncode, None)
+
+
+def _run_through_harness(scenario: Scenario, tmp: Path, agent_dir: Path) -> _Ran:
+    limits = scenario.limits or Limits()
+    work = tmp / "work"
+    work.mkdir()
+    prompt = tmp / "prompt.txt"
+    prompt.write_text(scenario.prompt)
+    config = tmp / "engineering-loop.toml"
+    config.write_text(
+        "[harness]\n"
+        'name = "pi"\n'
+        f'provider = "{scenario.provider}"\n'
+        f'model = "{scenario.model}"\n'
+        f"binary = {json.dumps(str(PI_BINARY))}\n"
+        f"env_allow = {json.dumps(list(limits.env_allow))}\n"
+    )
+    environ = {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "HOME": str(tmp / "home"),
+        "PI_CODING_AGENT_DIR": str(agent_dir),
+        **LEAKS,
+        **limits.extra_env,
+    }
+    request = HarnessRunRequest(
+        repo=str(work),
+        prompt_file=str(prompt),
+        harness="pi",
+        config_path=str(config),
+        max_cost_usd=limits.max_cost_usd,
+        timeout_s=limits.timeout_s,
+        transcript_dir=str(tmp / "transcripts"),
+    )
+    run = anyio.run(functools.partial(run_harness, request, environ=environ)).unwrap()
+    how: dict[str, object] = {
+        "max_cost_usd": limits.max_cost_usd,
+        "timeout_s": limits.timeout_s,
+        "env_allow": list(limits.env_allow),
+        # What the process runner did, not what the normaliser decided.
+        "stopped_by": {"budget-exhausted": "cost-cap", "timed-out": "wall-clock"}.get(run.status),
+    }
+    return _Ran(Path(run.transcript_path).read_bytes(), run.stderr, run.exit_code, how)
 
 
 def _scrub(text: str, root: str) -> str:
@@ -143,47 +275,37 @@ def _scrub(text: str, root: str) -> str:
 
 def capture(scenario: Scenario, out_dir: Path) -> dict[str, object]:
     """Run one scenario against the real Pi and write its transcript and metadata."""
+    argv = [
+        str(PI_BINARY),
+        *("--print", "--mode", "json", "--no-session", "--offline"),
+        *("--provider", scenario.provider, "--model", scenario.model),
+    ]
     with tempfile.TemporaryDirectory(prefix="pi-fixture-") as tmp_name:
         # Resolve so the scrubbing matches the cwd Pi prints (/tmp may be a symlink).
         tmp = Path(os.path.realpath(tmp_name))
         with ScriptedModelServer(scenario.steps) as server:
             agent_dir = write_agent_dir(tmp / "agent", server.base_url)
-            work = tmp / "work"
-            work.mkdir()
-            prompt = tmp / "prompt.txt"
-            prompt.write_text(scenario.prompt)
-            env = {
-                "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-                "HOME": str(tmp / "home"),
-                "PI_CODING_AGENT_DIR": str(agent_dir),
-            }
-            argv = [
-                str(PI_BINARY),
-                *("--print", "--mode", "json", "--no-session", "--offline"),
-                *("--provider", scenario.provider, "--model", scenario.model),
-            ]
-            with prompt.open("rb") as stdin:
-                done = subprocess.run(
-                    argv,
-                    cwd=work,
-                    env=env,
-                    stdin=stdin,
-                    capture_output=True,
-                    timeout=120,
-                    check=False,
-                )
+            if scenario.limits is None:
+                ran = _run_directly(scenario, tmp, agent_dir, argv)
+            else:
+                ran = _run_through_harness(scenario, tmp, agent_dir)
             requests = len(server.requests)
-        transcript = _scrub(done.stdout.decode("utf-8"), str(tmp))
-    replies = [s for s in scenario.steps if isinstance(s, Reply)]
+        transcript = _scrub(ran.stdout.decode("utf-8"), str(tmp))
+        stderr = _scrub(ran.stderr, str(tmp))
+    # Only the steps the server played count: a stopped run never asked for the rest. A reply
+    # whose request came in but was never answered in time (the wall clock) served nothing.
+    served = scenario.steps[:requests]
+    replies = [s for s in served if isinstance(s, Reply) and not s.delay_s]
     meta: dict[str, object] = {
         "scenario": scenario.name,
         "description": scenario.description,
         "pi_version": PI_VERSION,
         "argv": ["pi", *argv[1:]],
         "prompt_on_stdin": scenario.prompt,
-        "exit_code": done.returncode,
-        "stderr": _scrub(done.stderr.decode("utf-8", "replace"), str(tmp)),
+        "exit_code": ran.exit_code,
+        "stderr": stderr,
         "model_requests": requests,
+        **({"run_harness": ran.run} if ran.run is not None else {}),
         "expected": {
             "assistant_replies": len(replies),
             "input_tokens": sum(r.prompt_tokens for r in replies),
@@ -191,7 +313,7 @@ def capture(scenario: Scenario, out_dir: Path) -> dict[str, object]:
             "total_cost_usd": round(
                 sum(message_cost_usd(r.prompt_tokens, r.completion_tokens) for r in replies), 10
             ),
-            "http_errors": sum(1 for s in scenario.steps if isinstance(s, HttpError)),
+            "http_errors": sum(1 for s in served if isinstance(s, HttpError)),
         },
     }
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from entrypoints.api import normalise_harness_bytes, normalise_harness_output
@@ -49,3 +50,11 @@ def test_default_source_reads_real_files(tmp_path: Path) -> None:
 def test_bytes_in_memory_are_normalised_too() -> None:
     assert normalise_harness_bytes("pi", SUCCESS, exit_code=0).unwrap().complete
     assert normalise_harness_bytes("nope", SUCCESS).failure().code == "unknown-harness"
+
+
+def test_a_pretty_printed_document_is_streamed_as_one_value() -> None:
+    document = [pi.header(), *pi.attempt(pi.assistant("Hi.", cost=0.5))]
+    source = FakeLineSource({"run.json": json.dumps(document, indent=2).encode()})
+    report = normalise_harness_output("pi", "run.json", exit_code=0, source=source).unwrap()
+    assert (report.complete, report.is_error, report.result_text) == (True, False, "Hi.")
+    assert report.malformed_lines == 0

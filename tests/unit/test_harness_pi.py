@@ -275,6 +275,15 @@ def test_agent_settled_also_ends_the_stream() -> None:
     assert run(events).complete
 
 
+def test_agent_settled_alone_ends_a_stream_whose_agent_end_announced_a_retry() -> None:
+    # The announced retry never came (Pi settled instead): agent_settled is the only final
+    # event, so without it the stream would read as cut off while a retry was pending.
+    events = [pi.header(), *pi.attempt(pi.failed(), will_retry=True), {"type": "agent_settled"}]
+    report = run(events)
+    assert (report.complete, report.is_error) == (True, True)
+    assert report.error_message == "500 Internal Server Error"
+
+
 def test_nonzero_exit_code_is_an_error_whatever_the_stream_says() -> None:
     report = run(ok_run(pi.assistant("ok")), exit_code=137)
     assert report.complete

@@ -28,3 +28,11 @@ def test_a_failed_attempt_without_tokens_keeps_the_cost_known() -> None:
     report = normalise_text("pi", stream, 0)
     assert report.cost_reported
     assert report.total_cost_usd == 0.001
+
+
+def test_tokens_without_a_cost_object_make_the_cost_unknown_not_smaller() -> None:
+    unpriced = pi.assistant(input_tokens=900)
+    unpriced["usage"].pop("cost")
+    stream = pi.jsonl([pi.header(), *pi.attempt(pi.assistant(cost=0.002), unpriced)])
+    report = normalise_text("pi", stream, 0)
+    assert (report.total_cost_usd, report.cost_reported) == (None, False)

@@ -10,13 +10,17 @@ import anyio
 import pytest
 from returns.result import Success
 
+from domain.bounded_lines import MAX_LINE_BYTES
 from domain.harness_run import HarnessRun
 from entrypoints.api.harness_run import HarnessRunError, HarnessRunRequest, run_harness
+from tests import pi_events as pi
 from tests.fakes.process import FakeProcessRunner, replay
 from tests.support.harness_fakes import FakeConfigSource, FakeHarnessHost
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "harness" / "pi"
 PI = "/opt/pi/bin/pi"
+CLAUDE = "/opt/claude"
+CODEX = "/opt/codex"
 ENV = {"PATH": "/opt/pi/bin", "HOME": "/home/u", "GITHUB_TOKEN": "ghp_x", "ANTHROPIC_API_KEY": "k"}
 
 
@@ -31,7 +35,7 @@ def _pi(lines: list[bytes]) -> FakeProcessRunner:
 
 def _host(tmp_path: Path) -> FakeHarnessHost:
     return FakeHarnessHost(
-        executables={"pi": PI, "claude": "/opt/claude"},
+        executables={"pi": PI, "claude": CLAUDE},
         files={"/task.md": 120, "/empty.md": 0},
         directories={"/repo"},
     )
@@ -104,10 +108,89 @@ def test_kill_switch_stops_at_the_message_that_reaches_the_cap(tmp_path: Path) -
     assert Path(run.transcript_path).read_bytes().count(b"\n") == runner.fed
 
 
+def test_a_final_agent_end_too_long_to_hold_still_completes_the_run(tmp_path: Path) -> None:
+    # Pi's agent_end repeats every message: in a long run it outgrows the line limit, and it
+    # must neither be held whole nor turn a successful run into an incomplete one.
+    lines = _lines("multi-turn")
+    assert b'"type":"agent_end"' in lines[-1]
+    messages = lines[-1][lines[-1].index(b"[") + 1 : -2]
+    repeated = b",".join([messages] * (MAX_LINE_BYTES // len(messages) + 1))
+    long_end = b'{"type":"agent_end","messages":[' + repeated + b"]}"
+    run = _run(tmp_path, _pi([*lines[:-1], long_end]), max_cost_usd=1.0)
+    assert isinstance(run, HarnessRun)
+    assert (run.status, run.report.long_lines, run.cost_cap_enforcement) == (
+        "completed",
+        1,
+        "live",
+    )
+    assert Path(run.transcript_path).read_bytes().endswith(long_end + b"\n")
+
+
 def test_cap_above_the_total_lets_the_run_complete(tmp_path: Path) -> None:
     run = _run(tmp_path, _pi(_lines("multi-turn")), max_cost_usd=1.0)
     assert isinstance(run, HarnessRun)
     assert run.status == "completed"
+
+
+def _fixture_lines(folder: str, name: str) -> list[bytes]:
+    path = FIXTURES.parent / folder / f"{name}.jsonl"
+    return path.read_bytes().rstrip(b"\n").split(b"\n")
+
+
+def test_pi_cap_is_enforced_live(tmp_path: Path) -> None:
+    run = _run(tmp_path, _pi(_lines("multi-turn")), max_cost_usd=1.0)
+    assert isinstance(run, HarnessRun)
+    assert (run.status, run.cost_cap_enforcement) == ("completed", "live")
+
+
+def test_run_without_a_cap_says_nothing_about_enforcement(tmp_path: Path) -> None:
+    run = _run(tmp_path, _pi(_lines("multi-turn")))
+    assert isinstance(run, HarnessRun)
+    assert run.cost_cap_enforcement is None
+
+
+def test_pi_model_priced_at_zero_leaves_the_cap_unenforced(tmp_path: Path) -> None:
+    # Pi prices a model without a price table at $0: the cost is unknown, the switch never fired.
+    stream = [pi.header(), *pi.attempt(pi.assistant(cost=0.0, input_tokens=50_000))]
+    run = _run(tmp_path, _pi(pi.lines(stream)), max_cost_usd=0.01)
+    assert isinstance(run, HarnessRun)
+    assert (run.status, run.report.total_cost_usd) == ("completed", None)
+    assert run.cost_cap_enforcement == "none"
+
+
+def test_codex_reports_no_cost_so_its_cap_is_unenforced(tmp_path: Path) -> None:
+    runner = FakeProcessRunner({CODEX: replay(_fixture_lines("codex-real", "exec-success"))})
+    host = _host(tmp_path)
+    host.executables["codex"] = CODEX
+    run = _run(tmp_path, runner, host=host, harness="codex", max_cost_usd=0.000001)
+    assert isinstance(run, HarnessRun)
+    assert (run.status, run.cost_cap_enforcement) == ("completed", "none")
+
+
+def test_claude_cap_is_checked_after_the_run_when_its_result_reports_the_cost(
+    tmp_path: Path,
+) -> None:
+    lines = _fixture_lines("claude-real", "success-write")  # $0.00825, in its last line
+    within = _run(
+        tmp_path, FakeProcessRunner({CLAUDE: replay(lines)}), harness="claude", max_cost_usd=0.01
+    )
+    assert isinstance(within, HarnessRun)
+    assert (within.status, within.cost_cap_enforcement) == ("completed", "after-run")
+    runner = FakeProcessRunner({CLAUDE: replay(lines)})
+    over = _run(tmp_path, runner, harness="claude", max_cost_usd=0.005)
+    assert isinstance(over, HarnessRun)
+    assert (over.status, over.cost_cap_enforcement) == ("budget-exhausted", "after-run")
+    # Nothing stopped it before the result line: every line was read.
+    assert runner.fed == len(lines)
+
+
+def test_claude_cut_off_before_its_result_leaves_the_cap_unenforced(tmp_path: Path) -> None:
+    lines = _fixture_lines("claude-real", "success-write")[:-1]
+    run = _run(
+        tmp_path, FakeProcessRunner({CLAUDE: replay(lines)}), harness="claude", max_cost_usd=0.005
+    )
+    assert isinstance(run, HarnessRun)
+    assert (run.status, run.cost_cap_enforcement) == ("failed", "none")
 
 
 def test_default_config_file_may_be_absent_but_a_named_one_may_not(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from domain.harness_config import HarnessSettings, HarnessTier
+from domain.harness_config import HarnessSettings, HarnessTier, resolve_harness
 from domain.models_check import ModelsFacts, check_models
 from entrypoints.api.models import validate_models
 from entrypoints.cli.main import main
@@ -56,7 +56,7 @@ def test_missing_key_is_an_error_when_live() -> None:
 def test_key_not_in_env_allow_is_reported_since_the_harness_would_not_see_it() -> None:
     settings = HarnessSettings(name="codex", model="gpt-5")
     report = check_models(settings, _facts("OPENAI_API_KEY"))
-    assert _codes(report.warnings) == ["provider-key-not-allowed"]
+    assert _codes(report.warnings) == ["cost-cap-unenforced", "provider-key-not-allowed"]
 
 
 def test_custom_provider_key_cannot_be_checked_and_says_so() -> None:
@@ -87,12 +87,47 @@ def test_required_tier_without_a_section_is_an_error() -> None:
     assert _codes(report.errors) == ["harness-tier-missing"]
 
 
+@pytest.mark.parametrize("label", ["LOOP:Budget-XL", "  loop:budget-xl ", "loop:budget-xl"])
+def test_required_tier_matches_its_section_as_a_run_would(label: str) -> None:
+    # `harness run --tier` resolves labels ignoring case and surrounding space; validating the
+    # same label must agree with the run instead of reporting a section the run would find.
+    report = check_models(PI_ANTHROPIC, _facts("ANTHROPIC_API_KEY"), required_tiers=(label,))
+    assert resolve_harness(PI_ANTHROPIC, tier=label).unwrap().model == "claude-opus-4-1"
+    assert (report.ok, report.errors) == (True, ())
+
+
+def test_harness_section_matches_its_budget_tier_ignoring_case() -> None:
+    settings = HarnessSettings(model="m", tiers={"Loop:Budget-XL": HarnessTier(model="big")})
+    report = check_models(settings, _facts(), budget_tiers=frozenset({"loop:budget-xl"}))
+    assert report.errors == ()
+    assert sorted(report.tiers) == ["Loop:Budget-XL", "default"]
+    assert not report.tiers["Loop:Budget-XL"].inherited
+
+
 def test_unset_model_is_a_warning() -> None:
     report = check_models(
         HarnessSettings(name="claude", env_allow=("ANTHROPIC_API_KEY",)),
         _facts("ANTHROPIC_API_KEY"),
     )
-    assert _codes(report.warnings) == ["model-unset"]
+    assert _codes(report.warnings) == ["model-unset", "cost-cap-after-run"]
+
+
+@pytest.mark.parametrize(
+    ("name", "warning"), [("claude", "cost-cap-after-run"), ("codex", "cost-cap-unenforced")]
+)
+def test_harness_that_cannot_stop_a_run_at_its_cost_cap_is_warned_for_every_tier(
+    name: str, warning: str
+) -> None:
+    settings = HarnessSettings(name=name, model="m", tiers={"xl": HarnessTier(model="big")})
+    report = check_models(settings, _facts())
+    assert report.ok
+    cap_warnings = [(w.code, w.tier) for w in report.warnings if w.code.startswith("cost-cap")]
+    assert cap_warnings == [(warning, None), (warning, "xl")]
+
+
+def test_pi_reports_cost_per_message_so_its_cap_acts_live_without_a_warning() -> None:
+    report = check_models(PI_ANTHROPIC, _facts("ANTHROPIC_API_KEY"))
+    assert not [w for w in report.warnings if w.code.startswith("cost-cap")]
 
 
 def test_missing_configuration_file_is_never_ok() -> None:

@@ -1,0 +1,123 @@
+"""One JSON value printed over many lines (`json` output, pretty-printed), assembled as it streams.
+
+A harness's `json` mode prints one object or array; pretty-printed, it spans many lines, none of
+which is an event by itself. Pretty-printing never breaks a string across lines, so how far each
+line opens or closes the value is known from the line alone: the lines are collected until the
+value closes, in at most `MAX_LINE_BYTES` (past that only the document's ends are kept, as for
+an overlong line). Input that turns out not to be such a document is handed back line by line.
+"""
+
+from __future__ import annotations
+
+import re
+
+import msgspec
+
+from domain.bounded_lines import LONG_LINE_KEEP_BYTES, MAX_LINE_BYTES, Line, LongLine
+
+_STRINGS = re.compile(rb'"(?:[^"\\]|\\.)*"')
+_ANY_VALUE = msgspec.json.Decoder(msgspec.Raw)
+
+
+def _depth_change(line: bytes) -> int | None:
+    """How far `line` opens (+) or closes (-) the value; None for an unterminated string."""
+    bare = _STRINGS.sub(b"", line)
+    if b'"' in bare:
+        return None
+    return bare.count(b"{") + bare.count(b"[") - bare.count(b"}") - bare.count(b"]")
+
+
+def opens_document(line: bytes) -> bool:
+    """True when `line` starts a JSON object or array that it leaves open.
+
+    >>> opens_document(b"{"), opens_document(b'[{"type":"system"},'), opens_document(b'{"a":1}')
+    (True, True, False)
+    >>> opens_document(b'{"type":"session","id":"cut off')
+    False
+    """
+    if line.lstrip()[:1] not in (b"{", b"["):
+        return False
+    change = _depth_change(line)
+    return change is not None and change > 0
+
+
+class Document(msgspec.Struct, frozen=True, kw_only=True):
+    """The assembled value: whole, or its ends when it outgrew the limit."""
+
+    value: Line
+
+
+class NotADocument(msgspec.Struct, frozen=True, kw_only=True):
+    """The lines did not make one value: read them as lines; `lost` lines could not be kept."""
+
+    lines: tuple[Line, ...]
+    lost: int = 0
+
+
+class DocumentAssembler:
+    """Collects the lines of one document opened by a line for which `opens_document` holds.
+
+    >>> assembler = DocumentAssembler(b"{")
+    >>> assembler.add(b'  "type": "result",'), assembler.add(b'  "is_error": false')
+    (None, None)
+    >>> assembler.add(b"}")
+    Document(value=b'{\\n  "type": "result",\\n  "is_error": false\\n}')
+    """
+
+    def __init__(
+        self,
+        first: bytes,
+        max_bytes: int = MAX_LINE_BYTES,
+        keep_bytes: int = LONG_LINE_KEEP_BYTES,
+    ) -> None:
+        self._max = max_bytes
+        self._keep = keep_bytes
+        self._lines: list[bytes] = [first]
+        self._count = 1
+        self._size = len(first)
+        self._depth = _depth_change(first) or 0
+        # Once the document outgrew the limit: its first bytes and its last ones.
+        self._head: bytes | None = None
+        self._tail = bytearray()
+
+    def add(self, line: Line) -> Document | NotADocument | None:
+        """Take the next line: the document when it closes, None while it is open."""
+        if isinstance(line, LongLine):
+            return self.abandon(line)  # no pretty-printed line is that long
+        change = _depth_change(line)
+        if change is None or self._depth + change < 0:
+            return self.abandon(line)
+        self._depth += change
+        self._count += 1
+        self._size += 1 + len(line)
+        if self._head is None:
+            self._lines.append(line)
+            if self._size > self._max:
+                joined = b"\n".join(self._lines)
+                self._head, self._tail, self._lines = joined[: self._keep], bytearray(), []
+                self._keep_tail(joined)
+        else:
+            self._keep_tail(b"\n" + line)
+        if self._depth > 0:
+            return None
+        if self._head is not None:
+            tail = bytes(self._tail[-self._keep :])
+            return Document(value=LongLine(head=self._head, tail=tail, size=self._size))
+        joined = b"\n".join(self._lines)
+        try:
+            _ANY_VALUE.decode(joined)
+        except (msgspec.DecodeError, UnicodeDecodeError):
+            return NotADocument(lines=tuple(self._lines))
+        return Document(value=joined)
+
+    def abandon(self, line: Line | None = None) -> NotADocument:
+        """Give up (the input ended, or a line no document can hold came): the lines so far."""
+        extra: tuple[Line, ...] = () if line is None else (line,)
+        if self._head is not None:
+            return NotADocument(lines=extra, lost=self._count)
+        return NotADocument(lines=(*self._lines, *extra))
+
+    def _keep_tail(self, data: bytes) -> None:
+        self._tail += data
+        if len(self._tail) > 2 * self._keep:
+            del self._tail[: len(self._tail) - self._keep]

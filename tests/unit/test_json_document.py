@@ -1,0 +1,90 @@
+"""One JSON value printed over many lines, read as it streams: assembled, bounded, or given up."""
+
+from __future__ import annotations
+
+import json
+
+from domain.bounded_lines import LongLine
+from domain.harness_normalise import new_normaliser
+from domain.harness_report import HarnessReport
+from domain.json_document import Document, DocumentAssembler, NotADocument
+from tests import pi_events as pi
+
+RESULT = {
+    "type": "result",
+    "subtype": "success",
+    "is_error": False,
+    "num_turns": 2,
+    "result": 'Done. {not a brace} [nor this]\n"quoted"',
+    "total_cost_usd": 0.25,
+    "usage": {"input_tokens": 10, "output_tokens": 20},
+}
+INIT = {"type": "system", "subtype": "init", "model": "claude-sonnet-4-5"}
+
+
+def claude(lines: list[bytes]) -> HarnessReport:
+    normaliser = new_normaliser("claude")
+    for line in lines:
+        normaliser.feed(line)
+    return normaliser.finish(0)
+
+
+def test_pretty_printed_object_is_read_as_the_one_event_it_is() -> None:
+    report = claude(json.dumps(RESULT, indent=2).encode().split(b"\n"))
+    assert (report.complete, report.is_error, report.total_cost_usd) == (True, False, 0.25)
+    assert report.result_text == RESULT["result"]
+    assert report.malformed_lines == 0
+
+
+def test_pretty_printed_array_is_read_event_by_event() -> None:
+    lines = json.dumps([INIT, RESULT], indent=4).encode().split(b"\n")
+    report = claude([b"", *lines, b""])
+    assert (report.complete, report.models, report.malformed_lines) == (
+        True,
+        ("claude-sonnet-4-5",),
+        0,
+    )
+
+
+def test_array_with_one_compact_element_per_line_is_one_document() -> None:
+    lines = [b"[" + json.dumps(INIT).encode() + b",", json.dumps(RESULT).encode() + b"]"]
+    assert claude(lines).complete
+
+
+def test_document_past_the_limit_keeps_only_its_ends() -> None:
+    assembler = DocumentAssembler(b"[", max_bytes=64, keep_bytes=16)
+    for _ in range(20):
+        assert assembler.add(b'  {"type": "user"},') is None
+    done = assembler.add(b'  {"type": "result"}')
+    assert done is None
+    closed = assembler.add(b"]")
+    assert isinstance(closed, Document)
+    assert isinstance(closed.value, LongLine)
+    assert (closed.value.head, closed.value.tail) == (b'[\n  {"type": "us', b'pe": "result"}\n]')
+    assert closed.value.size == len(b"[") + 20 * len(b'\n  {"type": "user"},') + 21 + 2
+
+
+def test_json_lines_whose_first_line_leaves_a_value_open_are_read_as_lines_after_all() -> None:
+    # A cut-off first line is no document: at the end, every line is read as a line.
+    stream = pi.lines([pi.header(), *pi.attempt(pi.assistant("ok"))])
+    lines = [b'{"type":"session","version":3,', *stream[1:]]
+    normaliser = new_normaliser("pi")
+    for line in lines:
+        normaliser.feed(line)
+    report = normaliser.finish(0)
+    assert (report.complete, report.is_error, report.malformed_lines) == (True, False, 1)
+
+
+def test_a_line_no_pretty_printer_writes_gives_the_lines_back_at_once() -> None:
+    assembler = DocumentAssembler(b"{")
+    assert assembler.add(b'  "a": 1,') is None
+    assert assembler.add(b'"unterminated') == NotADocument(
+        lines=(b"{", b'  "a": 1,', b'"unterminated')
+    )
+
+
+def test_a_document_that_outgrew_the_limit_and_never_closed_counts_its_lines_lost() -> None:
+    assembler = DocumentAssembler(b"[", max_bytes=32, keep_bytes=8)
+    for _ in range(5):
+        assembler.add(b'  {"type": "user"},')
+    assert assembler.abandon() == NotADocument(lines=(), lost=6)
