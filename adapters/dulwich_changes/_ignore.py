@@ -2,7 +2,8 @@
 
 `git status` also honours `.git/info/exclude`, `core.excludesFile` and `.gitignore` files as they
 are on disk; all of those are the agent's to write, so here only the committed files of a tree
-the caller trusts (the base commit, or HEAD for a gate snapshot) decide what is ignored. A
+the caller trusts (the base commit; for a gate snapshot the check's base, else HEAD) decide
+what is ignored. A
 `.gitignore` the agent changed is then an ordinary change: reported and judged like any other.
 """
 

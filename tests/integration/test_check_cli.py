@@ -150,6 +150,35 @@ def test_gate_writing_into_the_worktree_is_a_side_effect(
     assert ("gate-side-effect", "tests/trace.txt") in {(v["code"], v["path"]) for v in violations}
 
 
+def test_an_agent_committed_gitignore_does_not_hide_a_gate_by_product(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The gate snapshot takes its ignore rules from the check's base, not from HEAD: the agent
+    # commits HEAD, so a rule it committed would otherwise hide what its test leaves behind.
+    repo = uv_project(tmp_path / "app")
+    base = git(repo, "rev-parse", "HEAD").strip()
+    writer = (
+        "from pathlib import Path\n\n\ndef test_writes() -> None:\n"
+        "    Path(__file__).with_name('trace.txt').write_text('x')\n"
+    )
+    write(repo, {"tests/test_writer.py": writer, "tests/.gitignore": "trace.txt\n"})
+    commit_all(repo, "agent: a test and an ignore rule for what it writes")
+    code, report = run_cli(
+        capsys,
+        "check",
+        "--repo",
+        str(repo),
+        "--base",
+        base,
+        "--config",
+        config(tmp_path),
+        "--json",
+    )
+    assert code == 1
+    violations = report["repos"][0]["violations"]
+    assert ("gate-side-effect", "tests/trace.txt") in {(v["code"], v["path"]) for v in violations}
+
+
 def test_uv_rewrite_needs_uv_in_allowed_gates(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

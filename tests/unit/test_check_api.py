@@ -201,3 +201,12 @@ def test_the_index_stat_cache_is_trusted_only_where_the_policy_says_so() -> None
 
     anyio.run(run).unwrap()
     assert collector.trusted_stat == [True, False]
+
+
+def test_gates_run_against_the_base_the_changes_were_collected_from() -> None:
+    stage = FakeGateStage()
+    repo = repo_with({"src/b.py": "b\n"})
+    repo.commit("agent")
+    repo.merge_base = "base"
+    check({"/one": repo}, stage)
+    assert stage.bases == ["base"]
