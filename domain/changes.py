@@ -16,6 +16,7 @@ import msgspec
 
 ChangeKind = Literal["added", "modified", "deleted", "renamed", "type-changed"]
 EntryType = Literal["file", "executable", "symlink", "submodule"]
+LinkState = Literal["resolved", "dangling", "loop"]
 
 MODE_FILE = 0o100644
 MODE_EXECUTABLE = 0o100755
@@ -31,6 +32,19 @@ class AddedHunk(msgspec.Struct, frozen=True, kw_only=True):
     text: str
 
 
+class LinkResolution(msgspec.Struct, frozen=True, kw_only=True):
+    """Where a symlink leads when followed through the worktree as it is: every symlink on the
+    way (new ones included) is read, the way the kernel would, never past the worktree's root."""
+
+    # Repo-relative POSIX path it leads to ("." is the root); ".." when it left the worktree
+    # (through `..` above the root, or an absolute target on the way): following stops there.
+    path: str
+    # `resolved`: every step exists. `dangling`: a step is missing (or not a directory), so the
+    # rest was followed as text. `loop`: more symlinks than the kernel follows (40): it never
+    # resolves, and `path` is where following gave up.
+    state: LinkState = "resolved"
+
+
 class FileChange(msgspec.Struct, frozen=True, kw_only=True):
     """One changed path with what the policy needs to judge it."""
 
@@ -42,6 +56,8 @@ class FileChange(msgspec.Struct, frozen=True, kw_only=True):
     old_id: str | None = None
     new_id: str | None = None
     symlink_target: str | None = None
+    # For a symlink: where it leads (None: the collector did not follow it, so it is not safe).
+    link: LinkResolution | None = None
     # Bytes of the new content (0 for deletions); for a submodule, 0.
     size: int = 0
     binary: bool = False

@@ -227,7 +227,7 @@ def _path_violations(change: FileChange, rules: PolicyRules) -> list[Violation]:
 def _content_violations(change: FileChange, rules: PolicyRules) -> list[Violation]:
     found: list[Violation] = []
     if change.symlink_target is not None:
-        reason = symlink_escape_reason(change.path, change.symlink_target)
+        reason = symlink_escape_reason(change.path, change.symlink_target, change.link)
         if reason is not None:
             found.append(Violation(code="symlink-escapes", path=change.path, detail=reason))
     if MODE_GITLINK in (change.old_mode, change.new_mode):

@@ -372,6 +372,63 @@ def test_symlink_leaving_the_worktree_is_blocked(
     assert report["repos"][0]["changes"][0]["symlink_target"] == "../../../etc/passwd"
 
 
+def _policy_check(tmp_path: Path, capsys: pytest.CaptureFixture[str], repo: Path) -> Any:
+    code, report = run_cli(
+        capsys, "policy", "check", "--repo", str(repo), "--config", config(tmp_path), "--json"
+    )
+    return code, report
+
+
+def test_a_symlink_chain_leaving_the_worktree_is_blocked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Each link's text stays inside; followed through the worktree, src/esc leads to its parent.
+    repo = plain_repo(tmp_path / "tool")
+    (repo / "src/a").mkdir()
+    (repo / "src/a/up").symlink_to("..")
+    (repo / "src/esc").symlink_to("a/up/../..")
+    code, report = _policy_check(tmp_path, capsys, repo)
+    assert code == 1
+    escapes = [v for v in report["repos"][0]["violations"] if v["code"] == "symlink-escapes"]
+    assert [v["path"] for v in escapes] == ["src/esc"]
+    assert "outside the worktree" in escapes[0]["detail"]
+
+
+def test_a_dangling_symlink_chain_leaving_the_worktree_is_blocked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # src/a/up leads to src; "missing" does not exist, so the rest is followed as text: up
+    # three levels from src is outside, whatever the text alone (five levels deep) says.
+    repo = plain_repo(tmp_path / "tool")
+    (repo / "src/a").mkdir()
+    (repo / "src/a/up").symlink_to("..")
+    (repo / "src/dangling").symlink_to("a/up/missing/../../..")
+    code, report = _policy_check(tmp_path, capsys, repo)
+    assert (code, codes(report)) == (1, ["symlink-escapes"])
+    assert report["repos"][0]["violations"][0]["path"] == "src/dangling"
+
+
+def test_a_symlink_loop_is_blocked(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    repo = plain_repo(tmp_path / "tool")
+    (repo / "src/one").symlink_to("two")
+    (repo / "src/two").symlink_to("one")
+    code, report = _policy_check(tmp_path, capsys, repo)
+    assert (code, codes(report)) == (1, ["symlink-escapes", "symlink-escapes"])
+    assert "loop" in report["repos"][0]["violations"][0]["detail"]
+
+
+def test_a_symlink_chain_that_stays_inside_passes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = plain_repo(tmp_path / "tool")
+    (repo / "src/a").mkdir()
+    (repo / "src/a/up").symlink_to("..")
+    (repo / "src/same").symlink_to("a/up/tool.py")
+    (repo / "src/missing").symlink_to("a/up/not-yet.py")
+    code, report = _policy_check(tmp_path, capsys, repo)
+    assert (code, codes(report)) == (0, [])
+
+
 @pytest.mark.parametrize(
     ("variable", "config_text"),
     [

@@ -105,11 +105,29 @@ def test_non_utf8_name_is_unsafe() -> None:
     assert "UTF-8" in result.violations[0].detail
 
 
+def link(path: str, target: str, leads_to: str | None, state: str = "resolved") -> FileChange:
+    followed = None if leads_to is None else {"path": leads_to, "state": state}
+    return change(path, "added", new_mode=MODE_SYMLINK, symlink_target=target, link=followed)
+
+
 def test_symlink_leaving_the_worktree_escapes() -> None:
-    escaping = change("src/l", "added", new_mode=MODE_SYMLINK, symlink_target="../../etc/passwd")
-    absolute = change("src/m", "added", new_mode=MODE_SYMLINK, symlink_target="/etc/passwd")
-    inside = change("src/n", "added", new_mode=MODE_SYMLINK, symlink_target="../docs/x.md")
+    escaping = link("src/l", "../../etc/passwd", "..")
+    absolute = link("src/m", "/etc/passwd", "..")
+    inside = link("src/n", "../docs/x.md", "docs/x.md")
     assert codes(verdict([escaping, absolute, inside])) == ["symlink-escapes"] * 2
+
+
+def test_a_symlink_whose_text_stays_inside_escapes_where_it_leads_outside() -> None:
+    chained = link("src/esc", "a/up/../..", "..")
+    result = verdict([chained])
+    assert codes(result) == ["symlink-escapes"]
+    assert "outside the worktree" in result.violations[0].detail
+
+
+def test_a_symlink_loop_and_an_unfollowed_symlink_are_not_safe() -> None:
+    loop = link("src/one", "two", "src/one", state="loop")
+    unfollowed = link("src/n", "x.md", None)
+    assert codes(verdict([loop, unfollowed])) == ["symlink-escapes"] * 2
 
 
 def test_submodule_change_is_reported() -> None:
