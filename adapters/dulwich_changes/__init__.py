@@ -28,6 +28,7 @@ from returns.result import Failure, Result, Success
 
 from adapters.dulwich_changes._compare import _base_files, _compared
 from adapters.dulwich_changes._content import _display, _Reader
+from adapters.dulwich_changes._repo import CONFIG_REFUSED, open_worktree
 from adapters.dulwich_changes._snapshot import DulwichSnapshotter
 from adapters.dulwich_changes._stat_cache import StatCache, cache_file
 from adapters.dulwich_changes._worktree import _Snapshot
@@ -48,7 +49,7 @@ __all__ = [
 def _open(repo_path: str) -> Result[Repo, ChangeReadError]:
     root = os.path.abspath(repo_path)
     try:
-        repo = Repo(root)
+        repo = open_worktree(root)
     except NotGitRepository:
         return Failure(
             ChangeReadError(
@@ -56,7 +57,7 @@ def _open(repo_path: str) -> Result[Repo, ChangeReadError]:
                 message=f"{root} is not a git repository; pass --repo the worktree's top folder.",
             )
         )
-    except OSError as exc:
+    except (OSError, *CONFIG_REFUSED) as exc:
         return Failure(ChangeReadError(code="repo-unreadable", message=f"{root}: {exc}"))
     if repo.bare:
         repo.close()

@@ -28,6 +28,7 @@ from dulwich.repo import Repo
 from returns.result import Failure, Result, Success
 
 from adapters.dulwich_changes._compare import _base_files, _compared
+from adapters.dulwich_changes._repo import CONFIG_REFUSED, open_worktree
 from adapters.dulwich_changes._stat_cache import StatCache
 from adapters.dulwich_changes._worktree import _Snapshot
 from domain.worktree_snapshot import DELETED, SnapshotMode, WorktreeSnapshot, snapshot_of
@@ -141,7 +142,7 @@ def _snapshot(
         if not os.path.isdir(root):
             raise NotADirectoryError(f"no directory at {root}")
         try:
-            with Repo(root) as repo:
+            with open_worktree(root) as repo:
                 if not os.path.isdir(repo.controldir()):
                     return _broken(root, f"its git directory {repo.controldir()} is missing")
                 ignore_tree = None
@@ -169,7 +170,7 @@ def _snapshot(
             mode = "all-files"
             digests = _all_files(root)
             head = ""
-        except ValueError as exc:
+        except (ValueError, *CONFIG_REFUSED) as exc:
             # dulwich raises ValueError for a malformed `.git` file (no "gitdir: " line).
             return _broken(root, str(exc))
     except OSError as exc:

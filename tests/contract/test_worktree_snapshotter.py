@@ -349,3 +349,16 @@ def test_dulwich_a_folder_that_cannot_be_listed_is_snapshot_unreadable(
     monkeypatch.setattr(os, "scandir", scandir)
     result = anyio.run(DulwichSnapshotter().snapshot, world.root)
     assert result.failure().code == "snapshot-unreadable"
+
+
+def test_core_worktree_does_not_point_the_snapshot_at_another_folder(tmp_path: Path) -> None:
+    (tmp_path / "repo").mkdir()
+    world = RealWorld(tmp_path / "repo", is_repository=True)
+    world.write("a.txt", b"a")
+    world.commit()
+    (tmp_path / "clean").mkdir()
+    (tmp_path / "clean" / "a.txt").write_bytes(b"a")
+    before = snap(world)
+    _git(world.path, "config", "core.worktree", str(tmp_path / "clean"))
+    world.write("by-product.txt", b"x")
+    assert side_effects(before, snap(world)) == ("by-product.txt",)

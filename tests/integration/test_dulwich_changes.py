@@ -378,6 +378,34 @@ def test_a_symlink_loop_never_resolves(tmp_path: Path) -> None:
     assert {state for _, state in found.values()} == {"loop"}
 
 
+def test_core_worktree_does_not_point_the_collector_at_another_folder(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "repo", {"a.txt": "a\n"})
+    clean = tmp_path / "clean-copy"
+    clean.mkdir()
+    (clean / "a.txt").write_text("a\n")
+    write(repo, {"secret.txt": "ghp_" + "a" * 36 + "\n"})
+    git(repo, "config", "core.worktree", str(clean))
+    changes = _collect(repo)
+    assert changes.repo == str(repo)
+    assert [c.path for c in changes.changes] == ["secret.txt"]
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"core.repositoryformatversion": "1", "extensions.madeup": "true"},
+        {"core.repositoryformatversion": "7"},
+    ],
+)
+def test_a_config_dulwich_refuses_is_repo_unreadable_not_a_crash(
+    tmp_path: Path, settings: dict[str, str]
+) -> None:
+    repo = init_repo(tmp_path / "repo", {"a.txt": "a\n"})
+    for key, value in settings.items():
+        git(repo, "config", key, value)
+    assert collect_changes(str(repo), "HEAD").failure().code == "repo-unreadable"
+
+
 def test_not_a_repository_is_repo_not_found(tmp_path: Path) -> None:
     assert collect_changes(str(tmp_path), "HEAD").failure().code == "repo-not-found"
 
