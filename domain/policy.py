@@ -235,7 +235,8 @@ def _content_violations(change: FileChange, rules: PolicyRules) -> list[Violatio
             Violation(
                 code="submodule-change",
                 path=change.path,
-                detail=f"submodule {change.kind}: the loop never moves submodules on its own",
+                detail=f"submodule {change.kind}: its commit, or the files in its folder, "
+                "differ from the base; the loop never changes submodules on its own",
             )
         )
     if change.kind != "deleted" and change.size > rules.max_file_bytes:

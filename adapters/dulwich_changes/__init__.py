@@ -31,7 +31,7 @@ from adapters.dulwich_changes._content import _display, _Reader
 from adapters.dulwich_changes._repo import CONFIG_REFUSED, open_worktree
 from adapters.dulwich_changes._snapshot import DulwichSnapshotter
 from adapters.dulwich_changes._stat_cache import StatCache, cache_file
-from adapters.dulwich_changes._worktree import _Snapshot
+from adapters.dulwich_changes._submodules import read_worktree
 from domain.changes import ChangeSet, ManifestPair, pair_exact_renames
 from domain.content import MAX_SCANNED_BYTES
 from domain.locations import is_within
@@ -145,7 +145,7 @@ def collect_changes(
         cache = None if trust_index_stat else _open_stat_cache(repo, stat_cache_dir)
         started = time.time_ns()
         try:
-            snapshot = _Snapshot(repo, commit.tree, trust_stat=trust_index_stat, cache=cache)
+            snapshot = read_worktree(repo, commit.tree, trust_stat=trust_index_stat, cache=cache)
             files, pruned = _base_files(repo, commit.tree, snapshot, cache)
             reader = _Reader(repo)
             raw = [

@@ -30,7 +30,8 @@ from returns.result import Failure, Result, Success
 from adapters.dulwich_changes._compare import _base_files, _compared
 from adapters.dulwich_changes._repo import CONFIG_REFUSED, open_worktree
 from adapters.dulwich_changes._stat_cache import StatCache
-from adapters.dulwich_changes._worktree import _Snapshot
+from adapters.dulwich_changes._submodules import read_worktree
+from domain.changes import MODE_GITLINK
 from domain.worktree_snapshot import DELETED, SnapshotMode, WorktreeSnapshot, snapshot_of
 from ports.worktree import SnapshotError
 
@@ -80,10 +81,14 @@ def _git_status(
     # Every tracked file is read, or taken from this process's own memory of the previous
     # snapshot (`cache`): the gate (agent code) could write .git/index itself.
     rules = tree if ignore_tree is None else ignore_tree
-    worktree = _Snapshot(repo, rules, trust_stat=False, cache=cache)
+    worktree = read_worktree(repo, rules, trust_stat=False, cache=cache)
     files, pruned = _base_files(repo, tree, worktree, cache) if tree else ({}, set())
     digests: dict[str, str] = {}
-    for relative, _, _ in _compared(files, pruned, worktree):
+    for relative, _, new in _compared(files, pruned, worktree):
+        if new is not None and new[0] == MODE_GITLINK:
+            # A submodule's state names its commit, or digests how its worktree differs.
+            digests[_display(relative)] = "submodule:" + new[1].decode("ascii")
+            continue
         digests[_display(relative)] = _digest(os.fsdecode(os.path.join(root, relative)))
     return digests
 
