@@ -93,12 +93,35 @@ class ManifestPair(msgspec.Struct, frozen=True, kw_only=True):
     after: str | None
 
 
+class CommittedFile(msgspec.Struct, frozen=True, kw_only=True):
+    """What one commit between the base and HEAD added to one file (for the secret scan)."""
+
+    commit: str
+    path: str
+    added: tuple[AddedHunk, ...] = ()
+    # True when only part of the file was read (the rest was never scanned).
+    content_truncated: bool = False
+
+
+class History(msgspec.Struct, frozen=True, kw_only=True):
+    """The commits between the base and HEAD: pushing the branch publishes every one of them,
+    so a secret committed and removed again is still published."""
+
+    # How many commits were read, and what they added (files with added text only).
+    commits: int = 0
+    files: tuple[CommittedFile, ...] = ()
+    # Why not every commit (or not all of one) was read; None when all were.
+    incomplete: str | None = None
+
+
 class ChangeSet(msgspec.Struct, frozen=True, kw_only=True):
-    """Everything that differs between a base commit and the working tree of one repository."""
+    """Everything that differs between a base commit and the working tree of one repository,
+    and what each commit between the two added."""
 
     repo: str
     base: str
     changes: tuple[FileChange, ...] = ()
+    history: History = History()
 
 
 def entry_type(mode: int | None) -> EntryType | None:

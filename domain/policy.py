@@ -3,8 +3,9 @@
 Every decision of change inspection lives here; adapters only report what changed. Violation codes
 are public contract (CLI JSON, library API): `path-not-allowed`, `path-denied`, `path-protected`,
 `path-unsafe`, `symlink-escapes`, `submodule-change`, `too-many-files`, `file-too-large`,
-`too-many-lines`, `secret-detected`, `secret-scan-incomplete`, `lockfile-without-manifest-change`,
-`gate-not-allowed`, `gate-side-effect`, `gate-failed`, `unverified-path`.
+`too-many-lines`, `secret-detected`, `secret-in-history`, `secret-scan-incomplete`,
+`lockfile-without-manifest-change`, `gate-not-allowed`, `gate-side-effect`, `gate-failed`,
+`unverified-path`.
 """
 
 from __future__ import annotations
@@ -16,11 +17,17 @@ from typing import Annotated
 import msgspec
 from returns.result import Failure, Result, Success
 
-from domain.changes import MODE_GITLINK, FileChange, ManifestPair
+from domain.changes import MODE_GITLINK, FileChange, History, ManifestPair
 from domain.content import MAX_SCANNED_BYTES
 from domain.manifest import dependencies_changed
 from domain.path_rules import first_match, symlink_escape_reason, unsafe_reason
-from domain.secrets import KnownSecret, check_patterns, compile_scanner, scan_hunk
+from domain.secrets import (
+    KnownSecret,
+    SecretScanner,
+    check_patterns,
+    compile_scanner,
+    scan_hunk,
+)
 
 NonNegative = Annotated[int, msgspec.Meta(ge=0)]
 Patterns = tuple[str, ...]
@@ -250,6 +257,45 @@ def _content_violations(change: FileChange, rules: PolicyRules) -> list[Violatio
     return found
 
 
+def _history_violations(history: History, scanner: SecretScanner) -> list[Violation]:
+    """Secrets in what the commits between the base and HEAD added: pushing the branch
+    publishes them even when a later commit removed them."""
+    found: list[Violation] = []
+    for committed in history.files:
+        commit = committed.commit[:12]
+        for hunk in committed.added:
+            found += [
+                Violation(
+                    code="secret-in-history",
+                    path=f.path,
+                    detail=f"commit {commit}, line {f.line}: matches {f.kind}; pushing the "
+                    "branch publishes it even if a later commit removed it: rewrite the "
+                    "branch without it and rotate the secret",
+                )
+                for f in scan_hunk(scanner, committed.path, hunk)
+            ]
+        if committed.content_truncated:
+            found.append(
+                Violation(
+                    code="secret-scan-incomplete",
+                    path=committed.path,
+                    detail=f"commit {commit}: only the first "
+                    f"{MAX_SCANNED_BYTES // (1024 * 1024)} MiB of this file were read: the "
+                    "rest was never scanned for secrets",
+                )
+            )
+    if history.incomplete is not None:
+        found.append(
+            Violation(
+                code="secret-scan-incomplete",
+                path=None,
+                detail=f"the branch's commits were not all scanned for secrets "
+                f"({history.incomplete})",
+            )
+        )
+    return found
+
+
 def _lockfile_violations(
     changes: Sequence[FileChange], manifests: Sequence[ManifestPair]
 ) -> list[Violation]:
@@ -327,11 +373,13 @@ def evaluate_policy(
     manifests: Sequence[ManifestPair] = (),
     *,
     known_secrets: Sequence[KnownSecret] = (),
+    history: History | None = None,
 ) -> PolicyVerdict:
     """Judge one repository's changes and gates against its rules; the verdict lists every reason.
 
     `known_secrets` are values (of the harness's and the caller's credential variables) that
-    must not appear in added text; a finding names the variable, never the value.
+    must not appear in added text; a finding names the variable, never the value. `history`
+    is what the commits between the base and HEAD added, scanned the same way.
 
     >>> change = FileChange(path=".github/workflows/ci.yml", kind="modified", size=10)
     >>> [v.code for v in evaluate_policy([change], GateEvidence(), PolicyRules()).violations]
@@ -362,6 +410,8 @@ def evaluate_policy(
                     "file were read: the rest was never scanned for secrets",
                 )
             )
+    if history is not None:
+        violations += _history_violations(history, scanner)
     if len(ordered) > rules.max_files:
         violations.append(
             Violation(

@@ -28,6 +28,7 @@ from returns.result import Failure, Result, Success
 
 from adapters.dulwich_changes._compare import _base_files, _compared
 from adapters.dulwich_changes._content import _display, _Reader
+from adapters.dulwich_changes._history import read_history
 from adapters.dulwich_changes._repo import CONFIG_REFUSED, open_worktree
 from adapters.dulwich_changes._snapshot import DulwichSnapshotter
 from adapters.dulwich_changes._stat_cache import StatCache, cache_file
@@ -130,6 +131,9 @@ def collect_changes(
 ) -> Result[ChangeSet, ChangeReadError]:
     """Blocking collection; `DulwichChangeCollector.collect` runs it in a worker thread.
 
+    Besides what differs from `base`, the result holds what each commit between `base` and
+    HEAD added (`_history`): pushing the branch publishes those commits too.
+
     `stat_cache_dir` (outside the worktree) keeps what each file hashed to, so that the next
     collection re-reads only files whose stat data changed (`_stat_cache`).
     """
@@ -168,6 +172,7 @@ def collect_changes(
                 repo=_display(os.fsencode(repo.path))[0],
                 base=commit.id.decode(),
                 changes=pair_exact_renames(raw),
+                history=read_history(repo, commit.id),
             )
         )
 

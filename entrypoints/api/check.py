@@ -338,6 +338,7 @@ async def check_repos(
             rules_for_repo(policy, (item.name,)),
             pairs,
             known_secrets=secrets,
+            history=item.changes.history,
         )
         for item, pairs in zip(inspected, manifests, strict=True)
     ]
@@ -352,6 +353,7 @@ async def check_repos(
                 rules_for_repo(policy, (item.name,)),
                 manifests[index],
                 known_secrets=secrets,
+                history=item.changes.history,
             )
     reports = tuple(
         RepoReport(

@@ -68,7 +68,8 @@ def test_demo_blocked_gives_every_reason_and_runs_no_gate(
 ) -> None:
     code, report = run_cli(capsys, "demo", "check", "--variant", "blocked", "--json")
     assert (code, report["verdict"]) == (1, "blocked")
-    assert sorted(codes(report)) == ["path-denied", "secret-detected"]
+    # The key is in the worktree and in the agent's commit: pushing publishes both.
+    assert sorted(codes(report)) == ["path-denied", "secret-detected", "secret-in-history"]
     assert set(gates(report).values()) == {"not-run"}
 
 
@@ -77,8 +78,9 @@ def test_demo_summary_names_reasons_but_never_the_secret(
 ) -> None:
     code, text = run_cli(capsys, "demo", "check", "--variant", "blocked")
     assert code == 1
-    assert text.startswith("BLOCKED: 2 reason(s)")
+    assert text.startswith("BLOCKED: 3 reason(s)")
     assert "BLOCKED secret-detected src/demo_calc/settings.py: line 4" in text
+    assert "BLOCKED secret-in-history src/demo_calc/settings.py: commit " in text
     assert "AKIAIOSFODNN7EXAMPLE" not in text
 
 

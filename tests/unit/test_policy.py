@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import msgspec
 
-from domain.changes import MODE_GITLINK, MODE_SYMLINK, FileChange, ManifestPair
+from domain.changes import (
+    MODE_GITLINK,
+    MODE_SYMLINK,
+    AddedHunk,
+    CommittedFile,
+    FileChange,
+    History,
+    ManifestPair,
+)
 from domain.policy import (
     GateArgv,
     GateEvidence,
@@ -289,3 +297,30 @@ def test_an_added_line_holding_a_known_secret_value_is_detected_without_echo() -
         ("secret-detected", "line 2: matches the value of $ANTHROPIC_API_KEY")
     ]
     assert value not in msgspec.json.encode(result).decode()
+
+
+def test_a_secret_in_a_commit_of_the_branch_is_found_with_its_commit() -> None:
+    history = History(
+        commits=2,
+        files=(
+            CommittedFile(
+                commit="a" * 40,
+                path="docs/k.md",
+                added=(AddedHunk(start=3, text=f"token {GHP}"),),
+            ),
+        ),
+    )
+    result = evaluate_policy([], GateEvidence(), RULES, history=history)
+    assert [(v.code, v.path) for v in result.violations] == [("secret-in-history", "docs/k.md")]
+    assert result.violations[0].detail.startswith("commit aaaaaaaaaaaa, line 3: matches GitHub")
+    assert GHP not in result.violations[0].detail
+
+
+def test_history_that_was_not_all_read_is_an_incomplete_scan() -> None:
+    truncated = CommittedFile(commit="b" * 40, path="docs/big.bin", content_truncated=True)
+    history = History(commits=1, files=(truncated,), incomplete="more than 1000 commits")
+    result = evaluate_policy([], GateEvidence(), RULES, history=history)
+    assert [(v.code, v.path) for v in result.violations] == [
+        ("secret-scan-incomplete", "docs/big.bin"),
+        ("secret-scan-incomplete", None),
+    ]
