@@ -45,6 +45,17 @@ class LinkResolution(msgspec.Struct, frozen=True, kw_only=True):
     state: LinkState = "resolved"
 
 
+class RelinkedSymlink(msgspec.Struct, frozen=True, kw_only=True):
+    """A symlink that did not change, but whose way now steps on a changed path (a new or
+    retargeted symlink, or a symlink replaced by a folder): where it leads now."""
+
+    path: str
+    target: str
+    link: LinkResolution
+    # The first changed path its way steps on.
+    through: str
+
+
 class FileChange(msgspec.Struct, frozen=True, kw_only=True):
     """One changed path with what the policy needs to judge it."""
 
@@ -116,12 +127,13 @@ class History(msgspec.Struct, frozen=True, kw_only=True):
 
 class ChangeSet(msgspec.Struct, frozen=True, kw_only=True):
     """Everything that differs between a base commit and the working tree of one repository,
-    and what each commit between the two added."""
+    what each commit between the two added, and the unchanged symlinks the change re-routed."""
 
     repo: str
     base: str
     changes: tuple[FileChange, ...] = ()
     history: History = History()
+    relinked: tuple[RelinkedSymlink, ...] = ()
 
 
 def entry_type(mode: int | None) -> EntryType | None:

@@ -17,7 +17,7 @@ from typing import Annotated
 import msgspec
 from returns.result import Failure, Result, Success
 
-from domain.changes import MODE_GITLINK, FileChange, History, ManifestPair
+from domain.changes import MODE_GITLINK, FileChange, History, ManifestPair, RelinkedSymlink
 from domain.content import MAX_SCANNED_BYTES
 from domain.manifest import dependencies_changed
 from domain.path_rules import first_match, symlink_escape_reason, unsafe_reason
@@ -257,6 +257,22 @@ def _content_violations(change: FileChange, rules: PolicyRules) -> list[Violatio
     return found
 
 
+def _relinked_violations(relinked: Sequence[RelinkedSymlink]) -> list[Violation]:
+    found: list[Violation] = []
+    for link in relinked:
+        reason = symlink_escape_reason(link.path, link.target, link.link)
+        if reason is not None:
+            found.append(
+                Violation(
+                    code="symlink-escapes",
+                    path=link.path,
+                    detail=f"{reason}: this symlink did not change, but its way now leads "
+                    f"through the changed {link.through!r}",
+                )
+            )
+    return found
+
+
 def _history_violations(history: History, scanner: SecretScanner) -> list[Violation]:
     """Secrets in what the commits between the base and HEAD added: pushing the branch
     publishes them even when a later commit removed them."""
@@ -374,12 +390,14 @@ def evaluate_policy(
     *,
     known_secrets: Sequence[KnownSecret] = (),
     history: History | None = None,
+    relinked: Sequence[RelinkedSymlink] = (),
 ) -> PolicyVerdict:
     """Judge one repository's changes and gates against its rules; the verdict lists every reason.
 
     `known_secrets` are values (of the harness's and the caller's credential variables) that
     must not appear in added text; a finding names the variable, never the value. `history`
-    is what the commits between the base and HEAD added, scanned the same way.
+    is what the commits between the base and HEAD added, scanned the same way; `relinked` are
+    unchanged symlinks whose way the change re-routed, judged like changed ones.
 
     >>> change = FileChange(path=".github/workflows/ci.yml", kind="modified", size=10)
     >>> [v.code for v in evaluate_policy([change], GateEvidence(), PolicyRules()).violations]
@@ -410,6 +428,7 @@ def evaluate_policy(
                     "file were read: the rest was never scanned for secrets",
                 )
             )
+    violations += _relinked_violations(sorted(relinked, key=lambda link: link.path))
     if history is not None:
         violations += _history_violations(history, scanner)
     if len(ordered) > rules.max_files:

@@ -29,6 +29,7 @@ from returns.result import Failure, Result, Success
 from adapters.dulwich_changes._compare import _base_files, _compared
 from adapters.dulwich_changes._content import _display, _Reader
 from adapters.dulwich_changes._history import read_history
+from adapters.dulwich_changes._links import relinked_symlinks
 from adapters.dulwich_changes._repo import CONFIG_REFUSED, open_worktree
 from adapters.dulwich_changes._snapshot import DulwichSnapshotter
 from adapters.dulwich_changes._stat_cache import StatCache, cache_file
@@ -152,10 +153,9 @@ def collect_changes(
             snapshot = read_worktree(repo, commit.tree, trust_stat=trust_index_stat, cache=cache)
             files, pruned = _base_files(repo, commit.tree, snapshot, cache)
             reader = _Reader(repo)
-            raw = [
-                reader.change(path, old, new)
-                for path, old, new in _compared(files, pruned, snapshot)
-            ]
+            differing = _compared(files, pruned, snapshot)
+            raw = [reader.change(path, old, new) for path, old, new in differing]
+            relinked = relinked_symlinks(snapshot, {p: (old, new) for p, old, new in differing})
         except OSError as exc:
             return Failure(
                 ChangeReadError(
@@ -173,6 +173,7 @@ def collect_changes(
                 base=commit.id.decode(),
                 changes=pair_exact_renames(raw),
                 history=read_history(repo, commit.id),
+                relinked=tuple(relinked),
             )
         )
 

@@ -339,6 +339,7 @@ async def check_repos(
             pairs,
             known_secrets=secrets,
             history=item.changes.history,
+            relinked=item.changes.relinked,
         )
         for item, pairs in zip(inspected, manifests, strict=True)
     ]
@@ -354,6 +355,7 @@ async def check_repos(
                 manifests[index],
                 known_secrets=secrets,
                 history=item.changes.history,
+                relinked=item.changes.relinked,
             )
     reports = tuple(
         RepoReport(

@@ -431,6 +431,23 @@ def test_a_symlink_chain_that_stays_inside_passes(
     assert (code, codes(report)) == (0, [])
 
 
+def test_an_unchanged_symlink_rerouted_outside_by_a_changed_one_is_blocked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # In the base, src/a/l -> x/../.. leads to src (x is a folder). The agent replaces x by a
+    # link to ../.. (the root: inside), and l, unchanged, now leads out of the worktree.
+    repo = init_repo(tmp_path / "tool", {"src/a/x/keep.txt": "k\n"})
+    (repo / "src/a/l").symlink_to("x/../..")
+    commit_all(repo, "a link through a folder")
+    shutil.rmtree(repo / "src/a/x")
+    (repo / "src/a/x").symlink_to("../..")
+    code, report = _policy_check(tmp_path, capsys, repo)
+    assert (code, codes(report)) == (1, ["symlink-escapes"])
+    violation = report["repos"][0]["violations"][0]
+    assert violation["path"] == "src/a/l"
+    assert "src/a/x" in violation["detail"]
+
+
 @pytest.mark.parametrize(
     ("variable", "config_text"),
     [

@@ -378,6 +378,27 @@ def test_a_symlink_loop_never_resolves(tmp_path: Path) -> None:
     assert {state for _, state in found.values()} == {"loop"}
 
 
+def test_unchanged_symlinks_whose_way_a_change_reroutes_are_followed_again(
+    tmp_path: Path,
+) -> None:
+    repo = init_repo(tmp_path / "repo", {"src/a/x/keep.txt": "k\n", "src/b/keep.txt": "k\n"})
+    (repo / "src/a/l").symlink_to("x/../..")
+    (repo / "src/a/y").symlink_to("../b")
+    (repo / "src/a/via-y").symlink_to("y/keep.txt")
+    (repo / "docs").mkdir()
+    (repo / "docs/far").symlink_to("../../elsewhere")  # escapes, but no change reroutes it
+    commit_all(repo, "links")
+    assert _collect(repo).relinked == ()
+    for path in (repo / "src/a/x").iterdir():
+        path.unlink()
+    (repo / "src/a/x").rmdir()
+    (repo / "src/a/x").symlink_to("../..")
+    (repo / "src/a/y").unlink()
+    (repo / "src/a/y").symlink_to("../b/.")  # retargeted, same place
+    relinked = {r.path: (r.link.path, r.through) for r in _collect(repo).relinked}
+    assert relinked == {"src/a/l": ("..", "src/a/x"), "src/a/via-y": ("src/b/keep.txt", "src/a/y")}
+
+
 def test_core_worktree_does_not_point_the_collector_at_another_folder(tmp_path: Path) -> None:
     repo = init_repo(tmp_path / "repo", {"a.txt": "a\n"})
     clean = tmp_path / "clean-copy"

@@ -11,7 +11,9 @@ from domain.changes import (
     CommittedFile,
     FileChange,
     History,
+    LinkResolution,
     ManifestPair,
+    RelinkedSymlink,
 )
 from domain.policy import (
     GateArgv,
@@ -324,3 +326,16 @@ def test_history_that_was_not_all_read_is_an_incomplete_scan() -> None:
         ("secret-scan-incomplete", "docs/big.bin"),
         ("secret-scan-incomplete", None),
     ]
+
+
+def test_an_unchanged_symlink_a_change_sends_outside_escapes() -> None:
+    outside = RelinkedSymlink(
+        path="src/a/l", target="x/../..", link=LinkResolution(path=".."), through="src/a/x"
+    )
+    inside = RelinkedSymlink(
+        path="src/b", target="y/k", link=LinkResolution(path="src/k"), through="src/y"
+    )
+    result = evaluate_policy([], GateEvidence(), RULES, relinked=[inside, outside])
+    assert [(v.code, v.path) for v in result.violations] == [("symlink-escapes", "src/a/l")]
+    assert "did not change" in result.violations[0].detail
+    assert "'src/a/x'" in result.violations[0].detail
