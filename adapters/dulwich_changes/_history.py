@@ -26,7 +26,14 @@ from domain.content import MAX_SCANNED_BYTES
 from domain.history import MAX_HISTORY_BYTES, MAX_HISTORY_COMMITS, commit_additions
 
 # What a damaged object store raises: the commits cannot all be read, so they were not scanned.
-_UNREADABLE = (KeyError, ObjectFormatException, ChecksumMismatch, NotTreeError, ValueError)
+_UNREADABLE = (
+    OSError,
+    KeyError,
+    ObjectFormatException,
+    ChecksumMismatch,
+    NotTreeError,
+    ValueError,
+)
 
 
 class _OverBudget(Exception):

@@ -11,6 +11,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from dulwich.object_store import DiskObjectStore
+from dulwich.objects import ObjectID, ShaFile
 
 from adapters.dulwich_changes import _history as history_module
 from adapters.dulwich_changes import collect_changes
@@ -167,3 +169,36 @@ def test_more_content_than_the_limit_makes_the_scan_incomplete(
     assert (history.commits, [f.path for f in history.files]) == (1, ["docs/small.md"])
     assert history.incomplete is not None
     assert "MiB of file content" in history.incomplete
+
+
+def test_a_commit_whose_objects_are_gone_makes_the_scan_incomplete(
+    repo: tuple[Path, str],
+) -> None:
+    path, base = repo
+    write(path, {"docs/b.md": "b\n"})
+    commit_all(path, "agent")
+    blob = git(path, "rev-parse", "HEAD:docs/b.md").strip()
+    (path / ".git/objects" / blob[:2] / blob[2:]).unlink()
+    history = _history(path, base)
+    assert history.incomplete is not None
+    assert "could not be read" in history.incomplete
+
+
+def test_a_read_error_in_the_object_store_makes_the_scan_incomplete(
+    repo: tuple[Path, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path, base = repo
+    write(path, {"docs/b.md": "b\n"})
+    commit_all(path, "agent")
+    blob = git(path, "rev-parse", "HEAD:docs/b.md").strip().encode()
+    real = DiskObjectStore.__getitem__
+
+    def failing(store: DiskObjectStore, sha: ObjectID) -> ShaFile:
+        if sha == blob:
+            raise OSError(5, "Input/output error")
+        return real(store, sha)
+
+    monkeypatch.setattr(DiskObjectStore, "__getitem__", failing)
+    history = _history(path, base)
+    assert history.incomplete is not None
+    assert "Input/output error" in history.incomplete
