@@ -8,6 +8,11 @@ The working tree state is what git would commit after `git add -A`: every index 
 disk now (re-hashed only when its stat data differs from the index, or is racy) plus every file
 that is neither in the index nor ignored. That state is compared with the base commit's tree.
 Line endings are compared as stored (no autocrlf/clean filters), like `core.autocrlf=false`.
+
+Beyond that comparison the collector reports what the policy needs and git status does not
+show: each submodule's folder against its own commit (`_submodules`), where every changed
+symlink (and every unchanged one a change re-routes) leads when followed (`_links`), and what
+each commit between the base and HEAD added (`_history`).
 """
 
 from __future__ import annotations
