@@ -16,6 +16,7 @@ import msgspec
 
 ChangeKind = Literal["added", "modified", "deleted", "renamed", "type-changed"]
 EntryType = Literal["file", "executable", "symlink", "submodule"]
+LinkState = Literal["resolved", "dangling", "loop"]
 
 MODE_FILE = 0o100644
 MODE_EXECUTABLE = 0o100755
@@ -31,6 +32,30 @@ class AddedHunk(msgspec.Struct, frozen=True, kw_only=True):
     text: str
 
 
+class LinkResolution(msgspec.Struct, frozen=True, kw_only=True):
+    """Where a symlink leads when followed through the worktree as it is: every symlink on the
+    way (new ones included) is read, the way the kernel would, never past the worktree's root."""
+
+    # Repo-relative POSIX path it leads to ("." is the root); ".." when it left the worktree
+    # (through `..` above the root, or an absolute target on the way): following stops there.
+    path: str
+    # `resolved`: every step exists. `dangling`: a step is missing (or not a directory), so the
+    # rest was followed as text. `loop`: more symlinks than the kernel follows (40): it never
+    # resolves, and `path` is where following gave up.
+    state: LinkState = "resolved"
+
+
+class RelinkedSymlink(msgspec.Struct, frozen=True, kw_only=True):
+    """A symlink that did not change, but whose way now steps on a changed path (a new or
+    retargeted symlink, or a symlink replaced by a folder): where it leads now."""
+
+    path: str
+    target: str
+    link: LinkResolution
+    # The first changed path its way steps on.
+    through: str
+
+
 class FileChange(msgspec.Struct, frozen=True, kw_only=True):
     """One changed path with what the policy needs to judge it."""
 
@@ -42,6 +67,8 @@ class FileChange(msgspec.Struct, frozen=True, kw_only=True):
     old_id: str | None = None
     new_id: str | None = None
     symlink_target: str | None = None
+    # For a symlink: where it leads (None: the collector did not follow it, so it is not safe).
+    link: LinkResolution | None = None
     # Bytes of the new content (0 for deletions); for a submodule, 0.
     size: int = 0
     binary: bool = False
@@ -77,12 +104,36 @@ class ManifestPair(msgspec.Struct, frozen=True, kw_only=True):
     after: str | None
 
 
+class CommittedFile(msgspec.Struct, frozen=True, kw_only=True):
+    """What one commit between the base and HEAD added to one file (for the secret scan)."""
+
+    commit: str
+    path: str
+    added: tuple[AddedHunk, ...] = ()
+    # True when only part of the file was read (the rest was never scanned).
+    content_truncated: bool = False
+
+
+class History(msgspec.Struct, frozen=True, kw_only=True):
+    """The commits between the base and HEAD: pushing the branch publishes every one of them,
+    so a secret committed and removed again is still published."""
+
+    # How many commits were read, and what they added (files with added text only).
+    commits: int = 0
+    files: tuple[CommittedFile, ...] = ()
+    # Why not every commit (or not all of one) was read; None when all were.
+    incomplete: str | None = None
+
+
 class ChangeSet(msgspec.Struct, frozen=True, kw_only=True):
-    """Everything that differs between a base commit and the working tree of one repository."""
+    """Everything that differs between a base commit and the working tree of one repository,
+    what each commit between the two added, and the unchanged symlinks the change re-routed."""
 
     repo: str
     base: str
     changes: tuple[FileChange, ...] = ()
+    history: History = History()
+    relinked: tuple[RelinkedSymlink, ...] = ()
 
 
 def entry_type(mode: int | None) -> EntryType | None:

@@ -13,6 +13,8 @@ import posixpath
 import re
 from collections.abc import Sequence
 
+from domain.changes import LinkResolution
+
 
 @functools.lru_cache(maxsize=1024)
 def _glob_regex(pattern: str, ignore_case: bool) -> re.Pattern[str]:
@@ -111,13 +113,23 @@ def unsafe_reason(path: str) -> str | None:
     return None
 
 
-def symlink_escape_reason(path: str, target: str) -> str | None:
-    """Why a symlink at `path` pointing to `target` leaves the worktree, or None if it stays.
+def symlink_escape_reason(path: str, target: str, resolution: LinkResolution | None) -> str | None:
+    """Why a symlink at `path` with text `target` leaves the worktree, or None if it stays.
 
-    >>> symlink_escape_reason("docs/link", "../README.md") is None
+    Where it leads is decided by `resolution` (followed through the worktree, other symlinks
+    included), never by the text alone: `src/a/up -> ..` makes `src/esc -> a/up/../..` leave.
+    The text is checked as well (absolute, `..` above the root, `.git`): a link must stay
+    inside both as written and as followed. Without a resolution the link is not safe.
+
+    >>> inside = LinkResolution(path="README.md")
+    >>> symlink_escape_reason("docs/link", "../README.md", inside) is None
     True
-    >>> symlink_escape_reason("docs/link", "../../etc/passwd"), symlink_escape_reason("l", "/etc")
-    ('points outside the worktree', 'points to an absolute path')
+    >>> symlink_escape_reason("src/esc", "a/up/../..", LinkResolution(path=".."))
+    'leads outside the worktree (followed through the symlinks on the way)'
+    >>> symlink_escape_reason("l", "/etc", None)
+    'points to an absolute path'
+    >>> symlink_escape_reason("l", "x", None)
+    'was not followed through the worktree: where it leads is unknown'
     """
     if target.startswith("/") or re.match(r"^[A-Za-z]:[\\/]", target):
         return "points to an absolute path"
@@ -129,6 +141,16 @@ def symlink_escape_reason(path: str, target: str) -> str | None:
                 return "points outside the worktree"
         elif segment not in ("", "."):
             depth += 1
-    if any(s.casefold() == ".git" for s in target.replace("\\", "/").split("/")):
+    if resolution is None:
+        return "was not followed through the worktree: where it leads is unknown"
+    if resolution.state == "loop":
+        return f"never resolves: a loop of symlinks (gave up at {resolution.path!r})"
+    followed = resolution.path.split("/")
+    if followed[0] == "..":
+        if resolution.state == "dangling":
+            return "leads outside the worktree (followed as text past a missing path)"
+        return "leads outside the worktree (followed through the symlinks on the way)"
+    written = target.replace("\\", "/").split("/")
+    if any(s.casefold() == ".git" for s in (*written, *followed)):
         return "points into .git"
     return None

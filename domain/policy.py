@@ -3,8 +3,9 @@
 Every decision of change inspection lives here; adapters only report what changed. Violation codes
 are public contract (CLI JSON, library API): `path-not-allowed`, `path-denied`, `path-protected`,
 `path-unsafe`, `symlink-escapes`, `submodule-change`, `too-many-files`, `file-too-large`,
-`too-many-lines`, `secret-detected`, `secret-scan-incomplete`, `lockfile-without-manifest-change`,
-`gate-not-allowed`, `gate-side-effect`, `gate-failed`, `unverified-path`.
+`too-many-lines`, `secret-detected`, `secret-in-history`, `secret-scan-incomplete`,
+`lockfile-without-manifest-change`, `gate-not-allowed`, `gate-side-effect`, `gate-failed`,
+`unverified-path`.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Annotated
 import msgspec
 from returns.result import Failure, Result, Success
 
-from domain.changes import MODE_GITLINK, FileChange, ManifestPair
+from domain.changes import MODE_GITLINK, FileChange, History, ManifestPair, RelinkedSymlink
 from domain.content import MAX_SCANNED_BYTES
 from domain.manifest import dependencies_changed
 from domain.path_rules import first_match, symlink_escape_reason, unsafe_reason
@@ -246,7 +247,7 @@ def _path_violations(change: FileChange, rules: PolicyRules) -> list[Violation]:
 def _content_violations(change: FileChange, rules: PolicyRules) -> list[Violation]:
     found: list[Violation] = []
     if change.symlink_target is not None:
-        reason = symlink_escape_reason(change.path, change.symlink_target)
+        reason = symlink_escape_reason(change.path, change.symlink_target, change.link)
         if reason is not None:
             found.append(Violation(code="symlink-escapes", path=change.path, detail=reason))
     if MODE_GITLINK in (change.old_mode, change.new_mode):
@@ -254,7 +255,8 @@ def _content_violations(change: FileChange, rules: PolicyRules) -> list[Violatio
             Violation(
                 code="submodule-change",
                 path=change.path,
-                detail=f"submodule {change.kind}: the loop never moves submodules on its own",
+                detail=f"submodule {change.kind}: its commit, or the files in its folder, "
+                "differ from the base; the loop never changes submodules on its own",
             )
         )
     if change.kind != "deleted" and change.size > rules.max_file_bytes:
@@ -263,6 +265,61 @@ def _content_violations(change: FileChange, rules: PolicyRules) -> list[Violatio
                 code="file-too-large",
                 path=change.path,
                 detail=f"{change.size} bytes > max_file_bytes {rules.max_file_bytes}",
+            )
+        )
+    return found
+
+
+def _relinked_violations(relinked: Sequence[RelinkedSymlink]) -> list[Violation]:
+    found: list[Violation] = []
+    for link in relinked:
+        reason = symlink_escape_reason(link.path, link.target, link.link)
+        if reason is not None:
+            found.append(
+                Violation(
+                    code="symlink-escapes",
+                    path=link.path,
+                    detail=f"{reason}: this symlink did not change, but its way now leads "
+                    f"through the changed {link.through!r}",
+                )
+            )
+    return found
+
+
+def _history_violations(history: History, scanner: SecretScanner) -> list[Violation]:
+    """Secrets in what the commits between the base and HEAD added: pushing the branch
+    publishes them even when a later commit removed them."""
+    found: list[Violation] = []
+    for committed in history.files:
+        commit = committed.commit[:12]
+        for hunk in committed.added:
+            found += [
+                Violation(
+                    code="secret-in-history",
+                    path=f.path,
+                    detail=f"commit {commit}, line {f.line}: matches {f.kind}; pushing the "
+                    "branch publishes it even if a later commit removed it: rewrite the "
+                    "branch without it and rotate the secret",
+                )
+                for f in scan_hunk(scanner, committed.path, hunk)
+            ]
+        if committed.content_truncated:
+            found.append(
+                Violation(
+                    code="secret-scan-incomplete",
+                    path=committed.path,
+                    detail=f"commit {commit}: only the first "
+                    f"{MAX_SCANNED_BYTES // (1024 * 1024)} MiB of this file were read: the "
+                    "rest was never scanned for secrets",
+                )
+            )
+    if history.incomplete is not None:
+        found.append(
+            Violation(
+                code="secret-scan-incomplete",
+                path=None,
+                detail=f"the branch's commits were not all scanned for secrets "
+                f"({history.incomplete})",
             )
         )
     return found
@@ -379,11 +436,15 @@ def evaluate_policy(
     manifests: Sequence[ManifestPair] = (),
     *,
     known_secrets: Sequence[KnownSecret] = (),
+    history: History | None = None,
+    relinked: Sequence[RelinkedSymlink] = (),
 ) -> PolicyVerdict:
     """Judge one repository's changes and gates against its rules; the verdict lists every reason.
 
     `known_secrets` are values (of the harness's and the caller's credential variables) that
-    must not appear in added text; a finding names the variable, never the value.
+    must not appear in added text; a finding names the variable, never the value. `history`
+    is what the commits between the base and HEAD added, scanned the same way; `relinked` are
+    unchanged symlinks whose way the change re-routed, judged like changed ones.
 
     >>> change = FileChange(path=".github/workflows/ci.yml", kind="modified", size=10)
     >>> [v.code for v in evaluate_policy([change], GateEvidence(), PolicyRules()).violations]
@@ -406,6 +467,9 @@ def evaluate_policy(
                     "file were read: the rest was never scanned for secrets",
                 )
             )
+    violations += _relinked_violations(sorted(relinked, key=lambda link: link.path))
+    if history is not None:
+        violations += _history_violations(history, scanner)
     if len(ordered) > rules.max_files:
         violations.append(
             Violation(

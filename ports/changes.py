@@ -29,7 +29,7 @@ class ChangeCollector(Protocol):
     ) -> Result[ChangeSet, ChangeReadError]:
         """Everything that differs from `base`: commits, staged, unstaged and untracked files
         (tracked files are all read unless `trust_index_stat` lets the index's stat data say
-        which are unchanged)."""
+        which are unchanged), and what each commit between `base` and HEAD added."""
         ...
 
     async def read_pairs(

@@ -11,7 +11,8 @@ from domain.worktree_snapshot import WorktreeSnapshot
 
 
 class SnapshotError(msgspec.Struct, frozen=True, kw_only=True, tag="snapshot-error"):
-    """The worktree could not be read (`snapshot-unreadable`)."""
+    """The worktree could not be read (`snapshot-unreadable`), or the base whose ignore rules
+    were asked for is not a commit of it (`base-not-found`)."""
 
     code: str
     message: str
@@ -20,6 +21,9 @@ class SnapshotError(msgspec.Struct, frozen=True, kw_only=True, tag="snapshot-err
 class WorktreeSnapshotter(Protocol):
     """Lists the non-ignored paths that differ from a clean checkout, with content digests."""
 
-    async def snapshot(self, root: str) -> Result[WorktreeSnapshot, SnapshotError]:
-        """Snapshot the git repository rooted at absolute `root`, or every file if it is none."""
+    async def snapshot(
+        self, root: str, *, base: str | None = None
+    ) -> Result[WorktreeSnapshot, SnapshotError]:
+        """Snapshot the git repository rooted at absolute `root`, or every file if it is none;
+        untracked files are ignored by the rules committed in `base` (default: HEAD)."""
         ...

@@ -8,6 +8,11 @@ The working tree state is what git would commit after `git add -A`: every index 
 disk now (re-hashed only when its stat data differs from the index, or is racy) plus every file
 that is neither in the index nor ignored. That state is compared with the base commit's tree.
 Line endings are compared as stored (no autocrlf/clean filters), like `core.autocrlf=false`.
+
+Beyond that comparison the collector reports what the policy needs and git status does not
+show: each submodule's folder against its own commit (`_submodules`), where every changed
+symlink (and every unchanged one a change re-routes) leads when followed (`_links`), and what
+each commit between the base and HEAD added (`_history`).
 """
 
 from __future__ import annotations
@@ -28,9 +33,12 @@ from returns.result import Failure, Result, Success
 
 from adapters.dulwich_changes._compare import _base_files, _compared
 from adapters.dulwich_changes._content import _display, _Reader
+from adapters.dulwich_changes._history import read_history
+from adapters.dulwich_changes._links import relinked_symlinks
+from adapters.dulwich_changes._repo import CONFIG_REFUSED, open_worktree
 from adapters.dulwich_changes._snapshot import DulwichSnapshotter
 from adapters.dulwich_changes._stat_cache import StatCache, cache_file
-from adapters.dulwich_changes._worktree import _Snapshot
+from adapters.dulwich_changes._submodules import read_worktree
 from domain.changes import ChangeSet, ManifestPair, pair_exact_renames
 from domain.content import MAX_SCANNED_BYTES
 from domain.locations import is_within
@@ -48,7 +56,7 @@ __all__ = [
 def _open(repo_path: str) -> Result[Repo, ChangeReadError]:
     root = os.path.abspath(repo_path)
     try:
-        repo = Repo(root)
+        repo = open_worktree(root)
     except NotGitRepository:
         return Failure(
             ChangeReadError(
@@ -56,7 +64,7 @@ def _open(repo_path: str) -> Result[Repo, ChangeReadError]:
                 message=f"{root} is not a git repository; pass --repo the worktree's top folder.",
             )
         )
-    except OSError as exc:
+    except (OSError, *CONFIG_REFUSED) as exc:
         return Failure(ChangeReadError(code="repo-unreadable", message=f"{root}: {exc}"))
     if repo.bare:
         repo.close()
@@ -129,6 +137,9 @@ def collect_changes(
 ) -> Result[ChangeSet, ChangeReadError]:
     """Blocking collection; `DulwichChangeCollector.collect` runs it in a worker thread.
 
+    Besides what differs from `base`, the result holds what each commit between `base` and
+    HEAD added (`_history`): pushing the branch publishes those commits too.
+
     `stat_cache_dir` (outside the worktree) keeps what each file hashed to, so that the next
     collection re-reads only files whose stat data changed (`_stat_cache`).
     """
@@ -144,13 +155,12 @@ def collect_changes(
         cache = None if trust_index_stat else _open_stat_cache(repo, stat_cache_dir)
         started = time.time_ns()
         try:
-            snapshot = _Snapshot(repo, commit.tree, trust_stat=trust_index_stat, cache=cache)
+            snapshot = read_worktree(repo, commit.tree, trust_stat=trust_index_stat, cache=cache)
             files, pruned = _base_files(repo, commit.tree, snapshot, cache)
             reader = _Reader(repo)
-            raw = [
-                reader.change(path, old, new)
-                for path, old, new in _compared(files, pruned, snapshot)
-            ]
+            differing = _compared(files, pruned, snapshot)
+            raw = [reader.change(path, old, new) for path, old, new in differing]
+            relinked = relinked_symlinks(snapshot, {p: (old, new) for p, old, new in differing})
         except OSError as exc:
             return Failure(
                 ChangeReadError(
@@ -167,6 +177,8 @@ def collect_changes(
                 repo=_display(os.fsencode(repo.path))[0],
                 base=commit.id.decode(),
                 changes=pair_exact_renames(raw),
+                history=read_history(repo, commit.id),
+                relinked=tuple(relinked),
             )
         )
 

@@ -1,4 +1,5 @@
-"""Turning one differing path into a `FileChange`: mode, symlink target, size, content.
+"""Turning one differing path into a `FileChange`: mode, symlink target and where it leads, size,
+content.
 
 This module only fetches bytes; `domain.content` decides binary or text, what is scanned and
 how much is read (`MAX_SCANNED_BYTES`).
@@ -12,6 +13,7 @@ import msgspec
 from dulwich.objects import Blob, ObjectID
 from dulwich.repo import Repo
 
+from adapters.dulwich_changes._links import resolve_link
 from adapters.dulwich_changes._worktree import _Entry
 from domain.changes import (
     MODE_GITLINK,
@@ -78,7 +80,10 @@ class _Reader:
         if new[0] == MODE_SYMLINK:
             target = os.readlink(full)
             return msgspec.structs.replace(
-                change, symlink_target=_display(target)[0], size=len(target)
+                change,
+                symlink_target=_display(target)[0],
+                link=resolve_link(self.root, path),
+                size=len(target),
             )
         with open(full, "rb") as handle:
             data = handle.read(MAX_SCANNED_BYTES)

@@ -2,7 +2,8 @@
 
 `git status` also honours `.git/info/exclude`, `core.excludesFile` and `.gitignore` files as they
 are on disk; all of those are the agent's to write, so here only the committed files of a tree
-the caller trusts (the base commit, or HEAD for a gate snapshot) decide what is ignored. A
+the caller trusts (the base commit; for a gate snapshot the check's base, else HEAD) decide
+what is ignored. A
 `.gitignore` the agent changed is then an ordinary change: reported and judged like any other.
 """
 
@@ -14,7 +15,7 @@ import os
 from dulwich.errors import NotTreeError
 from dulwich.ignore import IgnoreFilter, IgnoreFilterManager, read_ignore_patterns
 from dulwich.object_store import tree_lookup_path
-from dulwich.objects import Blob, ObjectID
+from dulwich.objects import Blob, ObjectID, SubmoduleEncountered
 from dulwich.repo import Repo
 
 _REGULAR = (0o100644, 0o100755)
@@ -44,7 +45,8 @@ class TreeIgnoreRules(IgnoreFilterManager):
         store = self._repo.object_store
         try:
             mode, sha = tree_lookup_path(store.__getitem__, self._tree_id, name)
-        except (KeyError, NotTreeError):
+        except (KeyError, NotTreeError, SubmoduleEncountered):
+            # A submodule in the tree holds no `.gitignore` of ours (its own rules are its own).
             return None
         # git reads no symlinked .gitignore (since 2.32); a directory of that name is no file.
         blob = store[sha] if mode in _REGULAR else None

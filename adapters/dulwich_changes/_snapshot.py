@@ -1,8 +1,10 @@
 """`WorktreeSnapshotter` on dulwich: the paths that differ from HEAD, plus content digests.
 
 The listing is the change collector's own (`_Snapshot` compared with HEAD's tree), so the two
-agree on what is ignored: only HEAD's committed `.gitignore` files count, never
-`.git/info/exclude`, `core.excludesFile` or a `.gitignore` a gate wrote. That is what
+agree on what is ignored: only the `.gitignore` files committed in a trusted commit count, never
+`.git/info/exclude`, `core.excludesFile` or a `.gitignore` a gate wrote. The trusted commit is
+the check's base when the caller names one: HEAD is the agent's, and a rule it committed there
+(`trace.txt` in `tests/.gitignore`) would hide exactly what its tests leave behind. That is what
 `git status` lists, minus what those agent-writable rules would hide.
 
 A directory that is not the root of a git repository has no status to ask for, so every file
@@ -20,13 +22,16 @@ import time
 import anyio.to_thread
 from dulwich.errors import NotGitRepository
 from dulwich.objects import Commit, ObjectID
+from dulwich.objectspec import parse_commit
 from dulwich.refs import HEADREF
 from dulwich.repo import Repo
 from returns.result import Failure, Result, Success
 
 from adapters.dulwich_changes._compare import _base_files, _compared
+from adapters.dulwich_changes._repo import CONFIG_REFUSED, open_worktree
 from adapters.dulwich_changes._stat_cache import StatCache
-from adapters.dulwich_changes._worktree import _Snapshot
+from adapters.dulwich_changes._submodules import read_worktree
+from domain.changes import MODE_GITLINK
 from domain.worktree_snapshot import DELETED, SnapshotMode, WorktreeSnapshot, snapshot_of
 from ports.worktree import SnapshotError
 
@@ -66,15 +71,24 @@ def _head_tree(repo: Repo) -> ObjectID | None:
     return commit.tree if isinstance(commit, Commit) else None
 
 
-def _git_status(repo: Repo, cache: StatCache | None = None) -> dict[str, str]:
+def _git_status(
+    repo: Repo, cache: StatCache | None = None, ignore_tree: ObjectID | None = None
+) -> dict[str, str]:
+    """What differs from HEAD; untracked files are ignored by `ignore_tree`'s rules (else
+    HEAD's)."""
     root = os.fsencode(repo.path)
     tree = _head_tree(repo)
     # Every tracked file is read, or taken from this process's own memory of the previous
     # snapshot (`cache`): the gate (agent code) could write .git/index itself.
-    worktree = _Snapshot(repo, tree, trust_stat=False, cache=cache)
+    rules = tree if ignore_tree is None else ignore_tree
+    worktree = read_worktree(repo, rules, trust_stat=False, cache=cache)
     files, pruned = _base_files(repo, tree, worktree, cache) if tree else ({}, set())
     digests: dict[str, str] = {}
-    for relative, _, _ in _compared(files, pruned, worktree):
+    for relative, _, new in _compared(files, pruned, worktree):
+        if new is not None and new[0] == MODE_GITLINK:
+            # A submodule's state names its commit, or digests how its worktree differs.
+            digests[_display(relative)] = "submodule:" + new[1].decode("ascii")
+            continue
         digests[_display(relative)] = _digest(os.fsdecode(os.path.join(root, relative)))
     return digests
 
@@ -116,22 +130,42 @@ def _broken(root: str, detail: str) -> Result[WorktreeSnapshot, SnapshotError]:
     )
 
 
+def _base_tree(repo: Repo, base: str) -> ObjectID | None:
+    """The tree of commit `base`, or None when `base` names no commit of `repo`."""
+    try:
+        tree: ObjectID = parse_commit(repo, base.encode()).tree
+    except (KeyError, ValueError):
+        return None
+    return tree
+
+
 def _snapshot(
-    root: str, caches: dict[str, StatCache] | None = None
+    root: str, caches: dict[str, StatCache] | None = None, base: str | None = None
 ) -> Result[WorktreeSnapshot, SnapshotError]:
     mode: SnapshotMode = "git-status"
     try:
         if not os.path.isdir(root):
             raise NotADirectoryError(f"no directory at {root}")
         try:
-            with Repo(root) as repo:
+            with open_worktree(root) as repo:
                 if not os.path.isdir(repo.controldir()):
                     return _broken(root, f"its git directory {repo.controldir()} is missing")
+                ignore_tree = None
+                if base is not None:
+                    ignore_tree = _base_tree(repo, base)
+                    if ignore_tree is None:
+                        return Failure(
+                            SnapshotError(
+                                code="base-not-found",
+                                message=f"base {base!r} is not a commit in {root}; its ignore "
+                                "rules are the only ones a gate snapshot trusts.",
+                            )
+                        )
                 started = time.time_ns()
                 cache = None
                 if caches is not None:
                     cache = caches.get(root) or StatCache(None, os.fsencode(root))
-                digests = _git_status(repo, cache)
+                digests = _git_status(repo, cache, ignore_tree)
                 head = _head(repo)
                 if caches is not None and cache is not None:
                     caches[root] = cache.carried_over(started)
@@ -141,7 +175,7 @@ def _snapshot(
             mode = "all-files"
             digests = _all_files(root)
             head = ""
-        except ValueError as exc:
+        except (ValueError, *CONFIG_REFUSED) as exc:
             # dulwich raises ValueError for a malformed `.git` file (no "gitdir: " line).
             return _broken(root, str(exc))
     except OSError as exc:
@@ -166,7 +200,9 @@ class DulwichSnapshotter:
     def __init__(self) -> None:
         self._caches: dict[str, StatCache] = {}
 
-    async def snapshot(self, root: str) -> Result[WorktreeSnapshot, SnapshotError]:
-        """Snapshot the worktree at `root` (made absolute)."""
-        job = functools.partial(_snapshot, os.path.abspath(root), self._caches)
+    async def snapshot(
+        self, root: str, *, base: str | None = None
+    ) -> Result[WorktreeSnapshot, SnapshotError]:
+        """Snapshot the worktree at `root` (made absolute), ignoring what `base` ignores."""
+        job = functools.partial(_snapshot, os.path.abspath(root), self._caches, base)
         return await anyio.to_thread.run_sync(job)

@@ -12,6 +12,11 @@ mtime or ctime is within `RACY_NS` of the moment the scan started are never reco
 in the same clock tick as our read would otherwise leave the old id behind (git's "racy git"
 problem, solved the same way). An unreadable, foreign or damaged cache file is an empty cache:
 every file is hashed, never fewer.
+
+A submodule's worktree is read like the parent's (`_submodules`) and has its own cache, a child
+of the parent's (`for_submodule`): its own file in the same folder, keyed by the submodule's
+real path, saved and carried over with the parent. Only files are ever recorded, never a
+submodule's state: a folder's stat data do not change when a file deep inside it does.
 """
 
 from __future__ import annotations
@@ -73,8 +78,20 @@ class StatCache:
         self._base_tree = b""
         self._base_files: dict[bytes, _Entry] = {}
         self._changed = False
+        # The caches of submodule worktrees read during this scan, by their real path.
+        self.children: dict[bytes, StatCache] = {}
         if path is not None:
             self._load(path)
+
+    def for_submodule(self, worktree: bytes) -> StatCache:
+        """The cache of the submodule worktree at real path `worktree`: a file next to this
+        one (in memory when this one is), saved and carried over with this cache."""
+        child = self.children.get(worktree)
+        if child is None:
+            path = None if self.path is None else cache_file(os.path.dirname(self.path), worktree)
+            child = StatCache(path, worktree)
+            self.children[worktree] = child
+        return child
 
     def _load(self, path: str) -> None:
         try:
@@ -128,12 +145,18 @@ class StatCache:
         following = StatCache(None, self.worktree)
         following.known = self._settled(scan_started_ns)
         following._base_tree, following._base_files = self._base_tree, self._base_files
+        following.children = {
+            worktree: child.carried_over(scan_started_ns)
+            for worktree, child in self.children.items()
+        }
         return following
 
     def save(self, scan_started_ns: int) -> None:
         """Write the files seen in this scan, except racy ones; failures only cost speed."""
         if self.path is None:
             return
+        for child in self.children.values():
+            child.save(scan_started_ns)
         if not self._changed and self.fresh.keys() == self.known.keys():
             return  # every file came from the cache: the file already says all of this
         files = self._settled(scan_started_ns)

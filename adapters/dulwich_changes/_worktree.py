@@ -13,7 +13,7 @@ import hashlib
 import os
 import stat
 
-from dulwich.index import cleanup_mode, read_submodule_head
+from dulwich.index import cleanup_mode
 from dulwich.objects import ZERO_SHA, ObjectID
 from dulwich.repo import Repo
 
@@ -70,6 +70,10 @@ class _Snapshot:
 
     With `trust_stat` False every tracked file is read and hashed, and the index's cache tree is
     not used: nothing the agent wrote into `.git/index` can then hide an edit.
+
+    Submodules and nested repositories are only listed in `submodules` (path -> the commit the
+    index records, None when untracked), with a provisional state: `_submodules.read_worktree`
+    settles each by reading its own worktree, so use that, not this class directly.
     """
 
     def __init__(
@@ -82,6 +86,8 @@ class _Snapshot:
     ) -> None:
         self.repo = repo
         self.cache = cache
+        self.trust_stat = trust_stat
+        self.submodules: dict[bytes, ObjectID | None] = {}
         # True when every index path was read from disk (none taken on the index's word), so
         # `entries` holds the state of every path that has one.
         self.read_all = not trust_stat
@@ -153,8 +159,8 @@ class _Snapshot:
         if entry[0] == MODE_GITLINK:
             if not stat.S_ISDIR(st.st_mode):
                 return self._hash(path, st)
-            head = read_submodule_head(self.root + b"/" + path)
-            return (MODE_GITLINK, ObjectID(head) if head is not None else entry[1])
+            self.submodules[path] = entry[1]
+            return (MODE_GITLINK, entry[1])
         if stat.S_ISDIR(st.st_mode):
             return None  # a tracked file replaced by a directory: its files are untracked
         return self._hash(path, st)
@@ -190,8 +196,8 @@ class _Snapshot:
                 if not tracked_inside and self._ignored(rel + b"/"):
                     continue
                 if not tracked_inside and os.path.lexists(os.path.join(item.path, b".git")):
-                    head = read_submodule_head(item.path)
-                    self.entries[rel] = (MODE_GITLINK, ObjectID(head) if head else ZERO_SHA)
+                    self.submodules[rel] = None
+                    self.entries[rel] = (MODE_GITLINK, ZERO_SHA)
                     self.untracked.add(rel)
                     continue
                 self._walk(rel)

@@ -97,8 +97,11 @@ class GateStage(Protocol):
         """Select and prepare gates for the changes (nothing of the repository executes)."""
         ...
 
-    async def run(self, repo: str, planned: PlannedGates) -> GateOutcome:
-        """Run the prepared gates and report results and side effects."""
+    async def run(
+        self, repo: str, planned: PlannedGates, *, base: str | None = None
+    ) -> GateOutcome:
+        """Run the prepared gates and report results and side effects (untracked files that
+        `base`'s committed ignore rules ignore are no side effect; HEAD's are the agent's)."""
         ...
 
 
@@ -422,13 +425,15 @@ async def check_repos(
             item.rules,
             pairs,
             known_secrets=secrets,
+            history=item.changes.history,
+            relinked=item.changes.relinked,
         )
         for item, pairs in zip(inspected, manifests, strict=True)
     ]
     outcomes: list[GateOutcome | None] = [None] * len(inspected)
     if run_gates and all(v.allowed for v in verdicts):
         for index, item in enumerate(inspected):
-            outcome = await stage.run(item.changes.repo, item.planned)
+            outcome = await stage.run(item.changes.repo, item.planned, base=item.changes.base)
             outcomes[index] = outcome
             verdicts[index] = evaluate_policy(
                 item.changes.changes,
@@ -436,6 +441,8 @@ async def check_repos(
                 item.rules,
                 manifests[index],
                 known_secrets=secrets,
+                history=item.changes.history,
+                relinked=item.changes.relinked,
             )
     reports = tuple(
         _masked_report(

@@ -80,8 +80,11 @@ class ApiGateStage:
             prepared=prepared.unwrap(),
         )
 
-    async def run(self, repo: str, planned: PlannedGates) -> GateOutcome:
-        """Run the prepared gates the policy judged; an API error counts as a failed run."""
+    async def run(
+        self, repo: str, planned: PlannedGates, *, base: str | None = None
+    ) -> GateOutcome:
+        """Run the prepared gates the policy judged, judging their traces with `base`'s ignore
+        rules; an API error counts as a failed run."""
         prepared = planned.prepared
         if prepared is None or not (prepared.ready or prepared.refusals):
             return GateOutcome()
@@ -92,6 +95,7 @@ class ApiGateStage:
             runner=self.runner,
             snapshotter=self.snapshotter,
             files=self.files,
+            base=base,
         )
         if not is_successful(report):
             error = report.failure()

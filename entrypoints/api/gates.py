@@ -328,9 +328,14 @@ async def run_prepared_async(
     runner: ProcessRunner | None = None,
     snapshotter: WorktreeSnapshotter | None = None,
     files: FileReader | None = None,
+    base: str | None = None,
 ) -> Result[GateRunReport, GateApiError]:
     """Run an already prepared plan as it is (`check` runs the plan its policy judged): none if
-    a gate was refused, else each in order, proving it left no trace."""
+    a gate was refused, else each in order, proving it left no trace.
+
+    The trace is judged with the ignore rules committed in `base` (`check` passes its base),
+    else HEAD's: a rule the agent committed must not hide what its gate writes.
+    """
     if not is_positive_finite(timeout_s):
         return Failure(
             GateApiError(
@@ -351,7 +356,7 @@ async def run_prepared_async(
         env_error = env.failure()
         return Failure(GateApiError(code=env_error.code, message=env_error.message))
     snapshots = snapshotter or _production_snapshotter()
-    first = await snapshots.snapshot(root)
+    first = await snapshots.snapshot(root, base=base)
     if not is_successful(first):
         snapshot_error = first.failure()
         return Failure(GateApiError(code=snapshot_error.code, message=snapshot_error.message))
@@ -370,7 +375,7 @@ async def run_prepared_async(
             # Our own in-process reader writes nothing; a snapshot costs seconds on big trees.
             results.append(result)
             continue
-        after = await snapshots.snapshot(root)
+        after = await snapshots.snapshot(root, base=base)
         if not is_successful(after):
             # The gate left the worktree unreadable: the whole tree counts as touched.
             results.append(msgspec.structs.replace(result, side_effects=(".",)))

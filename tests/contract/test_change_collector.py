@@ -12,7 +12,7 @@ from adapters.dulwich_changes import DulwichChangeCollector
 from domain.changes import ChangeSet
 from ports.changes import ChangeCollector
 from tests.fakes.changes import FakeChangeCollector, FakeRepository
-from tests.support.gitrepo import git, init_repo, write
+from tests.support.gitrepo import commit_all, git, init_repo, write
 
 BASE_FILES = {
     "a.txt": "a\n",
@@ -100,3 +100,43 @@ def test_pairs_give_base_and_worktree_text_or_none(setup: Setup) -> None:
         (write_after, write_after),
         (None, None),
     ]
+
+
+TOKEN = "ghp_" + "Ab3dE5gH7jK9mN1pQ3sT5vW7yZ9bC1dF3hJ5"
+
+
+def _committed_fake(tmp_path: Path) -> tuple[ChangeCollector, str, str]:
+    repo = FakeRepository({"a.txt": b"a\n"})
+    repo.worktree["docs/k.md"] = f"notes\n{TOKEN}\n".encode()
+    repo.commit("add")
+    del repo.worktree["docs/k.md"]
+    repo.commit("remove")
+    return FakeChangeCollector({"/repo": repo}), "/repo", "base"
+
+
+def _committed_dulwich(tmp_path: Path) -> tuple[ChangeCollector, str, str]:
+    repo = init_repo(tmp_path / "repo", {"a.txt": "a\n"})
+    base = git(repo, "rev-parse", "HEAD").strip()
+    write(repo, {"docs/k.md": f"notes\n{TOKEN}\n"})
+    commit_all(repo, "add")
+    (repo / "docs/k.md").unlink()
+    commit_all(repo, "remove")
+    return DulwichChangeCollector(), str(repo), base
+
+
+@pytest.mark.parametrize("factory", [_committed_fake, _committed_dulwich], ids=["fake", "dulwich"])
+def test_history_holds_what_each_commit_added_even_if_removed_later(
+    tmp_path: Path, factory: Callable[[Path], tuple[ChangeCollector, str, str]]
+) -> None:
+    collector, repo, base = factory(tmp_path)
+    changes = _collect(collector, repo, base)
+    assert changes.changes == ()
+    assert changes.history.commits == 2
+    # Hunks may group lines differently; the lines and their numbers are the contract.
+    lines = [
+        (f.path, h.start + offset, text)
+        for f in changes.history.files
+        for h in f.added
+        for offset, text in enumerate(h.text.split("\n"))
+    ]
+    assert lines == [("docs/k.md", 1, "notes"), ("docs/k.md", 2, TOKEN)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 from collections.abc import Iterator
@@ -25,8 +26,8 @@ class World(Protocol):
 
     def write(self, path: str, data: bytes) -> None: ...
     def delete(self, path: str) -> None: ...
-    def commit(self) -> None: ...
-    def ignore(self, pattern: str) -> None: ...
+    def commit(self) -> str: ...
+    def ignore(self, pattern: str) -> str: ...
 
 
 class FakeWorld:
@@ -41,21 +42,22 @@ class FakeWorld:
     def delete(self, path: str) -> None:
         del self.tree.files[path]
 
-    def commit(self) -> None:
-        self.tree.committed = dict(self.tree.files)
-        self.tree.head += 1
+    def commit(self) -> str:
+        return self.tree.commit()
 
-    def ignore(self, pattern: str) -> None:
+    def ignore(self, pattern: str) -> str:
         self.tree.ignored.append(pattern)
+        return self.commit()
 
 
-def _git(root: Path, *args: str) -> None:
-    subprocess.run(
+def _git(root: Path, *args: str) -> str:
+    return subprocess.run(
         ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
         cwd=root,
         check=True,
         capture_output=True,
-    )
+        text=True,
+    ).stdout
 
 
 class RealWorld:
@@ -76,16 +78,18 @@ class RealWorld:
     def delete(self, path: str) -> None:
         (self.path / path).unlink()
 
-    def commit(self) -> None:
+    def commit(self) -> str:
         _git(self.path, "add", "-A")
         _git(self.path, "commit", "-q", "--allow-empty", "-m", "commit")
+        return _git(self.path, "rev-parse", "HEAD").strip()
 
-    def ignore(self, pattern: str) -> None:
-        # Only committed `.gitignore` files count (HEAD's): ignore rules written after it, in
-        # `.git/info/exclude` or an uncommitted `.gitignore`, are the agent's and hide nothing.
+    def ignore(self, pattern: str) -> str:
+        # Only committed `.gitignore` files count (HEAD's, or the base's when one is given):
+        # ignore rules written after it, in `.git/info/exclude` or an uncommitted
+        # `.gitignore`, are the agent's and hide nothing.
         with (self.path / ".gitignore").open("a") as handle:
             handle.write(pattern + "\n")
-        self.commit()
+        return self.commit()
 
 
 @pytest.fixture(params=["fake", "dulwich"])
@@ -104,8 +108,8 @@ def plain_dir(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]
         yield RealWorld(tmp_path, is_repository=False)
 
 
-def snap(world: World) -> WorktreeSnapshot:
-    result = anyio.run(world.snapshotter.snapshot, world.root)
+def snap(world: World, base: str | None = None) -> WorktreeSnapshot:
+    result = anyio.run(functools.partial(world.snapshotter.snapshot, world.root, base=base))
     return result.unwrap()
 
 
@@ -189,6 +193,23 @@ def test_ignored_files_are_not_listed(world: World) -> None:
     world.write("run.log", b"x")
     world.write("kept.txt", b"x")
     assert paths(snap(world)) == ["kept.txt"]
+
+
+def test_with_a_base_only_the_bases_ignore_rules_count(world: World) -> None:
+    world.write("a.txt", b"a")
+    base = world.ignore("*.log")
+    world.ignore("by-product.txt")  # committed after the base: the agent's rule
+    world.write("by-product.txt", b"x")
+    world.write("run.log", b"x")
+    assert paths(snap(world)) == []
+    assert paths(snap(world, base)) == ["by-product.txt"]
+
+
+def test_an_unknown_base_is_base_not_found(world: World) -> None:
+    world.write("a.txt", b"a")
+    world.commit()
+    result = anyio.run(functools.partial(world.snapshotter.snapshot, world.root, base="f" * 40))
+    assert result.failure().code == "base-not-found"
 
 
 def test_a_directory_that_is_no_repository_lists_every_file(plain_dir: World) -> None:
@@ -328,3 +349,16 @@ def test_dulwich_a_folder_that_cannot_be_listed_is_snapshot_unreadable(
     monkeypatch.setattr(os, "scandir", scandir)
     result = anyio.run(DulwichSnapshotter().snapshot, world.root)
     assert result.failure().code == "snapshot-unreadable"
+
+
+def test_core_worktree_does_not_point_the_snapshot_at_another_folder(tmp_path: Path) -> None:
+    (tmp_path / "repo").mkdir()
+    world = RealWorld(tmp_path / "repo", is_repository=True)
+    world.write("a.txt", b"a")
+    world.commit()
+    (tmp_path / "clean").mkdir()
+    (tmp_path / "clean" / "a.txt").write_bytes(b"a")
+    before = snap(world)
+    _git(world.path, "config", "core.worktree", str(tmp_path / "clean"))
+    world.write("by-product.txt", b"x")
+    assert side_effects(before, snap(world)) == ("by-product.txt",)

@@ -11,7 +11,9 @@ from domain.changes import (
     MODE_FILE,
     AddedHunk,
     ChangeSet,
+    CommittedFile,
     FileChange,
+    History,
     ManifestPair,
     pair_exact_renames,
 )
@@ -23,10 +25,12 @@ def _blob_id(data: bytes) -> str:
 
 
 class FakeRepository:
-    """Commits by id, a HEAD, the worktree's files, an upstream merge base and ignored suffixes."""
+    """Commits by id (each with its parent), a HEAD, the worktree's files, an upstream merge
+    base and ignored suffixes."""
 
     def __init__(self, files: dict[str, bytes]) -> None:
         self.commits: dict[str, dict[str, bytes]] = {"base": dict(files)}
+        self.parents: dict[str, str | None] = {"base": None}
         self.head = "base"
         self.merge_base: str | None = None
         # What `.git/config` would say: the checked-out branch and the upstream ref it tracks.
@@ -38,6 +42,7 @@ class FakeRepository:
     def commit(self, name: str) -> None:
         """Record the worktree (minus ignored files) as commit `name` and move HEAD there."""
         self.commits[name] = {p: d for p, d in self.worktree.items() if not self._ignored(p)}
+        self.parents[name] = self.head
         self.head = name
 
     def _ignored(self, path: str) -> bool:
@@ -56,6 +61,27 @@ def _added(old: bytes | None, new: bytes) -> tuple[tuple[AddedHunk, ...], int]:
         if line not in old_lines:
             hunks.append(AddedHunk(start=number, text=line))
     return tuple(hunks), len(hunks)
+
+
+def _history(fake: FakeRepository, base: str) -> History:
+    """What each commit after `base` on HEAD's line added (the fake has no merges)."""
+    line: list[str] = []
+    commit: str | None = fake.head
+    while commit is not None and commit != base:
+        line.append(commit)
+        commit = fake.parents[commit]
+    if commit is None:
+        return History(incomplete=f"{base} is not an ancestor of HEAD in the fake")
+    files = []
+    for name in reversed(line):
+        parent = fake.parents[name]
+        before = fake.commits[parent] if parent is not None else {}
+        for path, data in sorted(fake.commits[name].items()):
+            if before.get(path) != data:
+                hunks, _ = _added(before.get(path), data)
+                if hunks:
+                    files.append(CommittedFile(commit=name, path=path, added=hunks))
+    return History(commits=len(line), files=tuple(files))
 
 
 class FakeChangeCollector:
@@ -88,7 +114,8 @@ class FakeChangeCollector:
         if isinstance(found, Failure):
             return Failure(found.failure())
         fake = found.unwrap()
-        before = fake.commits.get(fake.head if base == "HEAD" else base)
+        resolved = fake.head if base == "HEAD" else base
+        before = fake.commits.get(resolved)
         if before is None:
             return Failure(ChangeReadError(code="base-not-found", message=f"no commit {base}"))
         self.collected.append((repo, base))
@@ -125,6 +152,7 @@ class FakeChangeCollector:
                 repo=repo,
                 base=base,
                 changes=pair_exact_renames(changes),
+                history=_history(fake, resolved),
             )
         )
 

@@ -20,13 +20,18 @@ class FakeGateStage:
         self.outcomes = outcomes or {}
         self.planned: list[tuple[str, tuple[str, ...]]] = []
         self.ran: list[str] = []
+        # The base each run judged side effects against (its ignore rules).
+        self.bases: list[str | None] = []
 
     async def plan(self, repo: str, changes: Sequence[FileChange]) -> PlannedGates:
         """The configured plan (none: no gates), noting which paths it was asked about."""
         self.planned.append((repo, tuple(c.path for c in changes)))
         return self.plans.get(repo, PlannedGates())
 
-    async def run(self, repo: str, planned: PlannedGates) -> GateOutcome:
+    async def run(
+        self, repo: str, planned: PlannedGates, *, base: str | None = None
+    ) -> GateOutcome:
         """The configured outcome (none: nothing ran and nothing was touched)."""
         self.ran.append(repo)
+        self.bases.append(base)
         return self.outcomes.get(repo, GateOutcome())

@@ -68,7 +68,8 @@ def test_demo_blocked_gives_every_reason_and_runs_no_gate(
 ) -> None:
     code, report = run_cli(capsys, "demo", "check", "--variant", "blocked", "--json")
     assert (code, report["verdict"]) == (1, "blocked")
-    assert sorted(codes(report)) == ["path-denied", "secret-detected"]
+    # The key is in the worktree and in the agent's commit: pushing publishes both.
+    assert sorted(codes(report)) == ["path-denied", "secret-detected", "secret-in-history"]
     assert set(gates(report).values()) == {"not-run"}
 
 
@@ -77,8 +78,9 @@ def test_demo_summary_names_reasons_but_never_the_secret(
 ) -> None:
     code, text = run_cli(capsys, "demo", "check", "--variant", "blocked")
     assert code == 1
-    assert text.startswith("BLOCKED: 2 reason(s)")
+    assert text.startswith("BLOCKED: 3 reason(s)")
     assert "BLOCKED secret-detected src/demo_calc/settings.py: line 4" in text
+    assert "BLOCKED secret-in-history src/demo_calc/settings.py: commit " in text
     assert "AKIAIOSFODNN7EXAMPLE" not in text
 
 
@@ -144,6 +146,35 @@ def test_gate_writing_into_the_worktree_is_a_side_effect(
     write(repo, {"tests/test_writer.py": writer})
     code, report = run_cli(
         capsys, "check", "--repo", str(repo), "--config", config(tmp_path), "--json"
+    )
+    assert code == 1
+    violations = report["repos"][0]["violations"]
+    assert ("gate-side-effect", "tests/trace.txt") in {(v["code"], v["path"]) for v in violations}
+
+
+def test_an_agent_committed_gitignore_does_not_hide_a_gate_by_product(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The gate snapshot takes its ignore rules from the check's base, not from HEAD: the agent
+    # commits HEAD, so a rule it committed would otherwise hide what its test leaves behind.
+    repo = uv_project(tmp_path / "app")
+    base = git(repo, "rev-parse", "HEAD").strip()
+    writer = (
+        "from pathlib import Path\n\n\ndef test_writes() -> None:\n"
+        "    Path(__file__).with_name('trace.txt').write_text('x')\n"
+    )
+    write(repo, {"tests/test_writer.py": writer, "tests/.gitignore": "trace.txt\n"})
+    commit_all(repo, "agent: a test and an ignore rule for what it writes")
+    code, report = run_cli(
+        capsys,
+        "check",
+        "--repo",
+        str(repo),
+        "--base",
+        base,
+        "--config",
+        config(tmp_path),
+        "--json",
     )
     assert code == 1
     violations = report["repos"][0]["violations"]
@@ -341,6 +372,80 @@ def test_symlink_leaving_the_worktree_is_blocked(
     )
     assert (code, codes(report)) == (1, ["symlink-escapes"])
     assert report["repos"][0]["changes"][0]["symlink_target"] == "../../../etc/passwd"
+
+
+def _policy_check(tmp_path: Path, capsys: pytest.CaptureFixture[str], repo: Path) -> Any:
+    code, report = run_cli(
+        capsys, "policy", "check", "--repo", str(repo), "--config", config(tmp_path), "--json"
+    )
+    return code, report
+
+
+def test_a_symlink_chain_leaving_the_worktree_is_blocked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Each link's text stays inside; followed through the worktree, src/esc leads to its parent.
+    repo = plain_repo(tmp_path / "tool")
+    (repo / "src/a").mkdir()
+    (repo / "src/a/up").symlink_to("..")
+    (repo / "src/esc").symlink_to("a/up/../..")
+    code, report = _policy_check(tmp_path, capsys, repo)
+    assert code == 1
+    escapes = [v for v in report["repos"][0]["violations"] if v["code"] == "symlink-escapes"]
+    assert [v["path"] for v in escapes] == ["src/esc"]
+    assert "outside the worktree" in escapes[0]["detail"]
+
+
+def test_a_dangling_symlink_chain_leaving_the_worktree_is_blocked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # src/a/up leads to src; "missing" does not exist, so the rest is followed as text: up
+    # three levels from src is outside, whatever the text alone (five levels deep) says.
+    repo = plain_repo(tmp_path / "tool")
+    (repo / "src/a").mkdir()
+    (repo / "src/a/up").symlink_to("..")
+    (repo / "src/dangling").symlink_to("a/up/missing/../../..")
+    code, report = _policy_check(tmp_path, capsys, repo)
+    assert (code, codes(report)) == (1, ["symlink-escapes"])
+    assert report["repos"][0]["violations"][0]["path"] == "src/dangling"
+
+
+def test_a_symlink_loop_is_blocked(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    repo = plain_repo(tmp_path / "tool")
+    (repo / "src/one").symlink_to("two")
+    (repo / "src/two").symlink_to("one")
+    code, report = _policy_check(tmp_path, capsys, repo)
+    assert (code, codes(report)) == (1, ["symlink-escapes", "symlink-escapes"])
+    assert "loop" in report["repos"][0]["violations"][0]["detail"]
+
+
+def test_a_symlink_chain_that_stays_inside_passes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = plain_repo(tmp_path / "tool")
+    (repo / "src/a").mkdir()
+    (repo / "src/a/up").symlink_to("..")
+    (repo / "src/same").symlink_to("a/up/tool.py")
+    (repo / "src/missing").symlink_to("a/up/not-yet.py")
+    code, report = _policy_check(tmp_path, capsys, repo)
+    assert (code, codes(report)) == (0, [])
+
+
+def test_an_unchanged_symlink_rerouted_outside_by_a_changed_one_is_blocked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # In the base, src/a/l -> x/../.. leads to src (x is a folder). The agent replaces x by a
+    # link to ../.. (the root: inside), and l, unchanged, now leads out of the worktree.
+    repo = init_repo(tmp_path / "tool", {"src/a/x/keep.txt": "k\n"})
+    (repo / "src/a/l").symlink_to("x/../..")
+    commit_all(repo, "a link through a folder")
+    shutil.rmtree(repo / "src/a/x")
+    (repo / "src/a/x").symlink_to("../..")
+    code, report = _policy_check(tmp_path, capsys, repo)
+    assert (code, codes(report)) == (1, ["symlink-escapes"])
+    violation = report["repos"][0]["violations"][0]
+    assert violation["path"] == "src/a/l"
+    assert "src/a/x" in violation["detail"]
 
 
 @pytest.mark.parametrize(

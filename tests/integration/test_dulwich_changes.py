@@ -315,6 +315,118 @@ def test_untracked_nested_repository_is_reported_as_a_gitlink(tmp_path: Path) ->
     assert "nested/n.txt" not in changes
 
 
+def _links(repo: Path, links: dict[str, str]) -> dict[str, tuple[str, str]]:
+    for name, target in links.items():
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
+        (repo / name).symlink_to(target)
+    changes = _by_path(_collect(repo))
+    found: dict[str, tuple[str, str]] = {}
+    for name in links:
+        link = changes[name].link
+        assert link is not None
+        found[name] = (link.path, link.state)
+    return found
+
+
+def test_a_new_symlink_is_followed_through_the_symlinks_on_its_way(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "repo", {"src/tool.py": "X = 1\n"})
+    (repo / "src/a").mkdir()
+    found = _links(
+        repo,
+        {
+            "src/a/up": "..",
+            "src/esc": "a/up/../..",
+            "src/same": "a/up/tool.py",
+            "src/abs-on-the-way": "a/up/abs",
+            "src/abs": "/etc",
+            "src/git": "a/up/../.git/config",
+        },
+    )
+    assert found == {
+        "src/a/up": ("src", "resolved"),
+        "src/esc": ("..", "resolved"),
+        "src/same": ("src/tool.py", "resolved"),
+        "src/abs-on-the-way": ("..", "resolved"),
+        "src/abs": ("..", "resolved"),
+        "src/git": (".git/config", "resolved"),
+    }
+
+
+def test_a_dangling_symlink_is_followed_as_text_past_the_missing_step(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "repo", {"src/tool.py": "X = 1\n"})
+    (repo / "src/a").mkdir()
+    found = _links(
+        repo,
+        {
+            "src/a/up": "..",
+            "src/out": "a/up/missing/../../..",
+            "src/in": "a/up/missing/x.py",
+            "src/below-a-file": "tool.py/../../..",
+        },
+    )
+    assert found == {
+        "src/a/up": ("src", "resolved"),
+        "src/out": ("..", "dangling"),
+        "src/in": ("src/missing/x.py", "dangling"),
+        "src/below-a-file": ("..", "dangling"),
+    }
+
+
+def test_a_symlink_loop_never_resolves(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "repo", {"a.txt": "a\n"})
+    found = _links(repo, {"one": "two", "two": "one", "self": "self/x"})
+    assert {state for _, state in found.values()} == {"loop"}
+
+
+def test_unchanged_symlinks_whose_way_a_change_reroutes_are_followed_again(
+    tmp_path: Path,
+) -> None:
+    repo = init_repo(tmp_path / "repo", {"src/a/x/keep.txt": "k\n", "src/b/keep.txt": "k\n"})
+    (repo / "src/a/l").symlink_to("x/../..")
+    (repo / "src/a/y").symlink_to("../b")
+    (repo / "src/a/via-y").symlink_to("y/keep.txt")
+    (repo / "docs").mkdir()
+    (repo / "docs/far").symlink_to("../../elsewhere")  # escapes, but no change reroutes it
+    commit_all(repo, "links")
+    assert _collect(repo).relinked == ()
+    for path in (repo / "src/a/x").iterdir():
+        path.unlink()
+    (repo / "src/a/x").rmdir()
+    (repo / "src/a/x").symlink_to("../..")
+    (repo / "src/a/y").unlink()
+    (repo / "src/a/y").symlink_to("../b/.")  # retargeted, same place
+    relinked = {r.path: (r.link.path, r.through) for r in _collect(repo).relinked}
+    assert relinked == {"src/a/l": ("..", "src/a/x"), "src/a/via-y": ("src/b/keep.txt", "src/a/y")}
+
+
+def test_core_worktree_does_not_point_the_collector_at_another_folder(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "repo", {"a.txt": "a\n"})
+    clean = tmp_path / "clean-copy"
+    clean.mkdir()
+    (clean / "a.txt").write_text("a\n")
+    write(repo, {"secret.txt": "ghp_" + "a" * 36 + "\n"})
+    git(repo, "config", "core.worktree", str(clean))
+    changes = _collect(repo)
+    assert changes.repo == str(repo)
+    assert [c.path for c in changes.changes] == ["secret.txt"]
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"core.repositoryformatversion": "1", "extensions.madeup": "true"},
+        {"core.repositoryformatversion": "7"},
+    ],
+)
+def test_a_config_dulwich_refuses_is_repo_unreadable_not_a_crash(
+    tmp_path: Path, settings: dict[str, str]
+) -> None:
+    repo = init_repo(tmp_path / "repo", {"a.txt": "a\n"})
+    for key, value in settings.items():
+        git(repo, "config", key, value)
+    assert collect_changes(str(repo), "HEAD").failure().code == "repo-unreadable"
+
+
 def test_not_a_repository_is_repo_not_found(tmp_path: Path) -> None:
     assert collect_changes(str(tmp_path), "HEAD").failure().code == "repo-not-found"
 

@@ -339,3 +339,26 @@ def test_a_secret_in_a_file_name_is_masked_in_changes_gates_and_findings() -> No
         (masked,),
     )
     assert token not in msgspec.json.encode(report.unwrap()).decode()
+
+
+def test_gates_run_against_the_base_the_changes_were_collected_from() -> None:
+    stage = FakeGateStage()
+    repo = repo_with({"src/b.py": "b\n"})
+    repo.commit("agent")
+    repo.merge_base = "base"
+    check({"/one": repo}, stage)
+    assert stage.bases == ["base"]
+
+
+def test_a_secret_committed_and_removed_again_blocks() -> None:
+    repo = repo_with({"docs/k.md": "ghp_" + "Ab3dE5gH7jK9mN1pQ3sT5vW7yZ9bC1dF3hJ5" + "\n"})
+    repo.commit("leak")
+    del repo.worktree["docs/k.md"]
+    repo.commit("cover it up")
+    repo.merge_base = "base"
+    stage = FakeGateStage()
+    report = check({"/one": repo}, stage).unwrap()
+    assert (report.verdict, stage.ran) == ("blocked", [])
+    assert [(v.code, v.path) for v in report.repos[0].violations] == [
+        ("secret-in-history", "docs/k.md")
+    ]

@@ -72,3 +72,31 @@ def test_gates_are_prepared_once_and_the_judged_argv_is_what_runs(
     assert len(reader.reads) == reads_before + 1  # planning read the project once; running never
     assert len(preparations) == 1
     assert [r.status for r in outcome.results if r.name != "check-files"] == ["passed"]
+
+
+def test_gate_traces_are_judged_with_the_ignore_rules_of_the_checks_base(tmp_path: Path) -> None:
+    root = str(tmp_path)
+    tree = FakeWorktree()
+    tree.ignored.append("*.log")
+    base = tree.commit()
+    tree.ignored.append("trace.txt")  # the agent's own commit ignores what its test writes
+    tree.commit()
+
+    def writes_trace(request: ProcessRequest) -> ProcessResult:
+        tree.files["tests/trace.txt"] = b"x"
+        return exits(0)
+
+    snapshotter = FakeSnapshotter({root: tree})
+    stage = ApiGateStage(
+        reader=FakeProjectFilesReader({root: UV_PROJECT}),
+        runner=FakeProcessRunner(dict.fromkeys(("uv", "pytest"), writes_trace)),
+        snapshotter=snapshotter,
+        files=FakeFileReader({}),
+    )
+
+    async def plan_then_run() -> GateOutcome:
+        return await stage.run(root, await stage.plan(root, [CHANGE]), base=base)
+
+    outcome = anyio.run(plan_then_run)
+    assert outcome.side_effects == ("tests/trace.txt",)
+    assert set(snapshotter.bases) == {base}

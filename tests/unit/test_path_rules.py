@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from domain.changes import LinkResolution
 from domain.path_rules import matches, symlink_escape_reason, unsafe_reason
 
 
@@ -80,5 +81,26 @@ def test_printable_and_non_control_characters_keep_a_path_safe(char: str) -> Non
         ("l", ".git/config", True),
     ],
 )
-def test_symlink_escapes(path: str, target: str, escapes: bool) -> None:
-    assert (symlink_escape_reason(path, target) is not None) is escapes
+def test_symlink_text_alone_can_escape(path: str, target: str, escapes: bool) -> None:
+    inside = LinkResolution(path="x")
+    assert (symlink_escape_reason(path, target, inside) is not None) is escapes
+
+
+@pytest.mark.parametrize(
+    ("resolution", "escapes"),
+    [
+        (LinkResolution(path="src/x.py"), False),
+        (LinkResolution(path="src/missing.py", state="dangling"), False),
+        (LinkResolution(path="."), False),
+        (LinkResolution(path=".."), True),
+        (LinkResolution(path="..", state="dangling"), True),
+        (LinkResolution(path="src/one", state="loop"), True),
+        (LinkResolution(path="sub/.GIT/config"), True),
+        (None, True),
+    ],
+)
+def test_where_a_symlink_leads_decides_whatever_its_text_says(
+    resolution: LinkResolution | None, escapes: bool
+) -> None:
+    reason = symlink_escape_reason("src/esc", "a/up/x", resolution)
+    assert (reason is not None) is escapes

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import msgspec
 
-from domain.changes import MODE_GITLINK, MODE_SYMLINK, FileChange, ManifestPair
+from domain.changes import (
+    MODE_GITLINK,
+    MODE_SYMLINK,
+    AddedHunk,
+    CommittedFile,
+    FileChange,
+    History,
+    LinkResolution,
+    ManifestPair,
+    RelinkedSymlink,
+)
 from domain.policy import (
     GateArgv,
     GateEvidence,
@@ -115,11 +125,29 @@ def test_non_utf8_name_is_unsafe() -> None:
     assert "UTF-8" in result.violations[0].detail
 
 
+def link(path: str, target: str, leads_to: str | None, state: str = "resolved") -> FileChange:
+    followed = None if leads_to is None else {"path": leads_to, "state": state}
+    return change(path, "added", new_mode=MODE_SYMLINK, symlink_target=target, link=followed)
+
+
 def test_symlink_leaving_the_worktree_escapes() -> None:
-    escaping = change("src/l", "added", new_mode=MODE_SYMLINK, symlink_target="../../etc/passwd")
-    absolute = change("src/m", "added", new_mode=MODE_SYMLINK, symlink_target="/etc/passwd")
-    inside = change("src/n", "added", new_mode=MODE_SYMLINK, symlink_target="../docs/x.md")
+    escaping = link("src/l", "../../etc/passwd", "..")
+    absolute = link("src/m", "/etc/passwd", "..")
+    inside = link("src/n", "../docs/x.md", "docs/x.md")
     assert codes(verdict([escaping, absolute, inside])) == ["symlink-escapes"] * 2
+
+
+def test_a_symlink_whose_text_stays_inside_escapes_where_it_leads_outside() -> None:
+    chained = link("src/esc", "a/up/../..", "..")
+    result = verdict([chained])
+    assert codes(result) == ["symlink-escapes"]
+    assert "outside the worktree" in result.violations[0].detail
+
+
+def test_a_symlink_loop_and_an_unfollowed_symlink_are_not_safe() -> None:
+    loop = link("src/one", "two", "src/one", state="loop")
+    unfollowed = link("src/n", "x.md", None)
+    assert codes(verdict([loop, unfollowed])) == ["symlink-escapes"] * 2
 
 
 def test_submodule_change_is_reported() -> None:
@@ -327,8 +355,7 @@ def test_a_secret_in_a_new_file_name_is_found_and_masked_in_every_finding() -> N
 
 
 def test_a_secret_in_a_symlink_target_is_found_and_never_echoed() -> None:
-    link = change("docs/link", "added", new_mode=MODE_SYMLINK, symlink_target=f"../{GHP}")
-    result = verdict([link])
+    result = verdict([link("docs/link", f"../{GHP}", leads_to=GHP, state="dangling")])
     assert [(v.code, v.path, v.detail.split(";")[0]) for v in result.violations] == [
         (
             "secret-detected",
@@ -380,3 +407,43 @@ def test_gate_output_quoted_in_a_detail_is_masked() -> None:
     gates = GateEvidence(failures=(("pytest", f"failed, exit 1: token {GHP} leaked"),))
     result = verdict([change("src/a.py")], gates=gates)
     assert result.violations[0].detail == "gate 'pytest': failed, exit 1: token <redacted> leaked"
+
+
+def test_a_secret_in_a_commit_of_the_branch_is_found_with_its_commit() -> None:
+    history = History(
+        commits=2,
+        files=(
+            CommittedFile(
+                commit="a" * 40,
+                path="docs/k.md",
+                added=(AddedHunk(start=3, text=f"token {GHP}"),),
+            ),
+        ),
+    )
+    result = evaluate_policy([], GateEvidence(), RULES, history=history)
+    assert [(v.code, v.path) for v in result.violations] == [("secret-in-history", "docs/k.md")]
+    assert result.violations[0].detail.startswith("commit aaaaaaaaaaaa, line 3: matches GitHub")
+    assert GHP not in result.violations[0].detail
+
+
+def test_history_that_was_not_all_read_is_an_incomplete_scan() -> None:
+    truncated = CommittedFile(commit="b" * 40, path="docs/big.bin", content_truncated=True)
+    history = History(commits=1, files=(truncated,), incomplete="more than 1000 commits")
+    result = evaluate_policy([], GateEvidence(), RULES, history=history)
+    assert [(v.code, v.path) for v in result.violations] == [
+        ("secret-scan-incomplete", "docs/big.bin"),
+        ("secret-scan-incomplete", None),
+    ]
+
+
+def test_an_unchanged_symlink_a_change_sends_outside_escapes() -> None:
+    outside = RelinkedSymlink(
+        path="src/a/l", target="x/../..", link=LinkResolution(path=".."), through="src/a/x"
+    )
+    inside = RelinkedSymlink(
+        path="src/b", target="y/k", link=LinkResolution(path="src/k"), through="src/y"
+    )
+    result = evaluate_policy([], GateEvidence(), RULES, relinked=[inside, outside])
+    assert [(v.code, v.path) for v in result.violations] == [("symlink-escapes", "src/a/l")]
+    assert "did not change" in result.violations[0].detail
+    assert "'src/a/x'" in result.violations[0].detail

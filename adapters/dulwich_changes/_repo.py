@@ -1,0 +1,30 @@
+"""Opening the repository of a worktree folder so that nothing in `.git` can move the worktree."""
+
+from __future__ import annotations
+
+import os
+
+from dulwich.repo import (
+    InvalidWorktreeConfiguration,
+    Repo,
+    UnsupportedExtension,
+    UnsupportedVersion,
+)
+
+# What dulwich raises for a `.git/config` it will not open (the agent can write any of these);
+# callers report the repository unreadable instead of crashing.
+CONFIG_REFUSED = (InvalidWorktreeConfiguration, UnsupportedExtension, UnsupportedVersion)
+
+
+def open_worktree(root: str) -> Repo:
+    """The repository at folder `root`, whose worktree is `root` itself.
+
+    dulwich follows `core.worktree` from `.git/config`, which the agent writes: one
+    `git config core.worktree /tmp/clean-copy` would have us read a clean copy. An explicit
+    worktree takes precedence over it. Raises `NotGitRepository` where there is none.
+    """
+    dot_git = os.path.join(root, ".git")
+    if not (os.path.isfile(dot_git) or os.path.isdir(os.path.join(dot_git, "objects"))):
+        # No worktree's repository here: dulwich says what there is (bare, or nothing).
+        return Repo(root)
+    return Repo(root, worktree=root)

@@ -1,0 +1,204 @@
+"""Secrets in the commits between the base and HEAD: pushing the branch publishes each commit.
+
+Repositories are built with the git CLI; `git rev-list HEAD ^BASE` says which commits must be
+read, and a token committed then removed must be found in the commit that added it.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+from dulwich.object_store import DiskObjectStore
+from dulwich.objects import ObjectID, ShaFile
+
+from adapters.dulwich_changes import _history as history_module
+from adapters.dulwich_changes import collect_changes
+from domain.changes import History
+from domain.policy import GateEvidence, PolicyRules, evaluate_policy
+from entrypoints.cli.main import main
+from tests.support.gitrepo import commit_all, git, init_repo, write
+
+pytestmark = pytest.mark.integration
+
+TOKEN = "ghp_" + "Ab3dE5gH7jK9mN1pQ3sT5vW7yZ9bC1dF3hJ5"
+RULES = PolicyRules(allowed_paths=("docs/", "src/"))
+
+
+def _history(repo: Path, base: str) -> History:
+    return collect_changes(str(repo), base).unwrap().history
+
+
+def _found(repo: Path, base: str) -> list[tuple[str, str, int]]:
+    """(commit, path, line) of every secret-in-history finding."""
+    changes = collect_changes(str(repo), base).unwrap()
+    verdict = evaluate_policy(changes.changes, GateEvidence(), RULES, history=changes.history)
+    found = []
+    for violation in verdict.violations:
+        assert violation.code == "secret-in-history", violation
+        assert TOKEN not in violation.detail
+        commit, line = violation.detail.split(", line ")
+        found.append(
+            (commit.removeprefix("commit "), violation.path or "", int(line.split(":")[0]))
+        )
+    return found
+
+
+def _short(repo: Path, ref: str) -> str:
+    return git(repo, "rev-parse", ref).strip()[:12]
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> tuple[Path, str]:
+    repo = init_repo(tmp_path / "repo", {"docs/a.md": "# A\n"})
+    return repo, git(repo, "rev-parse", "HEAD").strip()
+
+
+def test_a_secret_committed_then_removed_blocks_the_check(
+    repo: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path, base = repo
+    write(path, {"docs/k.md": f"notes\ntoken {TOKEN}\n"})
+    commit_all(path, "add notes")
+    added = _short(path, "HEAD")
+    (path / "docs/k.md").unlink()
+    commit_all(path, "remove them again")
+    config = tmp_path / "engineering-loop.toml"
+    config.write_text('[policy]\nallowed_paths = ["docs/"]\n')
+    argv = ["policy", "check", "--repo", str(path), "--base", base, "--config", str(config)]
+    code = main([*argv, "--json"])
+    out = capsys.readouterr().out
+    report = json.loads(out)
+    assert code == 1
+    assert TOKEN not in out
+    assert [(v["code"], v["path"]) for v in report["repos"][0]["violations"]] == [
+        ("secret-in-history", "docs/k.md")
+    ]
+    assert report["repos"][0]["violations"][0]["detail"].startswith(f"commit {added}, line 2: ")
+    assert report["repos"][0]["changes"] == []
+
+
+def test_only_commits_not_reachable_from_the_base_are_read(repo: tuple[Path, str]) -> None:
+    path, _ = repo
+    write(path, {"docs/old.md": f"{TOKEN}\n"})
+    commit_all(path, "an old secret, already published")
+    (path / "docs/old.md").unlink()
+    base = commit_all(path, "and removed")
+    write(path, {"docs/b.md": "b\n"})
+    commit_all(path, "agent")
+    assert _found(path, base) == []
+    assert _history(path, base).commits == 1
+    assert git(path, "rev-list", "--count", "HEAD", f"^{base}").strip() == "1"
+
+
+def test_each_side_of_a_merge_is_read_and_found_once(repo: tuple[Path, str]) -> None:
+    path, base = repo
+    git(path, "checkout", "-q", "-b", "side")
+    write(path, {"src/side.py": f"A = 1\nKEY = '{TOKEN}'\n"})
+    commit_all(path, "side adds a secret")
+    side = _short(path, "HEAD")
+    git(path, "checkout", "-q", "main")
+    write(path, {"docs/main.md": "main\n"})
+    commit_all(path, "main moves on")
+    git(path, "merge", "-q", "--no-edit", "side")
+    write(path, {"src/side.py": "A = 1\n"})
+    commit_all(path, "remove the secret")
+    assert _found(path, base) == [(side, "src/side.py", 2)]
+    assert _history(path, base).commits == 4
+
+
+def test_a_secret_only_a_merge_wrote_is_found_in_the_merge(repo: tuple[Path, str]) -> None:
+    path, base = repo
+    write(path, {"src/c.py": "X = 0\n"})
+    commit_all(path, "c")
+    git(path, "checkout", "-q", "-b", "side")
+    write(path, {"src/c.py": "X = 1\n"})
+    commit_all(path, "side")
+    git(path, "checkout", "-q", "main")
+    write(path, {"src/c.py": "X = 2\n"})
+    commit_all(path, "main")
+    conflicted = git_merge_allowing_conflict(path, "side")
+    assert conflicted
+    write(path, {"src/c.py": f"X = 3\nT = '{TOKEN}'\n"})
+    git(path, "add", "src/c.py")
+    git(path, "commit", "-q", "--no-edit")
+    merge = _short(path, "HEAD")
+    write(path, {"src/c.py": "X = 3\n"})
+    commit_all(path, "clean up")
+    assert _found(path, base) == [(merge, "src/c.py", 2)]
+
+
+def git_merge_allowing_conflict(path: Path, branch: str) -> bool:
+    """Merge `branch`; True when git stopped on a conflict."""
+    try:
+        git(path, "merge", "-q", "--no-edit", branch)
+    except subprocess.CalledProcessError:
+        return True
+    return False
+
+
+def test_more_commits_than_the_limit_make_the_scan_incomplete(
+    repo: tuple[Path, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(history_module, "MAX_HISTORY_COMMITS", 2)
+    path, base = repo
+    for number in range(3):
+        write(path, {f"docs/{number}.md": f"{number}\n"})
+        commit_all(path, f"commit {number}")
+    history = _history(path, base)
+    assert history.commits == 2
+    assert history.incomplete is not None
+    assert "more than 2 commits" in history.incomplete
+    changes = collect_changes(str(path), base).unwrap()
+    verdict = evaluate_policy(changes.changes, GateEvidence(), RULES, history=changes.history)
+    assert [(v.code, v.path) for v in verdict.violations] == [("secret-scan-incomplete", None)]
+
+
+def test_more_content_than_the_limit_makes_the_scan_incomplete(
+    repo: tuple[Path, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(history_module, "MAX_HISTORY_BYTES", 100)
+    path, base = repo
+    write(path, {"docs/small.md": "x\n"})
+    commit_all(path, "small")
+    write(path, {"docs/big.md": "y" * 200 + "\n"})
+    commit_all(path, "big")
+    history = _history(path, base)
+    assert (history.commits, [f.path for f in history.files]) == (1, ["docs/small.md"])
+    assert history.incomplete is not None
+    assert "MiB of file content" in history.incomplete
+
+
+def test_a_commit_whose_objects_are_gone_makes_the_scan_incomplete(
+    repo: tuple[Path, str],
+) -> None:
+    path, base = repo
+    write(path, {"docs/b.md": "b\n"})
+    commit_all(path, "agent")
+    blob = git(path, "rev-parse", "HEAD:docs/b.md").strip()
+    (path / ".git/objects" / blob[:2] / blob[2:]).unlink()
+    history = _history(path, base)
+    assert history.incomplete is not None
+    assert "could not be read" in history.incomplete
+
+
+def test_a_read_error_in_the_object_store_makes_the_scan_incomplete(
+    repo: tuple[Path, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path, base = repo
+    write(path, {"docs/b.md": "b\n"})
+    commit_all(path, "agent")
+    blob = git(path, "rev-parse", "HEAD:docs/b.md").strip().encode()
+    real = DiskObjectStore.__getitem__
+
+    def failing(store: DiskObjectStore, sha: ObjectID) -> ShaFile:
+        if sha == blob:
+            raise OSError(5, "Input/output error")
+        return real(store, sha)
+
+    monkeypatch.setattr(DiskObjectStore, "__getitem__", failing)
+    history = _history(path, base)
+    assert history.incomplete is not None
+    assert "Input/output error" in history.incomplete
