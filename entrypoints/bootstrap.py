@@ -81,7 +81,7 @@ def change_collector() -> ChangeCollector:
 
 def upstream_reader() -> UpstreamReader:
     """The dulwich reader of the upstream ref a repository's branch tracks (for notices)."""
-    from adapters.dulwich_upstream import DulwichUpstreamReader
+    from adapters.dulwich_changes import DulwichUpstreamReader
 
     return DulwichUpstreamReader()
 

@@ -27,7 +27,6 @@ from dulwich.errors import NotGitRepository
 from dulwich.object_store import tree_lookup_path
 from dulwich.objects import Blob, Commit, ObjectID, Tree
 from dulwich.objectspec import parse_commit
-from dulwich.refs import Ref
 from dulwich.repo import Repo
 from returns.result import Failure, Result, Success
 
@@ -39,17 +38,20 @@ from adapters.dulwich_changes._repo import CONFIG_REFUSED, open_worktree
 from adapters.dulwich_changes._snapshot import DulwichSnapshotter
 from adapters.dulwich_changes._stat_cache import StatCache, cache_file
 from adapters.dulwich_changes._submodules import read_worktree
+from adapters.dulwich_changes._upstream import tracked_ref
 from domain.changes import ChangeSet, ManifestPair, pair_exact_renames
 from domain.content import MAX_SCANNED_BYTES
 from domain.locations import is_within
-from ports.changes import ChangeReadError
+from ports.changes import ChangeReadError, Upstream
 
 __all__ = [
     "DulwichChangeCollector",
     "DulwichSnapshotter",
+    "DulwichUpstreamReader",
     "collect_changes",
     "default_base",
     "read_pairs",
+    "read_upstream",
 ]
 
 
@@ -183,21 +185,19 @@ def collect_changes(
         )
 
 
-def _upstream_ref(repo: Repo) -> Ref | None:
-    names, _ = repo.refs.follow(Ref(b"HEAD"))
-    branch = names[-1] if len(names) > 1 else None
-    if branch is None or not branch.startswith(b"refs/heads/"):
-        return None
-    section = (b"branch", branch[len(b"refs/heads/") :])
-    config = repo.get_config()
-    try:
-        remote = config.get(section, b"remote")
-        merge = config.get(section, b"merge")
-    except KeyError:
-        return None
-    if remote == b".":
-        return Ref(merge)
-    return Ref(b"refs/remotes/" + remote + b"/" + merge.removeprefix(b"refs/heads/"))
+def read_upstream(repo_path: str) -> Result[Upstream, ChangeReadError]:
+    """Blocking: HEAD's branch and the upstream ref its configuration names, if that ref exists."""
+    opened = _open(repo_path)
+    if isinstance(opened, Failure):
+        return Failure(opened.failure())
+    with opened.unwrap() as repo:
+        short, ref = tracked_ref(repo)
+        return Success(
+            Upstream(
+                branch=None if short is None else os.fsdecode(short),
+                ref=os.fsdecode(ref) if ref is not None and ref in repo.refs else None,
+            )
+        )
 
 
 def default_base(repo_path: str) -> Result[str, ChangeReadError]:
@@ -218,7 +218,7 @@ def default_base(repo_path: str) -> Result[str, ChangeReadError]:
                     message=f"{repo.path} has no commit yet; commit a base first.",
                 )
             )
-        upstream = _upstream_ref(repo)
+        _, upstream = tracked_ref(repo)
         if upstream is not None and upstream in repo.refs:
             bases = find_merge_base(repo, [head, repo.refs[upstream]])
             if bases:
@@ -306,3 +306,11 @@ class DulwichChangeCollector:
         """The base and working-tree text of each path."""
         job = functools.partial(read_pairs, os.path.abspath(repo), base, paths)
         return await anyio.to_thread.run_sync(job)
+
+
+class DulwichUpstreamReader:
+    """Reads a repository's upstream configuration with dulwich, off the event loop."""
+
+    async def upstream(self, repo: str) -> Result[Upstream, ChangeReadError]:
+        """HEAD's branch and its existing upstream ref."""
+        return await anyio.to_thread.run_sync(read_upstream, os.path.abspath(repo))

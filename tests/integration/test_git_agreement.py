@@ -15,8 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from adapters.dulwich_changes import collect_changes, default_base
-from adapters.dulwich_upstream import read_upstream
+from adapters.dulwich_changes import collect_changes, default_base, read_upstream
 from domain.changes import ChangeSet, FileChange
 from domain.policy import GateEvidence, PolicyRules, evaluate_policy
 from entrypoints.cli.main import main
