@@ -70,18 +70,22 @@ def _assistant(text: str, *, stop: str, tool: bool) -> dict[str, Any]:
     }
 
 
+# The edit tool's result message, as Pi repeats it in message events and agent_end.
+_TOOL_RESULT: dict[str, Any] = {
+    "role": "toolResult",
+    "toolCallId": "call_1",
+    "toolName": "edit",
+    "content": [{"type": "text", "text": "Successfully replaced text in src/app.py."}],
+    "isError": False,
+    "timestamp": 1767225600000,
+}
+
+
 def _turn() -> bytes:
     """One tool-using turn as Pi prints it: message deltas dominate the bytes, as in real runs."""
     reply = _assistant("Let me update the constant in src/app.py. " * 4, stop="toolUse", tool=True)
     partial = _assistant("Let me update", stop="toolUse", tool=False)
-    result = {
-        "role": "toolResult",
-        "toolCallId": "call_1",
-        "toolName": "edit",
-        "content": [{"type": "text", "text": "Successfully replaced text in src/app.py."}],
-        "isError": False,
-        "timestamp": 1767225600000,
-    }
+    result = _TOOL_RESULT
     delta = {"type": "text_delta", "contentIndex": 0, "delta": "update the "}
     events: list[dict[str, Any]] = [
         {"type": "turn_start"},
@@ -108,14 +112,7 @@ def _turn() -> bytes:
 def _turn_messages() -> bytes:
     """The messages one turn adds to agent_end (its reply and tool result), comma-joined."""
     reply = _assistant("Let me update the constant in src/app.py. " * 4, stop="toolUse", tool=True)
-    result = {
-        "role": "toolResult",
-        "toolCallId": "call_1",
-        "toolName": "edit",
-        "content": [{"type": "text", "text": "Successfully replaced text in src/app.py."}],
-        "isError": False,
-        "timestamp": 1767225600000,
-    }
+    result = _TOOL_RESULT
     return _line(reply)[:-1] + b"," + _line(result)[:-1]
 
 

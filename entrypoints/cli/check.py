@@ -33,6 +33,11 @@ _DEMO_HELP = (
 )
 
 
+def _targets(namespace: argparse.Namespace) -> list[list[str | None]]:
+    """The `[DIR, NAME]` pairs given so far (NAME None until a `--repo-name` follows)."""
+    return list(getattr(namespace, "repo", None) or [])
+
+
 class _RepoAction(argparse.Action):
     """`--repo DIR`: one more worktree, known to the policy by its directory name for now."""
 
@@ -43,7 +48,7 @@ class _RepoAction(argparse.Action):
         values: str | Sequence[Any] | None,
         option_string: str | None = None,
     ) -> None:
-        targets: list[list[str | None]] = list(getattr(namespace, "repo", None) or [])
+        targets = _targets(namespace)
         targets.append([str(values), None])
         namespace.repo = targets
 
@@ -58,7 +63,7 @@ class _RepoNameAction(argparse.Action):
         values: str | Sequence[Any] | None,
         option_string: str | None = None,
     ) -> None:
-        targets: list[list[str | None]] = list(getattr(namespace, "repo", None) or [])
+        targets = _targets(namespace)
         name = str(values)
         if not targets:
             parser.error("--repo-name names the --repo before it: give --repo DIR first")

@@ -1,4 +1,5 @@
-"""The gate and change benchmarks still run and print their figures (tiny sizes, no timing)."""
+"""The gate, change and normalise benchmarks still run and print their figures (tiny sizes,
+no timing; the ledger has its own smoke test)."""
 
 from __future__ import annotations
 
@@ -42,3 +43,11 @@ def test_bench_changes_prints_both_modes_against_git_and_the_scan_rate() -> None
         for git in ("git status --porcelain", "git diff --name-status HEAD"):
             assert re.search(rf"{mode} / {re.escape(git)}: [\d.]+x \(target within 3x", out)
     assert re.search(r"secret scan: \d+ MB, \d+ added lines, \d+ findings .* MB/s", out)
+
+
+def test_bench_normalise_prints_the_rate_against_its_ceiling_and_peak_memory() -> None:
+    out = _run("-m", "benchmarks.bench_normalise", "--size-mb", "4")
+    assert re.search(r"ceiling +\(msgspec\.json\.decode per line\): +[\d.]+ MiB/s", out)
+    assert re.search(r"ratio normalise/ceiling: \d+% \(target >= 50%\)", out)
+    assert re.search(r"peak memory of the normaliser process: [\d.]+ MiB", out)
+    assert '"complete": true, "is_error": false' in out
