@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
+from collections.abc import Callable
 
 from dulwich.index import cleanup_mode
 from dulwich.objects import ZERO_SHA, ObjectID
@@ -65,6 +66,46 @@ def _directories(paths: dict[bytes, _IndexEntry]) -> set[bytes]:
     return found
 
 
+def _behind_non_directories(
+    prefix: bytes, directories: set[bytes]
+) -> Callable[[bytes], bool] | None:
+    """A test for index paths below a folder that is no longer a folder on disk (a symlink, a
+    file), as git's `has_symlink_leading_path`; None when every folder is still one (one
+    `lstat` per folder that holds index paths, so the common case costs little)."""
+    gone: set[bytes] = set()
+    for directory in directories:
+        if not directory:
+            continue
+        try:
+            if not stat.S_ISDIR(os.lstat(prefix + directory).st_mode):
+                gone.add(directory)
+        except (FileNotFoundError, NotADirectoryError):
+            continue  # missing: the paths below it are missing too, and lstat says so
+    if not gone:
+        return None
+    memo: dict[bytes, bool] = {}
+
+    def behind(path: bytes) -> bool:
+        parent = path.rpartition(b"/")[0]
+        chain = []
+        found = False
+        while parent:
+            known = memo.get(parent)
+            if known is not None:
+                found = known
+                break
+            if parent in gone:
+                found = True
+                break
+            chain.append(parent)
+            parent = parent.rpartition(b"/")[0]
+        for directory in chain:
+            memo[directory] = found
+        return found
+
+    return behind
+
+
 class _Snapshot:
     """The working tree as git would commit it, read once; `ignore_tree` holds the ignore rules.
 
@@ -110,8 +151,15 @@ class _Snapshot:
         entries = self.entries
         known = cache.known if cache is not None else {}
         fresh = cache.fresh if cache is not None else {}
+        beyond_links = _behind_non_directories(prefix, self.index_dirs)
         for path, entry in self.index.items():
             mode, _, size, mtime_ns, ctime_ns, conflicted = entry
+            if beyond_links and beyond_links(path):
+                # A folder on its way is now a symlink (or a file): git stages the deletion of
+                # everything that was below it, and reading through the link would see
+                # whatever it points at instead.
+                self.dirty.add(path)
+                continue
             try:
                 st = lstat(prefix + path)
             except (FileNotFoundError, NotADirectoryError):
@@ -190,8 +238,11 @@ class _Snapshot:
             if name == b".git":
                 continue
             if item.is_dir(follow_symlinks=False):
-                if rel in self.index:
+                tracked = self.index.get(rel)
+                if tracked is not None and tracked[0] == MODE_GITLINK:
                     continue  # a submodule (gitlink) entry, already read
+                # (A tracked file that became a folder: its entry reads as deleted, and what
+                # the folder holds is listed below like any untracked content.)
                 tracked_inside = rel in self.index_dirs
                 if not tracked_inside and self._ignored(rel + b"/"):
                     continue
