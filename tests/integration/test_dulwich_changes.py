@@ -17,7 +17,7 @@ import pytest
 from adapters.dulwich_changes import collect_changes, default_base, read_pairs
 from domain.changes import MODE_GITLINK, ChangeSet, FileChange
 from domain.policy import GateEvidence, PolicyRules, evaluate_policy
-from tests.support.gitrepo import commit_all, git, git_bytes, init_repo, write
+from tests.support.gitrepo import commit_all, damage_object, git, git_bytes, init_repo, write
 
 pytestmark = pytest.mark.integration
 
@@ -481,6 +481,13 @@ def test_manifest_pairs_give_base_and_worktree_text(tmp_path: Path) -> None:
     ]
 
 
+def test_a_damaged_base_manifest_is_repo_unreadable_not_a_crash(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "r", {"pyproject.toml": "[project]\nname = 'a'\n"})
+    damage_object(repo, git(repo, "rev-parse", "HEAD:pyproject.toml").strip(), "rewritten")
+    error = read_pairs(str(repo), "HEAD", ("pyproject.toml",)).failure()
+    assert error.code == "repo-unreadable"
+
+
 def test_a_folder_that_cannot_be_listed_is_repo_unreadable(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -498,6 +505,22 @@ def test_a_folder_that_cannot_be_listed_is_repo_unreadable(
     error = collect_changes(str(repo), "HEAD").failure()
     assert error.code == "repo-unreadable"
     assert "hidden" in error.message
+
+
+@pytest.mark.parametrize("how", ["missing", "rewritten", "empty"])
+@pytest.mark.parametrize("part", ["HEAD^{tree}", "HEAD:src", "HEAD:src/a.py", "HEAD"])
+def test_a_damaged_object_of_the_base_is_repo_unreadable_not_a_crash(
+    tmp_path: Path, part: str, how: str
+) -> None:
+    repo = init_repo(tmp_path / "r", {"src/a.py": "A = 1\n", "b.txt": "b\n"})
+    write(repo, {"src/a.py": "A = 2\n"})  # the base's blob is read for the added lines
+    damage_object(repo, git(repo, "rev-parse", part).strip(), how)
+    error = collect_changes(str(repo), "HEAD").failure()
+    if part == "HEAD" and how == "missing":
+        assert error.code == "base-not-found"  # no such commit: as for an unknown ref
+    else:
+        assert error.code == "repo-unreadable", error
+        assert str(repo) in error.message
 
 
 def _forge_index_entry(repo: Path, path: str) -> None:
