@@ -1,12 +1,18 @@
 """The text each commit between the base and HEAD added, for the history secret scan.
 
 The commits are those reachable from HEAD and not from the base (`git rev-list HEAD ^BASE`,
-both sides of merges included). Each ordinary commit is diffed with its parent; a merge with
-its first parent, skipping files it took unchanged from another parent (that side's own
-commits are read on their own), and `domain.history.commit_additions` keeps only what it added
-against every parent. Only regular files are read (symlink targets and submodules are not
-file content). The work is bounded by `domain.history`'s limits; past them the history is
-reported incomplete, never silently cut short.
+both sides of merges included). Parents are read from the commits themselves, never from
+`.git/shallow` or grafts (the agent writes those, and one line there would hide every commit
+below one of its own). A parent that is not in the object store (a shallow or damaged clone)
+only matters on the branch's side: below the base it is already published, but a commit to
+scan whose parent cannot be read may stand on unpublished ones, so the scan is incomplete.
+
+Each ordinary commit is diffed with its parent; a merge with its first parent, skipping files
+it took unchanged from another parent (that side's own commits are read on their own), and
+`domain.history.commit_additions` keeps only what it added against every parent. Only regular
+files are read (symlink targets and submodules are not file content). The work is bounded by
+`domain.history`'s limits; past them the history is reported incomplete, never silently cut
+short.
 """
 
 from __future__ import annotations
@@ -14,26 +20,20 @@ from __future__ import annotations
 import stat
 
 from dulwich.diff_tree import tree_changes
-from dulwich.errors import ChecksumMismatch, NotTreeError, ObjectFormatException
+from dulwich.errors import MissingCommitError, NotTreeError
 from dulwich.object_store import tree_lookup_path
 from dulwich.objects import Blob, Commit, ObjectID, SubmoduleEncountered
 from dulwich.repo import Repo
 from dulwich.walk import Walker
 
 from adapters.dulwich_changes._content import _display
+from adapters.dulwich_changes._repo import OBJECTS_UNREADABLE
 from domain.changes import CommittedFile, History
 from domain.content import MAX_SCANNED_BYTES
 from domain.history import MAX_HISTORY_BYTES, MAX_HISTORY_COMMITS, commit_additions
 
 # What a damaged object store raises: the commits cannot all be read, so they were not scanned.
-_UNREADABLE = (
-    OSError,
-    KeyError,
-    ObjectFormatException,
-    ChecksumMismatch,
-    NotTreeError,
-    ValueError,
-)
+_UNREADABLE = (OSError, ValueError, MissingCommitError, *OBJECTS_UNREADABLE)
 
 
 class _OverBudget(Exception):
@@ -103,37 +103,68 @@ class _Reader:
         return found
 
 
+def _branch_commits(repo: Repo, head: ObjectID, base: ObjectID) -> tuple[list[Commit], list[str]]:
+    """The commits reachable from `head` and not from `base` (newest first), and why that list
+    is not all of them (parents that could not be read, the commit limit)."""
+    store = repo.object_store
+    missing: dict[ObjectID, ObjectID] = {}  # commit -> a parent of it not in the store
+
+    def readable_parents(commit: Commit) -> list[ObjectID]:
+        # Below the base a missing parent (a shallow clone's boundary) is already published;
+        # whether it is below the base is decided after the walk.
+        parents = []
+        for parent in commit.parents:
+            if parent in store:
+                parents.append(parent)
+            else:
+                missing.setdefault(commit.id, parent)
+        return parents
+
+    walker = Walker(
+        store,
+        [head],
+        exclude=[base],
+        get_parents=readable_parents,
+        max_entries=MAX_HISTORY_COMMITS + 1,
+    )
+    commits = [entry.commit for entry in walker]
+    reasons = [
+        f"commit {missing[commit.id].decode()[:12]}, a parent of {commit.id.decode()[:12]}, "
+        "could not be read (a shallow or damaged clone): whether it and its ancestors are "
+        "already published is unknown"
+        for commit in commits
+        if commit.id in missing
+    ]
+    if len(commits) > MAX_HISTORY_COMMITS:
+        reasons.append(f"more than {MAX_HISTORY_COMMITS} commits between the base and HEAD")
+        commits = commits[-MAX_HISTORY_COMMITS:]  # the oldest ones: nearest to the base
+    return commits, reasons
+
+
 def read_history(repo: Repo, base: ObjectID) -> History:
     """What each commit reachable from HEAD and not from `base` added (oldest first)."""
     try:
         head = repo.head()
     except KeyError:
         return History()  # no commit at all: nothing was committed on top of the base
-    reader = _Reader(repo)
     try:
-        walker = Walker(
-            repo.object_store, [head], exclude=[base], max_entries=MAX_HISTORY_COMMITS + 1
-        )
-        commits = [entry.commit for entry in walker]
+        commits, reasons = _branch_commits(repo, head, base)
     except _UNREADABLE as exc:
         return History(incomplete=f"the commits after the base could not be listed: {exc!r}")
-    incomplete = None
-    if len(commits) > MAX_HISTORY_COMMITS:
-        incomplete = f"more than {MAX_HISTORY_COMMITS} commits between the base and HEAD"
-        commits = commits[-MAX_HISTORY_COMMITS:]  # the oldest ones: nearest to the base
+    reader = _Reader(repo)
     files: list[CommittedFile] = []
     read = 0
     for commit in reversed(commits):
         try:
             files += reader.added(commit)
         except _OverBudget:
-            incomplete = (
+            reasons.append(
                 f"more than {MAX_HISTORY_BYTES // (1024 * 1024)} MiB of file content in the "
                 f"commits between the base and HEAD; stopped at commit {commit.id.decode()[:12]}"
             )
             break
         except _UNREADABLE as exc:
-            incomplete = f"commit {commit.id.decode()[:12]} could not be read: {exc!r}"
+            reasons.append(f"commit {commit.id.decode()[:12]} could not be read: {exc!r}")
             break
         read += 1
-    return History(commits=read, files=tuple(files), incomplete=incomplete)
+    return History(commits=read, files=tuple(files), incomplete="; ".join(reasons) or None)

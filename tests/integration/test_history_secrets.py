@@ -19,7 +19,7 @@ from adapters.dulwich_changes import collect_changes
 from domain.changes import History
 from domain.policy import GateEvidence, PolicyRules, evaluate_policy
 from entrypoints.cli.main import main
-from tests.support.gitrepo import commit_all, git, init_repo, write
+from tests.support.gitrepo import commit_all, damage_object, git, init_repo, write
 
 pytestmark = pytest.mark.integration
 
@@ -202,3 +202,83 @@ def test_a_read_error_in_the_object_store_makes_the_scan_incomplete(
     history = _history(path, base)
     assert history.incomplete is not None
     assert "Input/output error" in history.incomplete
+
+
+def _shallow_clone(tmp_path: Path, *branches: str) -> Path:
+    """A depth-1 clone of a three-commit repository (with `branches` forked from its first
+    commit), as CI checkouts are: the tips' parents are not in it."""
+    upstream = init_repo(tmp_path / "upstream", {"docs/a.md": "1\n"})
+    for branch in branches:
+        git(upstream, "branch", branch)
+    for number in (2, 3):
+        write(upstream, {"docs/a.md": f"{number}\n"})
+        commit_all(upstream, f"upstream {number}")
+    for branch in branches:
+        git(upstream, "checkout", "-q", branch)
+        write(upstream, {f"docs/{branch}.md": f"{branch}\n"})
+        commit_all(upstream, branch)
+        git(upstream, "checkout", "-q", "main")
+    clone = tmp_path / "clone"
+    single = ["--no-single-branch"] if branches else []
+    git(tmp_path, "clone", "-q", "--depth", "1", *single, f"file://{upstream}", str(clone))
+    return clone
+
+
+def test_a_shallow_clone_is_checked_when_the_commits_after_the_base_can_be_read(
+    tmp_path: Path,
+) -> None:
+    clone = _shallow_clone(tmp_path)
+    base = git(clone, "rev-parse", "HEAD").strip()
+    assert git(clone, "rev-parse", "--is-shallow-repository").strip() == "true"
+    write(clone, {"docs/k.md": f"{TOKEN}\n"})
+    commit_all(clone, "agent adds a secret")
+    added = _short(clone, "HEAD")
+    (clone / "docs/k.md").unlink()
+    commit_all(clone, "and removes it")
+    history = _history(clone, base)
+    assert (history.commits, history.incomplete) == (2, None)
+    assert _found(clone, base) == [(added, "docs/k.md", 1)]
+
+
+def test_a_commit_after_the_base_whose_parent_is_not_in_a_shallow_clone_is_incomplete(
+    tmp_path: Path,
+) -> None:
+    # The merged side's parent may be one the base already has, or one never published:
+    # without it there is no telling, so the scan cannot pass.
+    clone = _shallow_clone(tmp_path, "side")
+    base = git(clone, "rev-parse", "HEAD").strip()
+    git(clone, "merge", "-q", "-s", "ours", "--allow-unrelated-histories", "origin/side")
+    history = _history(clone, base)
+    assert history.incomplete is not None
+    assert "could not be read" in history.incomplete
+    assert _short(clone, "origin/side") in history.incomplete
+
+
+def test_a_deleted_commit_after_the_base_makes_the_scan_incomplete(
+    repo: tuple[Path, str],
+) -> None:
+    path, base = repo
+    write(path, {"docs/k.md": f"{TOKEN}\n"})
+    gone = commit_all(path, "agent adds a secret")
+    (path / "docs/k.md").unlink()
+    commit_all(path, "and removes it")
+    damage_object(path, gone, "missing")
+    history = _history(path, base)
+    assert history.incomplete is not None
+    assert gone[:12] in history.incomplete
+
+
+def test_a_shallow_file_written_into_git_does_not_cut_the_history_short(
+    repo: tuple[Path, str],
+) -> None:
+    # git takes `.git/shallow` to mean "these commits have no parents here"; the agent can
+    # write it to hide the commits below one of its own.
+    path, base = repo
+    write(path, {"docs/k.md": f"{TOKEN}\n"})
+    added = commit_all(path, "agent adds a secret")
+    (path / "docs/k.md").unlink()
+    top = commit_all(path, "and removes it")
+    (path / ".git/shallow").write_text(top + "\n")
+    assert git(path, "rev-list", "HEAD", f"^{base}").split() == [top]
+    assert _found(path, base) == [(added[:12], "docs/k.md", 1)]
+    assert _history(path, base).commits == 2
