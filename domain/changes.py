@@ -16,7 +16,7 @@ import msgspec
 
 ChangeKind = Literal["added", "modified", "deleted", "renamed", "type-changed"]
 EntryType = Literal["file", "executable", "symlink", "submodule"]
-LinkState = Literal["resolved", "dangling", "loop"]
+LinkState = Literal["resolved", "dangling", "unsettled", "loop"]
 
 MODE_FILE = 0o100644
 MODE_EXECUTABLE = 0o100755
@@ -39,9 +39,12 @@ class LinkResolution(msgspec.Struct, frozen=True, kw_only=True):
     # Repo-relative POSIX path it leads to ("." is the root); ".." when it left the worktree
     # (through `..` above the root, or an absolute target on the way): following stops there.
     path: str
-    # `resolved`: every step exists. `dangling`: a step is missing (or not a directory), so the
-    # rest was followed as text. `loop`: more symlinks than the kernel follows (40): it never
-    # resolves, and `path` is where following gave up.
+    # `resolved`: every step exists. `dangling`: a step is missing (or is a file with steps
+    # below it), so the steps below it were followed as text. `unsettled`: the way also steps
+    # back with `..` out of such a path, which leads nowhere now but to the folder above once
+    # the path is created as a folder (`__pycache__/..`): it is followed so, the steps after
+    # it on disk again, and `path` is where it leads then. `loop`: more symlinks than the
+    # kernel follows (40): it never resolves, and `path` is where following gave up.
     state: LinkState = "resolved"
 
 
