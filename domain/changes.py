@@ -16,7 +16,7 @@ import msgspec
 
 ChangeKind = Literal["added", "modified", "deleted", "renamed", "type-changed"]
 EntryType = Literal["file", "executable", "symlink", "submodule"]
-LinkState = Literal["resolved", "dangling", "loop"]
+LinkState = Literal["resolved", "dangling", "unsettled", "loop"]
 
 MODE_FILE = 0o100644
 MODE_EXECUTABLE = 0o100755
@@ -39,9 +39,12 @@ class LinkResolution(msgspec.Struct, frozen=True, kw_only=True):
     # Repo-relative POSIX path it leads to ("." is the root); ".." when it left the worktree
     # (through `..` above the root, or an absolute target on the way): following stops there.
     path: str
-    # `resolved`: every step exists. `dangling`: a step is missing (or not a directory), so the
-    # rest was followed as text. `loop`: more symlinks than the kernel follows (40): it never
-    # resolves, and `path` is where following gave up.
+    # `resolved`: every step exists. `dangling`: a step is missing (or is a file with steps
+    # below it), so the steps below it were followed as text. `unsettled`: the way also steps
+    # back with `..` out of such a path, which leads nowhere now but to the folder above once
+    # the path is created as a folder (`__pycache__/..`): it is followed so, the steps after
+    # it on disk again, and `path` is where it leads then. `loop`: more symlinks than the
+    # kernel follows (40): it never resolves, and `path` is where following gave up.
     state: LinkState = "resolved"
 
 
@@ -105,22 +108,40 @@ class ManifestPair(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class CommittedFile(msgspec.Struct, frozen=True, kw_only=True):
-    """What one commit between the base and HEAD added to one file (for the secret scan)."""
+    """What one commit between the base and HEAD added to one path (for the secret scan): its
+    lines, the path itself when no parent had it, a symlink target no parent had there."""
 
     commit: str
     path: str
     added: tuple[AddedHunk, ...] = ()
     # True when only part of the file was read (the rest was never scanned).
     content_truncated: bool = False
+    # True when no parent of the commit had this path: the commit brought the name in.
+    path_added: bool = False
+    # The target of a symlink this commit set (none of its parents had it there).
+    symlink_target: str | None = None
+
+
+class CommitText(msgspec.Struct, frozen=True, kw_only=True):
+    """What a commit between the base and HEAD says besides its files, which pushing publishes
+    as well: its message and its header lines, each as (what, text)."""
+
+    commit: str
+    # `what` is "author", "committer", "header" (any other header line, its name included:
+    # encoding, gpgsig, made-up ones) or "message"; never `tree` or `parent`, which are ids.
+    parts: tuple[tuple[str, str], ...] = ()
 
 
 class History(msgspec.Struct, frozen=True, kw_only=True):
     """The commits between the base and HEAD: pushing the branch publishes every one of them,
     so a secret committed and removed again is still published."""
 
-    # How many commits were read, and what they added (files with added text only).
+    # How many commits were read, and what they added (paths with something to scan only).
     commits: int = 0
     files: tuple[CommittedFile, ...] = ()
+    # The message and header lines of every commit read (or, for one whose files could not
+    # be read, at least those).
+    texts: tuple[CommitText, ...] = ()
     # Why not every commit (or not all of one) was read; None when all were.
     incomplete: str | None = None
 

@@ -16,7 +16,8 @@ from domain.changes import AddedHunk
 from domain.content import ContentFacts, describe_content
 
 # At most this many commits between the base and HEAD are read, and this many bytes of file
-# content in all of them; past either limit the scan is incomplete.
+# content and commit text (messages, headers) in all of them; past either limit the scan is
+# incomplete.
 MAX_HISTORY_COMMITS = 1000
 MAX_HISTORY_BYTES = 256 * 1024 * 1024
 

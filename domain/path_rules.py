@@ -119,13 +119,17 @@ def symlink_escape_reason(path: str, target: str, resolution: LinkResolution | N
     Where it leads is decided by `resolution` (followed through the worktree, other symlinks
     included), never by the text alone: `src/a/up -> ..` makes `src/esc -> a/up/../..` leave.
     The text is checked as well (absolute, `..` above the root, `.git`): a link must stay
-    inside both as written and as followed. Without a resolution the link is not safe.
+    inside both as written and as followed. Without a resolution the link is not safe, nor
+    when its resolution is `unsettled` (it steps back out of a path that does not exist yet).
 
     >>> inside = LinkResolution(path="README.md")
     >>> symlink_escape_reason("docs/link", "../README.md", inside) is None
     True
     >>> symlink_escape_reason("src/esc", "a/up/../..", LinkResolution(path=".."))
     'leads outside the worktree (followed through the symlinks on the way)'
+    >>> symlink_escape_reason("src/l", "cache/../a.py", LinkResolution(
+    ...     path="src/a.py", state="unsettled")).split(":")[0]
+    "steps back with '..' out of a path that is not a folder yet (missing, or a file)"
     >>> symlink_escape_reason("l", "/etc", None)
     'points to an absolute path'
     >>> symlink_escape_reason("l", "x", None)
@@ -146,6 +150,15 @@ def symlink_escape_reason(path: str, target: str, resolution: LinkResolution | N
     if resolution.state == "loop":
         return f"never resolves: a loop of symlinks (gave up at {resolution.path!r})"
     followed = resolution.path.split("/")
+    if resolution.state == "unsettled":
+        # Fail closed: it means one thing now and another once that path exists (as a folder
+        # it leads where `resolution.path` says; as a symlink, anywhere).
+        then = "outside the worktree" if followed[0] == ".." else f"to {resolution.path!r}"
+        return (
+            "steps back with '..' out of a path that is not a folder yet (missing, or a "
+            "file): where it leads depends on what is created there later (as a folder, it "
+            f"leads {then})"
+        )
     if followed[0] == "..":
         if resolution.state == "dangling":
             return "leads outside the worktree (followed as text past a missing path)"

@@ -17,7 +17,14 @@ from typing import Annotated
 import msgspec
 from returns.result import Failure, Result, Success
 
-from domain.changes import MODE_GITLINK, FileChange, History, ManifestPair, RelinkedSymlink
+from domain.changes import (
+    MODE_GITLINK,
+    AddedHunk,
+    FileChange,
+    History,
+    ManifestPair,
+    RelinkedSymlink,
+)
 from domain.content import MAX_SCANNED_BYTES
 from domain.manifest import dependencies_changed
 from domain.path_rules import first_match, symlink_escape_reason, unsafe_reason
@@ -286,9 +293,16 @@ def _relinked_violations(relinked: Sequence[RelinkedSymlink]) -> list[Violation]
     return found
 
 
+_HISTORY_REMEDY = (
+    "pushing the branch publishes it even if a later commit removed it: rewrite the branch "
+    "without it and rotate the secret"
+)
+
+
 def _history_violations(history: History, scanner: SecretScanner) -> list[Violation]:
-    """Secrets in what the commits between the base and HEAD added: pushing the branch
-    publishes them even when a later commit removed them."""
+    """Secrets in what the commits between the base and HEAD added (lines, names, symlink
+    targets) and said (messages, authors, other header lines): pushing the branch publishes
+    them even when a later commit removed them."""
     found: list[Violation] = []
     for committed in history.files:
         commit = committed.commit[:12]
@@ -297,11 +311,22 @@ def _history_violations(history: History, scanner: SecretScanner) -> list[Violat
                 Violation(
                     code="secret-in-history",
                     path=f.path,
-                    detail=f"commit {commit}, line {f.line}: matches {f.kind}; pushing the "
-                    "branch publishes it even if a later commit removed it: rewrite the "
-                    "branch without it and rotate the secret",
+                    detail=f"commit {commit}, line {f.line}: matches {f.kind}; {_HISTORY_REMEDY}",
                 )
                 for f in scan_hunk(scanner, committed.path, hunk)
+            ]
+        named = (
+            ("path", committed.path if committed.path_added else None),
+            ("symlink target", committed.symlink_target),
+        )
+        for where, text in named:
+            found += [
+                Violation(
+                    code="secret-in-history",
+                    path=committed.path,
+                    detail=f"commit {commit}: its {where} matches {kind}; {_HISTORY_REMEDY}",
+                )
+                for kind in secret_kinds(scanner, text or "")
             ]
         if committed.content_truncated:
             found.append(
@@ -313,6 +338,20 @@ def _history_violations(history: History, scanner: SecretScanner) -> list[Violat
                     "rest was never scanned for secrets",
                 )
             )
+    for said in history.texts:
+        commit = said.commit[:12]
+        for what, text in said.parts:
+            for f in scan_hunk(scanner, "", AddedHunk(start=1, text=text)):
+                where = f"commit {commit}, its {what} line {f.line}: matches"
+                if "\n" not in text:
+                    where = f"commit {commit}: its {what} matches"
+                found.append(
+                    Violation(
+                        code="secret-in-history",
+                        path=None,
+                        detail=f"{where} {f.kind}; {_HISTORY_REMEDY}",
+                    )
+                )
     if history.incomplete is not None:
         found.append(
             Violation(

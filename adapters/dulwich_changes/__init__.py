@@ -34,7 +34,7 @@ from adapters.dulwich_changes._compare import _base_files, _compared
 from adapters.dulwich_changes._content import _display, _Reader
 from adapters.dulwich_changes._history import read_history
 from adapters.dulwich_changes._links import relinked_symlinks
-from adapters.dulwich_changes._repo import CONFIG_REFUSED, open_worktree
+from adapters.dulwich_changes._repo import CONFIG_REFUSED, OBJECTS_UNREADABLE, open_worktree
 from adapters.dulwich_changes._snapshot import DulwichSnapshotter
 from adapters.dulwich_changes._stat_cache import StatCache, cache_file
 from adapters.dulwich_changes._submodules import read_worktree
@@ -114,6 +114,16 @@ def _base_commit(repo: Repo, base: str) -> Result[Commit, ChangeReadError]:
                 message=f"base {base!r} is not a commit in {repo.path}; pass --base REF.",
             )
         )
+    except OBJECTS_UNREADABLE as exc:
+        return Failure(_objects_unreadable(repo, f"base {base!r}", exc))
+
+
+def _objects_unreadable(repo: Repo, what: str, exc: Exception) -> ChangeReadError:
+    return ChangeReadError(
+        code="repo-unreadable",
+        message=f"cannot read the git objects of {what} in {repo.path}: {exc!r}; the "
+        "repository is damaged or incomplete (missing or corrupt objects)",
+    )
 
 
 def _open_stat_cache(repo: Repo, cache_dir: str | None) -> StatCache | None:
@@ -171,6 +181,9 @@ def collect_changes(
                     "is another process changing it?",
                 )
             )
+        except OBJECTS_UNREADABLE as exc:
+            # The base tree, a folder of it or a blob its added lines are counted against.
+            return Failure(_objects_unreadable(repo, f"base {commit.id.decode()[:12]}", exc))
         if cache is not None:
             cache.save(started)
         return Success(
@@ -270,6 +283,8 @@ def read_pairs(
             )
         except OSError as exc:
             return Failure(ChangeReadError(code="repo-unreadable", message=f"{repo.path}: {exc}"))
+        except OBJECTS_UNREADABLE as exc:
+            return Failure(_objects_unreadable(repo, f"base {base!r}", exc))
         return Success(pairs)
 
 

@@ -25,38 +25,49 @@ def _shown(parts: list[bytes]) -> str:
 
 def resolve_link(root: bytes, path: bytes, steps: set[bytes] | None = None) -> LinkResolution:
     """Where the symlink at repo-relative `path` leads, every symlink on the way followed;
-    `steps` collects every path the way stepped on (links, folders, missing paths)."""
+    `steps` collects every path the way stepped on (links, folders, missing paths).
+
+    A missing step (or a file with steps below it) is taken as a folder that may be created
+    later: the steps below it are text, and once `..` leads back out of it, the steps after
+    that are followed on disk again (`LinkResolution.state` says which of these happened).
+    """
     done: list[bytes] = []  # steps taken from the root, none of them a symlink
     pending = path.split(b"/")[::-1]
     state: LinkState = "resolved"
     followed = 0
-    directory = True  # whether the last step taken is a directory one can go on from
+    # `done[absent:]` are not folders on disk (missing, or a file and what lies below it).
+    absent: int | None = None
     while pending:
         part = pending.pop()
         if part in (b"", b"."):
             continue
-        if not directory and state == "resolved":
-            state = "dangling"  # a step below a file: the kernel says ENOTDIR
+        if absent is not None:
+            # A step below a missing path or a file (ENOENT, ENOTDIR for the kernel); `..`
+            # back out of it only leads anywhere once that path is created as a folder.
+            state = _worse(state, "unsettled" if part == b".." else "dangling")
         if part == b"..":
             if not done:
                 return LinkResolution(path=_OUTSIDE, state=state)
             done.pop()
-            directory = True
+            if absent is not None and len(done) <= absent:
+                absent = None  # back among folders on disk: follow them again
             continue
         done.append(part)
         here = b"/".join(done)
         if steps is not None:
             steps.add(here)
-        if state != "resolved":
-            continue  # past a missing step the rest is only text
+        if absent is not None:
+            continue  # below a missing path or a file: nothing there on disk
         full = root + b"/" + here
         try:
             st = os.lstat(full)
         except (FileNotFoundError, NotADirectoryError):
-            state = "dangling"
+            state = _worse(state, "dangling")
+            absent = len(done) - 1
             continue
         if not stat.S_ISLNK(st.st_mode):
-            directory = stat.S_ISDIR(st.st_mode)
+            if not stat.S_ISDIR(st.st_mode):
+                absent = len(done) - 1  # a file: fine to end at, no folder to go on from
             continue
         followed += 1
         if followed > MAX_LINKS:
@@ -67,6 +78,13 @@ def resolve_link(root: bytes, path: bytes, steps: set[bytes] | None = None) -> L
             return LinkResolution(path=_OUTSIDE, state=state)
         pending.extend(target.split(b"/")[::-1])
     return LinkResolution(path=_shown(done), state=state)
+
+
+_SEVERITY: dict[LinkState, int] = {"resolved": 0, "dangling": 1, "unsettled": 2, "loop": 3}
+
+
+def _worse(state: LinkState, other: LinkState) -> LinkState:
+    return other if _SEVERITY[other] > _SEVERITY[state] else state
 
 
 def relinked_symlinks(

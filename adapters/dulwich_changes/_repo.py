@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import zlib
 
+from dulwich.errors import ChecksumMismatch, FileFormatException, WrongObjectException
 from dulwich.repo import (
     InvalidWorktreeConfiguration,
     Repo,
@@ -14,6 +16,18 @@ from dulwich.repo import (
 # What dulwich raises for a `.git/config` it will not open (the agent can write any of these);
 # callers report the repository unreadable instead of crashing.
 CONFIG_REFUSED = (InvalidWorktreeConfiguration, UnsupportedExtension, UnsupportedVersion)
+
+# What dulwich raises when an object it was asked for cannot be read: missing (KeyError: a
+# partial clone, a deleted file), damaged (content that does not hash to its id, an empty or
+# undecodable file, a broken zlib stream) or not the kind its referrer says it is. The objects
+# are the agent's to write: callers report the repository unreadable instead of crashing.
+OBJECTS_UNREADABLE = (
+    KeyError,
+    ChecksumMismatch,
+    FileFormatException,
+    WrongObjectException,
+    zlib.error,
+)
 
 
 def open_worktree(root: str) -> Repo:

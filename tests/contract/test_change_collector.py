@@ -140,3 +140,14 @@ def test_history_holds_what_each_commit_added_even_if_removed_later(
         for offset, text in enumerate(h.text.split("\n"))
     ]
     assert lines == [("docs/k.md", 1, "notes"), ("docs/k.md", 2, TOKEN)]
+
+
+@pytest.mark.parametrize("factory", [_committed_fake, _committed_dulwich], ids=["fake", "dulwich"])
+def test_history_holds_the_names_each_commit_brought_in_and_its_message(
+    tmp_path: Path, factory: Callable[[Path], tuple[ChangeCollector, str, str]]
+) -> None:
+    collector, repo, base = factory(tmp_path)
+    history = _collect(collector, repo, base).history
+    assert [(f.path, f.path_added) for f in history.files] == [("docs/k.md", True)]
+    messages = [dict(text.parts)["message"] for text in history.texts]
+    assert messages == ["add\n", "remove\n"]

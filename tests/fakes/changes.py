@@ -12,6 +12,7 @@ from domain.changes import (
     AddedHunk,
     ChangeSet,
     CommittedFile,
+    CommitText,
     FileChange,
     History,
     ManifestPair,
@@ -30,6 +31,7 @@ class FakeRepository:
 
     def __init__(self, files: dict[str, bytes]) -> None:
         self.commits: dict[str, dict[str, bytes]] = {"base": dict(files)}
+        self.messages: dict[str, str] = {"base": "base"}
         self.parents: dict[str, str | None] = {"base": None}
         self.head = "base"
         self.merge_base: str | None = None
@@ -39,9 +41,11 @@ class FakeRepository:
         self.worktree: dict[str, bytes] = dict(files)
         self.ignored_suffixes: list[str] = []
 
-    def commit(self, name: str) -> None:
-        """Record the worktree (minus ignored files) as commit `name` and move HEAD there."""
+    def commit(self, name: str, message: str | None = None) -> None:
+        """Record the worktree (minus ignored files) as commit `name` (its message: `name`)
+        and move HEAD there."""
         self.commits[name] = {p: d for p, d in self.worktree.items() if not self._ignored(p)}
+        self.messages[name] = name if message is None else message
         self.parents[name] = self.head
         self.head = name
 
@@ -73,15 +77,21 @@ def _history(fake: FakeRepository, base: str) -> History:
     if commit is None:
         return History(incomplete=f"{base} is not an ancestor of HEAD in the fake")
     files = []
+    texts = []
     for name in reversed(line):
         parent = fake.parents[name]
         before = fake.commits[parent] if parent is not None else {}
+        texts.append(CommitText(commit=name, parts=(("message", fake.messages[name] + "\n"),)))
         for path, data in sorted(fake.commits[name].items()):
             if before.get(path) != data:
                 hunks, _ = _added(before.get(path), data)
-                if hunks:
-                    files.append(CommittedFile(commit=name, path=path, added=hunks))
-    return History(commits=len(line), files=tuple(files))
+                if hunks or path not in before:
+                    files.append(
+                        CommittedFile(
+                            commit=name, path=path, added=hunks, path_added=path not in before
+                        )
+                    )
+    return History(commits=len(line), files=tuple(files), texts=tuple(texts))
 
 
 class FakeChangeCollector:

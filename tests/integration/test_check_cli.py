@@ -399,8 +399,9 @@ def test_a_symlink_chain_leaving_the_worktree_is_blocked(
 def test_a_dangling_symlink_chain_leaving_the_worktree_is_blocked(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # src/a/up leads to src; "missing" does not exist, so the rest is followed as text: up
-    # three levels from src is outside, whatever the text alone (five levels deep) says.
+    # src/a/up leads to src; "missing" does not exist, and `..` back out of it only leads
+    # anywhere once it is created: up three levels from src, outside, whatever the text alone
+    # (five levels deep) says. Either is enough to block it.
     repo = plain_repo(tmp_path / "tool")
     (repo / "src/a").mkdir()
     (repo / "src/a/up").symlink_to("..")

@@ -17,7 +17,7 @@ import pytest
 from adapters.dulwich_changes import collect_changes, default_base, read_pairs
 from domain.changes import MODE_GITLINK, ChangeSet, FileChange
 from domain.policy import GateEvidence, PolicyRules, evaluate_policy
-from tests.support.gitrepo import commit_all, git, git_bytes, init_repo, write
+from tests.support.gitrepo import commit_all, damage_object, git, git_bytes, init_repo, write
 
 pytestmark = pytest.mark.integration
 
@@ -355,21 +355,51 @@ def test_a_new_symlink_is_followed_through_the_symlinks_on_its_way(tmp_path: Pat
 def test_a_dangling_symlink_is_followed_as_text_past_the_missing_step(tmp_path: Path) -> None:
     repo = init_repo(tmp_path / "repo", {"src/tool.py": "X = 1\n"})
     (repo / "src/a").mkdir()
+    found = _links(repo, {"src/a/up": "..", "src/in": "a/up/missing/x.py"})
+    assert found == {"src/a/up": ("src", "resolved"), "src/in": ("src/missing/x.py", "dangling")}
+
+
+def test_a_symlink_stepping_back_out_of_a_missing_folder_is_unsettled(tmp_path: Path) -> None:
+    # `missing/..` fails today (ENOENT) but is the folder above once `missing` is created
+    # (a cache, a build folder): that is how it is followed, steps on disk again after it.
+    repo = init_repo(tmp_path / "repo", {"src/tool.py": "X = 1\n"})
+    (repo / "src/a").mkdir()
     found = _links(
         repo,
         {
             "src/a/up": "..",
             "src/out": "a/up/missing/../../..",
-            "src/in": "a/up/missing/x.py",
+            "src/back": "missing/../tool.py",
+            "src/via-up": "missing/../a/up/..",
             "src/below-a-file": "tool.py/../../..",
         },
     )
     assert found == {
         "src/a/up": ("src", "resolved"),
-        "src/out": ("..", "dangling"),
-        "src/in": ("src/missing/x.py", "dangling"),
-        "src/below-a-file": ("..", "dangling"),
+        "src/out": ("..", "unsettled"),
+        "src/back": ("src/tool.py", "unsettled"),
+        "src/via-up": (".", "unsettled"),
+        "src/below-a-file": ("..", "unsettled"),
     }
+
+
+def test_a_symlink_through_a_folder_created_later_is_judged_as_if_it_existed(
+    tmp_path: Path,
+) -> None:
+    # Any import creates src/__pycache__: then src/l leads through src/a/b/s out of the tree.
+    repo = init_repo(tmp_path / "repo", {"src/a/b/f": "x\n", ".gitignore": "__pycache__/\n"})
+    (repo / "src/a/b/s").symlink_to("../..")
+    (repo / "src/l").symlink_to("__pycache__/../a/b/s/../..")
+    rules = PolicyRules(allowed_paths=("src/",))
+    before = _collect(repo)
+    (repo / "src/__pycache__").mkdir()
+    after = _collect(repo)
+    for changes, state in ((before, "unsettled"), (after, "resolved")):
+        link = _by_path(changes)["src/l"].link
+        assert link is not None
+        assert (link.path, link.state) == ("..", state)
+        verdict = evaluate_policy(changes.changes, GateEvidence(), rules)
+        assert [(v.code, v.path) for v in verdict.violations] == [("symlink-escapes", "src/l")]
 
 
 def test_a_symlink_loop_never_resolves(tmp_path: Path) -> None:
@@ -481,6 +511,13 @@ def test_manifest_pairs_give_base_and_worktree_text(tmp_path: Path) -> None:
     ]
 
 
+def test_a_damaged_base_manifest_is_repo_unreadable_not_a_crash(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "r", {"pyproject.toml": "[project]\nname = 'a'\n"})
+    damage_object(repo, git(repo, "rev-parse", "HEAD:pyproject.toml").strip(), "rewritten")
+    error = read_pairs(str(repo), "HEAD", ("pyproject.toml",)).failure()
+    assert error.code == "repo-unreadable"
+
+
 def test_a_folder_that_cannot_be_listed_is_repo_unreadable(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -498,6 +535,22 @@ def test_a_folder_that_cannot_be_listed_is_repo_unreadable(
     error = collect_changes(str(repo), "HEAD").failure()
     assert error.code == "repo-unreadable"
     assert "hidden" in error.message
+
+
+@pytest.mark.parametrize("how", ["missing", "rewritten", "empty"])
+@pytest.mark.parametrize("part", ["HEAD^{tree}", "HEAD:src", "HEAD:src/a.py", "HEAD"])
+def test_a_damaged_object_of_the_base_is_repo_unreadable_not_a_crash(
+    tmp_path: Path, part: str, how: str
+) -> None:
+    repo = init_repo(tmp_path / "r", {"src/a.py": "A = 1\n", "b.txt": "b\n"})
+    write(repo, {"src/a.py": "A = 2\n"})  # the base's blob is read for the added lines
+    damage_object(repo, git(repo, "rev-parse", part).strip(), how)
+    error = collect_changes(str(repo), "HEAD").failure()
+    if part == "HEAD" and how == "missing":
+        assert error.code == "base-not-found"  # no such commit: as for an unknown ref
+    else:
+        assert error.code == "repo-unreadable", error
+        assert str(repo) in error.message
 
 
 def _forge_index_entry(repo: Path, path: str) -> None:

@@ -19,7 +19,7 @@ from adapters.dulwich_changes import collect_changes
 from domain.changes import History
 from domain.policy import GateEvidence, PolicyRules, evaluate_policy
 from entrypoints.cli.main import main
-from tests.support.gitrepo import commit_all, git, init_repo, write
+from tests.support.gitrepo import GIT_ENV, commit_all, damage_object, git, init_repo, write
 
 pytestmark = pytest.mark.integration
 
@@ -159,16 +159,16 @@ def test_more_commits_than_the_limit_make_the_scan_incomplete(
 def test_more_content_than_the_limit_makes_the_scan_incomplete(
     repo: tuple[Path, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(history_module, "MAX_HISTORY_BYTES", 100)
+    monkeypatch.setattr(history_module, "MAX_HISTORY_BYTES", 1000)  # a commit's text: ~250
     path, base = repo
     write(path, {"docs/small.md": "x\n"})
     commit_all(path, "small")
-    write(path, {"docs/big.md": "y" * 200 + "\n"})
+    write(path, {"docs/big.md": "y" * 2000 + "\n"})
     commit_all(path, "big")
     history = _history(path, base)
     assert (history.commits, [f.path for f in history.files]) == (1, ["docs/small.md"])
     assert history.incomplete is not None
-    assert "MiB of file content" in history.incomplete
+    assert "MiB of file content and commit text" in history.incomplete
 
 
 def test_a_commit_whose_objects_are_gone_makes_the_scan_incomplete(
@@ -202,3 +202,178 @@ def test_a_read_error_in_the_object_store_makes_the_scan_incomplete(
     history = _history(path, base)
     assert history.incomplete is not None
     assert "Input/output error" in history.incomplete
+
+
+def _shallow_clone(tmp_path: Path, *branches: str) -> Path:
+    """A depth-1 clone of a three-commit repository (with `branches` forked from its first
+    commit), as CI checkouts are: the tips' parents are not in it."""
+    upstream = init_repo(tmp_path / "upstream", {"docs/a.md": "1\n"})
+    for branch in branches:
+        git(upstream, "branch", branch)
+    for number in (2, 3):
+        write(upstream, {"docs/a.md": f"{number}\n"})
+        commit_all(upstream, f"upstream {number}")
+    for branch in branches:
+        git(upstream, "checkout", "-q", branch)
+        write(upstream, {f"docs/{branch}.md": f"{branch}\n"})
+        commit_all(upstream, branch)
+        git(upstream, "checkout", "-q", "main")
+    clone = tmp_path / "clone"
+    single = ["--no-single-branch"] if branches else []
+    git(tmp_path, "clone", "-q", "--depth", "1", *single, f"file://{upstream}", str(clone))
+    return clone
+
+
+def test_a_shallow_clone_is_checked_when_the_commits_after_the_base_can_be_read(
+    tmp_path: Path,
+) -> None:
+    clone = _shallow_clone(tmp_path)
+    base = git(clone, "rev-parse", "HEAD").strip()
+    assert git(clone, "rev-parse", "--is-shallow-repository").strip() == "true"
+    write(clone, {"docs/k.md": f"{TOKEN}\n"})
+    commit_all(clone, "agent adds a secret")
+    added = _short(clone, "HEAD")
+    (clone / "docs/k.md").unlink()
+    commit_all(clone, "and removes it")
+    history = _history(clone, base)
+    assert (history.commits, history.incomplete) == (2, None)
+    assert _found(clone, base) == [(added, "docs/k.md", 1)]
+
+
+def test_a_commit_after_the_base_whose_parent_is_not_in_a_shallow_clone_is_incomplete(
+    tmp_path: Path,
+) -> None:
+    # The merged side's parent may be one the base already has, or one never published:
+    # without it there is no telling, so the scan cannot pass.
+    clone = _shallow_clone(tmp_path, "side")
+    base = git(clone, "rev-parse", "HEAD").strip()
+    git(clone, "merge", "-q", "-s", "ours", "--allow-unrelated-histories", "origin/side")
+    history = _history(clone, base)
+    assert history.incomplete is not None
+    assert "could not be read" in history.incomplete
+    assert _short(clone, "origin/side") in history.incomplete
+
+
+def test_a_deleted_commit_after_the_base_makes_the_scan_incomplete(
+    repo: tuple[Path, str],
+) -> None:
+    path, base = repo
+    write(path, {"docs/k.md": f"{TOKEN}\n"})
+    gone = commit_all(path, "agent adds a secret")
+    (path / "docs/k.md").unlink()
+    commit_all(path, "and removes it")
+    damage_object(path, gone, "missing")
+    history = _history(path, base)
+    assert history.incomplete is not None
+    assert gone[:12] in history.incomplete
+
+
+def test_a_shallow_file_written_into_git_does_not_cut_the_history_short(
+    repo: tuple[Path, str],
+) -> None:
+    # git takes `.git/shallow` to mean "these commits have no parents here"; the agent can
+    # write it to hide the commits below one of its own.
+    path, base = repo
+    write(path, {"docs/k.md": f"{TOKEN}\n"})
+    added = commit_all(path, "agent adds a secret")
+    (path / "docs/k.md").unlink()
+    top = commit_all(path, "and removes it")
+    (path / ".git/shallow").write_text(top + "\n")
+    assert git(path, "rev-list", "HEAD", f"^{base}").split() == [top]
+    assert _found(path, base) == [(added[:12], "docs/k.md", 1)]
+    assert _history(path, base).commits == 2
+
+
+def _history_findings(repo: Path, base: str) -> list[tuple[str, str | None, str]]:
+    """(code, path, detail up to the kind) of every finding, checked never to show the token."""
+    changes = collect_changes(str(repo), base).unwrap()
+    verdict = evaluate_policy(changes.changes, GateEvidence(), RULES, history=changes.history)
+    found = []
+    for violation in verdict.violations:
+        assert TOKEN not in (violation.path or "") + violation.detail
+        found.append((violation.code, violation.path, violation.detail.split(";")[0]))
+    return found
+
+
+def test_secrets_in_names_link_targets_and_messages_of_removed_commits_block_the_check(
+    repo: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path, base = repo
+    write(path, {f"docs/{TOKEN}.md": "b\n"})
+    (path / "docs/l").symlink_to(f"x-{TOKEN}")
+    added = commit_all(path, f"key {TOKEN}")[:12]
+    git(path, "rm", "-q", f"docs/{TOKEN}.md", "docs/l")
+    commit_all(path, "clean")
+    kind = "GitHub personal access token (ghp_)"
+    assert _history_findings(path, base) == [
+        ("secret-in-history", "docs/<redacted>.md", f"commit {added}: its path matches {kind}"),
+        ("secret-in-history", "docs/l", f"commit {added}: its symlink target matches {kind}"),
+        ("secret-in-history", None, f"commit {added}, its message line 1: matches {kind}"),
+    ]
+    config = tmp_path / "engineering-loop.toml"
+    config.write_text('[policy]\nallowed_paths = ["docs/"]\n')
+    argv = ["policy", "check", "--repo", str(path), "--base", base, "--config", str(config)]
+    code = main(argv)
+    out = capsys.readouterr().out
+    assert (code, TOKEN in out) == (1, False)
+
+
+def test_secrets_in_the_author_committer_and_other_headers_are_found(
+    repo: tuple[Path, str],
+) -> None:
+    # What git commit would refuse to write, the agent can still hash into a commit object.
+    path, base = repo
+    tree = git(path, "rev-parse", "HEAD^{tree}").strip()
+    raw = (
+        f"tree {tree}\nparent {base}\n"
+        f"author A <{TOKEN}@example.com> 1700000000 +0000\n"
+        f"committer {TOKEN} <c@example.com> 1700000000 +0000\n"
+        f"x-note see\n {TOKEN}\n\nsubject\n\nbody\n"
+    )
+    made = (
+        subprocess.run(
+            ["git", "hash-object", "-t", "commit", "-w", "--stdin"],
+            cwd=path,
+            env=GIT_ENV,
+            input=raw.encode(),
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .strip()
+    )
+    git(path, "update-ref", "HEAD", made)
+    kind = "GitHub personal access token (ghp_)"
+    short = made[:12]
+    assert _history_findings(path, base) == [
+        ("secret-in-history", None, f"commit {short}: its author matches {kind}"),
+        ("secret-in-history", None, f"commit {short}: its committer matches {kind}"),
+        ("secret-in-history", None, f"commit {short}, its header line 2: matches {kind}"),
+    ]
+
+
+def test_names_a_commit_only_kept_or_took_from_a_merged_side_are_no_finding(
+    tmp_path: Path,
+) -> None:
+    # Like removed lines: a name the parent already had was found where it came in, or was
+    # published with the base.
+    path = init_repo(tmp_path / "repo", {f"docs/{TOKEN}.md": "a\n"})
+    base = git(path, "rev-parse", "HEAD").strip()
+    write(path, {f"docs/{TOKEN}.md": "a\nb\n"})
+    commit_all(path, "edit a file whose name was published with the base")
+    (path / f"docs/{TOKEN}.md").unlink()
+    (path / f"docs/{TOKEN}.md").symlink_to("main.md")
+    commit_all(path, "and turn it into a link")
+    git(path, "checkout", "-q", "-b", "side")
+    (path / "docs/side").symlink_to(f"x-{TOKEN}")
+    side = commit_all(path, "side")[:12]
+    git(path, "checkout", "-q", "main")
+    write(path, {"docs/main.md": "main\n"})
+    commit_all(path, "main")
+    git(path, "merge", "-q", "--no-edit", "side")
+    (path / "docs/side").unlink()
+    commit_all(path, "remove the link")
+    kind = "GitHub personal access token (ghp_)"
+    assert _history_findings(path, base) == [
+        ("secret-in-history", "docs/side", f"commit {side}: its symlink target matches {kind}"),
+    ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import zlib
 from pathlib import Path
 
 GIT_ENV = {
@@ -55,3 +56,19 @@ def commit_all(repo: Path, message: str) -> str:
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "--allow-empty", "-m", message)
     return git(repo, "rev-parse", "HEAD").strip()
+
+
+def damage_object(repo: Path, sha: str, how: str) -> None:
+    """Damage the loose object `sha` of `repo`: `missing` deletes it, `rewritten` stores other
+    content under its id (a checksum mismatch), `empty` truncates its file to nothing."""
+    path = repo / ".git" / "objects" / sha[:2] / sha[2:]
+    if how == "missing":
+        path.unlink()
+        return
+    path.chmod(0o644)
+    if how == "empty":
+        path.write_bytes(b"")
+    elif how == "rewritten":
+        path.write_bytes(zlib.compress(b"blob 5\0other"))
+    else:
+        raise ValueError(how)

@@ -95,6 +95,8 @@ def test_symlink_text_alone_can_escape(path: str, target: str, escapes: bool) ->
         (LinkResolution(path=".."), True),
         (LinkResolution(path="..", state="dangling"), True),
         (LinkResolution(path="src/one", state="loop"), True),
+        (LinkResolution(path="src/x.py", state="unsettled"), True),
+        (LinkResolution(path="..", state="unsettled"), True),
         (LinkResolution(path="sub/.GIT/config"), True),
         (None, True),
     ],

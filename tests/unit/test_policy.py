@@ -9,6 +9,7 @@ from domain.changes import (
     MODE_SYMLINK,
     AddedHunk,
     CommittedFile,
+    CommitText,
     FileChange,
     History,
     LinkResolution,
@@ -424,6 +425,32 @@ def test_a_secret_in_a_commit_of_the_branch_is_found_with_its_commit() -> None:
     assert [(v.code, v.path) for v in result.violations] == [("secret-in-history", "docs/k.md")]
     assert result.violations[0].detail.startswith("commit aaaaaaaaaaaa, line 3: matches GitHub")
     assert GHP not in result.violations[0].detail
+
+
+def test_names_link_targets_and_commit_texts_of_the_branch_are_scanned_masked() -> None:
+    history = History(
+        commits=1,
+        files=(
+            CommittedFile(commit="a" * 40, path=f"docs/{GHP}.md", path_added=True),
+            CommittedFile(commit="a" * 40, path="docs/l", symlink_target=f"../{GHP}"),
+            # A name the parent had already: published with the base or found where it came.
+            CommittedFile(commit="a" * 40, path=f"docs/old-{GHP}.md"),
+        ),
+        texts=(
+            CommitText(
+                commit="a" * 40,
+                parts=(("author", f"{GHP} <a@b> 0 +0000"), ("message", f"subject\n\n{GHP}\n")),
+            ),
+        ),
+    )
+    result = evaluate_policy([], GateEvidence(), RULES, history=history)
+    assert [(v.code, v.path, v.detail.split(" matches")[0]) for v in result.violations] == [
+        ("secret-in-history", "docs/<redacted>.md", "commit aaaaaaaaaaaa: its path"),
+        ("secret-in-history", "docs/l", "commit aaaaaaaaaaaa: its symlink target"),
+        ("secret-in-history", None, "commit aaaaaaaaaaaa: its author"),
+        ("secret-in-history", None, "commit aaaaaaaaaaaa, its message line 3:"),
+    ]
+    assert not any(GHP in v.detail for v in result.violations)
 
 
 def test_history_that_was_not_all_read_is_an_incomplete_scan() -> None:
