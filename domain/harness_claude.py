@@ -10,8 +10,9 @@ message started (`output_tokens: 1`), so partial output tokens are a lower bound
 from __future__ import annotations
 
 import msgspec
+from returns.pipeline import is_successful
 
-from domain.harness_lines import UNREADABLE, LineNormaliser, event_tags
+from domain.harness_lines import LineNormaliser, decode_repairing, event_tags
 from domain.harness_report import HarnessReport, HarnessUsage
 from domain.long_json import Visible
 
@@ -94,8 +95,8 @@ class ClaudeNormaliser(LineNormaliser[_ClaudeEvent]):
     def __init__(self) -> None:
         super().__init__(_DECODER, CLAUDE_EVENT_TYPES)
         self._result: _Result | None = None
-        # The last result was overlong and did not show whether the run succeeded.
-        self._result_unread: int | None = None
+        # Why the last result's verdict is unknown (overlong, or unreadable): an error.
+        self._result_unread: str | None = None
         self._recent: dict[str, _Usage] = {}
         self._messages = 0
         self._input = 0
@@ -134,20 +135,34 @@ class ClaudeNormaliser(LineNormaliser[_ClaudeEvent]):
         """Overlong lines: a result decides only on the verdict members it shows (a cost it does
         not show is unknown, never zero); an assistant line counts the usage it shows."""
         if event_type == "result":
-            earlier = self._result
-            self._apply_visible(view)  # absent members decode to None/defaults...
-            read = self._result is not earlier
+            # Absent members decode to None/defaults, and an unseen verdict fails closed.
+            read = self._apply_visible(event_type, view, size)
             if read and not all(view.knows(member) for member in _VERDICT_MEMBERS):
-                self._result_unread = size  # ...and an unseen verdict fails closed in finish
+                self._result_unread = (
+                    f"the result line of {size} bytes was too long to read whether the run "
+                    "succeeded"
+                )
         elif event_type == "assistant" and "message" not in view.members:
             inner = view.inner if view.open_key == "message" else None
-            try:
-                message = _MESSAGE.decode(inner.as_object()) if inner is not None else _Message()
-            except UNREADABLE:
-                message = _Message()
-            self._assistant(message)  # usage it does not show stays uncounted: a lower bound
+            decoded = decode_repairing(_MESSAGE, inner.as_object()) if inner is not None else None
+            message = decoded.unwrap() if decoded is not None and is_successful(decoded) else None
+            # Usage it does not show stays uncounted: a lower bound.
+            self._assistant(message if message is not None else _Message())
         else:
-            self._apply_visible(view)
+            self._apply_visible(event_type, view, size)
+
+    def _unreadable(self, event_type: str, view: Visible, size: int, why: str) -> None:
+        """A result the decoder rejects still ended the stream, but its verdict and cost are
+        unknown (never an earlier result's); an assistant line still counts as a message."""
+        super()._unreadable(event_type, view, size, why)
+        if event_type == "result":
+            self._result = _Result()  # no cost, no usage: nothing it said is known
+            self._result_unread = (
+                f"the result line of {size} bytes could not be read ({why}): whether the run "
+                "succeeded, and what it cost, are unknown"
+            )
+        elif event_type == "assistant":
+            self._assistant(_Message())
 
     def _add_model(self, model: str) -> None:
         if model and model != _SYNTHETIC_MODEL and len(self._models) < MAX_MODELS:
@@ -186,10 +201,7 @@ class ClaudeNormaliser(LineNormaliser[_ClaudeEvent]):
         if result is None:
             reasons.append("the stream ended without a result: claude was cut off")
         elif self._result_unread is not None:
-            reasons.append(
-                f"the result line of {self._result_unread} bytes was too long to read whether "
-                "the run succeeded"
-            )
+            reasons.append(self._result_unread)
         elif result.is_error or result.subtype != "success":
             reasons.append(_result_error(result))
         if exit_code is not None and exit_code != 0:

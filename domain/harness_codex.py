@@ -144,7 +144,23 @@ class CodexNormaliser(LineNormaliser[_CodexEvent]):
             elif kind == "error":
                 self._notice = f"codex printed an error item of {size} bytes, too long to read"
         else:
-            self._apply_visible(view)
+            self._apply_visible(event_type, view, size)
+
+    def _unreadable(self, event_type: str, view: Visible, size: int, why: str) -> None:
+        """A final turn event the decoder rejects ends the turn in failure (how it ended and its
+        usage are unknown); an unreadable item may have been the answer."""
+        super()._unreadable(event_type, view, size, why)
+        if event_type in ("turn.completed", "turn.failed"):
+            self._turn_open = False
+            self._finals += 1
+            self._failure = (
+                f"codex printed a {event_type} of {size} bytes that could not be read ({why}): "
+                "how the turn ended, and its usage, are unknown"
+            )
+        elif event_type == "item.completed":
+            self._result_text = None  # no older answer may stand in for it
+        elif event_type == "error":
+            self._notice = f"codex printed an error line of {size} bytes that could not be read"
 
     def _item_completed(self, item: _Item) -> None:
         if item.type == "agent_message" and item.text is not None:

@@ -2,20 +2,76 @@
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
 from typing import Any, Generic, TypeVar, get_args
 
 import msgspec
+from returns.pipeline import is_successful
+from returns.result import Failure, Result, Success
 
 from domain.bounded_lines import Line, LongLine
 from domain.harness_report import HarnessReport
 from domain.json_document import Document, DocumentAssembler, NotADocument, opens_document
-from domain.long_json import Visible, read_long
+from domain.long_json import Visible, read_long, read_whole
 
 EventT = TypeVar("EventT")
+T = TypeVar("T")
 
 # msgspec raises UnicodeDecodeError (not DecodeError) for invalid UTF-8 inside a string it keeps.
 UNREADABLE = (msgspec.DecodeError, UnicodeDecodeError)
+
+# A surrogate escape: a valid pair (group 1, kept) or a lone half (replaced).
+_SURROGATE_ESCAPE = re.compile(
+    rb"(\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2})|\\u[dD][89a-fA-F][0-9a-fA-F]{2}"
+)
+
+
+def _pair_or_replacement(match: re.Match[bytes]) -> bytes:
+    return match.group(1) or rb"\ufffd"
+
+
+def repaired_text(data: bytes) -> bytes | None:
+    r"""`data` with what only text can hold wrong made U+FFFD, or None when nothing needs it.
+
+    That is invalid UTF-8, and lone surrogate escapes: JavaScript's `JSON.stringify` prints
+    them (a string cut between the halves of an emoji), and msgspec refuses them anywhere, even
+    in a value it skips. Numbers, names and structure are never touched.
+
+    >>> repaired_text(b'{"t":"a\\ud800b","u":"\\ud83d\\ude00"}')
+    b'{"t":"a\\ufffdb","u":"\\ud83d\\ude00"}'
+    >>> repaired_text(b'{"t":"a\xffb"}'), repaired_text(b'{"t":"ok"}')
+    (b'{"t":"a\xef\xbf\xbdb"}', None)
+    """
+    fixed = data
+    try:
+        data.decode()
+    except UnicodeDecodeError:
+        fixed = data.decode("utf-8", "replace").encode()
+    if b"\\u" in fixed:
+        fixed = _SURROGATE_ESCAPE.sub(_pair_or_replacement, fixed)
+    return None if fixed == data else fixed
+
+
+def decode_repairing(decoder: msgspec.json.Decoder[T], data: bytes) -> Result[T, str]:
+    r"""Decode `data`, repairing its text (`repaired_text`) before giving up with the reason.
+
+    >>> decode_repairing(msgspec.json.Decoder(str), b'"a\\udc00"').unwrap().encode()
+    b'a\xef\xbf\xbd'
+    >>> decode_repairing(msgspec.json.Decoder(int), b'null').failure()
+    'Expected `int`, got `null`'
+    """
+    try:
+        return Success(decoder.decode(data))
+    except UNREADABLE as exc:
+        why = str(exc)
+    repaired = repaired_text(data)
+    if repaired is None:
+        return Failure(why)
+    try:
+        return Success(decoder.decode(repaired))
+    except UNREADABLE as exc:
+        return Failure(str(exc))
 
 
 def event_tags(union: Any) -> frozenset[str]:
@@ -45,7 +101,9 @@ class LineNormaliser(ABC, Generic[EventT]):
     The typed decoder is the fast path: it reads only the fields a harness's rules need and skips
     the rest (message deltas, tool output) without building Python objects. Lines it rejects take
     the slow path once, to be classified as blank, a JSON array of events (Claude's `--verbose`
-    json form), an unknown event type, or malformed.
+    json form), an unknown event type, a known event whose text needed repair
+    (`repaired_text`), or a known event whose shape we cannot read: that one is counted
+    malformed and handed to `_unreadable`, since what it said is unknown, never nothing.
     """
 
     def __init__(self, decoder: msgspec.json.Decoder[EventT], known_types: frozenset[str]) -> None:
@@ -106,8 +164,8 @@ class LineNormaliser(ABC, Generic[EventT]):
             return
         try:
             event = self._decoder.decode(line)
-        except UNREADABLE:
-            self._classify(line, nested=False)
+        except UNREADABLE as exc:
+            self._classify(line, nested=False, why=str(exc))
             return
         self._apply(event)
 
@@ -147,20 +205,39 @@ class LineNormaliser(ABC, Generic[EventT]):
         for each event whose decision needs a member the ends may not show (absent members take
         the struct's default, which must never be read as a fact).
         """
-        del event_type, size
-        self._apply_visible(view)
+        self._apply_visible(event_type, view, size)
 
-    def _apply_visible(self, view: Visible) -> None:
-        try:
-            event = self._decoder.decode(view.as_object())
-        except UNREADABLE:
-            self.malformed_lines += 1
-            return
-        self._apply(event)
+    def _apply_visible(self, event_type: str, view: Visible, size: int) -> bool:
+        """Decode and apply the visible members; False (and `_unreadable`) when they cannot be."""
+        decoded = decode_repairing(self._decoder, view.as_object())
+        if not is_successful(decoded):
+            self._unreadable(event_type, view, size, decoded.failure())
+            return False
+        self._apply(decoded.unwrap())
+        return True
 
-    def _classify(self, line: bytes, *, nested: bool) -> None:
+    def _unreadable(self, event_type: str, view: Visible, size: int, why: str) -> None:
+        """A known event of `size` bytes whose shape the decoder rejected (`why`): malformed.
+
+        A subclass must fail closed on each event its verdict or cost rests on: what that event
+        said is unknown, so neither the struct's defaults nor an earlier event may stand in.
+        `view` shows what could be read of its members.
+        """
+        del event_type, view, size, why
+        self.malformed_lines += 1
+
+    def _classify(self, line: bytes, *, nested: bool, why: str) -> None:
         if not nested and not line.strip():
             return  # blank lines are not events; every file ends with one after splitting
+        repaired = repaired_text(line)
+        if repaired is not None:
+            try:
+                event = self._decoder.decode(repaired)
+            except UNREADABLE as exc:
+                line, why = repaired, str(exc)
+            else:
+                self._apply(event)
+                return
         try:
             shape = _SHAPE.decode(line)
         except UNREADABLE:
@@ -173,15 +250,17 @@ class LineNormaliser(ABC, Generic[EventT]):
             for element in shape:
                 self._feed_element(bytes(element))
             return
-        if isinstance(shape.type, str) and shape.type not in self._known_types:
+        if not isinstance(shape.type, str):
+            self.malformed_lines += 1
+        elif shape.type not in self._known_types:
             self.unknown_events += 1
         else:
-            self.malformed_lines += 1
+            self._unreadable(shape.type, read_whole(line), len(line), why)
 
     def _feed_element(self, element: bytes) -> None:
         try:
             event = self._decoder.decode(element)
-        except UNREADABLE:
-            self._classify(element, nested=True)
+        except UNREADABLE as exc:
+            self._classify(element, nested=True, why=str(exc))
             return
         self._apply(event)

@@ -125,6 +125,23 @@ def read_long(head: bytes, tail: bytes | None, *, levels: int = MAX_LEVELS) -> V
     )
 
 
+_MEMBERS = msgspec.json.Decoder(dict[str, msgspec.Raw])
+
+
+def read_whole(data: bytes) -> Visible:
+    """A JSON object held whole, as a view that shows every member (the last of a repeated one).
+
+    >>> v = read_whole(b'{"type":"x","n":1,"n":2}')
+    >>> v.text("type"), bytes(v.members["n"]), v.knows("other"), read_whole(b"[1]").kind
+    ('x', b'2', True, 'unreadable')
+    """
+    try:
+        members = _MEMBERS.decode(data)
+    except (msgspec.DecodeError, UnicodeDecodeError):
+        return Visible(kind="unreadable")
+    return Visible(kind="object", members=members, whole=True)
+
+
 def _gap_kind_at_start(byte: int) -> GapKind:
     if byte == _QUOTE:
         return "string"

@@ -89,6 +89,32 @@ def test_unknown_harness_is_a_usage_error(capsys: pytest.CaptureFixture[str]) ->
     assert json.loads(capsys.readouterr().out)["error"]["code"] == "usage-error"
 
 
+def test_an_assistant_message_whose_cost_is_null_leaves_the_cost_unknown_and_the_run_failed(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # JavaScript prints a NaN cost as null: the decoder rejects the message_end, and the run
+    # used to read as the earlier message's success at its cost.
+    failed = pi.assistant(None, stop="error", error="HTTP 500", cost=0.02)
+    failed["usage"]["cost"]["total"] = None
+    events = [
+        pi.header(),
+        pi.agent_start(),
+        {"type": "message_end", "message": pi.assistant("Done.", cost=0.01)},
+        {"type": "message_end", "message": failed},
+        pi.agent_end([]),
+    ]
+    path = tmp_path / "nan-cost.jsonl"
+    path.write_bytes(pi.jsonl(events))
+    code, payload = run_cli(capsys, "--harness", "pi", "--exit-code", "0", str(path))
+    assert code == 0
+    assert (payload["is_error"], payload["total_cost_usd"], payload["cost_reported"]) == (
+        True,
+        None,
+        False,
+    )
+    assert payload["malformed_lines"] == 1
+
+
 # The command's own peak: VmHWM belongs to the process's memory since its exec, whereas
 # ru_maxrss keeps the peak of the (large) pytest process it was forked from.
 _MEASURED_MAIN = """

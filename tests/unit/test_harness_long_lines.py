@@ -81,6 +81,15 @@ def test_pi_agent_settled_after_an_unreadable_agent_end_ends_the_stream() -> Non
     assert (report.complete, report.is_error) == (True, False)
 
 
+def test_pi_overlong_agent_end_whose_will_retry_cannot_be_decoded_is_not_a_proven_end() -> None:
+    # It used to be counted malformed only, and the agent_end before it ended the run.
+    report = pi_run(
+        pi.agent_end([]), pi.agent_start(), cut({**pi.agent_end(REPEATED), "willRetry": None})
+    )
+    assert (report.complete, report.is_error, report.malformed_lines) == (False, True, 1)
+    assert "could not be read" in (report.error_message or "")
+
+
 def test_pi_overlong_turn_end_counts_a_turn() -> None:
     turn_end = {"type": "turn_end", "message": REPEATED[-1], "toolResults": REPEATED}
     report = pi_run(cut(turn_end), pi.agent_end([]))
@@ -172,6 +181,14 @@ def test_claude_overlong_result_whose_verdict_is_hidden_fails_closed() -> None:
     report = run("claude", [INIT, cut(hidden)])
     assert (report.complete, report.is_error) == (True, True)
     assert "too long to read whether the run succeeded" in (report.error_message or "")
+
+
+def test_claude_overlong_result_that_cannot_be_decoded_is_an_error_of_unknown_cost() -> None:
+    report = run(
+        "claude", [INIT, claude_result(result="Done."), cut(claude_result(num_turns=None))]
+    )
+    assert (report.complete, report.is_error, report.malformed_lines) == (True, True, 1)
+    assert (report.total_cost_usd, report.cost_reported) == (None, False)
 
 
 def test_claude_overlong_verbose_array_is_decided_by_the_result_in_its_tail() -> None:
