@@ -373,8 +373,8 @@ def test_an_assistant_message_end_the_decoder_rejects_makes_the_cost_and_outcome
 
 def test_an_unreadable_message_end_of_a_user_or_tool_result_costs_nothing() -> None:
     events = ok_run(pi.assistant("ok", cost=0.5))
-    odd = {"type": "message_end", "message": {**pi.tool_result(), "timestamp": "soon"}}
-    events.insert(3, {**odd, "message": {**odd["message"], "usage": "n/a", "model": 5}})
+    odd_result = {**pi.tool_result(), "usage": "n/a", "model": 5}
+    events.insert(3, {"type": "message_end", "message": odd_result})
     report = run(events)
     assert (report.is_error, report.total_cost_usd, report.malformed_lines) == (False, 0.5, 1)
 
