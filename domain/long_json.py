@@ -94,6 +94,8 @@ def read_long(head: bytes, tail: bytes | None, *, levels: int = MAX_LEVELS) -> V
     >>> hidden = read_long(b'{"type":"x","a":[1,', b'of a long string"}')  # the middle ends "a"
     >>> hidden.whole, hidden.knows("willRetry")
     (False, False)
+    >>> bytes(read_long(b'{"n":1,"a":[1,', b'2],"n":2}').members["n"])  # the last one printed
+    b'2'
     """
     start = _read_head(head)
     if start is None:
@@ -105,8 +107,8 @@ def read_long(head: bytes, tail: bytes | None, *, levels: int = MAX_LEVELS) -> V
     items = list(start.items)
     whole = False
     if end is not None:
-        for key, raw in end.members.items():
-            members.setdefault(key, raw)
+        # A member printed twice takes its last value, as msgspec reads a short line: the tail's.
+        members.update(end.members)
         items += reversed(end.items)
         # Only a container or a string can hold megabytes: a number or a literal seen at both
         # ends means two members, and whatever lies between them is hidden.

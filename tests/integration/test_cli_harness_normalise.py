@@ -201,6 +201,22 @@ def test_claude_result_too_long_to_show_its_cost_prints_an_unknown_cost(
     assert (payload["total_cost_usd"], payload["cost_reported"]) == (None, False)
 
 
+def test_a_member_printed_twice_on_an_overlong_line_takes_its_last_value(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # As msgspec reads a short line: the is_error in the tail (true) wins over the head's.
+    big = json.dumps("r" * (5 * 1024 * 1024))
+    line = (
+        '{"type":"result","is_error":false,"subtype":"success","total_cost_usd":0.5,'
+        f'"result":{big},"is_error":true}}'
+    )
+    path = tmp_path / "claude.jsonl"
+    path.write_text('{"type":"system","subtype":"init"}\n' + line + "\n")
+    code, payload = run_cli(capsys, "--harness", "claude", "--exit-code", "0", str(path))
+    assert code == 0
+    assert (payload["complete"], payload["is_error"], payload["long_lines"]) == (True, True, 1)
+
+
 # -- one JSON value over many lines (`json` output, pretty-printed), read as it streams
 
 CLAUDE_FORMATS = FIXTURES / "claude-formats"

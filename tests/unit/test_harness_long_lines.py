@@ -19,7 +19,10 @@ KEEP = 400
 
 
 def cut(event: object) -> LongLine:
-    line = json.dumps(event, separators=(",", ":")).encode()
+    return cut_bytes(json.dumps(event, separators=(",", ":")).encode())
+
+
+def cut_bytes(line: bytes) -> LongLine:
     assert len(line) > 2 * KEEP + 1000, "not long enough to leave a gap between the ends"
     return LongLine(head=line[:KEEP], tail=line[-KEEP:], size=len(line))
 
@@ -88,6 +91,22 @@ def test_pi_overlong_agent_end_whose_will_retry_cannot_be_decoded_is_not_a_prove
     )
     assert (report.complete, report.is_error, report.malformed_lines) == (False, True, 1)
     assert "could not be read" in (report.error_message or "")
+
+
+def _with_repeated_member(event: Event, name: str, first: object, last: object) -> LongLine:
+    """`event` overlong with `name` printed twice: `first` in its head, `last` in its tail."""
+    line = json.dumps(event, separators=(",", ":")).encode()
+    head = b'{"' + name.encode() + b'":' + json.dumps(first).encode() + b","
+    tail = b',"' + name.encode() + b'":' + json.dumps(last).encode() + b"}"
+    return cut_bytes(head + line[1:-1] + tail)
+
+
+def test_pi_overlong_agent_end_printing_will_retry_twice_takes_the_last() -> None:
+    # msgspec keeps the last of a repeated key on a short line; the ends must agree with it.
+    repeated = _with_repeated_member(pi.agent_end(REPEATED), "willRetry", False, True)
+    report = pi_run(repeated)
+    assert (report.complete, report.is_error) == (False, True)
+    assert "while a retry was pending" in (report.error_message or "")
 
 
 def test_pi_overlong_turn_end_counts_a_turn() -> None:
@@ -189,6 +208,14 @@ def test_claude_overlong_result_that_cannot_be_decoded_is_an_error_of_unknown_co
     )
     assert (report.complete, report.is_error, report.malformed_lines) == (True, True, 1)
     assert (report.total_cost_usd, report.cost_reported) == (None, False)
+
+
+def test_claude_overlong_result_printing_is_error_twice_takes_the_last() -> None:
+    # The last is_error is true: a short line says error (msgspec keeps the last), so must this.
+    result = claude_result(result="r" * 3000)
+    del result["is_error"]
+    report = run("claude", [INIT, _with_repeated_member(result, "is_error", False, True)])
+    assert (report.complete, report.is_error) == (True, True)
 
 
 def test_claude_overlong_verbose_array_is_decided_by_the_result_in_its_tail() -> None:
