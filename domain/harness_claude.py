@@ -97,6 +97,9 @@ class ClaudeNormaliser(LineNormaliser[_ClaudeEvent]):
         self._result: _Result | None = None
         # Why the last result's verdict is unknown (overlong, or unreadable): an error.
         self._result_unread: str | None = None
+        # Why a later result may have gone unread (events that could not be read at all): until
+        # a result is read after them, the verdict and the cost are unknown.
+        self._result_hidden: str | None = None
         self._recent: dict[str, _Usage] = {}
         self._messages = 0
         self._input = 0
@@ -111,7 +114,9 @@ class ClaudeNormaliser(LineNormaliser[_ClaudeEvent]):
     @property
     def running_cost_usd(self) -> float | None:
         """The cost of the last `result` seen; Claude Code reports none before it."""
-        return self._result.total_cost_usd if self._result is not None else None
+        if self._result is None or self._result_hidden is not None:
+            return None
+        return self._result.total_cost_usd
 
     def _apply(self, event: _ClaudeEvent) -> None:
         if type(event) in _IGNORED:  # partial-message stream events can be most of the lines
@@ -120,7 +125,7 @@ class ClaudeNormaliser(LineNormaliser[_ClaudeEvent]):
             self._assistant(event.message)
         elif isinstance(event, _Result):
             self._result = event
-            self._result_unread = None
+            self._result_unread = self._result_hidden = None
             for model in event.model_usage:
                 self._add_model(model)
         elif isinstance(event, _System):
@@ -157,12 +162,18 @@ class ClaudeNormaliser(LineNormaliser[_ClaudeEvent]):
         super()._unreadable(event_type, view, size, why)
         if event_type == "result":
             self._result = _Result()  # no cost, no usage: nothing it said is known
+            self._result_hidden = None
             self._result_unread = (
                 f"the result line of {size} bytes could not be read ({why}): whether the run "
                 "succeeded, and what it cost, are unknown"
             )
         elif event_type == "assistant":
             self._assistant(_Message())
+
+    def _events_unread(self, reason: str) -> None:
+        """The last result may be among events that could not be read: a result read after them
+        decides again (results are cumulative), else the verdict and the cost are unknown."""
+        self._result_hidden = self._result_hidden or reason
 
     def _add_model(self, model: str) -> None:
         if model and model != _SYNTHETIC_MODEL and len(self._models) < MAX_MODELS:
@@ -198,7 +209,9 @@ class ClaudeNormaliser(LineNormaliser[_ClaudeEvent]):
         """The report: the last `result` decides, and without one the run was cut off."""
         result = self._result
         reasons: list[str] = []
-        if result is None:
+        if self._result_hidden is not None:
+            reasons.append(f"{self._result_hidden}: the last result may have been among them")
+        elif result is None:
             reasons.append("the stream ended without a result: claude was cut off")
         elif self._result_unread is not None:
             reasons.append(self._result_unread)
@@ -215,7 +228,7 @@ class ClaudeNormaliser(LineNormaliser[_ClaudeEvent]):
                 cache_read_tokens=self._cache_read,
                 cache_write_tokens=self._cache_write,
             )
-        cost = result.total_cost_usd if result is not None else None
+        cost = self.running_cost_usd
         return HarnessReport(
             harness="claude",
             complete=result is not None,

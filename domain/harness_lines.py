@@ -152,9 +152,17 @@ class LineNormaliser(ABC, Generic[EventT]):
 
     def _settle(self, outcome: Document | NotADocument) -> None:
         if isinstance(outcome, Document):
-            self._feed_line(outcome.value)
+            if isinstance(outcome.value, LongLine):
+                self._feed_long(outcome.value, assembled=True)
+            else:
+                self._feed_line(outcome.value)
             return
         self.malformed_lines += outcome.lost
+        if outcome.lost:
+            self._events_unread(
+                f"{outcome.lost} lines that opened a JSON document were too many to keep, and "
+                "were not read"
+            )
         for line in outcome.lines:
             self._feed_line(line)
 
@@ -182,21 +190,63 @@ class LineNormaliser(ABC, Generic[EventT]):
     def _apply(self, event: EventT) -> None:
         """Update the counters for one decoded event."""
 
-    def _feed_long(self, line: LongLine) -> None:
+    @abstractmethod
+    def _events_unread(self, reason: str) -> None:
+        """Events were in the input but could not be read at all (`reason`): whatever they said
+        about the cost or the verdict is unknown, and must fail closed."""
+
+    def _feed_long(self, line: LongLine, *, assembled: bool = False) -> None:
         self.long_lines += 1
-        view = read_long(line.head, line.tail)
+        view = read_long(line.head, line.tail, line.middle)
         if view.kind == "array":
-            # The elements in the ends are read; those in the unkept middle are lost.
-            for element in view.items:
-                self._feed_element(bytes(element))
-            return
-        event_type = view.text("type")
-        if view.kind == "unreadable" or event_type is None:
+            self._feed_long_array(view, line.size)
+        elif view.kind == "object":
+            self._feed_long_event(view, line.size)
+        elif assembled:
+            # Lines gathered as one document that turns out to be none: they were events.
             self.malformed_lines += 1
+            self._events_unread(
+                f"lines gathered as a JSON document of {line.size} bytes were no JSON value, "
+                "and were not read"
+            )
+        else:
+            self._read_cut(line.head, line.size, "its ends are not those of one JSON value")
+
+    def _feed_long_array(self, view: Visible, size: int) -> None:
+        """The events of an overlong array (Claude's `--verbose` json form on one line)."""
+        for element in view.items:
+            self._feed_element(bytes(element))
+        if view.whole and view.inner is not None:
+            self._feed_long_event(view.inner, size)  # the one element the middle lies in
+        elif view.whole:
+            self.malformed_lines += 1  # a string or a number: no event
+        else:
+            self._events_unread(
+                f"the events in the middle of an overlong JSON array of {size} bytes were not kept"
+            )
+        for element in view.last_items:
+            self._feed_element(bytes(element))
+
+    def _feed_long_event(self, view: Visible, size: int) -> None:
+        event_type = view.text("type")
+        if view.kind != "object" or event_type is None:
+            self.malformed_lines += 1
+            if view.kind == "object" and not view.knows("type"):
+                self._events_unread(f"an overlong line of {size} bytes did not show its type")
         elif event_type not in self._known_types:
             self.unknown_events += 1
         else:
-            self._apply_long(event_type, view, line.size)
+            self._apply_long(event_type, view, size)
+
+    def _read_cut(self, head: bytes, size: int, why: str) -> None:
+        """A line that is no JSON value, read from its start: a known event cut off mid-print
+        (a killed harness) is one we cannot read and fails closed; anything else is malformed."""
+        view = read_long(head, None)
+        event_type = view.text("type")
+        if view.kind == "object" and event_type is not None and event_type in self._known_types:
+            self._unreadable(event_type, view, size, f"{why}: it was cut off")
+        else:
+            self.malformed_lines += 1
 
     def _apply_long(self, event_type: str, view: Visible, size: int) -> None:
         """Apply an overlong event from its visible members.
@@ -241,7 +291,7 @@ class LineNormaliser(ABC, Generic[EventT]):
         try:
             shape = _SHAPE.decode(line)
         except UNREADABLE:
-            self.malformed_lines += 1
+            self._read_cut(line, len(line), "it is no JSON value")
             return
         if isinstance(shape, list):
             if nested:

@@ -219,6 +219,8 @@ class PiNormaliser(LineNormaliser[_PiEvent]):
         self._stop_reason: str | None = None
         self._last_error: str | None = None
         self._last_content: msgspec.Raw | None = None
+        # Why some events could not be read at all: any may have been a priced message.
+        self._events_lost: str | None = None
 
     @property
     def running_cost_usd(self) -> float | None:
@@ -376,6 +378,12 @@ class PiNormaliser(LineNormaliser[_PiEvent]):
             f"an assistant message_end of {size} bytes was too long to read its usage and outcome"
         )
 
+    def _events_unread(self, reason: str) -> None:
+        """Unread events may hold priced assistant messages and any attempt's outcome: the cost
+        is unknown and the run an error, whatever the events read after them say."""
+        self._cost_unknown = True
+        self._events_lost = self._events_lost or reason
+
     def _message_unread(self, reason: str) -> None:
         """An assistant message whose usage or outcome is unknown: so are the cost and whether
         this attempt succeeded (an error, unless a later attempt succeeds)."""
@@ -391,6 +399,8 @@ class PiNormaliser(LineNormaliser[_PiEvent]):
         reasons: list[str] = []
         if self._last_error is not None:
             reasons.append(self._last_error)
+        if self._events_lost is not None:
+            reasons.append(f"{self._events_lost}: their cost and outcome are unknown")
         if not self._agent_started:
             reasons.append(
                 "pi printed only its session header: it failed at start-up (a missing API key "

@@ -13,6 +13,7 @@ import pytest
 
 from adapters.anyio_process import AnyioProcessRunner
 from domain.bounded_lines import LONG_LINE_KEEP_BYTES, MAX_LINE_BYTES, Line, LongLine
+from domain.json_middle import Middle
 from ports.process import LineVerdict, ProcessRequest, ProcessResult, ProcessRunner
 from tests.fakes.process import FakeProcessRunner, exits, hangs
 
@@ -203,7 +204,10 @@ def test_stream_feeds_an_overlong_line_as_its_ends_and_the_transcript_keeps_it_w
     assert seen == [
         b'{"type":"agent_start"}',
         LongLine(
-            head=line[:LONG_LINE_KEEP_BYTES], tail=line[-LONG_LINE_KEEP_BYTES:], size=len(line)
+            head=line[:LONG_LINE_KEEP_BYTES],
+            tail=line[-LONG_LINE_KEEP_BYTES:],
+            size=len(line),
+            middle=Middle(depth=2, separated=True),  # between the messages, never outside them
         ),
         b'{"type":"agent_settled"}',
     ]
@@ -220,6 +224,9 @@ def test_a_line_at_the_limit_is_fed_whole_and_an_overlong_last_line_as_its_ends(
     assert seen == [
         at_limit,
         LongLine(
-            head=last[:LONG_LINE_KEEP_BYTES], tail=last[-LONG_LINE_KEEP_BYTES:], size=len(last)
+            head=last[:LONG_LINE_KEEP_BYTES],
+            tail=last[-LONG_LINE_KEEP_BYTES:],
+            size=len(last),
+            middle=Middle(depth=2, separated=True),
         ),
     ]

@@ -217,6 +217,68 @@ def test_a_member_printed_twice_on_an_overlong_line_takes_its_last_value(
     assert (payload["complete"], payload["is_error"], payload["long_lines"]) == (True, True, 1)
 
 
+def test_will_retry_between_two_big_arrays_of_an_overlong_agent_end_is_not_taken_as_absent(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # Both kept ends stop inside an array, as if the line held `messages` alone; the scan of
+    # the bytes between them saw willRetry pass.
+    reply = pi.assistant("x" * 2000, stop="toolUse", tool_call=True)
+    messages = b",".join([json.dumps(reply, separators=(",", ":")).encode()] * 2500)
+    agent_end = (
+        b'{"type":"agent_end","messages":['
+        + messages
+        + b'],"willRetry":true,"extra":['
+        + messages
+        + b"]}\n"
+    )
+    path = tmp_path / "hidden-retry.jsonl"
+    head = [pi.header(), pi.agent_start(), *pi.message(pi.assistant("Done.", cost=0.25))]
+    path.write_bytes(pi.jsonl(head) + agent_end)
+    code, payload = run_cli(capsys, "--harness", "pi", "--exit-code", "0", str(path))
+    assert code == 0
+    assert (payload["complete"], payload["is_error"], payload["long_lines"]) == (False, True, 1)
+
+
+def _priced_events(count: int) -> list[pi.Event]:
+    reply = pi.assistant("x" * 2000, stop="toolUse", tool_call=True, cost=0.001)
+    return (
+        [pi.header(), pi.agent_start()]
+        + [event for _ in range(count) for event in pi.turn(reply)]
+        + [*pi.turn(pi.assistant("Done.", cost=0.001)), pi.agent_end([])]
+    )
+
+
+def test_priced_messages_in_the_unkept_middle_of_an_overlong_array_make_the_cost_unknown(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # They used to vanish: the cost summed only the elements in the 32 KiB ends.
+    path = tmp_path / "array.json"
+    path.write_bytes(json.dumps(_priced_events(600), separators=(",", ":")).encode() + b"\n")
+    assert path.stat().st_size > 4 * 1024 * 1024
+    code, payload = run_cli(capsys, "--harness", "pi", "--exit-code", "0", str(path))
+    assert code == 0
+    assert (payload["total_cost_usd"], payload["cost_reported"], payload["is_error"]) == (
+        None,
+        False,
+        True,
+    )
+
+
+def test_a_pretty_printed_array_past_the_line_limit_leaves_the_cost_of_its_middle_unknown(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "pretty.json"
+    path.write_text(json.dumps(_priced_events(600), indent=2) + "\n")
+    assert path.stat().st_size > 4 * 1024 * 1024
+    code, payload = run_cli(capsys, "--harness", "pi", "--exit-code", "0", str(path))
+    assert code == 0
+    assert (payload["total_cost_usd"], payload["is_error"], payload["long_lines"]) == (
+        None,
+        True,
+        1,
+    )
+
+
 # -- one JSON value over many lines (`json` output, pretty-printed), read as it streams
 
 CLAUDE_FORMATS = FIXTURES / "claude-formats"

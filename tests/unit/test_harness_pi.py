@@ -396,6 +396,21 @@ def test_an_unreadable_auto_retry_end_is_an_error_unless_a_later_attempt_succeed
     assert (later.complete, later.is_error) == (True, False)
 
 
+def test_a_run_cut_off_while_printing_an_assistant_message_end_has_an_unknown_cost() -> None:
+    # A killed Pi leaves half a line: a known event we cannot read, not just a malformed line.
+    printed = pi.lines([pi.header(), pi.agent_start(), *pi.message(pi.assistant("a", cost=0.25))])
+    last = pi.line({"type": "message_end", "message": pi.assistant("b", cost=0.5)})
+    report = normalise_lines("pi", [*printed, last[: len(last) // 2]], None)
+    assert (report.total_cost_usd, report.malformed_lines, report.is_error) == (None, 1, True)
+
+
+def test_a_line_cut_off_in_a_tool_result_message_costs_nothing() -> None:
+    printed = pi.lines(ok_run(pi.assistant("a", cost=0.25)))
+    last = pi.line({"type": "message_end", "message": pi.tool_result()})
+    report = normalise_lines("pi", [*printed, last[: len(last) // 2]], 0)
+    assert (report.total_cost_usd, report.malformed_lines, report.is_error) == (0.25, 1, False)
+
+
 def test_invalid_utf8_inside_a_kept_string_is_repaired_and_the_event_read() -> None:
     bad = b'{"type":"message_end","message":{"role":"assistant","model":"\xff"}}'
     report = normalise_lines("pi", [bad], 0)

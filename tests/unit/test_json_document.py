@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from domain.bounded_lines import LongLine
 from domain.harness_normalise import new_normaliser
 from domain.harness_report import HarnessReport
@@ -88,3 +90,27 @@ def test_a_document_that_outgrew_the_limit_and_never_closed_counts_its_lines_los
     for _ in range(5):
         assembler.add(b'  {"type": "user"},')
     assert assembler.abandon() == NotADocument(lines=(), lost=6)
+
+
+@pytest.mark.parametrize(
+    ("closing", "malformed"),
+    [
+        (b"]]", 13_202),  # closes more than was opened: no document, the lines kept are lost
+        (b"]", 1),  # closes it: a "document" past the limit that is no JSON value
+    ],
+)
+def test_lines_swallowed_by_a_first_line_that_never_closed_leave_the_cost_unknown(
+    closing: bytes, malformed: int
+) -> None:
+    # A cut-off first line opens a "document" that swallows the priced lines after it, past
+    # the limit: they are lost, so the run's cost is unknown, never the sum of what is left.
+    reply = pi.assistant("x" * 2000, stop="toolUse", tool_call=True, cost=0.001)
+    turns = [line for _ in range(2200) for line in pi.lines(pi.turn(reply))]
+    normaliser = new_normaliser("pi")
+    for line in [b'{"type":"session","version":3,', *turns, closing]:
+        normaliser.feed(line)
+    for line in pi.lines([pi.agent_start(), *pi.turn(pi.assistant("Done.")), pi.agent_end([])]):
+        normaliser.feed(line)
+    report = normaliser.finish(0)
+    assert (report.complete, report.malformed_lines) == (True, malformed)
+    assert (report.total_cost_usd, report.cost_reported, report.is_error) == (None, False, True)
