@@ -93,6 +93,8 @@ class _Envelope(msgspec.Struct, frozen=True):
 
 
 _SHAPE = msgspec.json.Decoder(_Envelope | list[msgspec.Raw])
+# How every pretty-printer starts a document: its opening bracket alone on the first line.
+_BARE_OPENERS = (b"{", b"[")
 
 
 class LineNormaliser(ABC, Generic[EventT]):
@@ -112,7 +114,8 @@ class LineNormaliser(ABC, Generic[EventT]):
         self.unknown_events = 0
         self.malformed_lines = 0
         self.long_lines = 0
-        # Before the first line that is not blank: it may open one multi-line JSON document.
+        # Before the first line that is not blank, or right after a multi-line JSON document:
+        # the next line may open one (any line that leaves an object or array open).
         self._first = True
         self._document: DocumentAssembler | None = None
 
@@ -121,12 +124,15 @@ class LineNormaliser(ABC, Generic[EventT]):
 
         A `LongLine` (only its ends were kept) is decided from what its ends show. When the
         first line opens a JSON object or array it does not close (a pretty-printed `json`
-        output), the lines are read as that one document (`domain.json_document`).
+        output), the lines are read as that one document (`domain.json_document`), and so is
+        each such document after it (`jq .` prints a stream that way). Among JSON lines, a line
+        that is only `{` or `[` opens one too: every pretty-printer starts a document so, and no
+        event line is cut off that early.
         """
         if self._first or self._document is not None:
             self._feed_document_line(line)
             return
-        self._feed_line(line)
+        self._feed_line(line, may_open=True)
 
     def finish(self, exit_code: int | None) -> HarnessReport:
         """The report for everything fed so far; `exit_code` None means it is not known."""
@@ -138,7 +144,7 @@ class LineNormaliser(ABC, Generic[EventT]):
     def _feed_document_line(self, line: Line) -> None:
         if self._document is None:
             if isinstance(line, bytes) and not line.strip():
-                return  # blank lines before the first event are nothing
+                return  # blank lines before an event or a document are nothing
             self._first = False
             if isinstance(line, bytes) and opens_document(line):
                 self._document = DocumentAssembler(line)
@@ -148,6 +154,9 @@ class LineNormaliser(ABC, Generic[EventT]):
         outcome = self._document.add(line)
         if outcome is not None:
             self._document = None
+            # After a whole document, another may follow; after lines that were none, the
+            # input is JSON lines.
+            self._first = isinstance(outcome, Document)
             self._settle(outcome)
 
     def _settle(self, outcome: Document | NotADocument) -> None:
@@ -166,14 +175,17 @@ class LineNormaliser(ABC, Generic[EventT]):
         for line in outcome.lines:
             self._feed_line(line)
 
-    def _feed_line(self, line: Line) -> None:
+    def _feed_line(self, line: Line, *, may_open: bool = False) -> None:
         if isinstance(line, LongLine):
             self._feed_long(line)
             return
         try:
             event = self._decoder.decode(line)
         except UNREADABLE as exc:
-            self._classify(line, nested=False, why=str(exc))
+            if may_open and line.strip() in _BARE_OPENERS:
+                self._document = DocumentAssembler(line)  # a pretty-printed value
+            else:
+                self._classify(line, nested=False, why=str(exc))
             return
         self._apply(event)
 
@@ -240,13 +252,19 @@ class LineNormaliser(ABC, Generic[EventT]):
 
     def _read_cut(self, head: bytes, size: int, why: str) -> None:
         """A line that is no JSON value, read from its start: a known event cut off mid-print
-        (a killed harness) is one we cannot read and fails closed; anything else is malformed."""
+        (a killed harness) is one we cannot read and fails closed, and so does a JSON value
+        begun without showing what it is (one printed over lines we did not assemble)."""
         view = read_long(head, None)
         event_type = view.text("type")
-        if view.kind == "object" and event_type is not None and event_type in self._known_types:
+        if view.kind == "unreadable":
+            self.malformed_lines += 1  # not the start of a JSON object or array
+        elif event_type is not None and event_type in self._known_types:
             self._unreadable(event_type, view, size, f"{why}: it was cut off")
+        elif event_type is not None and view.kind == "object":
+            self.unknown_events += 1
         else:
             self.malformed_lines += 1
+            self._events_unread(f"a line of {size} bytes began a JSON value that was not read")
 
     def _apply_long(self, event_type: str, view: Visible, size: int) -> None:
         """Apply an overlong event from its visible members.

@@ -301,6 +301,24 @@ def test_pretty_printed_result_object_is_read_as_one_event(
     assert msgspec.convert(payload, HarnessReport) == _expected("json-success")
 
 
+def test_a_second_pretty_printed_result_is_read_and_decides(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # Two `json` outputs pretty-printed into one file (a resumed run): the last result wins, as
+    # it does in stream-json; its lines used to be malformed and the first result decided.
+    first = json.loads((CLAUDE_FORMATS / "json-success.json").read_bytes())
+    second = {**first, "is_error": True, "result": "API Error: 500", "total_cost_usd": 9.5}
+    path = tmp_path / "two.json"
+    path.write_text(json.dumps(first, indent=2) + "\n" + json.dumps(second, indent=2) + "\n")
+    code, payload = run_cli(capsys, "--harness", "claude", "--exit-code", "0", str(path))
+    assert code == 0
+    assert (payload["is_error"], payload["total_cost_usd"], payload["malformed_lines"]) == (
+        True,
+        9.5,
+        0,
+    )
+
+
 def test_pretty_printed_verbose_array_on_stdin_is_read_event_by_event(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
