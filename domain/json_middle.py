@@ -79,10 +79,22 @@ class MiddleScanner:
                 self._scan_piece(bytes(view[start : start + _PIECE]))
 
     def _scan_piece(self, data: bytes) -> None:
+        structure = self._structure(data)
         depth = self._depth
         least = depth if self._least is None else self._least
+        if self._separated:
+            # Commas no longer matter unless the piece goes below the least depth: brackets
+            # alone are fewer to reduce (most pieces of a long `messages` array end here).
+            lowest = depth
+            for byte in _reduced(structure.translate(None, b","), groups=(b"{}", b"[]")):
+                depth += 1 if byte in _OPENERS else -1
+                lowest = min(lowest, depth)
+            if lowest >= least:
+                self._depth = depth
+                return
+            depth = self._depth
         separated = self._separated
-        for byte in _reduced(self._structure(data)):
+        for byte in _reduced(structure):
             if byte == _COMMA:
                 separated = separated or depth == least
             elif byte in _OPENERS:
@@ -123,7 +135,7 @@ class MiddleScanner:
         return kept[:opening] if self._in_string else kept
 
 
-def _reduced(structure: bytes) -> bytes:
+def _reduced(structure: bytes, groups: tuple[bytes, ...] = (b"{}", b"[]", b"{,}", b"[,]")) -> bytes:
     """`structure` without balanced groups and with runs of commas made one: neither changes
     the least depth or whether a comma passed at it.
 
@@ -134,7 +146,7 @@ def _reduced(structure: bytes) -> bytes:
         before = len(structure)
         while b",," in structure:
             structure = structure.replace(b",,", b",")
-        for group in (b"{}", b"[]", b"{,}", b"[,]"):
+        for group in groups:
             structure = structure.replace(group, b"")
         if len(structure) == before:
             break

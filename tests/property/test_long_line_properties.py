@@ -155,6 +155,8 @@ _json_values = st.dictionaries(_text, _values, min_size=1, max_size=6) | st.list
 )
 @example(value={'a"\\': ["x"], "b": '\\\\\\"}'}, head=6, tail=5, spaced=False, cuts=[])
 @example(value={"m": ["x" * 40], "w": True, "e": ["y" * 40]}, head=8, tail=8, spaced=False, cuts=[])
+# A comma at the least depth in one piece, then a piece that goes below it.
+@example(value={"": {"": None, ":": None}}, head=5, tail=1, spaced=False, cuts=[8])
 def test_whatever_the_ends_show_is_exactly_what_the_line_holds(
     value: dict[str, Any] | list[Any], head: int, tail: int, spaced: bool, cuts: list[int]
 ) -> None:
