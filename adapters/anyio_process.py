@@ -185,7 +185,11 @@ class _Supervisor:
                 await self.process.aclose()
         if self.transcript is not None:
             self.transcript.flush()
-        return "timed-out" if timed_out else "stopped" if self.stopped else "exited"
+        # A "stop" that the wall clock overtook during its grace wait was still the first to
+        # end the run: it must not read as a timeout (a cost stop would lose its verdict).
+        if self.stopped:
+            return "stopped"
+        return "timed-out" if timed_out else "exited"
 
     async def _read_stdout(self) -> None:
         if self.on_line is None or self.process.stdout is None:

@@ -10,8 +10,9 @@ message started (`output_tokens: 1`), so partial output tokens are a lower bound
 from __future__ import annotations
 
 import msgspec
+from returns.pipeline import is_successful
 
-from domain.harness_lines import UNREADABLE, LineNormaliser, event_tags
+from domain.harness_lines import LineNormaliser, decode_repairing, event_tags
 from domain.harness_report import HarnessReport, HarnessUsage
 from domain.long_json import Visible
 
@@ -94,8 +95,11 @@ class ClaudeNormaliser(LineNormaliser[_ClaudeEvent]):
     def __init__(self) -> None:
         super().__init__(_DECODER, CLAUDE_EVENT_TYPES)
         self._result: _Result | None = None
-        # The last result was overlong and did not show whether the run succeeded.
-        self._result_unread: int | None = None
+        # Why the last result's verdict is unknown (overlong, or unreadable): an error.
+        self._result_unread: str | None = None
+        # Why a later result may have gone unread (events that could not be read at all): until
+        # a result is read after them, the verdict and the cost are unknown.
+        self._result_hidden: str | None = None
         self._recent: dict[str, _Usage] = {}
         self._messages = 0
         self._input = 0
@@ -110,7 +114,9 @@ class ClaudeNormaliser(LineNormaliser[_ClaudeEvent]):
     @property
     def running_cost_usd(self) -> float | None:
         """The cost of the last `result` seen; Claude Code reports none before it."""
-        return self._result.total_cost_usd if self._result is not None else None
+        if self._result is None or self._result_hidden is not None:
+            return None
+        return self._result.total_cost_usd
 
     def _apply(self, event: _ClaudeEvent) -> None:
         if type(event) in _IGNORED:  # partial-message stream events can be most of the lines
@@ -119,7 +125,7 @@ class ClaudeNormaliser(LineNormaliser[_ClaudeEvent]):
             self._assistant(event.message)
         elif isinstance(event, _Result):
             self._result = event
-            self._result_unread = None
+            self._result_unread = self._result_hidden = None
             for model in event.model_usage:
                 self._add_model(model)
         elif isinstance(event, _System):
@@ -134,20 +140,40 @@ class ClaudeNormaliser(LineNormaliser[_ClaudeEvent]):
         """Overlong lines: a result decides only on the verdict members it shows (a cost it does
         not show is unknown, never zero); an assistant line counts the usage it shows."""
         if event_type == "result":
-            earlier = self._result
-            self._apply_visible(view)  # absent members decode to None/defaults...
-            read = self._result is not earlier
+            # Absent members decode to None/defaults, and an unseen verdict fails closed.
+            read = self._apply_visible(event_type, view, size)
             if read and not all(view.knows(member) for member in _VERDICT_MEMBERS):
-                self._result_unread = size  # ...and an unseen verdict fails closed in finish
+                self._result_unread = (
+                    f"the result line of {size} bytes was too long to read whether the run "
+                    "succeeded"
+                )
         elif event_type == "assistant" and "message" not in view.members:
             inner = view.inner if view.open_key == "message" else None
-            try:
-                message = _MESSAGE.decode(inner.as_object()) if inner is not None else _Message()
-            except UNREADABLE:
-                message = _Message()
-            self._assistant(message)  # usage it does not show stays uncounted: a lower bound
+            decoded = decode_repairing(_MESSAGE, inner.as_object()) if inner is not None else None
+            message = decoded.unwrap() if decoded is not None and is_successful(decoded) else None
+            # Usage it does not show stays uncounted: a lower bound.
+            self._assistant(message if message is not None else _Message())
         else:
-            self._apply_visible(view)
+            self._apply_visible(event_type, view, size)
+
+    def _unreadable(self, event_type: str, view: Visible, size: int, why: str) -> None:
+        """A result the decoder rejects still ended the stream, but its verdict and cost are
+        unknown (never an earlier result's); an assistant line still counts as a message."""
+        super()._unreadable(event_type, view, size, why)
+        if event_type == "result":
+            self._result = _Result()  # no cost, no usage: nothing it said is known
+            self._result_hidden = None
+            self._result_unread = (
+                f"the result line of {size} bytes could not be read ({why}): whether the run "
+                "succeeded, and what it cost, are unknown"
+            )
+        elif event_type == "assistant":
+            self._assistant(_Message())
+
+    def _events_unread(self, reason: str) -> None:
+        """The last result may be among events that could not be read: a result read after them
+        decides again (results are cumulative), else the verdict and the cost are unknown."""
+        self._result_hidden = self._result_hidden or reason
 
     def _add_model(self, model: str) -> None:
         if model and model != _SYNTHETIC_MODEL and len(self._models) < MAX_MODELS:
@@ -183,13 +209,12 @@ class ClaudeNormaliser(LineNormaliser[_ClaudeEvent]):
         """The report: the last `result` decides, and without one the run was cut off."""
         result = self._result
         reasons: list[str] = []
-        if result is None:
+        if self._result_hidden is not None:
+            reasons.append(f"{self._result_hidden}: the last result may have been among them")
+        elif result is None:
             reasons.append("the stream ended without a result: claude was cut off")
         elif self._result_unread is not None:
-            reasons.append(
-                f"the result line of {self._result_unread} bytes was too long to read whether "
-                "the run succeeded"
-            )
+            reasons.append(self._result_unread)
         elif result.is_error or result.subtype != "success":
             reasons.append(_result_error(result))
         if exit_code is not None and exit_code != 0:
@@ -203,7 +228,7 @@ class ClaudeNormaliser(LineNormaliser[_ClaudeEvent]):
                 cache_read_tokens=self._cache_read,
                 cache_write_tokens=self._cache_write,
             )
-        cost = result.total_cost_usd if result is not None else None
+        cost = self.running_cost_usd
         return HarnessReport(
             harness="claude",
             complete=result is not None,

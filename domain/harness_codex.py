@@ -104,6 +104,9 @@ class CodexNormaliser(LineNormaliser[_CodexEvent]):
         self._notice: str | None = None  # the last non-final error, for a cut-off stream
         self._retries = 0
         self._result_text: str | None = None
+        # Why the last final turn event may have gone unread (events that could not be read at
+        # all): until one is read after them, how the run ended is unknown.
+        self._final_hidden: str | None = None
 
     @property
     def running_cost_usd(self) -> float | None:
@@ -120,12 +123,13 @@ class CodexNormaliser(LineNormaliser[_CodexEvent]):
         elif isinstance(event, _TurnCompleted):
             self._turn_open = False
             self._finals += 1
-            self._failure = None
+            self._failure = self._final_hidden = None
             if event.usage is not None:
                 self._usage = event.usage
         elif isinstance(event, _TurnFailed):
             self._turn_open = False
             self._finals += 1
+            self._final_hidden = None
             message = event.error.message if event.error is not None else ""
             self._failure = message or "codex reported turn.failed without a message"
         elif isinstance(event, _StreamError):
@@ -144,7 +148,30 @@ class CodexNormaliser(LineNormaliser[_CodexEvent]):
             elif kind == "error":
                 self._notice = f"codex printed an error item of {size} bytes, too long to read"
         else:
-            self._apply_visible(view)
+            self._apply_visible(event_type, view, size)
+
+    def _unreadable(self, event_type: str, view: Visible, size: int, why: str) -> None:
+        """A final turn event the decoder rejects ends the turn in failure (how it ended and its
+        usage are unknown); an unreadable item may have been the answer."""
+        super()._unreadable(event_type, view, size, why)
+        if event_type in ("turn.completed", "turn.failed"):
+            self._turn_open = False
+            self._finals += 1
+            self._final_hidden = None
+            self._failure = (
+                f"codex printed a {event_type} of {size} bytes that could not be read ({why}): "
+                "how the turn ended, and its usage, are unknown"
+            )
+        elif event_type == "item.completed":
+            self._result_text = None  # no older answer may stand in for it
+        elif event_type == "error":
+            self._notice = f"codex printed an error line of {size} bytes that could not be read"
+
+    def _events_unread(self, reason: str) -> None:
+        """The last answer and the last final turn event may be among events that could not be
+        read: no older answer stands in, and a final event read after them decides again."""
+        self._result_text = None
+        self._final_hidden = self._final_hidden or reason
 
     def _item_completed(self, item: _Item) -> None:
         if item.type == "agent_message" and item.text is not None:
@@ -156,7 +183,12 @@ class CodexNormaliser(LineNormaliser[_CodexEvent]):
         """The report: the last final turn event decides; without one the run was cut off."""
         complete = self._finals > 0 and not self._turn_open
         reasons: list[str] = []
-        if not complete:
+        if self._final_hidden is not None:
+            reasons.append(
+                f"{self._final_hidden}: the last turn.completed or turn.failed may have been "
+                "among them"
+            )
+        elif not complete:
             last = f" (last error: {self._notice})" if self._notice else ""
             reasons.append(f"the stream ended without turn.completed or turn.failed{last}")
         elif self._failure is not None:

@@ -2,20 +2,76 @@
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
 from typing import Any, Generic, TypeVar, get_args
 
 import msgspec
+from returns.pipeline import is_successful
+from returns.result import Failure, Result, Success
 
 from domain.bounded_lines import Line, LongLine
 from domain.harness_report import HarnessReport
 from domain.json_document import Document, DocumentAssembler, NotADocument, opens_document
-from domain.long_json import Visible, read_long
+from domain.long_json import Visible, read_long, read_whole
 
 EventT = TypeVar("EventT")
+T = TypeVar("T")
 
 # msgspec raises UnicodeDecodeError (not DecodeError) for invalid UTF-8 inside a string it keeps.
 UNREADABLE = (msgspec.DecodeError, UnicodeDecodeError)
+
+# A surrogate escape: a valid pair (group 1, kept) or a lone half (replaced).
+_SURROGATE_ESCAPE = re.compile(
+    rb"(\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2})|\\u[dD][89a-fA-F][0-9a-fA-F]{2}"
+)
+
+
+def _pair_or_replacement(match: re.Match[bytes]) -> bytes:
+    return match.group(1) or rb"\ufffd"
+
+
+def repaired_text(data: bytes) -> bytes | None:
+    r"""`data` with what only text can hold wrong made U+FFFD, or None when nothing needs it.
+
+    That is invalid UTF-8, and lone surrogate escapes: JavaScript's `JSON.stringify` prints
+    them (a string cut between the halves of an emoji), and msgspec refuses them anywhere, even
+    in a value it skips. Numbers, names and structure are never touched.
+
+    >>> repaired_text(b'{"t":"a\\ud800b","u":"\\ud83d\\ude00"}')
+    b'{"t":"a\\ufffdb","u":"\\ud83d\\ude00"}'
+    >>> repaired_text(b'{"t":"a\xffb"}'), repaired_text(b'{"t":"ok"}')
+    (b'{"t":"a\xef\xbf\xbdb"}', None)
+    """
+    fixed = data
+    try:
+        data.decode()
+    except UnicodeDecodeError:
+        fixed = data.decode("utf-8", "replace").encode()
+    if b"\\u" in fixed:
+        fixed = _SURROGATE_ESCAPE.sub(_pair_or_replacement, fixed)
+    return None if fixed == data else fixed
+
+
+def decode_repairing(decoder: msgspec.json.Decoder[T], data: bytes) -> Result[T, str]:
+    r"""Decode `data`, repairing its text (`repaired_text`) before giving up with the reason.
+
+    >>> decode_repairing(msgspec.json.Decoder(str), b'"a\\udc00"').unwrap().encode()
+    b'a\xef\xbf\xbd'
+    >>> decode_repairing(msgspec.json.Decoder(int), b'null').failure()
+    'Expected `int`, got `null`'
+    """
+    try:
+        return Success(decoder.decode(data))
+    except UNREADABLE as exc:
+        why = str(exc)
+    repaired = repaired_text(data)
+    if repaired is None:
+        return Failure(why)
+    try:
+        return Success(decoder.decode(repaired))
+    except UNREADABLE as exc:
+        return Failure(str(exc))
 
 
 def event_tags(union: Any) -> frozenset[str]:
@@ -37,6 +93,8 @@ class _Envelope(msgspec.Struct, frozen=True):
 
 
 _SHAPE = msgspec.json.Decoder(_Envelope | list[msgspec.Raw])
+# How every pretty-printer starts a document: its opening bracket alone on the first line.
+_BARE_OPENERS = (b"{", b"[")
 
 
 class LineNormaliser(ABC, Generic[EventT]):
@@ -45,7 +103,9 @@ class LineNormaliser(ABC, Generic[EventT]):
     The typed decoder is the fast path: it reads only the fields a harness's rules need and skips
     the rest (message deltas, tool output) without building Python objects. Lines it rejects take
     the slow path once, to be classified as blank, a JSON array of events (Claude's `--verbose`
-    json form), an unknown event type, or malformed.
+    json form), an unknown event type, a known event whose text needed repair
+    (`repaired_text`), or a known event whose shape we cannot read: that one is counted
+    malformed and handed to `_unreadable`, since what it said is unknown, never nothing.
     """
 
     def __init__(self, decoder: msgspec.json.Decoder[EventT], known_types: frozenset[str]) -> None:
@@ -54,7 +114,8 @@ class LineNormaliser(ABC, Generic[EventT]):
         self.unknown_events = 0
         self.malformed_lines = 0
         self.long_lines = 0
-        # Before the first line that is not blank: it may open one multi-line JSON document.
+        # Before the first line that is not blank, or right after a multi-line JSON document:
+        # the next line may open one (any line that leaves an object or array open).
         self._first = True
         self._document: DocumentAssembler | None = None
 
@@ -63,12 +124,15 @@ class LineNormaliser(ABC, Generic[EventT]):
 
         A `LongLine` (only its ends were kept) is decided from what its ends show. When the
         first line opens a JSON object or array it does not close (a pretty-printed `json`
-        output), the lines are read as that one document (`domain.json_document`).
+        output), the lines are read as that one document (`domain.json_document`), and so is
+        each such document after it (`jq .` prints a stream that way). Among JSON lines, a line
+        that is only `{` or `[` opens one too: every pretty-printer starts a document so, and no
+        event line is cut off that early.
         """
         if self._first or self._document is not None:
             self._feed_document_line(line)
             return
-        self._feed_line(line)
+        self._feed_line(line, may_open=True)
 
     def finish(self, exit_code: int | None) -> HarnessReport:
         """The report for everything fed so far; `exit_code` None means it is not known."""
@@ -80,7 +144,7 @@ class LineNormaliser(ABC, Generic[EventT]):
     def _feed_document_line(self, line: Line) -> None:
         if self._document is None:
             if isinstance(line, bytes) and not line.strip():
-                return  # blank lines before the first event are nothing
+                return  # blank lines before an event or a document are nothing
             self._first = False
             if isinstance(line, bytes) and opens_document(line):
                 self._document = DocumentAssembler(line)
@@ -90,24 +154,38 @@ class LineNormaliser(ABC, Generic[EventT]):
         outcome = self._document.add(line)
         if outcome is not None:
             self._document = None
+            # After a whole document, another may follow; after lines that were none, the
+            # input is JSON lines.
+            self._first = isinstance(outcome, Document)
             self._settle(outcome)
 
     def _settle(self, outcome: Document | NotADocument) -> None:
         if isinstance(outcome, Document):
-            self._feed_line(outcome.value)
+            if isinstance(outcome.value, LongLine):
+                self._feed_long(outcome.value, assembled=True)
+            else:
+                self._feed_line(outcome.value)
             return
         self.malformed_lines += outcome.lost
+        if outcome.lost:
+            self._events_unread(
+                f"{outcome.lost} lines that opened a JSON document were too many to keep, and "
+                "were not read"
+            )
         for line in outcome.lines:
             self._feed_line(line)
 
-    def _feed_line(self, line: Line) -> None:
+    def _feed_line(self, line: Line, *, may_open: bool = False) -> None:
         if isinstance(line, LongLine):
             self._feed_long(line)
             return
         try:
             event = self._decoder.decode(line)
-        except UNREADABLE:
-            self._classify(line, nested=False)
+        except UNREADABLE as exc:
+            if may_open and line.strip() in _BARE_OPENERS:
+                self._document = DocumentAssembler(line)  # a pretty-printed value
+            else:
+                self._classify(line, nested=False, why=str(exc))
             return
         self._apply(event)
 
@@ -124,21 +202,69 @@ class LineNormaliser(ABC, Generic[EventT]):
     def _apply(self, event: EventT) -> None:
         """Update the counters for one decoded event."""
 
-    def _feed_long(self, line: LongLine) -> None:
+    @abstractmethod
+    def _events_unread(self, reason: str) -> None:
+        """Events were in the input but could not be read at all (`reason`): whatever they said
+        about the cost or the verdict is unknown, and must fail closed."""
+
+    def _feed_long(self, line: LongLine, *, assembled: bool = False) -> None:
         self.long_lines += 1
-        view = read_long(line.head, line.tail)
+        view = read_long(line.head, line.tail, line.middle)
         if view.kind == "array":
-            # The elements in the ends are read; those in the unkept middle are lost.
-            for element in view.items:
-                self._feed_element(bytes(element))
-            return
-        event_type = view.text("type")
-        if view.kind == "unreadable" or event_type is None:
+            self._feed_long_array(view, line.size)
+        elif view.kind == "object":
+            self._feed_long_event(view, line.size)
+        elif assembled:
+            # Lines gathered as one document that turns out to be none: they were events.
             self.malformed_lines += 1
+            self._events_unread(
+                f"lines gathered as a JSON document of {line.size} bytes were no JSON value, "
+                "and were not read"
+            )
+        else:
+            self._read_cut(line.head, line.size, "its ends are not those of one JSON value")
+
+    def _feed_long_array(self, view: Visible, size: int) -> None:
+        """The events of an overlong array (Claude's `--verbose` json form on one line)."""
+        for element in view.items:
+            self._feed_element(bytes(element))
+        if view.whole and view.inner is not None:
+            self._feed_long_event(view.inner, size)  # the one element the middle lies in
+        elif view.whole:
+            self.malformed_lines += 1  # a string or a number: no event
+        else:
+            self._events_unread(
+                f"the events in the middle of an overlong JSON array of {size} bytes were not kept"
+            )
+        for element in view.last_items:
+            self._feed_element(bytes(element))
+
+    def _feed_long_event(self, view: Visible, size: int) -> None:
+        event_type = view.text("type")
+        if view.kind != "object" or event_type is None:
+            self.malformed_lines += 1
+            if view.kind == "object" and not view.knows("type"):
+                self._events_unread(f"an overlong line of {size} bytes did not show its type")
         elif event_type not in self._known_types:
             self.unknown_events += 1
         else:
-            self._apply_long(event_type, view, line.size)
+            self._apply_long(event_type, view, size)
+
+    def _read_cut(self, head: bytes, size: int, why: str) -> None:
+        """A line that is no JSON value, read from its start: a known event cut off mid-print
+        (a killed harness) is one we cannot read and fails closed, and so does a JSON value
+        begun without showing what it is (one printed over lines we did not assemble)."""
+        view = read_long(head, None)
+        event_type = view.text("type")
+        if view.kind == "unreadable":
+            self.malformed_lines += 1  # not the start of a JSON object or array
+        elif event_type is not None and event_type in self._known_types:
+            self._unreadable(event_type, view, size, f"{why}: it was cut off")
+        elif event_type is not None and view.kind == "object":
+            self.unknown_events += 1
+        else:
+            self.malformed_lines += 1
+            self._events_unread(f"a line of {size} bytes began a JSON value that was not read")
 
     def _apply_long(self, event_type: str, view: Visible, size: int) -> None:
         """Apply an overlong event from its visible members.
@@ -147,24 +273,43 @@ class LineNormaliser(ABC, Generic[EventT]):
         for each event whose decision needs a member the ends may not show (absent members take
         the struct's default, which must never be read as a fact).
         """
-        del event_type, size
-        self._apply_visible(view)
+        self._apply_visible(event_type, view, size)
 
-    def _apply_visible(self, view: Visible) -> None:
-        try:
-            event = self._decoder.decode(view.as_object())
-        except UNREADABLE:
-            self.malformed_lines += 1
-            return
-        self._apply(event)
+    def _apply_visible(self, event_type: str, view: Visible, size: int) -> bool:
+        """Decode and apply the visible members; False (and `_unreadable`) when they cannot be."""
+        decoded = decode_repairing(self._decoder, view.as_object())
+        if not is_successful(decoded):
+            self._unreadable(event_type, view, size, decoded.failure())
+            return False
+        self._apply(decoded.unwrap())
+        return True
 
-    def _classify(self, line: bytes, *, nested: bool) -> None:
+    def _unreadable(self, event_type: str, view: Visible, size: int, why: str) -> None:
+        """A known event of `size` bytes whose shape the decoder rejected (`why`): malformed.
+
+        A subclass must fail closed on each event its verdict or cost rests on: what that event
+        said is unknown, so neither the struct's defaults nor an earlier event may stand in.
+        `view` shows what could be read of its members.
+        """
+        del event_type, view, size, why
+        self.malformed_lines += 1
+
+    def _classify(self, line: bytes, *, nested: bool, why: str) -> None:
         if not nested and not line.strip():
             return  # blank lines are not events; every file ends with one after splitting
+        repaired = repaired_text(line)
+        if repaired is not None:
+            try:
+                event = self._decoder.decode(repaired)
+            except UNREADABLE as exc:
+                line, why = repaired, str(exc)
+            else:
+                self._apply(event)
+                return
         try:
             shape = _SHAPE.decode(line)
         except UNREADABLE:
-            self.malformed_lines += 1
+            self._read_cut(line, len(line), "it is no JSON value")
             return
         if isinstance(shape, list):
             if nested:
@@ -173,15 +318,17 @@ class LineNormaliser(ABC, Generic[EventT]):
             for element in shape:
                 self._feed_element(bytes(element))
             return
-        if isinstance(shape.type, str) and shape.type not in self._known_types:
+        if not isinstance(shape.type, str):
+            self.malformed_lines += 1
+        elif shape.type not in self._known_types:
             self.unknown_events += 1
         else:
-            self.malformed_lines += 1
+            self._unreadable(shape.type, read_whole(line), len(line), why)
 
     def _feed_element(self, element: bytes) -> None:
         try:
             event = self._decoder.decode(element)
-        except UNREADABLE:
-            self._classify(element, nested=True)
+        except UNREADABLE as exc:
+            self._classify(element, nested=True, why=str(exc))
             return
         self._apply(event)

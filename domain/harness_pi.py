@@ -10,8 +10,9 @@ stream: the last attempt decides, and a stream without a final `agent_end` was c
 from __future__ import annotations
 
 import msgspec
+from returns.pipeline import is_successful
 
-from domain.harness_lines import UNREADABLE, LineNormaliser, event_tags
+from domain.harness_lines import UNREADABLE, LineNormaliser, decode_repairing, event_tags
 from domain.harness_report import HarnessReport, HarnessUsage
 from domain.long_json import Visible
 
@@ -46,6 +47,12 @@ class _Message(msgspec.Struct, frozen=True, rename="camel"):
     usage: _Usage | None = None
     stop_reason: str | None = None
     error_message: str | None = None
+
+
+class _Role(msgspec.Struct, frozen=True):
+    """Only whose message it is: enough to know a message_end we cannot read costs nothing."""
+
+    role: object = None
 
 
 class _Block(msgspec.Struct, frozen=True):
@@ -163,6 +170,7 @@ _IGNORED: frozenset[type[_Event]] = frozenset(
 )
 _BLOCKS = msgspec.json.Decoder(tuple[_Block, ...])
 _MESSAGE = msgspec.json.Decoder(_Message)
+_ROLE = msgspec.json.Decoder(_Role)
 PI_EVENT_TYPES = event_tags(_PiEvent)
 # What an overlong line must show for its decision (see `domain.long_json`): whether Pi will
 # retry after it, and for an assistant message its usage and outcome.
@@ -189,8 +197,8 @@ class PiNormaliser(LineNormaliser[_PiEvent]):
         self._agent_started = False
         self._ended = False  # a final agent_end/agent_settled came after the last agent_start
         self._retry_pending = False
-        # An overlong agent_end/compaction_end whose willRetry could not be read: the run's end
-        # is unknown until a later event settles it.
+        # Why the last agent_end/compaction_end's willRetry is unknown (too long, or unreadable):
+        # the run's end is unknown until a later event settles it.
         self._end_unread: str | None = None
         self._retries = 0
         self._turns = 0
@@ -211,6 +219,8 @@ class PiNormaliser(LineNormaliser[_PiEvent]):
         self._stop_reason: str | None = None
         self._last_error: str | None = None
         self._last_content: msgspec.Raw | None = None
+        # Why some events could not be read at all: any may have been a priced message.
+        self._events_lost: str | None = None
 
     @property
     def running_cost_usd(self) -> float | None:
@@ -312,11 +322,35 @@ class PiNormaliser(LineNormaliser[_PiEvent]):
         needed = _END_MEMBERS.get(event_type)
         if needed is not None and not all(view.knows(member) for member in needed):
             # A retry may be pending: the run is not shown to have ended (fail closed).
-            self._set_end(ended=False, pending=True, unread=f"{event_type} of {size} bytes")
+            self._set_end(
+                ended=False,
+                pending=True,
+                unread=f"the last {event_type} of {size} bytes was too long to read whether Pi "
+                "would retry",
+            )
         elif event_type == "message_end" and "message" not in view.members:
             self._long_message(view.inner if view.open_key == "message" else None, size)
         else:
-            self._apply_visible(view)
+            self._apply_visible(event_type, view, size)
+
+    def _unreadable(self, event_type: str, view: Visible, size: int, why: str) -> None:
+        """A known event whose shape the decoder rejects (a `null` cost: JavaScript's NaN) says
+        something unknown: an assistant message's cost and outcome, whether Pi will retry."""
+        super()._unreadable(event_type, view, size, why)
+        what = f"{event_type} of {size} bytes could not be read ({why})"
+        if event_type == "message_end":
+            if _message_role(view) in (None, "assistant"):
+                self._message_unread(f"an assistant {what}: its usage and outcome are unknown")
+        elif event_type in _END_MEMBERS:
+            self._set_end(
+                ended=False, pending=True, unread=f"the last {what}: whether Pi would retry"
+            )
+        elif event_type == "auto_retry_end":
+            # Whether the retries succeeded is unknown: an error unless a later attempt succeeds.
+            self._last_error = f"an {what}: whether Pi's retries succeeded is unknown"
+            self._set_end(ended=self._ended, pending=False)
+        elif event_type == "auto_retry_start":
+            self._apply(_AutoRetryStart())  # a retry starts, whatever its attempt number
 
     def _long_message(self, message: Visible | None, size: int) -> None:
         role = message.text("role") if message is not None else None
@@ -330,26 +364,34 @@ class PiNormaliser(LineNormaliser[_PiEvent]):
             and all(message.knows(member) for member in _ASSISTANT_MEMBERS)
             and (error_unread or message.knows("errorMessage"))
         ):
-            try:
-                # Without what lies in the unkept middle (usually its content: no result text).
-                decoded = _MESSAGE.decode(message.as_object())
-            except UNREADABLE:
-                pass
-            else:
+            # Without what lies in the unkept middle (usually its content: no result text).
+            decoded = decode_repairing(_MESSAGE, message.as_object())
+            if is_successful(decoded):
+                read = decoded.unwrap()
                 if error_unread:
-                    decoded = msgspec.structs.replace(
-                        decoded, error_message=f"an error message of about {size} bytes"
+                    read = msgspec.structs.replace(
+                        read, error_message=f"an error message of about {size} bytes"
                     )
-                self._assistant_message(decoded)
+                self._assistant_message(read)
                 return
-        # Its usage or outcome is unknown: so are the cost and this attempt's success.
+        self._message_unread(
+            f"an assistant message_end of {size} bytes was too long to read its usage and outcome"
+        )
+
+    def _events_unread(self, reason: str) -> None:
+        """Unread events may hold priced assistant messages and any attempt's outcome: the cost
+        is unknown and the run an error, whatever the events read after them say."""
+        self._cost_unknown = True
+        self._events_lost = self._events_lost or reason
+
+    def _message_unread(self, reason: str) -> None:
+        """An assistant message whose usage or outcome is unknown: so are the cost and whether
+        this attempt succeeded (an error, unless a later attempt succeeds)."""
         self._assistant_messages += 1
         self._cost_unknown = True
         self._stop_reason = None
         self._last_content = None
-        self._last_error = (
-            f"an assistant message_end of {size} bytes was too long to read its usage and outcome"
-        )
+        self._last_error = reason
 
     def _report(self, exit_code: int | None) -> HarnessReport:
         """The report: the last attempt, the stream's completeness and the exit code decide."""
@@ -357,6 +399,8 @@ class PiNormaliser(LineNormaliser[_PiEvent]):
         reasons: list[str] = []
         if self._last_error is not None:
             reasons.append(self._last_error)
+        if self._events_lost is not None:
+            reasons.append(f"{self._events_lost}: their cost and outcome are unknown")
         if not self._agent_started:
             reasons.append(
                 "pi printed only its session header: it failed at start-up (a missing API key "
@@ -365,10 +409,7 @@ class PiNormaliser(LineNormaliser[_PiEvent]):
                 else "pi printed no events"
             )
         elif self._end_unread is not None:
-            reasons.append(
-                f"the last {self._end_unread} was too long to read whether Pi would retry: the "
-                "run is not shown to have ended"
-            )
+            reasons.append(f"{self._end_unread}: the run is not shown to have ended")
         elif not complete:
             during = " while a retry was pending" if self._retry_pending else ""
             reasons.append(f"the stream ended without a final agent_end{during}: it was cut off")
@@ -414,3 +455,14 @@ class PiNormaliser(LineNormaliser[_PiEvent]):
             return None  # a string or odd content: the last message carried no text blocks
         texts = [block.text for block in blocks if block.type == "text" and block.text is not None]
         return "\n".join(texts) if texts else None
+
+
+def _message_role(view: Visible) -> str | None:
+    """The role of a message_end's message as far as `view` shows it; None when unknown."""
+    raw = view.members.get("message")
+    if raw is None:
+        inner = view.inner if view.open_key == "message" else None
+        return inner.text("role") if inner is not None else None
+    decoded = decode_repairing(_ROLE, bytes(raw))
+    role = decoded.unwrap().role if is_successful(decoded) else None
+    return role if isinstance(role, str) else None

@@ -165,10 +165,10 @@ def run_status(process_status: str, *, stopped_for_cost: bool, report: HarnessRe
     >>> run_status("timed-out", stopped_for_cost=False, report=ok)
     'timed-out'
     """
+    if stopped_for_cost and process_status in ("stopped", "timed-out"):
+        return "budget-exhausted"  # the cost stop came first, whatever ended the process
     if process_status == "timed-out":
         return "timed-out"
-    if process_status == "stopped" and stopped_for_cost:
-        return "budget-exhausted"
     if process_status == "exited" and not report.is_error:
         return "completed"
     return "failed"

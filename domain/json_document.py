@@ -13,7 +13,13 @@ import re
 
 import msgspec
 
-from domain.bounded_lines import LONG_LINE_KEEP_BYTES, MAX_LINE_BYTES, Line, LongLine
+from domain.bounded_lines import (
+    LONG_LINE_KEEP_BYTES,
+    MAX_LINE_BYTES,
+    Line,
+    LongLine,
+    LongLineBuilder,
+)
 
 _STRINGS = re.compile(rb'"(?:[^"\\]|\\.)*"')
 _ANY_VALUE = msgspec.json.Decoder(msgspec.Raw)
@@ -76,9 +82,8 @@ class DocumentAssembler:
         self._count = 1
         self._size = len(first)
         self._depth = _depth_change(first) or 0
-        # Once the document outgrew the limit: its first bytes and its last ones.
-        self._head: bytes | None = None
-        self._tail = bytearray()
+        # Once the document outgrew the limit: its ends, as they are built.
+        self._long: LongLineBuilder | None = None
 
     def add(self, line: Line) -> Document | NotADocument | None:
         """Take the next line: the document when it closes, None while it is open."""
@@ -90,19 +95,18 @@ class DocumentAssembler:
         self._depth += change
         self._count += 1
         self._size += 1 + len(line)
-        if self._head is None:
+        if self._long is None:
             self._lines.append(line)
             if self._size > self._max:
-                joined = b"\n".join(self._lines)
-                self._head, self._tail, self._lines = joined[: self._keep], bytearray(), []
-                self._keep_tail(joined)
+                self._long = LongLineBuilder(self._keep)
+                self._long.add(b"\n".join(self._lines))
+                self._lines = []
         else:
-            self._keep_tail(b"\n" + line)
+            self._long.add(b"\n" + line)
         if self._depth > 0:
             return None
-        if self._head is not None:
-            tail = bytes(self._tail[-self._keep :])
-            return Document(value=LongLine(head=self._head, tail=tail, size=self._size))
+        if self._long is not None:
+            return Document(value=self._long.line())
         joined = b"\n".join(self._lines)
         try:
             _ANY_VALUE.decode(joined)
@@ -113,11 +117,6 @@ class DocumentAssembler:
     def abandon(self, line: Line | None = None) -> NotADocument:
         """Give up (the input ended, or a line no document can hold came): the lines so far."""
         extra: tuple[Line, ...] = () if line is None else (line,)
-        if self._head is not None:
+        if self._long is not None:
             return NotADocument(lines=extra, lost=self._count)
         return NotADocument(lines=(*self._lines, *extra))
-
-    def _keep_tail(self, data: bytes) -> None:
-        self._tail += data
-        if len(self._tail) > 2 * self._keep:
-            del self._tail[: len(self._tail) - self._keep]

@@ -6,12 +6,12 @@ string, the tail ends outside any string, and backward a quote is a string's del
 when an even number of backslashes precedes it. So every member complete in either end is known
 for certain, and so is the member the unkept middle begins in (`open_key`, from the head).
 
-One thing the ends cannot prove is that no other member hides in the middle. `whole` is set
-when the head and the tail agree on the kind of value the middle lies in (an array seen opening
-in the head and closing in the tail, say): the ends then read as one value holding the gap, and a
-member seen in neither end is taken as absent. That is how the harnesses print their big lines
-(Pi's `agent_end` is `{"type", "messages", "willRetry"}`, with only `messages` large). Whatever
-a decision needs and `knows` cannot confirm must be treated as unknown, never as a default.
+What the ends cannot show is whether another member hides in the middle: that takes the scan of
+the middle's bytes (`domain.json_middle.Middle`). When the middle never left a value and passed
+no comma between its members, it lies inside the one member the head stops in, and the value is
+`whole`: a member seen in neither end is absent. When it did, or no scan is known, a member seen
+in neither end is unknown, and whatever a decision needs and `knows` cannot confirm must be
+treated as unknown, never as a default.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ import re
 from typing import Literal, NamedTuple
 
 import msgspec
+
+from domain.json_middle import Middle
 
 _WS = b" \t\r\n"
 _SCALAR = b"0123456789+-.eEtrufalsn"  # the bytes of numbers, true, false and null
@@ -36,11 +38,18 @@ GapKind = Literal["object", "array", "string", "scalar", "between", "key"]
 
 
 class Visible(msgspec.Struct, frozen=True, kw_only=True):
-    """What the ends of one overlong JSON value show (`kind` "unreadable": not a JSON value)."""
+    """What the ends of one overlong JSON value show (`kind` "unreadable": not a JSON value).
+
+    An object shows `members` (from both ends) and `open_key`, the member the middle starts in;
+    an array shows `items` (complete in the head) and `last_items` (complete in the tail). When
+    the middle starts in a container, `inner` is that container's view. `whole`: the middle lies
+    inside that one member or element, so nothing else is hidden.
+    """
 
     kind: Literal["object", "array", "unreadable"]
     members: dict[str, msgspec.Raw] = msgspec.field(default_factory=dict)
     items: tuple[msgspec.Raw, ...] = ()
+    last_items: tuple[msgspec.Raw, ...] = ()
     open_key: str | None = None
     inner: Visible | None = None
     whole: bool = False
@@ -81,20 +90,32 @@ class _End(NamedTuple):
 _NOT_JSON = -1  # a position result: the bytes are not JSON
 
 
-def read_long(head: bytes, tail: bytes | None, *, levels: int = MAX_LEVELS) -> Visible:
-    """Read the ends of one overlong JSON value; `tail` None reads the head alone (never whole).
+def read_long(
+    head: bytes, tail: bytes | None, middle: Middle | None = None, *, levels: int = MAX_LEVELS
+) -> Visible:
+    """Read the ends of one overlong JSON value, and what `middle` says lies between them.
 
-    >>> v = read_long(b'{"type":"agent_end","messages":[{"role":"user"', b'"}],"willRetry":false}')
+    `tail` None reads the head alone; `middle` None (no scan) leaves unseen members unknown.
+
+    >>> head, tail = b'{"type":"agent_end","messages":[{"role":"user"', b'"}],"willRetry":false}'
+    >>> v = read_long(head, tail, Middle(depth=3, separated=True))  # commas inside `messages`
     >>> v.text("type"), v.open_key, v.whole, bytes(v.members["willRetry"])
     ('agent_end', 'messages', True, b'false')
     >>> v.knows("willRetry"), v.knows("other"), v.knows("messages")
     (True, True, False)
-    >>> read_long(b'{"type":"x","a":[1,', b'2],"b":"long string end"}').whole
-    True
-    >>> hidden = read_long(b'{"type":"x","a":[1,', b'of a long string"}')  # the middle ends "a"
-    >>> hidden.whole, hidden.knows("willRetry")
-    (False, False)
+    >>> hidden = read_long(head, tail, Middle(depth=1, separated=True))  # a member between
+    >>> hidden.whole, hidden.knows("other"), read_long(head, tail).knows("other")
+    (False, False, False)
+    >>> bytes(read_long(b'{"n":1,"a":[1,', b'2],"n":2}').members["n"])  # the last one printed
+    b'2'
     """
+    return _read(head, tail, middle, 1, levels)
+
+
+def _read(
+    head: bytes, tail: bytes | None, middle: Middle | None, level: int, levels: int
+) -> Visible:
+    """`read_long` of a value at nesting `level` (1: the line's own value)."""
     start = _read_head(head)
     if start is None:
         return Visible(kind="unreadable")
@@ -102,27 +123,65 @@ def read_long(head: bytes, tail: bytes | None, *, levels: int = MAX_LEVELS) -> V
     if tail is not None and (end is None or end.kind != start.kind):
         return Visible(kind="unreadable")
     members = dict(start.members)
-    items = list(start.items)
+    last_items: tuple[msgspec.Raw, ...] = ()
     whole = False
     if end is not None:
-        for key, raw in end.members.items():
-            members.setdefault(key, raw)
-        items += reversed(end.items)
-        # Only a container or a string can hold megabytes: a number or a literal seen at both
-        # ends means two members, and whatever lies between them is hidden.
-        whole = start.gap == end.gap and start.gap in ("object", "array", "string")
+        # A member printed twice takes its last value, as msgspec reads a short line: the tail's.
+        members.update(end.members)
+        last_items = tuple(reversed(end.items))
+        whole = _only_the_open_member_is_hidden(start, middle, level)
     inner = None
     if levels > 1 and start.gap in ("object", "array") and start.gap_at is not None:
-        inner_tail = tail[: end.gap_at] if whole and end is not None and tail is not None else None
-        inner = read_long(head[start.gap_at :], inner_tail, levels=levels - 1)
+        # The container the head stops in reaches the tail when the middle never closed it.
+        inner_tail = None
+        if (
+            tail is not None
+            and end is not None
+            and end.gap == start.gap
+            and end.gap_at is not None
+            and middle is not None
+            and middle.depth > level
+        ):
+            inner_tail = tail[: end.gap_at]
+        inner_middle = middle if inner_tail is not None else None
+        inner = _read(head[start.gap_at :], inner_tail, inner_middle, level + 1, levels - 1)
     return Visible(
         kind=start.kind,
         members=members,
-        items=tuple(items),
+        items=tuple(start.items),
+        last_items=last_items,
         open_key=start.open_key,
         inner=inner,
         whole=whole,
     )
+
+
+def _only_the_open_member_is_hidden(start: _End, middle: Middle | None, level: int) -> bool:
+    """True when the middle lies inside the member (or element) the head stops in."""
+    if middle is None or middle.depth < level:
+        return False  # unscanned, or the value closed in the middle: anything could follow
+    if middle.depth == level and middle.separated:
+        return False  # a comma between two of this value's members passed unseen
+    if start.kind == "object":
+        return start.open_key is not None  # a member whose name the head shows
+    return start.gap not in ("between", "key")  # an element the head shows begin
+
+
+_MEMBERS = msgspec.json.Decoder(dict[str, msgspec.Raw])
+
+
+def read_whole(data: bytes) -> Visible:
+    """A JSON object held whole, as a view that shows every member (the last of a repeated one).
+
+    >>> v = read_whole(b'{"type":"x","n":1,"n":2}')
+    >>> v.text("type"), bytes(v.members["n"]), v.knows("other"), read_whole(b"[1]").kind
+    ('x', b'2', True, 'unreadable')
+    """
+    try:
+        members = _MEMBERS.decode(data)
+    except (msgspec.DecodeError, UnicodeDecodeError):
+        return Visible(kind="unreadable")
+    return Visible(kind="object", members=members, whole=True)
 
 
 def _gap_kind_at_start(byte: int) -> GapKind:

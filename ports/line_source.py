@@ -27,6 +27,6 @@ class LineSource(Protocol):
         """Call `consume` with each line of `path` (None: stdin), newline removed; count lines.
 
         A line longer than `domain.bounded_lines.MAX_LINE_BYTES` arrives as a `LongLine` (its
-        first and last bytes and its length), never whole.
+        first and last bytes, its length and a scan of what lay between), never whole.
         """
         ...

@@ -59,8 +59,8 @@ class ProcessRunner(Protocol):
         """Run, feed each stdout line (split on b"\\n" only) to `on_line` as it arrives.
 
         A line longer than `domain.bounded_lines.MAX_LINE_BYTES` is fed as a `LongLine` (its
-        first and last bytes and its length): no line is ever held whole past that limit, and
-        reading one long line takes time linear in its length.
+        first and last bytes, its length and a scan of what lay between): no line is ever held
+        whole past that limit, and reading one long line takes time linear in its length.
 
         When `on_line` answers "stop" the process group is killed and the status is "stopped".
         Every stdout byte is appended to `transcript_path` when given; the result's stdout is

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from adapters.line_file import FileLineSource
-from domain.bounded_lines import LONG_LINE_KEEP_BYTES, MAX_LINE_BYTES, Line, LongLine
+from domain.bounded_lines import LONG_LINE_KEEP_BYTES, MAX_LINE_BYTES, Line, LongLine, bound_line
+from domain.json_middle import Middle
 from ports.line_source import LineSource
 from tests.fake_line_source import FakeLineSource
 
@@ -65,14 +66,14 @@ def test_empty_input_has_no_lines(make: Make) -> None:
 
 def test_overlong_line_arrives_as_its_ends_and_the_next_line_is_still_read(make: Make) -> None:
     assert read(make, b"0123456789\nab\n01234567\n", limit=8, keep=3) == (
-        [LongLine(head=b"012", tail=b"789", size=10), b"ab", b"01234567"],
+        [bound_line(b"0123456789", 8, 3), b"ab", b"01234567"],
         3,
     )
 
 
 def test_overlong_last_line_without_newline_arrives_as_its_ends(make: Make) -> None:
     assert read(make, b"ab\n0123456789", limit=8, keep=3) == (
-        [b"ab", LongLine(head=b"012", tail=b"789", size=10)],
+        [b"ab", bound_line(b"0123456789", 8, 3)],
         2,
     )
 
@@ -83,7 +84,10 @@ def test_a_line_of_many_megabytes_is_held_as_its_default_ends_only(make: Make) -
     seen, count = read(make, b'{"type":"agent_start"}\n' + line + b"\n")
     assert count == 2
     assert seen[1] == LongLine(
-        head=line[:LONG_LINE_KEEP_BYTES], tail=line[-LONG_LINE_KEEP_BYTES:], size=len(line)
+        head=line[:LONG_LINE_KEEP_BYTES],
+        tail=line[-LONG_LINE_KEEP_BYTES:],
+        size=len(line),
+        middle=Middle(depth=2, separated=True),  # between the messages, never outside them
     )
     assert len(line) > MAX_LINE_BYTES
 

@@ -13,6 +13,7 @@ import pytest
 
 from adapters.anyio_process import AnyioProcessRunner
 from domain.bounded_lines import LONG_LINE_KEEP_BYTES, MAX_LINE_BYTES, Line, LongLine
+from domain.json_middle import Middle
 from ports.process import LineVerdict, ProcessRequest, ProcessResult, ProcessRunner
 from tests.fakes.process import FakeProcessRunner, exits, hangs
 
@@ -21,14 +22,19 @@ _names = itertools.count()
 
 # Given stdout, stderr, an exit code and whether the program then hangs, returns its argv.
 Program = Callable[[bytes, bytes, int, bool], tuple[str, ...]]
+# Given stdout: a program that prints it, then ignores SIGTERM and never ends.
+Stubborn = Callable[[bytes], tuple[str, ...]]
 
 
 class Rig:
     """A runner and a way to make programs it can run."""
 
-    def __init__(self, runner: ProcessRunner, program: Program, cwd: Path) -> None:
+    def __init__(
+        self, runner: ProcessRunner, program: Program, stubborn: Stubborn, cwd: Path
+    ) -> None:
         self.runner = runner
         self.program = program
+        self.stubborn = stubborn
         self.cwd = cwd
 
     def request(
@@ -74,7 +80,16 @@ def _real(tmp_path: Path) -> Rig:
         )
         return (sys.executable, "-c", code)
 
-    return Rig(AnyioProcessRunner(), program, tmp_path)
+    def stubborn(stdout: bytes) -> tuple[str, ...]:
+        code = (
+            "import signal, sys, time\n"
+            "signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+            f"sys.stdout.buffer.write({stdout!r}); sys.stdout.flush()\n"
+            "time.sleep(600)\n"
+        )
+        return (sys.executable, "-c", code)
+
+    return Rig(AnyioProcessRunner(), program, stubborn, tmp_path)
 
 
 def _fake(tmp_path: Path) -> Rig:
@@ -90,7 +105,10 @@ def _fake(tmp_path: Path) -> Rig:
         runner.behaviours[name] = lambda request: result
         return (name,)
 
-    return Rig(runner, program, tmp_path)
+    def stubborn(stdout: bytes) -> tuple[str, ...]:
+        return program(stdout, b"", 0, True)  # the fake has no signals to ignore
+
+    return Rig(runner, program, stubborn, tmp_path)
 
 
 @pytest.fixture(params=[_real, _fake], ids=["anyio", "fake"])
@@ -149,6 +167,16 @@ def test_stop_kills_the_program_and_no_line_is_fed_after_it(
     assert transcript.read_bytes().startswith(b"1\n2\n")
 
 
+def test_a_stop_overtaken_by_the_wall_clock_during_its_grace_wait_is_still_stopped(
+    rig: Rig,
+) -> None:
+    # The stop came first (a cost cap, say): the timeout that fires while the program ignores
+    # SIGTERM must not take its place.
+    argv = rig.stubborn(b"1\n")
+    result, seen = rig.stream(argv, stop_at=1, timeout_s=1.0, stop_grace_s=3.0)
+    assert (result.status, seen) == ("stopped", [b"1"])
+
+
 def test_a_program_past_its_timeout_is_killed_and_its_output_kept(rig: Rig) -> None:
     argv = rig.program(b"started\n", b"", 0, True)
     result = rig.run(argv, timeout_s=0.5)
@@ -176,7 +204,10 @@ def test_stream_feeds_an_overlong_line_as_its_ends_and_the_transcript_keeps_it_w
     assert seen == [
         b'{"type":"agent_start"}',
         LongLine(
-            head=line[:LONG_LINE_KEEP_BYTES], tail=line[-LONG_LINE_KEEP_BYTES:], size=len(line)
+            head=line[:LONG_LINE_KEEP_BYTES],
+            tail=line[-LONG_LINE_KEEP_BYTES:],
+            size=len(line),
+            middle=Middle(depth=2, separated=True),  # between the messages, never outside them
         ),
         b'{"type":"agent_settled"}',
     ]
@@ -193,6 +224,9 @@ def test_a_line_at_the_limit_is_fed_whole_and_an_overlong_last_line_as_its_ends(
     assert seen == [
         at_limit,
         LongLine(
-            head=last[:LONG_LINE_KEEP_BYTES], tail=last[-LONG_LINE_KEEP_BYTES:], size=len(last)
+            head=last[:LONG_LINE_KEEP_BYTES],
+            tail=last[-LONG_LINE_KEEP_BYTES:],
+            size=len(last),
+            middle=Middle(depth=2, separated=True),
         ),
     ]

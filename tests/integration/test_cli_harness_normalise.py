@@ -89,6 +89,32 @@ def test_unknown_harness_is_a_usage_error(capsys: pytest.CaptureFixture[str]) ->
     assert json.loads(capsys.readouterr().out)["error"]["code"] == "usage-error"
 
 
+def test_an_assistant_message_whose_cost_is_null_leaves_the_cost_unknown_and_the_run_failed(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # JavaScript prints a NaN cost as null: the decoder rejects the message_end, and the run
+    # used to read as the earlier message's success at its cost.
+    failed = pi.assistant(None, stop="error", error="HTTP 500", cost=0.02)
+    failed["usage"]["cost"]["total"] = None
+    events = [
+        pi.header(),
+        pi.agent_start(),
+        {"type": "message_end", "message": pi.assistant("Done.", cost=0.01)},
+        {"type": "message_end", "message": failed},
+        pi.agent_end([]),
+    ]
+    path = tmp_path / "nan-cost.jsonl"
+    path.write_bytes(pi.jsonl(events))
+    code, payload = run_cli(capsys, "--harness", "pi", "--exit-code", "0", str(path))
+    assert code == 0
+    assert (payload["is_error"], payload["total_cost_usd"], payload["cost_reported"]) == (
+        True,
+        None,
+        False,
+    )
+    assert payload["malformed_lines"] == 1
+
+
 # The command's own peak: VmHWM belongs to the process's memory since its exec, whereas
 # ru_maxrss keeps the peak of the (large) pytest process it was forked from.
 _MEASURED_MAIN = """
@@ -175,6 +201,84 @@ def test_claude_result_too_long_to_show_its_cost_prints_an_unknown_cost(
     assert (payload["total_cost_usd"], payload["cost_reported"]) == (None, False)
 
 
+def test_a_member_printed_twice_on_an_overlong_line_takes_its_last_value(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # As msgspec reads a short line: the is_error in the tail (true) wins over the head's.
+    big = json.dumps("r" * (5 * 1024 * 1024))
+    line = (
+        '{"type":"result","is_error":false,"subtype":"success","total_cost_usd":0.5,'
+        f'"result":{big},"is_error":true}}'
+    )
+    path = tmp_path / "claude.jsonl"
+    path.write_text('{"type":"system","subtype":"init"}\n' + line + "\n")
+    code, payload = run_cli(capsys, "--harness", "claude", "--exit-code", "0", str(path))
+    assert code == 0
+    assert (payload["complete"], payload["is_error"], payload["long_lines"]) == (True, True, 1)
+
+
+def test_will_retry_between_two_big_arrays_of_an_overlong_agent_end_is_not_taken_as_absent(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # Both kept ends stop inside an array, as if the line held `messages` alone; the scan of
+    # the bytes between them saw willRetry pass.
+    reply = pi.assistant("x" * 2000, stop="toolUse", tool_call=True)
+    messages = b",".join([json.dumps(reply, separators=(",", ":")).encode()] * 2500)
+    agent_end = (
+        b'{"type":"agent_end","messages":['
+        + messages
+        + b'],"willRetry":true,"extra":['
+        + messages
+        + b"]}\n"
+    )
+    path = tmp_path / "hidden-retry.jsonl"
+    head = [pi.header(), pi.agent_start(), *pi.message(pi.assistant("Done.", cost=0.25))]
+    path.write_bytes(pi.jsonl(head) + agent_end)
+    code, payload = run_cli(capsys, "--harness", "pi", "--exit-code", "0", str(path))
+    assert code == 0
+    assert (payload["complete"], payload["is_error"], payload["long_lines"]) == (False, True, 1)
+
+
+def _priced_events(count: int) -> list[pi.Event]:
+    reply = pi.assistant("x" * 2000, stop="toolUse", tool_call=True, cost=0.001)
+    return (
+        [pi.header(), pi.agent_start()]
+        + [event for _ in range(count) for event in pi.turn(reply)]
+        + [*pi.turn(pi.assistant("Done.", cost=0.001)), pi.agent_end([])]
+    )
+
+
+def test_priced_messages_in_the_unkept_middle_of_an_overlong_array_make_the_cost_unknown(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # They used to vanish: the cost summed only the elements in the 32 KiB ends.
+    path = tmp_path / "array.json"
+    path.write_bytes(json.dumps(_priced_events(600), separators=(",", ":")).encode() + b"\n")
+    assert path.stat().st_size > 4 * 1024 * 1024
+    code, payload = run_cli(capsys, "--harness", "pi", "--exit-code", "0", str(path))
+    assert code == 0
+    assert (payload["total_cost_usd"], payload["cost_reported"], payload["is_error"]) == (
+        None,
+        False,
+        True,
+    )
+
+
+def test_a_pretty_printed_array_past_the_line_limit_leaves_the_cost_of_its_middle_unknown(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "pretty.json"
+    path.write_text(json.dumps(_priced_events(600), indent=2) + "\n")
+    assert path.stat().st_size > 4 * 1024 * 1024
+    code, payload = run_cli(capsys, "--harness", "pi", "--exit-code", "0", str(path))
+    assert code == 0
+    assert (payload["total_cost_usd"], payload["is_error"], payload["long_lines"]) == (
+        None,
+        True,
+        1,
+    )
+
+
 # -- one JSON value over many lines (`json` output, pretty-printed), read as it streams
 
 CLAUDE_FORMATS = FIXTURES / "claude-formats"
@@ -195,6 +299,24 @@ def test_pretty_printed_result_object_is_read_as_one_event(
     code, payload = run_cli(capsys, "--harness", "claude", "--exit-code", "0", str(path))
     assert code == 0
     assert msgspec.convert(payload, HarnessReport) == _expected("json-success")
+
+
+def test_a_second_pretty_printed_result_is_read_and_decides(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # Two `json` outputs pretty-printed into one file (a resumed run): the last result wins, as
+    # it does in stream-json; its lines used to be malformed and the first result decided.
+    first = json.loads((CLAUDE_FORMATS / "json-success.json").read_bytes())
+    second = {**first, "is_error": True, "result": "API Error: 500", "total_cost_usd": 9.5}
+    path = tmp_path / "two.json"
+    path.write_text(json.dumps(first, indent=2) + "\n" + json.dumps(second, indent=2) + "\n")
+    code, payload = run_cli(capsys, "--harness", "claude", "--exit-code", "0", str(path))
+    assert code == 0
+    assert (payload["is_error"], payload["total_cost_usd"], payload["malformed_lines"]) == (
+        True,
+        9.5,
+        0,
+    )
 
 
 def test_pretty_printed_verbose_array_on_stdin_is_read_event_by_event(

@@ -187,3 +187,30 @@ def test_result_with_type_as_its_last_key_is_still_the_result() -> None:
 def test_array_elements_that_are_not_events_are_each_malformed() -> None:
     report = normalise_lines("claude", [b'[{"type":"result","subtype":"success"},[1],"x",7]'], 0)
     assert (report.complete, report.malformed_lines) == (True, 3)
+
+
+def test_a_result_the_decoder_rejects_is_an_error_of_unknown_cost_not_the_earlier_result() -> None:
+    # A later result whose cost is not a number: the earlier, cheaper success must not decide.
+    later = result(total_cost_usd="0.75", is_error=True, result="API Error: 500")
+    report = run([INIT, result(), assistant("m2"), later])
+    assert (report.complete, report.is_error, report.malformed_lines) == (True, True, 1)
+    assert (report.total_cost_usd, report.cost_reported) == (None, False)
+    assert "the result line of" in (report.error_message or "")
+    assert "could not be read" in (report.error_message or "")
+
+
+def test_a_later_readable_result_decides_after_an_unreadable_one() -> None:
+    report = run([INIT, result(num_turns="two"), result(total_cost_usd=0.5)])
+    assert (report.is_error, report.total_cost_usd, report.malformed_lines) == (False, 0.5, 1)
+
+
+def test_an_assistant_line_the_decoder_rejects_still_counts_as_a_message() -> None:
+    odd = assistant("m2")
+    odd["message"]["usage"] = "unknown"
+    report = run([INIT, assistant("m1"), odd])
+    assert (report.complete, report.is_error, report.num_turns, report.malformed_lines) == (
+        False,
+        True,
+        2,
+        1,
+    )

@@ -99,3 +99,25 @@ def test_cache_write_input_tokens_are_reported_as_cache_writes() -> None:
     usage = {"input_tokens": 10, "cached_input_tokens": 4, "cache_write_input_tokens": 3}
     report = run([*STARTED, {"type": "turn.completed", "usage": usage}])
     assert (report.usage.cache_write_tokens, report.usage.input_tokens) == (3, 6)
+
+
+def test_a_turn_completed_the_decoder_rejects_is_a_failed_turn() -> None:
+    # Its usage (the running total) is unknown: the run must not read as a clean success.
+    odd = {"type": "turn.completed", "usage": {"input_tokens": None, "output_tokens": 3}}
+    report = run([*STARTED, message("Done."), odd])
+    assert (report.complete, report.is_error, report.malformed_lines) == (True, True, 1)
+    assert "turn.completed" in (report.error_message or "")
+    assert "could not be read" in (report.error_message or "")
+
+
+def test_a_turn_failed_the_decoder_rejects_is_still_a_failure() -> None:
+    report = run(
+        [*STARTED, completed(), {"type": "turn.started"}, {"type": "turn.failed", "error": 5}]
+    )
+    assert (report.complete, report.is_error) == (True, True)
+
+
+def test_an_unreadable_item_leaves_no_older_answer_as_the_result_text() -> None:
+    odd = {"type": "item.completed", "item": {"type": "agent_message", "text": ["not", "text"]}}
+    report = run([*STARTED, message("Looking."), odd, completed()])
+    assert (report.is_error, report.result_text, report.malformed_lines) == (False, None, 1)

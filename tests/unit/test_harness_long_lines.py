@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from domain.bounded_lines import LongLine
+from domain.bounded_lines import LongLine, bound_line
 from domain.harness_normalise import new_normaliser
 from domain.harness_report import HarnessName, HarnessReport
 from tests import pi_events as pi
@@ -19,9 +19,14 @@ KEEP = 400
 
 
 def cut(event: object) -> LongLine:
-    line = json.dumps(event, separators=(",", ":")).encode()
+    return cut_bytes(json.dumps(event, separators=(",", ":")).encode())
+
+
+def cut_bytes(line: bytes) -> LongLine:
     assert len(line) > 2 * KEEP + 1000, "not long enough to leave a gap between the ends"
-    return LongLine(head=line[:KEEP], tail=line[-KEEP:], size=len(line))
+    long_line = bound_line(line, 2 * KEEP, KEEP)
+    assert isinstance(long_line, LongLine)
+    return long_line
 
 
 def run(harness: HarnessName, items: list[Event | LongLine], exit_code: int = 0) -> HarnessReport:
@@ -75,10 +80,54 @@ def test_pi_overlong_agent_end_that_could_hide_will_retry_is_not_a_proven_end() 
     assert "too long to read whether Pi would retry" in (report.error_message or "")
 
 
+def test_pi_will_retry_between_two_big_values_of_the_same_kind_is_not_taken_as_absent() -> None:
+    # Both ends stop in an array, as they would inside `messages` alone: only the scan of the
+    # middle shows the members that passed between them.
+    hiding = {**pi.agent_end(REPEATED, will_retry=True), "extra": REPEATED}
+    report = pi_run(cut(hiding))
+    assert (report.complete, report.is_error) == (False, True)
+    assert "too long to read whether Pi would retry" in (report.error_message or "")
+
+
+def test_pi_overlong_assistant_message_whose_error_hides_between_big_values_fails_closed() -> None:
+    failed = {
+        **pi.assistant("x" * 3000, cost=0.5),
+        "errorMessage": "HTTP 500",
+        "extra": [{"k": "e" * 100}] * 30,
+    }
+    report = pi_message_run(cut({"type": "message_end", "message": failed}))
+    assert (report.is_error, report.total_cost_usd) == (True, None)
+
+
 def test_pi_agent_settled_after_an_unreadable_agent_end_ends_the_stream() -> None:
     hiding = {**pi.agent_end(REPEATED), "note": "n" * 3000}
     report = pi_run(cut(hiding), {"type": "agent_settled"})
     assert (report.complete, report.is_error) == (True, False)
+
+
+def test_pi_overlong_agent_end_whose_will_retry_cannot_be_decoded_is_not_a_proven_end() -> None:
+    # It used to be counted malformed only, and the agent_end before it ended the run.
+    report = pi_run(
+        pi.agent_end([]), pi.agent_start(), cut({**pi.agent_end(REPEATED), "willRetry": None})
+    )
+    assert (report.complete, report.is_error, report.malformed_lines) == (False, True, 1)
+    assert "could not be read" in (report.error_message or "")
+
+
+def _with_repeated_member(event: Event, name: str, first: object, last: object) -> LongLine:
+    """`event` overlong with `name` printed twice: `first` in its head, `last` in its tail."""
+    line = json.dumps(event, separators=(",", ":")).encode()
+    head = b'{"' + name.encode() + b'":' + json.dumps(first).encode() + b","
+    tail = b',"' + name.encode() + b'":' + json.dumps(last).encode() + b"}"
+    return cut_bytes(head + line[1:-1] + tail)
+
+
+def test_pi_overlong_agent_end_printing_will_retry_twice_takes_the_last() -> None:
+    # msgspec keeps the last of a repeated key on a short line; the ends must agree with it.
+    repeated = _with_repeated_member(pi.agent_end(REPEATED), "willRetry", False, True)
+    report = pi_run(repeated)
+    assert (report.complete, report.is_error) == (False, True)
+    assert "while a retry was pending" in (report.error_message or "")
 
 
 def test_pi_overlong_turn_end_counts_a_turn() -> None:
@@ -174,6 +223,38 @@ def test_claude_overlong_result_whose_verdict_is_hidden_fails_closed() -> None:
     assert "too long to read whether the run succeeded" in (report.error_message or "")
 
 
+def test_claude_overlong_result_that_cannot_be_decoded_is_an_error_of_unknown_cost() -> None:
+    report = run(
+        "claude", [INIT, claude_result(result="Done."), cut(claude_result(num_turns=None))]
+    )
+    assert (report.complete, report.is_error, report.malformed_lines) == (True, True, 1)
+    assert (report.total_cost_usd, report.cost_reported) == (None, False)
+
+
+def test_claude_overlong_result_printing_is_error_twice_takes_the_last() -> None:
+    # The last is_error is true: a short line says error (msgspec keeps the last), so must this.
+    result = claude_result(result="r" * 3000)
+    del result["is_error"]
+    report = run("claude", [INIT, _with_repeated_member(result, "is_error", False, True)])
+    assert (report.complete, report.is_error) == (True, True)
+
+
+def test_claude_overlong_result_whose_is_error_hides_between_two_long_strings_fails_closed() -> (
+    None
+):
+    hiding = {
+        "type": "result",
+        "subtype": "success",
+        "result": "r" * 3000,
+        "is_error": True,
+        "total_cost_usd": 0.5,
+        "session_id": "s" * 2000,
+    }
+    report = run("claude", [INIT, cut(hiding)])
+    assert (report.complete, report.is_error) == (True, True)
+    assert "too long to read whether the run succeeded" in (report.error_message or "")
+
+
 def test_claude_overlong_verbose_array_is_decided_by_the_result_in_its_tail() -> None:
     long_reply = {
         "type": "assistant",
@@ -222,3 +303,56 @@ def test_codex_overlong_command_output_does_not_disturb_the_run() -> None:
     report = run("codex", [{"type": "turn.started"}, cut(output), answer, TURN_DONE])
     assert (report.complete, report.is_error, report.result_text) == (True, False, "Done.")
     assert (report.usage.input_tokens, report.long_lines) == (9, 1)
+
+
+# -- an overlong JSON array of events: the elements in its middle were never read
+
+
+def test_pi_priced_messages_in_the_middle_of_an_overlong_array_make_the_cost_unknown() -> None:
+    middle = [message for _ in range(8) for message in pi.message(pi.assistant("x" * 200))]
+    events = [
+        pi.header(),
+        pi.agent_start(),
+        *middle,
+        *pi.message(pi.assistant("Done.")),
+        pi.agent_end([]),
+    ]
+    report = run("pi", [cut(events)])
+    assert (report.total_cost_usd, report.cost_reported) == (None, False)
+    assert (report.complete, report.is_error) == (True, True)
+    assert "the events in the middle of an overlong JSON array" in (report.error_message or "")
+
+
+def test_claude_array_whose_middle_was_skipped_is_decided_by_a_result_after_it() -> None:
+    replies = [
+        {"type": "assistant", "message": {"id": f"m{n}", "content": "x" * 200}} for n in range(10)
+    ]
+    report = run("claude", [cut([INIT, *replies, claude_result(result="Done.")])])
+    assert (report.complete, report.is_error, report.total_cost_usd) == (True, False, 0.5)
+
+
+def test_claude_array_whose_last_result_may_be_in_its_skipped_middle_fails_closed() -> None:
+    replies = [
+        {"type": "assistant", "message": {"id": f"m{n}", "content": "x" * 200}} for n in range(10)
+    ]
+    early = claude_result(result="Early.", total_cost_usd=0.125)
+    later = claude_result(result="Later.", is_error=True)
+    report = run("claude", [cut([INIT, early, *replies, later, *replies])])
+    assert report.is_error
+    assert (report.total_cost_usd, report.cost_reported) == (None, False)
+    assert "the last result may have been among them" in (report.error_message or "")
+
+
+def test_claude_array_whose_middle_lies_in_one_element_reads_that_element() -> None:
+    report = run("claude", [cut([INIT, claude_result(result="r" * 3000)])])
+    assert (report.complete, report.is_error, report.total_cost_usd) == (True, False, 0.5)
+    assert report.malformed_lines == 0
+
+
+def test_codex_array_whose_last_final_event_may_be_in_its_skipped_middle_fails_closed() -> None:
+    items = [codex_item({"id": f"i{n}", "type": "reasoning", "text": "t" * 100}) for n in range(10)]
+    failed = {"type": "turn.failed", "error": {"message": "quota"}}
+    report = run("codex", [cut([{"type": "turn.started"}, TURN_DONE, *items, failed, *items])])
+    assert (report.is_error, report.result_text) == (True, None)
+    after = run("codex", [cut([{"type": "turn.started"}, *items, failed, *items, TURN_DONE])])
+    assert (after.complete, after.is_error) == (True, False)

@@ -343,12 +343,91 @@ def test_known_event_with_an_unreadable_shape_is_malformed() -> None:
     report = normalise_lines("pi", raw, 0)
     assert report.malformed_lines == 2
     assert report.unknown_events == 0
+    # The later attempt succeeded, but what the unreadable message cost is unknown.
+    assert (report.is_error, report.total_cost_usd, report.cost_reported) == (False, None, False)
 
 
-def test_invalid_utf8_inside_a_kept_string_is_malformed_not_a_crash() -> None:
+def _unreadable_failure() -> pi.Event:
+    """A failed call as Pi prints it when its price came out NaN: `JSON.stringify` says null."""
+    failed = pi.assistant(None, stop="error", error="HTTP 500", cost=0.02)
+    failed["usage"]["cost"]["total"] = None
+    return {"type": "message_end", "message": failed}
+
+
+def test_an_assistant_message_end_the_decoder_rejects_makes_the_cost_and_outcome_unknown() -> None:
+    # It used to count as malformed only: the earlier message's success and cost decided.
+    events = [
+        pi.header(),
+        pi.agent_start(),
+        *pi.message(pi.assistant("Done.", cost=0.01)),
+        _unreadable_failure(),
+        pi.agent_end([]),
+    ]
+    report = run(events)
+    assert (report.complete, report.is_error) == (True, True)
+    assert (report.total_cost_usd, report.cost_reported, report.malformed_lines) == (None, False, 1)
+    assert "an assistant message_end of" in (report.error_message or "")
+    assert "could not be read" in (report.error_message or "")
+    assert report.result_text is None  # the earlier message's text is not this attempt's
+
+
+def test_an_unreadable_message_end_of_a_user_or_tool_result_costs_nothing() -> None:
+    events = ok_run(pi.assistant("ok", cost=0.5))
+    odd_result = {**pi.tool_result(), "usage": "n/a", "model": 5}
+    events.insert(3, {"type": "message_end", "message": odd_result})
+    report = run(events)
+    assert (report.is_error, report.total_cost_usd, report.malformed_lines) == (False, 0.5, 1)
+
+
+def test_an_agent_end_the_decoder_rejects_does_not_end_the_run() -> None:
+    events = [*ok_run(pi.assistant("ok"))[:-1], {"type": "agent_end", "willRetry": None}]
+    report = run(events)
+    assert (report.complete, report.is_error) == (False, True)
+    assert "whether Pi would retry" in (report.error_message or "")
+
+
+def test_an_unreadable_auto_retry_end_is_an_error_unless_a_later_attempt_succeeds() -> None:
+    failed = [pi.header(), *pi.attempt(pi.failed(), will_retry=True)]
+    unreadable_end = {"type": "auto_retry_end", "success": "maybe", "attempt": 1}
+    report = run([*failed, pi.retry_start(1), *pi.attempt(pi.failed()), unreadable_end])
+    assert (report.is_error, report.retries) == (True, 1)
+    assert "whether Pi's retries succeeded is unknown" in (report.error_message or "")
+    later = run([*failed, unreadable_end, *pi.attempt(pi.assistant("ok"))])
+    assert (later.complete, later.is_error) == (True, False)
+
+
+def test_a_run_cut_off_while_printing_an_assistant_message_end_has_an_unknown_cost() -> None:
+    # A killed Pi leaves half a line: a known event we cannot read, not just a malformed line.
+    printed = pi.lines([pi.header(), pi.agent_start(), *pi.message(pi.assistant("a", cost=0.25))])
+    last = pi.line({"type": "message_end", "message": pi.assistant("b", cost=0.5)})
+    report = normalise_lines("pi", [*printed, last[: len(last) // 2]], None)
+    assert (report.total_cost_usd, report.malformed_lines, report.is_error) == (None, 1, True)
+
+
+def test_a_line_cut_off_in_a_tool_result_message_costs_nothing() -> None:
+    printed = pi.lines(ok_run(pi.assistant("a", cost=0.25)))
+    last = pi.line({"type": "message_end", "message": pi.tool_result()})
+    report = normalise_lines("pi", [*printed, last[: len(last) // 2]], 0)
+    assert (report.total_cost_usd, report.malformed_lines, report.is_error) == (0.25, 1, False)
+
+
+def test_invalid_utf8_inside_a_kept_string_is_repaired_and_the_event_read() -> None:
     bad = b'{"type":"message_end","message":{"role":"assistant","model":"\xff"}}'
     report = normalise_lines("pi", [bad], 0)
-    assert report.malformed_lines == 1
+    assert (report.malformed_lines, report.models) == (0, ("\ufffd",))
+
+
+def test_a_lone_surrogate_escape_in_a_text_still_counts_the_message() -> None:
+    # JSON.stringify prints half an emoji as a lone escape; msgspec refuses it even in a value it
+    # skips, so the whole message_end, cost included, used to be lost as malformed.
+    event = {"type": "message_end", "message": pi.assistant("cut \ud83d", cost=0.5)}
+    reply = json.dumps(event, separators=(",", ":")).encode()
+    assert b'"cut \\ud83d"' in reply
+    raw = pi.lines(ok_run(pi.assistant("ok", cost=0.25)))
+    raw.insert(-1, reply)
+    report = normalise_lines("pi", raw, 0)
+    assert (report.malformed_lines, report.total_cost_usd) == (0, 0.75)
+    assert report.result_text == "cut \ufffd"
 
 
 def test_crlf_line_endings_are_tolerated() -> None:

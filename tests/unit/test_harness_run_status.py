@@ -37,6 +37,8 @@ def _report(*, is_error: bool) -> HarnessReport:
         ("timed-out", False, False, "timed-out"),
         ("timed-out", False, True, "timed-out"),
         ("stopped", True, True, "budget-exhausted"),
+        # The wall clock ran out while the cost stop waited for the program to exit.
+        ("timed-out", True, True, "budget-exhausted"),
         # Stopped for another reason than cost is not a budget verdict.
         ("stopped", False, True, "failed"),
         ("not-found", False, True, "failed"),

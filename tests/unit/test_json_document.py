@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from domain.bounded_lines import LongLine
 from domain.harness_normalise import new_normaliser
 from domain.harness_report import HarnessReport
@@ -88,3 +90,64 @@ def test_a_document_that_outgrew_the_limit_and_never_closed_counts_its_lines_los
     for _ in range(5):
         assembler.add(b'  {"type": "user"},')
     assert assembler.abandon() == NotADocument(lines=(), lost=6)
+
+
+@pytest.mark.parametrize(
+    ("closing", "malformed"),
+    [
+        (b"]]", 13_202),  # closes more than was opened: no document, the lines kept are lost
+        (b"]", 1),  # closes it: a "document" past the limit that is no JSON value
+    ],
+)
+def test_lines_swallowed_by_a_first_line_that_never_closed_leave_the_cost_unknown(
+    closing: bytes, malformed: int
+) -> None:
+    # A cut-off first line opens a "document" that swallows the priced lines after it, past
+    # the limit: they are lost, so the run's cost is unknown, never the sum of what is left.
+    reply = pi.assistant("x" * 2000, stop="toolUse", tool_call=True, cost=0.001)
+    turns = [line for _ in range(2200) for line in pi.lines(pi.turn(reply))]
+    normaliser = new_normaliser("pi")
+    for line in [b'{"type":"session","version":3,', *turns, closing]:
+        normaliser.feed(line)
+    for line in pi.lines([pi.agent_start(), *pi.turn(pi.assistant("Done.")), pi.agent_end([])]):
+        normaliser.feed(line)
+    report = normaliser.finish(0)
+    assert (report.complete, report.malformed_lines) == (True, malformed)
+    assert (report.total_cost_usd, report.cost_reported, report.is_error) == (None, False, True)
+
+
+def pretty(*events: object) -> list[bytes]:
+    """Each event pretty-printed, one after the other, as `jq .` prints a stream."""
+    return [line for event in events for line in json.dumps(event, indent=2).encode().split(b"\n")]
+
+
+def test_each_pretty_printed_document_in_a_sequence_is_read_and_the_last_result_decides() -> None:
+    # The second document's lines used to count as malformed: the first result decided.
+    failed = {**RESULT, "is_error": True, "result": "API Error: 500", "total_cost_usd": 0.5}
+    report = claude(pretty(RESULT, failed))
+    assert (report.is_error, report.total_cost_usd, report.malformed_lines) == (True, 0.5, 0)
+    assert report.error_message == "API Error: 500"
+
+
+def test_a_jq_pretty_printed_pi_stream_is_read_event_by_event() -> None:
+    events = [pi.header(), *pi.attempt(pi.assistant("a", cost=0.25))]
+    normaliser = new_normaliser("pi")
+    for line in [b"", *pretty(*events), b""]:
+        normaliser.feed(line)
+    report = normaliser.finish(0)
+    assert (report.complete, report.is_error, report.total_cost_usd) == (True, False, 0.25)
+    assert report.malformed_lines == 0
+
+
+def test_a_pretty_printed_result_after_json_lines_is_read() -> None:
+    failed = {**RESULT, "is_error": True, "result": "API Error: 500", "total_cost_usd": 0.5}
+    report = claude([json.dumps(INIT).encode(), json.dumps(RESULT).encode(), *pretty(failed)])
+    assert (report.is_error, report.total_cost_usd, report.malformed_lines) == (True, 0.5, 0)
+
+
+def test_a_value_begun_among_json_lines_and_never_read_hides_the_last_result() -> None:
+    # Not a document we can assemble (it does not start with a bracket alone), so its lines are
+    # malformed, and a result among them may be the last: the verdict and cost are unknown.
+    unread = [b'[{"type": "system", "subtype": "init"},', json.dumps(RESULT).encode() + b"]"]
+    report = claude([json.dumps(INIT).encode(), json.dumps(RESULT).encode(), *unread])
+    assert (report.is_error, report.total_cost_usd, report.malformed_lines) == (True, None, 2)
