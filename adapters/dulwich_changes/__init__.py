@@ -233,7 +233,12 @@ def default_base(repo_path: str) -> Result[str, ChangeReadError]:
             )
         _, upstream = tracked_ref(repo)
         if upstream is not None and upstream in repo.refs:
-            bases = find_merge_base(repo, [head, repo.refs[upstream]])
+            try:
+                bases = find_merge_base(repo, [head, repo.refs[upstream]])
+            except OBJECTS_UNREADABLE as exc:
+                # A commit on the way is missing or damaged (a shallow clone, say): which
+                # commit is the merge base cannot be known, so none is guessed.
+                return Failure(_objects_unreadable(repo, "HEAD and its upstream", exc))
             if bases:
                 return Success(bases[0].decode())
         return Success(head.decode())

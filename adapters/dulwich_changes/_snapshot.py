@@ -28,7 +28,7 @@ from dulwich.repo import Repo
 from returns.result import Failure, Result, Success
 
 from adapters.dulwich_changes._compare import _base_files, _compared
-from adapters.dulwich_changes._repo import CONFIG_REFUSED, open_worktree
+from adapters.dulwich_changes._repo import CONFIG_REFUSED, OBJECTS_UNREADABLE, open_worktree
 from adapters.dulwich_changes._stat_cache import StatCache
 from adapters.dulwich_changes._submodules import read_worktree
 from domain.changes import MODE_GITLINK
@@ -178,6 +178,9 @@ def _snapshot(
         except (ValueError, *CONFIG_REFUSED) as exc:
             # dulwich raises ValueError for a malformed `.git` file (no "gitdir: " line).
             return _broken(root, str(exc))
+        except OBJECTS_UNREADABLE as exc:
+            # A missing or damaged commit or tree (HEAD's, or the base's): no status to trust.
+            return _broken(root, f"its git objects cannot be read: {exc!r}")
     except OSError as exc:
         return Failure(
             SnapshotError(

@@ -11,10 +11,16 @@ import os
 import subprocess
 from pathlib import Path
 
+import anyio
 import msgspec
 import pytest
 
-from adapters.dulwich_changes import collect_changes, default_base, read_pairs
+from adapters.dulwich_changes import (
+    DulwichSnapshotter,
+    collect_changes,
+    default_base,
+    read_pairs,
+)
 from domain.changes import MODE_GITLINK, ChangeSet, FileChange
 from domain.policy import GateEvidence, PolicyRules, evaluate_policy
 from tests.support.gitrepo import commit_all, damage_object, git, git_bytes, init_repo, write
@@ -588,13 +594,39 @@ def test_the_gate_snapshot_lists_exactly_what_the_collector_reports_against_head
     busy_repo: tuple[Path, str],
 ) -> None:
     # One implementation behind both ports: the same ignore rules, the same notion of a change.
-    import anyio
-
-    from adapters.dulwich_changes import DulwichSnapshotter
-
     repo, _ = busy_repo
     (repo / ".git/info/exclude").write_text("notes/\n")
     write(repo, {".gitignore": "ignored/\n*.log\n*.txt\n"})
     snapshot = anyio.run(DulwichSnapshotter().snapshot, str(repo)).unwrap()
     assert {e.path for e in snapshot.entries} == _touched(_collect(repo))
     assert "notes/new.txt" in _touched(_collect(repo))
+
+
+def test_a_missing_commit_between_head_and_its_upstream_is_repo_unreadable(
+    tmp_path: Path,
+) -> None:
+    repo = init_repo(tmp_path / "r", {"a.txt": "1\n"})
+    git(repo, "checkout", "-q", "-b", "agent", "--track", "main")
+    write(repo, {"b.txt": "agent\n"})
+    commit_all(repo, "agent")
+    git(repo, "checkout", "-q", "main")
+    for n in (2, 3):
+        write(repo, {"a.txt": f"{n}\n"})
+        commit_all(repo, f"main {n}")
+    middle = git(repo, "rev-parse", "main~1").strip()
+    git(repo, "checkout", "-q", "agent")
+    (repo / ".git" / "objects" / middle[:2] / middle[2:]).unlink()  # a damaged history
+    error = default_base(str(repo)).failure()
+    assert error.code == "repo-unreadable"
+    assert "HEAD and its upstream" in error.message
+
+
+def test_a_gate_snapshot_of_a_repository_with_a_missing_head_tree_is_unreadable(
+    tmp_path: Path,
+) -> None:
+    repo = init_repo(tmp_path / "r", {"a.txt": "1\n"})
+    tree = git(repo, "rev-parse", "HEAD^{tree}").strip()
+    (repo / ".git" / "objects" / tree[:2] / tree[2:]).unlink()
+    error = anyio.run(DulwichSnapshotter().snapshot, str(repo)).failure()
+    assert error.code == "snapshot-unreadable"
+    assert "git objects cannot be read" in error.message
