@@ -71,3 +71,19 @@ def test_an_injected_violation_breaks_its_contract(
     assert result.returncode == 1, result.stdout + result.stderr
     broken = [text for text in result.stdout.splitlines() if " BROKEN" in text]
     assert any(contract in text for text in broken), result.stdout
+
+
+def test_a_bare_lint_imports_in_the_project_reads_its_contracts() -> None:
+    # `.importlinter` (one of the names lint-imports looks for) is a link to importlinter.ini:
+    # one set of contracts, found without naming the file.
+    assert os.readlink(ROOT / ".importlinter") == "importlinter.ini"
+    result = subprocess.run(
+        [str(LINT_IMPORTS), "--no-cache"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "5 kept, 0 broken" in result.stdout
