@@ -329,15 +329,7 @@ def _history_violations(history: History, scanner: SecretScanner) -> list[Violat
                 for kind in secret_kinds(scanner, text or "")
             ]
         if committed.content_truncated:
-            found.append(
-                Violation(
-                    code="secret-scan-incomplete",
-                    path=committed.path,
-                    detail=f"commit {commit}: only the first "
-                    f"{MAX_SCANNED_BYTES // (1024 * 1024)} MiB of this file were read: the "
-                    "rest was never scanned for secrets",
-                )
-            )
+            found.append(_truncated_scan(committed.path, f"commit {commit}: "))
     for said in history.texts:
         commit = said.commit[:12]
         for what, text in said.parts:
@@ -468,6 +460,16 @@ def _gate_violations(evidence: GateEvidence, rules: PolicyRules) -> list[Violati
     return found
 
 
+def _truncated_scan(path: str, where: str) -> Violation:
+    """A file whose content was read only in part: the rest was never scanned for secrets."""
+    return Violation(
+        code="secret-scan-incomplete",
+        path=path,
+        detail=f"{where}only the first {MAX_SCANNED_BYTES // (1024 * 1024)} MiB of this file "
+        "were read: the rest was never scanned for secrets",
+    )
+
+
 def evaluate_policy(
     changes: Sequence[FileChange],
     gates: GateEvidence,
@@ -498,14 +500,7 @@ def evaluate_policy(
         violations += _content_violations(change, rules)
         violations += _secret_violations(change, scanner)
         if change.content_truncated:
-            violations.append(
-                Violation(
-                    code="secret-scan-incomplete",
-                    path=change.path,
-                    detail=f"only the first {MAX_SCANNED_BYTES // (1024 * 1024)} MiB of this "
-                    "file were read: the rest was never scanned for secrets",
-                )
-            )
+            violations.append(_truncated_scan(change.path, ""))
     violations += _relinked_violations(sorted(relinked, key=lambda link: link.path))
     if history is not None:
         violations += _history_violations(history, scanner)
