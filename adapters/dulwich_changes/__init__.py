@@ -39,6 +39,7 @@ from adapters.dulwich_changes._snapshot import DulwichSnapshotter
 from adapters.dulwich_changes._stat_cache import StatCache, cache_file
 from adapters.dulwich_changes._submodules import read_worktree
 from adapters.dulwich_changes._upstream import tracked_ref
+from adapters.dulwich_changes._worktree import SpecialFileError
 from domain.changes import ChangeSet, ManifestPair, pair_exact_renames
 from domain.content import MAX_SCANNED_BYTES
 from domain.locations import is_within
@@ -173,6 +174,13 @@ def collect_changes(
             differing = _compared(files, pruned, snapshot)
             raw = [reader.change(path, old, new) for path, old, new in differing]
             relinked = relinked_symlinks(snapshot, {p: (old, new) for p, old, new in differing})
+        except SpecialFileError as exc:
+            return Failure(
+                ChangeReadError(
+                    code="repo-unreadable",
+                    message=f"cannot read the worktree of {repo.path}: {exc}",
+                )
+            )
         except OSError as exc:
             return Failure(
                 ChangeReadError(

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import struct
 from binascii import hexlify
 
 from dulwich.index import ConflictedIndexEntry
 from dulwich.objects import ZERO_SHA, ObjectID
 from dulwich.repo import Repo
+
+from adapters.dulwich_changes._stat_cache import IndexEntry, StatCache, key_of
 
 
 def _mtime_ns(value: int | float | tuple[int, int]) -> int:
@@ -22,7 +25,7 @@ _INDEX_ENTRY = struct.Struct(">10L20sH")  # ctime, mtime, dev, ino, mode, uid, g
 # One index entry: (mode, sha, size, mtime_ns, ctime_ns, conflicted). A plain tuple, as 50,000
 # of these are built per collection and a NamedTuple costs twice as much. The skip-worktree and
 # assume-unchanged flags are not read at all: the agent can set them, so every entry is checked.
-_IndexEntry = tuple[int, ObjectID, int, int, int, bool]
+_IndexEntry = IndexEntry
 
 
 def _parse_cache_tree(data: bytes) -> dict[bytes, ObjectID]:
@@ -99,7 +102,27 @@ def _read_index_fast(path: str) -> tuple[dict[bytes, _IndexEntry], dict[bytes, O
     return entries, cache_tree
 
 
-def _read_index(repo: Repo) -> tuple[dict[bytes, _IndexEntry], dict[bytes, ObjectID]]:
+def _read_index(
+    repo: Repo, cache: StatCache | None = None
+) -> tuple[dict[bytes, _IndexEntry], dict[bytes, ObjectID]]:
+    """The index entries and the cache tree; with a stat cache, the entries it recorded for
+    the index file's current stat data (then without the cache tree, which only a caller
+    that trusts the index's stat data uses), else read and recorded there."""
+    if cache is None:
+        return _parse_index(repo)
+    try:
+        key = key_of(os.stat(repo.index_path()))
+    except FileNotFoundError:
+        return {}, {}
+    known = cache.index(key)
+    if known is not None:
+        return known, {}
+    entries, _ = _parse_index(repo)
+    cache.put_index(key, entries)
+    return entries, {}
+
+
+def _parse_index(repo: Repo) -> tuple[dict[bytes, _IndexEntry], dict[bytes, ObjectID]]:
     fast = _read_index_fast(repo.index_path()) if _sha1_repo(repo) else None
     if fast is not None:
         return fast

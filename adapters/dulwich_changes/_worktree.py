@@ -9,10 +9,10 @@ only when the caller asks (`trust_stat`): see the README ("Change inspection and
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import os
 import stat
-from collections.abc import Callable
 
 from dulwich.index import cleanup_mode
 from dulwich.objects import ZERO_SHA, ObjectID
@@ -20,7 +20,8 @@ from dulwich.repo import Repo
 
 from adapters.dulwich_changes._ignore import TreeIgnoreRules
 from adapters.dulwich_changes._index import _IndexEntry, _read_index
-from adapters.dulwich_changes._stat_cache import StatCache
+from adapters.dulwich_changes._stat_cache import RECORD, Known, StatCache
+from adapters.dulwich_changes._stat_helper import NO_KEY, StatHelper, helper_share
 from domain.changes import (
     MODE_GITLINK,
 )
@@ -54,67 +55,34 @@ def _tree_mode(st_mode: int) -> int:
     return cleanup_mode(st_mode)
 
 
-def _directories(paths: dict[bytes, _IndexEntry]) -> set[bytes]:
-    """Every directory that holds a path of `paths` (b"" is the root)."""
-    parents = {path.rpartition(b"/")[0] for path in paths}
-    found = {b""}
-    for start in parents:
-        directory = start
-        while directory not in found:
-            found.add(directory)
-            directory = directory.rpartition(b"/")[0]
-    return found
+class SpecialFileError(OSError):
+    """A tracked path is now a FIFO, socket or device: git cannot stage it, and reading it could
+    block forever, so the worktree cannot be described."""
 
 
-def _behind_non_directories(
-    prefix: bytes, directories: set[bytes]
-) -> Callable[[bytes], bool] | None:
-    """A test for index paths below a folder that is no longer a folder on disk (a symlink, a
-    file), as git's `has_symlink_leading_path`; None when every folder is still one (one
-    `lstat` per folder that holds index paths, so the common case costs little)."""
-    gone: set[bytes] = set()
-    for directory in directories:
-        if not directory:
-            continue
-        try:
-            if not stat.S_ISDIR(os.lstat(prefix + directory).st_mode):
-                gone.add(directory)
-        except (FileNotFoundError, NotADirectoryError):
-            continue  # missing: the paths below it are missing too, and lstat says so
-    if not gone:
-        return None
-    memo: dict[bytes, bool] = {}
-
-    def behind(path: bytes) -> bool:
-        parent = path.rpartition(b"/")[0]
-        chain = []
-        found = False
-        while parent:
-            known = memo.get(parent)
-            if known is not None:
-                found = known
-                break
-            if parent in gone:
-                found = True
-                break
-            chain.append(parent)
-            parent = parent.rpartition(b"/")[0]
-        for directory in chain:
-            memo[directory] = found
-        return found
-
-    return behind
+def _below(tracked: list[bytes], directory: bytes) -> range:
+    """The positions in sorted `tracked` of the paths below `directory`."""
+    start = bisect.bisect_left(tracked, directory + b"/")
+    end = bisect.bisect_left(tracked, directory + b"0")  # b"0" is the byte after b"/"
+    return range(start, end)
 
 
 class _Snapshot:
     """The working tree as git would commit it, read once; `ignore_tree` holds the ignore rules.
 
-    With `trust_stat` False every tracked file is read and hashed, and the index's cache tree is
-    not used: nothing the agent wrote into `.git/index` can then hide an edit.
+    With `trust_stat` False every tracked file is read and hashed (or taken from our own stat
+    cache), and the index's cache tree is not used: nothing the agent wrote into `.git/index`
+    can then hide an edit.
 
     Submodules and nested repositories are only listed in `submodules` (path -> the commit the
     index records, None when untracked), with a provisional state: `_submodules.read_worktree`
     settles each by reading its own worktree, so use that, not this class directly.
+
+    The reading is one `lstat` per index path, then one listing per folder that can hold
+    untracked files; only files whose stat data changed are read. Paths whose stat data were
+    read through a folder that is now a symlink (or a file) are corrected afterwards: git
+    stages the deletion of everything that was below it (`has_symlink_leading_path`), and
+    nothing is read through the link.
     """
 
     def __init__(
@@ -129,59 +97,139 @@ class _Snapshot:
         self.cache = cache
         self.trust_stat = trust_stat
         self.submodules: dict[bytes, ObjectID | None] = {}
-        # True when every index path was read from disk (none taken on the index's word), so
-        # `entries` holds the state of every path that has one.
+        # True when every index path was read from disk (none taken on the index's word): then
+        # `entries` holds the state of every path that has one, and `dirty` is not used.
         self.read_all = not trust_stat
         self.root = os.fsencode(repo.path)
-        # States of dirty and untracked paths only; a clean path's state is its index entry.
+        # With `read_all`, the state of every path; else of dirty and untracked paths only (a
+        # clean path's state is its index entry).
         self.entries: dict[bytes, _Entry] = {}
-        self.index, cache_tree = _read_index(repo)
+        self.index, cache_tree = _read_index(repo, None if trust_stat else cache)
         self.cache_tree = cache_tree if trust_stat else {}
-        try:
-            index_mtime = os.stat(repo.index_path()).st_mtime_ns
-        except OSError:
-            index_mtime = 0
-        self.index_dirs = _directories(self.index)
-        # Index paths whose worktree state may differ from their index entry, and paths that
-        # are in the worktree but not in the index; every other path equals its index entry.
+        # Index paths whose worktree state may differ from their index entry (without
+        # `read_all`), and paths that are in the worktree but not in the index.
         self.dirty: set[bytes] = set()
         self.untracked: set[bytes] = set()
+        self._tracked = sorted(self.index)  # git sorts them so; an agent's index need not be
+        self._visited: set[bytes] = set()  # the folders `_walk` listed
+        self.ignore = TreeIgnoreRules(repo, ignore_tree)
         prefix = self.root + b"/"
+        hits, misses, gone = self._scan(prefix)
+        if gone:
+            behind = {self._tracked[i] for folder in gone for i in _below(self._tracked, folder)}
+            hits = [hit for hit in hits if hit[0] not in behind]
+            misses = [miss for miss in misses if miss[0] not in behind]
+            self.dirty.update(behind)
+        for path, st in misses:
+            self.dirty.add(path)
+            state = self._entry_state(path, self.index[path], st)
+            if state is not None:
+                self.entries[path] = state
+        if hits:
+            self.entries.update((path, known[1]) for path, known in hits)
+            if cache is not None:
+                cache.used.update(path for path, _ in hits)
+            if not self.read_all:
+                self.dirty.update(path for path, _ in hits)
+
+    def _scan(
+        self, prefix: bytes
+    ) -> tuple[list[tuple[bytes, Known]], list[tuple[bytes, os.stat_result]], list[bytes]]:
+        """Stat every index path and list the folders: (stat cache hits, paths to read,
+        folders of index paths that are a symlink or a file now)."""
+        paths = list(self.index)
+        share = helper_share(len(paths))
+        helper = self._helper(paths[len(paths) - share :]) if share else None
+        hits: list[tuple[bytes, Known]] = []
+        misses: list[tuple[bytes, os.stat_result]] = []
+        try:
+            self._stat_paths(prefix, paths[: len(paths) - share], hits, misses)
+            # Listed while the helper (if any) still works.
+            gone = self._walk(prefix, [b""])
+            if helper is not None:
+                rest = paths[len(paths) - share :]
+                found = helper.results()
+                if found is None:
+                    self._stat_paths(prefix, rest, hits, misses)
+                else:
+                    self._take_positions(prefix, rest, found, hits, misses)
+        finally:
+            if helper is not None:
+                helper.close()
+        if self.trust_stat:
+            misses = self._untrusted(misses)
+        # Tracked files that are folders now: what they hold is untracked content.
+        became_folders = [
+            path
+            for path, st in misses
+            if stat.S_ISDIR(st.st_mode)
+            and self.index[path][0] != MODE_GITLINK
+            and path.rpartition(b"/")[0] in self._visited
+            and self._enter(prefix, path, bool(_below(self._tracked, path)))
+        ]
+        gone += self._walk(prefix, became_folders)
+        return hits, misses, gone
+
+    def _stat_paths(
+        self,
+        prefix: bytes,
+        paths: list[bytes],
+        hits: list[tuple[bytes, Known]],
+        misses: list[tuple[bytes, os.stat_result]],
+    ) -> None:
+        """`lstat` each path: a stat cache hit, a miss (to be read), or missing (dirty)."""
         lstat = os.lstat
-        entries = self.entries
-        known = cache.known if cache is not None else {}
-        fresh = cache.fresh if cache is not None else {}
-        beyond_links = _behind_non_directories(prefix, self.index_dirs)
-        for path, entry in self.index.items():
-            mode, _, size, mtime_ns, ctime_ns, conflicted = entry
-            if beyond_links and beyond_links(path):
-                # A folder on its way is now a symlink (or a file): git stages the deletion of
-                # everything that was below it, and reading through the link would see
-                # whatever it points at instead.
-                self.dirty.add(path)
-                continue
+        known = (self.cache.known if self.cache is not None else {}).get
+        missing = self.dirty.add
+        pack = RECORD.pack  # `_stat_cache.key_of`, inlined
+        # This loop runs once per tracked file: it is kept to what every path needs.
+        for path in paths:
             try:
                 st = lstat(prefix + path)
             except (FileNotFoundError, NotADirectoryError):
-                self.dirty.add(path)
+                missing(path)
                 continue
-            hit = known.get(path)
-            if hit is not None and hit[0] == (
-                st.st_mode,
-                st.st_size,
-                st.st_mtime_ns,
-                st.st_ctime_ns,
-                st.st_ino,
-                st.st_dev,
+            hit = known(path)
+            if hit is not None and hit[0] == pack(
+                st.st_mode, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev
             ):
-                # The stat cache (`_stat_cache`) inlined: this loop runs once per tracked file.
-                self.dirty.add(path)
-                entries[path] = hit[1]
-                fresh[path] = hit
-                continue
+                hits.append((path, hit))
+            else:
+                misses.append((path, st))
+
+    def _helper(self, paths: list[bytes]) -> StatHelper:
+        known = (self.cache.known if self.cache is not None else {}).get
+        keys = b"".join([NO_KEY if (hit := known(path)) is None else hit[0] for path in paths])
+        return StatHelper(self.root, paths, keys)
+
+    def _take_positions(
+        self,
+        prefix: bytes,
+        paths: list[bytes],
+        positions: list[int],
+        hits: list[tuple[bytes, Known]],
+        misses: list[tuple[bytes, os.stat_result]],
+    ) -> None:
+        """`_stat_paths` for the paths a `StatHelper` compared: the ones at `positions` did
+        not match the stat cache and are stat-ed again here; every other one is a hit."""
+        known = self.cache.known if self.cache is not None else {}
+        again = set(positions)
+        hits.extend((path, known[path]) for i, path in enumerate(paths) if i not in again)
+        self._stat_paths(prefix, [paths[i] for i in positions], hits, misses)
+
+    def _untrusted(
+        self, misses: list[tuple[bytes, os.stat_result]]
+    ) -> list[tuple[bytes, os.stat_result]]:
+        """The paths of `misses` whose stat data do not show them equal to their index entry."""
+        try:
+            index_mtime = os.stat(self.repo.index_path()).st_mtime_ns
+        except OSError:
+            index_mtime = 0
+        kept = []
+        for path, st in misses:
+            mode, _, size, mtime_ns, ctime_ns, conflicted = self.index[path]
             if not (
-                trust_stat
-                and size == st.st_size
+                size == st.st_size
                 and mtime_ns == st.st_mtime_ns
                 # ctime cannot be set back with utime(): a rewrite that restored mtime shows.
                 and ctime_ns == st.st_ctime_ns
@@ -189,16 +237,12 @@ class _Snapshot:
                 and not conflicted
                 and mode == _tree_mode(st.st_mode)
             ):
-                self.dirty.add(path)
-                state = self._entry_state(path, entry, st)
-                if state is not None:
-                    entries[path] = state
-        self.ignore = TreeIgnoreRules(repo, ignore_tree)
-        self._walk(b"")
+                kept.append((path, st))
+        return kept
 
     def state(self, path: bytes) -> _Entry | None:
         """What `git add -A` would stage at `path` (None: nothing)."""
-        if path in self.dirty or path in self.untracked:
+        if self.read_all or path in self.dirty or path in self.untracked:
             return self.entries.get(path)
         entry = self.index.get(path)
         return None if entry is None else (entry[0], entry[1])
@@ -215,6 +259,11 @@ class _Snapshot:
 
     def _hash(self, path: bytes, st: os.stat_result) -> _Entry:
         """What `path` would be staged as; `st` was read before its content."""
+        if not (stat.S_ISREG(st.st_mode) or stat.S_ISLNK(st.st_mode)):
+            raise SpecialFileError(
+                f"{os.fsdecode(path)!r} is a FIFO, socket or device file, which git cannot "
+                "stage; remove it or put a regular file there"
+            )
         cache = self.cache
         if cache is not None:
             known = cache.get(path, st)
@@ -225,38 +274,62 @@ class _Snapshot:
             cache.put(path, st, entry)
         return entry
 
-    def _walk(self, rel_dir: bytes) -> None:
-        try:
-            listing = list(os.scandir(self.root + b"/" + rel_dir if rel_dir else self.root))
-        except (FileNotFoundError, NotADirectoryError):
-            return  # removed or replaced while we walk: nothing of it to list
-        # Any other OSError (a folder we may not list) propagates: files we cannot see might
-        # be exactly the ones pytest loads, so the caller reports the worktree unreadable.
-        for item in listing:
-            name = item.name
-            rel = rel_dir + b"/" + name if rel_dir else name
-            if name == b".git":
-                continue
-            if item.is_dir(follow_symlinks=False):
-                tracked = self.index.get(rel)
-                if tracked is not None and tracked[0] == MODE_GITLINK:
-                    continue  # a submodule (gitlink) entry, already read
-                # (A tracked file that became a folder: its entry reads as deleted, and what
-                # the folder holds is listed below like any untracked content.)
-                tracked_inside = rel in self.index_dirs
-                if not tracked_inside and self._ignored(rel + b"/"):
+    def _walk(self, prefix: bytes, roots: list[bytes]) -> list[bytes]:
+        """List the untracked files that are not ignored (hashed into `entries`); returns the
+        folders of index paths that are a symlink or a file now.
+
+        Only real folders are listed (each was found by `lstat` in a listed folder), so
+        nothing is read through a symlink. A folder is entered when it holds index paths, or
+        when it is neither ignored nor a nested repository; `.git` is never entered.
+        """
+        gone: list[bytes] = []
+        lstat = os.lstat
+        pending = list(roots)
+        while pending:
+            rel_dir = pending.pop()
+            self._visited.add(rel_dir)
+            try:
+                names = os.listdir(prefix + rel_dir if rel_dir else self.root)
+            except (FileNotFoundError, NotADirectoryError):
+                continue  # removed or replaced while we walk: nothing of it to list
+            # Any other OSError (a folder we may not list) propagates: files we cannot see
+            # might be exactly the ones pytest loads, so the caller reports the worktree
+            # unreadable.
+            base = rel_dir + b"/" if rel_dir else b""
+            listed = {base + name for name in names}
+            listed.discard(base + b".git")
+            untracked = listed.difference(self.index)  # a dict: looked up, not copied
+            for rel in untracked:
+                try:
+                    st = lstat(prefix + rel)
+                except (FileNotFoundError, NotADirectoryError):
                     continue
-                if not tracked_inside and os.path.lexists(os.path.join(item.path, b".git")):
-                    self.submodules[rel] = None
-                    self.entries[rel] = (MODE_GITLINK, ZERO_SHA)
-                    self.untracked.add(rel)
+                holds_tracked = bool(_below(self._tracked, rel))
+                if stat.S_ISDIR(st.st_mode):
+                    if self._enter(prefix, rel, holds_tracked):
+                        pending.append(rel)
                     continue
-                self._walk(rel)
-            elif rel not in self.index and not self._ignored(rel):
-                st = item.stat(follow_symlinks=False)
-                if stat.S_ISREG(st.st_mode) or stat.S_ISLNK(st.st_mode):
+                if holds_tracked:
+                    gone.append(rel)  # index paths below it: git stages their deletion
+                if (stat.S_ISREG(st.st_mode) or stat.S_ISLNK(st.st_mode)) and not self._ignored(
+                    rel
+                ):
                     self.entries[rel] = self._hash(rel, st)
                     self.untracked.add(rel)
+        return gone
+
+    def _enter(self, prefix: bytes, rel: bytes, holds_tracked: bool) -> bool:
+        """Whether to list the untracked folder `rel` (a nested repository is recorded)."""
+        if holds_tracked:
+            return True
+        if self._ignored(rel + b"/"):
+            return False
+        if os.path.lexists(prefix + rel + b"/.git"):
+            self.submodules[rel] = None
+            self.entries[rel] = (MODE_GITLINK, ZERO_SHA)
+            self.untracked.add(rel)
+            return False
+        return True
 
     def _ignored(self, rel: bytes) -> bool:
         return bool(self.ignore.is_ignored(os.fsdecode(rel)))

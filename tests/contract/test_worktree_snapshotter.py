@@ -339,14 +339,14 @@ def test_dulwich_a_folder_that_cannot_be_listed_is_snapshot_unreadable(
     world.write("a.txt", b"a")
     world.commit()
     world.write("hidden/by-product.txt", b"x")
-    real_scandir = os.scandir
+    real_listdir = os.listdir
 
-    def scandir(path: bytes) -> object:
-        if path.endswith(b"/hidden"):
+    def listdir(path: bytes | str) -> object:
+        if os.fsencode(path).endswith(b"/hidden"):
             raise PermissionError(13, "Permission denied", path)
-        return real_scandir(path)
+        return real_listdir(path)
 
-    monkeypatch.setattr(os, "scandir", scandir)
+    monkeypatch.setattr(os, "listdir", listdir)
     result = anyio.run(DulwichSnapshotter().snapshot, world.root)
     assert result.failure().code == "snapshot-unreadable"
 

@@ -530,14 +530,14 @@ def test_a_folder_that_cannot_be_listed_is_repo_unreadable(
     # Tests run as root, where chmod 000 does not stop a listing: simulate the refusal.
     repo = init_repo(tmp_path / "r", {"a.txt": "a\n"})
     write(repo, {"hidden/conftest.py": "import os\n"})
-    real_scandir = os.scandir
+    real_listdir = os.listdir
 
-    def scandir(path: bytes) -> object:
-        if path.endswith(b"/hidden"):
+    def listdir(path: bytes | str) -> object:
+        if os.fsencode(path).endswith(b"/hidden"):
             raise PermissionError(13, "Permission denied", path)
-        return real_scandir(path)
+        return real_listdir(path)
 
-    monkeypatch.setattr(os, "scandir", scandir)
+    monkeypatch.setattr(os, "listdir", listdir)
     error = collect_changes(str(repo), "HEAD").failure()
     assert error.code == "repo-unreadable"
     assert "hidden" in error.message
@@ -630,3 +630,18 @@ def test_a_gate_snapshot_of_a_repository_with_a_missing_head_tree_is_unreadable(
     error = anyio.run(DulwichSnapshotter().snapshot, str(repo)).failure()
     assert error.code == "snapshot-unreadable"
     assert "git objects cannot be read" in error.message
+
+
+def test_a_tracked_file_replaced_by_a_fifo_is_repo_unreadable_not_a_hang(tmp_path: Path) -> None:
+    # Opening a FIFO for reading blocks until a writer comes: the collector must not read it.
+    # git cannot stage one either ("unable to index file"), so the worktree cannot be described.
+    repo = init_repo(tmp_path / "r", {"a.txt": "a\n", "b.txt": "b\n"})
+    (repo / "a.txt").unlink()
+    os.mkfifo(repo / "a.txt")
+    os.mkfifo(repo / "untracked.fifo")  # an untracked FIFO is skipped, as git skips it
+    assert "a.txt" in git(repo, "status", "--porcelain")
+    error = collect_changes(str(repo), "HEAD").failure()
+    assert error.code == "repo-unreadable"
+    assert "'a.txt' is a FIFO, socket or device file" in error.message
+    (repo / "a.txt").unlink()
+    assert [(c.path, c.kind) for c in _collect(repo).changes] == [("a.txt", "deleted")]

@@ -18,6 +18,7 @@ import pytest
 
 from adapters.dulwich_changes import DulwichSnapshotter, collect_changes
 from adapters.dulwich_changes import _stat_cache as stat_cache_module
+from adapters.dulwich_changes import _stat_helper as stat_helper_module
 from adapters.dulwich_changes._stat_cache import StatCache, cache_file
 from domain.changes import ChangeSet
 from domain.worktree_snapshot import WorktreeSnapshot, side_effects
@@ -109,6 +110,18 @@ def _file_becomes_directory(repo: Path) -> None:
     write(repo, {"docs/guide.md/index.md": "# moved\n"})
 
 
+def _track_an_ignored_file(repo: Path) -> None:
+    # Only the index says `debug.log` is tracked (the base's .gitignore ignores it): a parsed
+    # index kept from before this `git add` would miss it.
+    write(repo, {"debug.log": "now tracked\n"})
+    git(repo, "add", "-f", "debug.log")
+
+
+def _folder_becomes_symlink(repo: Path) -> None:
+    os.rename(repo / "src", repo / "elsewhere")
+    (repo / "src").symlink_to("elsewhere")
+
+
 def _append_a_secret(repo: Path) -> None:
     with open(repo / "src" / "util.py", "a") as handle:
         handle.write('TOKEN = "ghp_' + "a" * 36 + '"\n')
@@ -124,12 +137,25 @@ SCENARIOS: dict[str, Callable[[Path], None]] = {
     "staged-edit": _stage_an_edit,
     "file-becomes-directory": _file_becomes_directory,
     "secret-appended": _append_a_secret,
+    "ignored-file-tracked": _track_an_ignored_file,
+    "folder-becomes-symlink": _folder_becomes_symlink,
 }
+
+
+@pytest.fixture(params=["one-process", "stat-helper"])
+def stat_helper(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> bool:
+    """Run once as small repositories are read (in this process), once with a helper process
+    stat-ing most paths, as for large ones (`_stat_helper`)."""
+    forced: bool = request.param == "stat-helper"
+    if forced:
+        monkeypatch.setattr(stat_helper_module, "MIN_PATHS", 0)
+        monkeypatch.setattr(stat_helper_module, "_cpus", lambda: 2)
+    return forced
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=list(SCENARIOS))
 def test_a_warm_cache_collects_exactly_what_reading_every_file_collects(
-    tmp_path: Path, scenario: str
+    tmp_path: Path, scenario: str, stat_helper: bool
 ) -> None:
     repo, cache = _warm(tmp_path)
     SCENARIOS[scenario](repo)

@@ -1,0 +1,141 @@
+"""A second process for the `lstat` calls of a large worktree, as git's preload-index threads.
+
+Reading a worktree costs one `lstat` per tracked file, and in CPython most of that is the call,
+not the file system: threads do not help (they queue on the GIL), a second process does. When
+the index is large and a second CPU is there, `StatHelper` hands the last share of the paths to
+`python -I -S` running `_SCRIPT`, which returns each path's stat data packed in the order of the
+stat cache's key, while this process reads the rest. The helper decides nothing: a path whose
+data do not match the stat cache is `lstat`-ed again here before it is read, and any failure of
+the helper (it cannot start, dies, returns a short answer) only means this process stats those
+paths itself. It gets an empty environment and no file but its pipes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+import threading
+from array import array
+
+# Below this many paths a second process costs more than it saves.
+MIN_PATHS = 10_000
+# The helper's share: this process also lists the folders while the helper works.
+SHARE = 0.6
+# Where no key is recorded: no file's packed stat data (its st_mode would be -1).
+NO_KEY = b"\xff" * 48
+
+_SCRIPT = """
+import os, struct, sys
+from array import array
+head, _, data = sys.stdin.buffer.read().partition(b"\\n")
+size, count = map(int, head.split())
+paths = data[:size].split(b"\\0")
+keys = data[size:]
+if len(paths) != count + 1 or len(keys) != 48 * count:
+    sys.exit(3)
+prefix = paths[0] + b"/"
+pack = struct.Struct("<qqqqQQ").pack
+lstat = os.lstat
+out = array("I")
+for i, path in enumerate(paths[1:]):
+    try:
+        st = lstat(prefix + path)
+    except OSError:
+        out.append(i)
+        continue
+    key = pack(st.st_mode, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
+    if key != keys[48 * i : 48 * i + 48]:
+        out.append(i)
+sys.stdout.buffer.write(out.tobytes())
+"""
+
+
+def _cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def helper_share(count: int) -> int:
+    """How many of `count` paths to hand to a helper (0: none)."""
+    if count < MIN_PATHS or not sys.executable or _cpus() < 2:
+        return 0
+    return int(count * SHARE)
+
+
+class StatHelper:
+    """One helper process stat-ing `paths` below `root` and comparing each path's packed stat
+    data (`_stat_cache.key_of`) with `keys` (48 bytes per path, `NO_KEY` where none is
+    recorded); `results` waits for its answer."""
+
+    def __init__(self, root: bytes, paths: list[bytes], keys: bytes) -> None:
+        self._count = len(paths)
+        self._writer: threading.Thread | None = None
+        try:
+            self._process: subprocess.Popen[bytes] | None = subprocess.Popen(
+                [sys.executable, "-I", "-S", "-c", _SCRIPT],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                env={},
+                cwd="/",
+                close_fds=True,
+            )
+        except (OSError, ValueError, subprocess.SubprocessError):
+            self._process = None
+            return
+        joined = b"\0".join([root, *paths])
+        payload = b"%d %d\n" % (len(joined), len(paths)) + joined + keys
+        # A thread feeds the pipe, so this process goes on with its own share meanwhile.
+        self._writer = threading.Thread(target=self._feed, args=(payload,), daemon=True)
+        self._writer.start()
+
+    def _feed(self, payload: bytes) -> None:
+        process = self._process
+        if process is None or process.stdin is None:
+            return
+        with contextlib.suppress(OSError):
+            process.stdin.write(payload)
+        with contextlib.suppress(OSError):
+            process.stdin.close()
+
+    def results(self) -> list[int] | None:
+        """The positions of the paths whose stat data differ from their key (or that could
+        not be stat-ed), or None when the helper gave no full answer."""
+        process = self._process
+        if process is None or process.stdout is None:
+            return None
+        try:
+            data = process.stdout.read()
+            returncode = process.wait()
+        except OSError:
+            return None
+        finally:
+            self.close()
+        if returncode != 0 or len(data) % 4:
+            return None
+        positions = array("I")
+        positions.frombytes(data)
+        if positions and max(positions) >= self._count:
+            return None
+        return positions.tolist()
+
+    def close(self) -> None:
+        """Stop the helper if it still runs (this process failed before asking for results)."""
+        process = self._process
+        if process is None:
+            return
+        if process.poll() is None:
+            with contextlib.suppress(OSError):
+                process.kill()
+        with contextlib.suppress(OSError, subprocess.SubprocessError):
+            process.wait()
+        for stream in (process.stdin, process.stdout):
+            if stream is not None:
+                with contextlib.suppress(OSError):
+                    stream.close()
+        if self._writer is not None:
+            self._writer.join()

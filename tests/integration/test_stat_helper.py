@@ -1,0 +1,116 @@
+"""The stat helper process: it names exactly the paths whose stat data differ, and whatever goes
+wrong with it only means this process stats those paths itself (the result never changes)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from adapters.dulwich_changes import _stat_helper as stat_helper_module
+from adapters.dulwich_changes import collect_changes
+from adapters.dulwich_changes._stat_cache import key_of
+from adapters.dulwich_changes._stat_helper import NO_KEY, StatHelper, helper_share
+from tests.support.gitrepo import init_repo, write
+
+pytestmark = pytest.mark.integration
+
+
+def _files(tmp_path: Path) -> tuple[bytes, list[bytes]]:
+    root = tmp_path / "tree"
+    for name in ("a.py", "b.py", "sub/c.py", "sub/d.py"):
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(name)
+    (root / "link").symlink_to("a.py")
+    return os.fsencode(root), [b"a.py", b"b.py", b"sub/c.py", b"sub/d.py", b"link"]
+
+
+def test_the_helper_names_exactly_the_paths_whose_stat_data_differ(tmp_path: Path) -> None:
+    root, paths = _files(tmp_path)
+    keys = [key_of(os.lstat(root + b"/" + path)) for path in paths]
+    keys[1] = NO_KEY  # nothing recorded
+    os.chmod(root + b"/sub/c.py", 0o755)  # changed since its key was taken
+    paths.append(b"gone.py")  # missing
+    keys.append(keys[0])
+    paths.append(b"a.py/under-a-file")  # not a directory
+    keys.append(keys[0])
+    assert StatHelper(root, paths, b"".join(keys)).results() == [1, 2, 5, 6]
+
+
+def test_a_helper_with_nothing_to_do_answers_nothing(tmp_path: Path) -> None:
+    root, _ = _files(tmp_path)
+    assert StatHelper(root, [], b"").results() == []
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        "import sys; sys.exit(1)",
+        "import sys; sys.stdout.buffer.write(b'xyz')",  # not whole positions
+        "import sys; sys.stdout.buffer.write((99).to_bytes(4, sys.byteorder))",  # out of range
+        "import os; os.kill(os.getpid(), 9)",
+    ],
+    ids=["fails", "short-answer", "position-out-of-range", "killed"],
+)
+def test_a_helper_that_gives_no_full_answer_gives_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, script: str
+) -> None:
+    root, paths = _files(tmp_path)
+    monkeypatch.setattr(stat_helper_module, "_SCRIPT", script)
+    assert StatHelper(root, paths, NO_KEY * len(paths)).results() is None
+
+
+def test_a_helper_that_cannot_start_gives_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root, paths = _files(tmp_path)
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "no-such-python"))
+    assert StatHelper(root, paths, NO_KEY * len(paths)).results() is None
+
+
+def test_a_helper_is_only_used_for_many_paths_on_more_than_one_cpu(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(stat_helper_module, "_cpus", lambda: 2)
+    assert helper_share(stat_helper_module.MIN_PATHS - 1) == 0
+    assert helper_share(50_000) == int(50_000 * stat_helper_module.SHARE)
+    monkeypatch.setattr(stat_helper_module, "_cpus", lambda: 1)
+    assert helper_share(50_000) == 0
+
+
+def _repository(tmp_path: Path) -> Path:
+    repo = init_repo(tmp_path / "r", {f"pkg/m{i}.py": f"V = {i}\n" for i in range(40)})
+    write(repo, {"pkg/m3.py": "V = 'edited'\n", "new.py": "N = 1\n"})
+    (repo / "pkg" / "m7.py").unlink()
+    return repo
+
+
+@pytest.mark.parametrize("broken", ["working", "cannot-start", "fails"])
+def test_collection_is_the_same_with_a_helper_that_works_or_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, broken: str
+) -> None:
+    repo = _repository(tmp_path)
+    cache = str(tmp_path / "cache")
+    alone = collect_changes(str(repo), "HEAD", stat_cache_dir=cache).unwrap()
+    answers: list[list[int] | None] = []
+    real_results = StatHelper.results
+
+    def spy(self: StatHelper) -> list[int] | None:
+        answers.append(real_results(self))
+        return answers[-1]
+
+    monkeypatch.setattr(StatHelper, "results", spy)
+    monkeypatch.setattr(stat_helper_module, "MIN_PATHS", 0)
+    monkeypatch.setattr(stat_helper_module, "_cpus", lambda: 2)
+    if broken == "cannot-start":
+        monkeypatch.setattr(sys, "executable", str(tmp_path / "no-such-python"))
+    elif broken == "fails":
+        monkeypatch.setattr(stat_helper_module, "_SCRIPT", "import sys; sys.exit(1)")
+    for cache_dir in (None, cache):
+        helped = collect_changes(str(repo), "HEAD", stat_cache_dir=cache_dir).unwrap()
+        assert helped == alone
+    assert len(answers) == 2
+    assert all((answer is None) == (broken != "working") for answer in answers)
+    assert [c.path for c in alone.changes] == ["new.py", "pkg/m3.py", "pkg/m7.py"]
