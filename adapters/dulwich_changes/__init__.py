@@ -32,6 +32,7 @@ from returns.result import Failure, Result, Success
 
 from adapters.dulwich_changes._compare import _base_files, _compared
 from adapters.dulwich_changes._content import _display, _Reader
+from adapters.dulwich_changes._gc import paused_gc
 from adapters.dulwich_changes._history import read_history
 from adapters.dulwich_changes._links import relinked_symlinks
 from adapters.dulwich_changes._repo import CONFIG_REFUSED, OBJECTS_UNREADABLE, open_worktree
@@ -156,6 +157,13 @@ def collect_changes(
     `stat_cache_dir` (outside the worktree) keeps what each file hashed to, so that the next
     collection re-reads only files whose stat data changed (`_stat_cache`).
     """
+    with paused_gc():
+        return _collect_changes(repo_path, base, trust_index_stat, stat_cache_dir)
+
+
+def _collect_changes(
+    repo_path: str, base: str, trust_index_stat: bool, stat_cache_dir: str | None
+) -> Result[ChangeSet, ChangeReadError]:
     opened = _open(repo_path)
     if isinstance(opened, Failure):
         return Failure(opened.failure())

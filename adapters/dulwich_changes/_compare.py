@@ -78,11 +78,7 @@ def _compared(
     candidates.update(path for path in index if not is_covered(path.rpartition(b"/")[0]))
     differing = []
     for path in candidates:
-        if is_covered(path.rpartition(b"/")[0]):
-            entry = index.get(path)
-            old = None if entry is None else (entry[0], entry[1])
-        else:
-            old = files.get(path)
+        old = (index if is_covered(path.rpartition(b"/")[0]) else files).get(path)
         new = snapshot.state(path)
         if old != new:
             differing.append((path, old, new))

@@ -5,12 +5,13 @@ from __future__ import annotations
 import os
 import struct
 from binascii import hexlify
+from typing import NamedTuple, cast
 
 from dulwich.index import ConflictedIndexEntry
 from dulwich.objects import ZERO_SHA, ObjectID
 from dulwich.repo import Repo
 
-from adapters.dulwich_changes._stat_cache import IndexEntry, StatCache, key_of
+from adapters.dulwich_changes._stat_cache import StatCache, key_of
 
 
 def _mtime_ns(value: int | float | tuple[int, int]) -> int:
@@ -22,10 +23,19 @@ def _mtime_ns(value: int | float | tuple[int, int]) -> int:
 _INDEX_ENTRY = struct.Struct(">10L20sH")  # ctime, mtime, dev, ino, mode, uid, gid, size, sha, flags
 
 
-# One index entry: (mode, sha, size, mtime_ns, ctime_ns, conflicted). A plain tuple, as 50,000
-# of these are built per collection and a NamedTuple costs twice as much. The skip-worktree and
-# assume-unchanged flags are not read at all: the agent can set them, so every entry is checked.
-_IndexEntry = IndexEntry
+# One index entry: (mode, sha), the same shape as a worktree state; and, only for a reader that
+# trusts the index's stat data, (size, mtime_ns, ctime_ns, conflicted) per path. Plain tuples,
+# as 50,000 of these are built per collection and a NamedTuple costs twice as much. The
+# skip-worktree and assume-unchanged flags are not read at all: the agent can set them, so
+# every entry is checked.
+IndexEntry = tuple[int, ObjectID]
+IndexStat = tuple[int, int, int, bool]
+
+
+class Index(NamedTuple):
+    entries: dict[bytes, IndexEntry]
+    stats: dict[bytes, IndexStat]  # empty unless asked for
+    cache_tree: dict[bytes, ObjectID]  # empty unless stats were asked for
 
 
 def _parse_cache_tree(data: bytes) -> dict[bytes, ObjectID]:
@@ -54,7 +64,7 @@ def _parse_cache_tree(data: bytes) -> dict[bytes, ObjectID]:
     return valid
 
 
-def _read_index_fast(path: str) -> tuple[dict[bytes, _IndexEntry], dict[bytes, ObjectID]] | None:
+def _read_index_fast(path: str, *, with_stats: bool) -> Index | None:
     """Read an index of version 2 or 3 with `struct` (dulwich's reader is ~10x slower).
 
     Returns None for what it does not handle (version 4, unknown layout); the caller then uses
@@ -64,76 +74,75 @@ def _read_index_fast(path: str) -> tuple[dict[bytes, _IndexEntry], dict[bytes, O
         with open(path, "rb") as handle:
             data = handle.read()
     except FileNotFoundError:
-        return {}, {}
+        return Index({}, {}, {})
     if len(data) < 32 or data[:4] != b"DIRC":
         return None
     version, count = struct.unpack_from(">LL", data, 4)
     if version not in (2, 3):
         return None
-    entries: dict[bytes, _IndexEntry] = {}
+    entries: dict[bytes, tuple[int, bytes]] = {}  # ObjectID is bytes at run time
+    stats: dict[bytes, IndexStat] = {}
     pos = 12
     unpack = _INDEX_ENTRY.unpack_from
+    find = data.index
     for _ in range(count):
         fields = unpack(data, pos)
         flags = fields[11]
-        header = 62
-        if flags & 0x4000:
-            header = 64
-        start = pos + header
-        end = data.index(b"\0", start) if flags & 0xFFF == 0xFFF else start + (flags & 0xFFF)
+        start = pos + (64 if flags & 0x4000 else 62)
+        end = find(b"\0", start) if flags & 0xFFF == 0xFFF else start + (flags & 0xFFF)
         name = data[start:end]
-        pos += (header + end - start + 8) & ~7
-        conflicted = flags & 0x3000 != 0 or (name in entries and entries[name][5])
-        entries[name] = (
-            fields[6],
-            ObjectID(hexlify(fields[10])),
-            fields[9],
-            fields[2] * 1_000_000_000 + fields[3],
-            fields[0] * 1_000_000_000 + fields[1],
-            conflicted,
-        )
+        pos += (end - pos + 8) & ~7
+        entries[name] = (fields[6], hexlify(fields[10]))
+        if with_stats:
+            conflicted = flags & 0x3000 != 0 or (name in stats and stats[name][3])
+            stats[name] = (
+                fields[9],
+                fields[2] * 1_000_000_000 + fields[3],
+                fields[0] * 1_000_000_000 + fields[1],
+                conflicted,
+            )
     cache_tree: dict[bytes, ObjectID] = {}
-    while pos + 8 <= len(data) - 20:
+    while with_stats and pos + 8 <= len(data) - 20:
         signature = data[pos : pos + 4]
         (size,) = struct.unpack_from(">L", data, pos + 4)
         if signature == b"TREE":
             cache_tree = _parse_cache_tree(data[pos + 8 : pos + 8 + size])
         pos += 8 + size
-    return entries, cache_tree
+    return Index(cast("dict[bytes, IndexEntry]", entries), stats, cache_tree)
 
 
-def _read_index(
-    repo: Repo, cache: StatCache | None = None
-) -> tuple[dict[bytes, _IndexEntry], dict[bytes, ObjectID]]:
-    """The index entries and the cache tree; with a stat cache, the entries it recorded for
-    the index file's current stat data (then without the cache tree, which only a caller
-    that trusts the index's stat data uses), else read and recorded there."""
-    if cache is None:
-        return _parse_index(repo)
+def read_index(repo: Repo, cache: StatCache | None, *, with_stats: bool) -> Index:
+    """The index entries, with their stat data and the cache tree when `with_stats` (for a
+    reader that trusts them). Without, a stat cache gives the entries it recorded for the
+    index file's current stat data, or records what was read."""
+    if with_stats or cache is None:
+        return _parse_index(repo, with_stats=with_stats)
     try:
         key = key_of(os.stat(repo.index_path()))
     except FileNotFoundError:
-        return {}, {}
+        return Index({}, {}, {})
     known = cache.index(key)
     if known is not None:
-        return known, {}
-    entries, _ = _parse_index(repo)
+        return Index(known, {}, {})
+    entries = _parse_index(repo, with_stats=False).entries
     cache.put_index(key, entries)
-    return entries, {}
+    return Index(entries, {}, {})
 
 
-def _parse_index(repo: Repo) -> tuple[dict[bytes, _IndexEntry], dict[bytes, ObjectID]]:
-    fast = _read_index_fast(repo.index_path()) if _sha1_repo(repo) else None
+def _parse_index(repo: Repo, *, with_stats: bool) -> Index:
+    fast = _read_index_fast(repo.index_path(), with_stats=with_stats) if _sha1_repo(repo) else None
     if fast is not None:
         return fast
-    entries: dict[bytes, _IndexEntry] = {}
+    entries: dict[bytes, IndexEntry] = {}
+    stats: dict[bytes, IndexStat] = {}
     for path, entry in repo.open_index().items():
         if isinstance(entry, ConflictedIndexEntry):
-            entries[path] = (0, ZERO_SHA, -1, -1, -1, True)
+            entries[path] = (0, ZERO_SHA)
+            stats[path] = (-1, -1, -1, True)
         else:
-            mtime, ctime = _mtime_ns(entry.mtime), _mtime_ns(entry.ctime)
-            entries[path] = (entry.mode, entry.sha, entry.size, mtime, ctime, False)
-    return entries, {}
+            entries[path] = (entry.mode, entry.sha)
+            stats[path] = (entry.size, _mtime_ns(entry.mtime), _mtime_ns(entry.ctime), False)
+    return Index(entries, stats if with_stats else {}, {})
 
 
 def _sha1_repo(repo: Repo) -> bool:

@@ -28,6 +28,7 @@ from dulwich.repo import Repo
 from returns.result import Failure, Result, Success
 
 from adapters.dulwich_changes._compare import _base_files, _compared
+from adapters.dulwich_changes._gc import paused_gc
 from adapters.dulwich_changes._repo import CONFIG_REFUSED, OBJECTS_UNREADABLE, open_worktree
 from adapters.dulwich_changes._stat_cache import StatCache
 from adapters.dulwich_changes._submodules import read_worktree
@@ -165,7 +166,8 @@ def _snapshot(
                 cache = None
                 if caches is not None:
                     cache = caches.get(root) or StatCache(None, os.fsencode(root))
-                digests = _git_status(repo, cache, ignore_tree)
+                with paused_gc():
+                    digests = _git_status(repo, cache, ignore_tree)
                 head = _head(repo)
                 if caches is not None and cache is not None:
                     caches[root] = cache.carried_over(started)

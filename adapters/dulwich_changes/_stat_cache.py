@@ -36,7 +36,7 @@ from typing import cast
 import msgspec
 from dulwich.objects import ObjectID
 
-_VERSION = 3
+_VERSION = 4
 RACY_NS = 2_000_000_000
 MAX_FILES = 64
 # (st_mode, size, mtime_ns, ctime_ns, inode, device) packed: a file's identity and last change.
@@ -45,8 +45,6 @@ Key = bytes
 _Entry = tuple[int, ObjectID]  # (git mode, blob id)
 Known = tuple[Key, _Entry]
 _ID = 40  # a hex blob id
-# One index entry, as `_index` reads it: (mode, id, size, mtime_ns, ctime_ns, conflicted).
-IndexEntry = tuple[int, ObjectID, int, int, int, bool]
 
 
 class _File(msgspec.Struct, array_like=True):
@@ -58,7 +56,7 @@ class _File(msgspec.Struct, array_like=True):
     base_files: dict[bytes, tuple[int, bytes]] = {}
     # A parsed `.git/index` and the stat data of that file when it was read.
     index_key: bytes = b""
-    index: dict[bytes, tuple[int, bytes, int, int, int, bool]] = {}
+    index: dict[bytes, tuple[int, bytes]] = {}
 
 
 _decoder = msgspec.msgpack.Decoder(_File)
@@ -101,7 +99,7 @@ class StatCache:
         self._base_tree = b""
         self._base_files: dict[bytes, _Entry] = {}
         self._index_key = b""
-        self._index: dict[bytes, IndexEntry] = {}
+        self._index: dict[bytes, _Entry] = {}
         self._changed = False
         # The caches of submodule worktrees read during this scan, by their real path.
         self.children: dict[bytes, StatCache] = {}
@@ -131,7 +129,7 @@ class StatCache:
         self._base_tree = loaded.base_tree
         self._base_files = cast("dict[bytes, _Entry]", loaded.base_files)
         self._index_key = loaded.index_key
-        self._index = cast("dict[bytes, IndexEntry]", loaded.index)
+        self._index = cast("dict[bytes, _Entry]", loaded.index)
 
     def get(self, path: bytes, st: os.stat_result) -> _Entry | None:
         """The (mode, blob id) recorded for `path` if its stat data are exactly the same."""
@@ -147,13 +145,13 @@ class StatCache:
             self.fresh[path] = (key_of(st), entry)
             self._changed = True
 
-    def index(self, key: Key) -> dict[bytes, IndexEntry] | None:
+    def index(self, key: Key) -> dict[bytes, _Entry] | None:
         """The index entries recorded when `.git/index` had exactly the stat data `key`."""
         if not self._index_key or self._index_key != key:
             return None
         return self._index
 
-    def put_index(self, key: Key, entries: dict[bytes, IndexEntry]) -> None:
+    def put_index(self, key: Key, entries: dict[bytes, _Entry]) -> None:
         """Record the entries read from `.git/index` whose stat data before reading were
         `key` (not when that file changed within the racy window: see `save`)."""
         if key != self._index_key:
@@ -180,7 +178,7 @@ class StatCache:
         )
         return settled
 
-    def _settled_index(self, scan_started_ns: int) -> tuple[Key, dict[bytes, IndexEntry]]:
+    def _settled_index(self, scan_started_ns: int) -> tuple[Key, dict[bytes, _Entry]]:
         if not self._index_key or _racy(self._index_key, scan_started_ns - RACY_NS):
             return b"", {}
         return self._index_key, self._index
@@ -216,7 +214,7 @@ class StatCache:
                 base_tree=self._base_tree,
                 base_files=cast("dict[bytes, tuple[int, bytes]]", self._base_files),
                 index_key=index_key,
-                index=cast("dict[bytes, tuple[int, bytes, int, int, int, bool]]", index),
+                index=cast("dict[bytes, tuple[int, bytes]]", index),
             )
         )
         temporary = f"{self.path}.{os.getpid()}.tmp"

@@ -19,8 +19,8 @@ from dulwich.objects import ZERO_SHA, ObjectID
 from dulwich.repo import Repo
 
 from adapters.dulwich_changes._ignore import TreeIgnoreRules
-from adapters.dulwich_changes._index import _IndexEntry, _read_index
-from adapters.dulwich_changes._stat_cache import RECORD, Known, StatCache
+from adapters.dulwich_changes._index import IndexEntry, read_index
+from adapters.dulwich_changes._stat_cache import RECORD, StatCache
 from adapters.dulwich_changes._stat_helper import NO_KEY, StatHelper, helper_share
 from domain.changes import (
     MODE_GITLINK,
@@ -104,8 +104,8 @@ class _Snapshot:
         # With `read_all`, the state of every path; else of dirty and untracked paths only (a
         # clean path's state is its index entry).
         self.entries: dict[bytes, _Entry] = {}
-        self.index, cache_tree = _read_index(repo, None if trust_stat else cache)
-        self.cache_tree = cache_tree if trust_stat else {}
+        index = read_index(repo, cache, with_stats=trust_stat)
+        self.index, self._index_stats, self.cache_tree = index
         # Index paths whose worktree state may differ from their index entry (without
         # `read_all`), and paths that are in the worktree but not in the index.
         self.dirty: set[bytes] = set()
@@ -117,7 +117,7 @@ class _Snapshot:
         hits, misses, gone = self._scan(prefix)
         if gone:
             behind = {self._tracked[i] for folder in gone for i in _below(self._tracked, folder)}
-            hits = [hit for hit in hits if hit[0] not in behind]
+            hits = [path for path in hits if path not in behind]
             misses = [miss for miss in misses if miss[0] not in behind]
             self.dirty.update(behind)
         for path, st in misses:
@@ -125,25 +125,31 @@ class _Snapshot:
             state = self._entry_state(path, self.index[path], st)
             if state is not None:
                 self.entries[path] = state
-        if hits:
-            self.entries.update((path, known[1]) for path, known in hits)
-            if cache is not None:
-                cache.used.update(path for path, _ in hits)
+        if hits and cache is not None:
+            known = cache.known
+            self.entries.update(zip(hits, [known[path][1] for path in hits], strict=True))
+            cache.used.update(hits)
             if not self.read_all:
-                self.dirty.update(path for path, _ in hits)
+                self.dirty.update(hits)
 
     def _scan(
         self, prefix: bytes
-    ) -> tuple[list[tuple[bytes, Known]], list[tuple[bytes, os.stat_result]], list[bytes]]:
+    ) -> tuple[list[bytes], list[tuple[bytes, os.stat_result]], list[bytes]]:
         """Stat every index path and list the folders: (stat cache hits, paths to read,
         folders of index paths that are a symlink or a file now)."""
         paths = list(self.index)
-        share = helper_share(len(paths))
+        # The helper only compares with the stat cache: without one (or trusting the index
+        # instead), every path it named would be stat-ed again here.
+        with_cache = self.cache is not None and self.cache.known and not self.trust_stat
+        share = helper_share(len(paths)) if with_cache else 0
         helper = self._helper(paths[len(paths) - share :]) if share else None
-        hits: list[tuple[bytes, Known]] = []
+        hits: list[bytes] = []
         misses: list[tuple[bytes, os.stat_result]] = []
         try:
-            self._stat_paths(prefix, paths[: len(paths) - share], hits, misses)
+            if self.trust_stat:
+                self._stat_paths_trusting(prefix, paths, misses)
+            else:
+                self._stat_paths(prefix, paths[: len(paths) - share], hits, misses)
             # Listed while the helper (if any) still works.
             gone = self._walk(prefix, [b""])
             if helper is not None:
@@ -156,8 +162,6 @@ class _Snapshot:
         finally:
             if helper is not None:
                 helper.close()
-        if self.trust_stat:
-            misses = self._untrusted(misses)
         # Tracked files that are folders now: what they hold is untracked content.
         became_folders = [
             path
@@ -174,7 +178,7 @@ class _Snapshot:
         self,
         prefix: bytes,
         paths: list[bytes],
-        hits: list[tuple[bytes, Known]],
+        hits: list[bytes],
         misses: list[tuple[bytes, os.stat_result]],
     ) -> None:
         """`lstat` each path: a stat cache hit, a miss (to be read), or missing (dirty)."""
@@ -193,7 +197,7 @@ class _Snapshot:
             if hit is not None and hit[0] == pack(
                 st.st_mode, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev
             ):
-                hits.append((path, hit))
+                hits.append(path)
             else:
                 misses.append((path, st))
 
@@ -207,27 +211,37 @@ class _Snapshot:
         prefix: bytes,
         paths: list[bytes],
         positions: list[int],
-        hits: list[tuple[bytes, Known]],
+        hits: list[bytes],
         misses: list[tuple[bytes, os.stat_result]],
     ) -> None:
         """`_stat_paths` for the paths a `StatHelper` compared: the ones at `positions` did
         not match the stat cache and are stat-ed again here; every other one is a hit."""
-        known = self.cache.known if self.cache is not None else {}
+        if not positions:
+            hits.extend(paths)
+            return
         again = set(positions)
-        hits.extend((path, known[path]) for i, path in enumerate(paths) if i not in again)
+        hits.extend([path for i, path in enumerate(paths) if i not in again])
         self._stat_paths(prefix, [paths[i] for i in positions], hits, misses)
 
-    def _untrusted(
-        self, misses: list[tuple[bytes, os.stat_result]]
-    ) -> list[tuple[bytes, os.stat_result]]:
-        """The paths of `misses` whose stat data do not show them equal to their index entry."""
+    def _stat_paths_trusting(
+        self, prefix: bytes, paths: list[bytes], misses: list[tuple[bytes, os.stat_result]]
+    ) -> None:
+        """`_stat_paths` trusting the index: a path whose stat data match its index entry is
+        clean (in no list); the others are misses, missing ones dirty."""
         try:
             index_mtime = os.stat(self.repo.index_path()).st_mtime_ns
         except OSError:
             index_mtime = 0
-        kept = []
-        for path, st in misses:
-            mode, _, size, mtime_ns, ctime_ns, conflicted = self.index[path]
+        lstat = os.lstat
+        stats = self._index_stats
+        index = self.index
+        for path in paths:
+            try:
+                st = lstat(prefix + path)
+            except (FileNotFoundError, NotADirectoryError):
+                self.dirty.add(path)
+                continue
+            size, mtime_ns, ctime_ns, conflicted = stats[path]
             if not (
                 size == st.st_size
                 and mtime_ns == st.st_mtime_ns
@@ -235,19 +249,17 @@ class _Snapshot:
                 and ctime_ns == st.st_ctime_ns
                 and mtime_ns < index_mtime
                 and not conflicted
-                and mode == _tree_mode(st.st_mode)
+                and index[path][0] == _tree_mode(st.st_mode)
             ):
-                kept.append((path, st))
-        return kept
+                misses.append((path, st))
 
     def state(self, path: bytes) -> _Entry | None:
         """What `git add -A` would stage at `path` (None: nothing)."""
         if self.read_all or path in self.dirty or path in self.untracked:
             return self.entries.get(path)
-        entry = self.index.get(path)
-        return None if entry is None else (entry[0], entry[1])
+        return self.index.get(path)
 
-    def _entry_state(self, path: bytes, entry: _IndexEntry, st: os.stat_result) -> _Entry | None:
+    def _entry_state(self, path: bytes, entry: IndexEntry, st: os.stat_result) -> _Entry | None:
         if entry[0] == MODE_GITLINK:
             if not stat.S_ISDIR(st.st_mode):
                 return self._hash(path, st)

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
+from adapters.dulwich_changes import _stat_cache as stat_cache_module
 from adapters.dulwich_changes import _stat_helper as stat_helper_module
 from adapters.dulwich_changes import collect_changes
 from adapters.dulwich_changes._stat_cache import key_of
@@ -91,9 +93,12 @@ def _repository(tmp_path: Path) -> Path:
 def test_collection_is_the_same_with_a_helper_that_works_or_fails(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, broken: str
 ) -> None:
+    monkeypatch.setattr(stat_cache_module, "RACY_NS", 50_000_000)
     repo = _repository(tmp_path)
+    time.sleep(0.1)  # out of the racy window: the files are recorded
     cache = str(tmp_path / "cache")
-    alone = collect_changes(str(repo), "HEAD", stat_cache_dir=cache).unwrap()
+    alone = collect_changes(str(repo), "HEAD").unwrap()
+    assert collect_changes(str(repo), "HEAD", stat_cache_dir=cache).unwrap() == alone
     answers: list[list[int] | None] = []
     real_results = StatHelper.results
 
@@ -108,9 +113,13 @@ def test_collection_is_the_same_with_a_helper_that_works_or_fails(
         monkeypatch.setattr(sys, "executable", str(tmp_path / "no-such-python"))
     elif broken == "fails":
         monkeypatch.setattr(stat_helper_module, "_SCRIPT", "import sys; sys.exit(1)")
-    for cache_dir in (None, cache):
-        helped = collect_changes(str(repo), "HEAD", stat_cache_dir=cache_dir).unwrap()
-        assert helped == alone
+    (repo / "pkg" / "m5.py").write_text("V = 'edited after the cache was written'\n")
+    alone = collect_changes(str(repo), "HEAD").unwrap()
+    assert answers == []  # no stat cache: nothing a helper could compare with
+    for _ in range(2):
+        assert collect_changes(str(repo), "HEAD", stat_cache_dir=cache).unwrap() == alone
     assert len(answers) == 2
     assert all((answer is None) == (broken != "working") for answer in answers)
-    assert [c.path for c in alone.changes] == ["new.py", "pkg/m3.py", "pkg/m7.py"]
+    if broken == "working":
+        assert answers[0] != []  # the edited file (and the deleted one) were named
+    assert [c.path for c in alone.changes] == ["new.py", "pkg/m3.py", "pkg/m5.py", "pkg/m7.py"]
