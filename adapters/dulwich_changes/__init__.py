@@ -35,12 +35,16 @@ from adapters.dulwich_changes._content import _display, _Reader
 from adapters.dulwich_changes._gc import paused_gc
 from adapters.dulwich_changes._history import read_history
 from adapters.dulwich_changes._links import relinked_symlinks
-from adapters.dulwich_changes._repo import CONFIG_REFUSED, OBJECTS_UNREADABLE, open_worktree
+from adapters.dulwich_changes._repo import (
+    CONFIG_REFUSED,
+    OBJECTS_UNREADABLE,
+    SpecialFileError,
+    open_worktree,
+)
 from adapters.dulwich_changes._snapshot import DulwichSnapshotter
 from adapters.dulwich_changes._stat_cache import StatCache, cache_file
 from adapters.dulwich_changes._submodules import read_worktree
 from adapters.dulwich_changes._upstream import tracked_ref
-from adapters.dulwich_changes._worktree import SpecialFileError
 from domain.changes import ChangeSet, ManifestPair, pair_exact_renames
 from domain.content import MAX_SCANNED_BYTES
 from domain.locations import is_within

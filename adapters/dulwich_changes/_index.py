@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import struct
 from binascii import hexlify
 from typing import NamedTuple, cast
@@ -11,6 +12,7 @@ from dulwich.index import ConflictedIndexEntry
 from dulwich.objects import ZERO_SHA, ObjectID
 from dulwich.repo import Repo
 
+from adapters.dulwich_changes._repo import SpecialFileError
 from adapters.dulwich_changes._stat_cache import StatCache, key_of
 
 
@@ -115,12 +117,18 @@ def read_index(repo: Repo, cache: StatCache | None, *, with_stats: bool) -> Inde
     """The index entries, with their stat data and the cache tree when `with_stats` (for a
     reader that trusts them). Without, a stat cache gives the entries it recorded for the
     index file's current stat data, or records what was read."""
-    if with_stats or cache is None:
-        return _parse_index(repo, with_stats=with_stats)
     try:
-        key = key_of(os.stat(repo.index_path()))
+        st = os.stat(repo.index_path())
     except FileNotFoundError:
         return Index({}, {}, {})
+    if not stat.S_ISREG(st.st_mode):
+        # A FIFO there would block the read forever; a device could be endless.
+        raise SpecialFileError(
+            f"{repo.index_path()} is not a regular file; remove it (`git reset` writes a new one)"
+        )
+    if with_stats or cache is None:
+        return _parse_index(repo, with_stats=with_stats)
+    key = key_of(st)
     known = cache.index(key)
     if known is not None:
         return Index(known, {}, {})

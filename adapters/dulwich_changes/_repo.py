@@ -42,3 +42,9 @@ def open_worktree(root: str) -> Repo:
         # No worktree's repository here: dulwich says what there is (bare, or nothing).
         return Repo(root)
     return Repo(root, worktree=root)
+
+
+class SpecialFileError(OSError):
+    """A file the collector must read is a FIFO, socket or device (a tracked path, or
+    `.git/index`): reading it could block forever or never end, so the worktree cannot be
+    described. The message says which file and what to do."""

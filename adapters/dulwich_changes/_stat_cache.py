@@ -202,7 +202,8 @@ class StatCache:
             return
         for child in self.children.values():
             child.save(scan_started_ns)
-        if not self._changed and self.used == self.known.keys():
+        # `used` only ever holds paths of `known`: equal sizes mean equal sets.
+        if not self._changed and len(self.used) == len(self.known):
             return  # every file came from the cache: the file already says all of this
         files = self._settled(scan_started_ns)
         index_key, index = self._settled_index(scan_started_ns)

@@ -61,7 +61,8 @@ def _cpus() -> int:
 
 def helper_share(count: int) -> int:
     """How many of `count` paths to hand to a helper (0: none)."""
-    if count < MIN_PATHS or not sys.executable or _cpus() < 2:
+    # A frozen application's executable is not a plain Python that runs `-c`.
+    if count < MIN_PATHS or not sys.executable or getattr(sys, "frozen", False) or _cpus() < 2:
         return 0
     return int(count * SHARE)
 

@@ -20,6 +20,7 @@ from dulwich.repo import Repo
 
 from adapters.dulwich_changes._ignore import TreeIgnoreRules
 from adapters.dulwich_changes._index import IndexEntry, read_index
+from adapters.dulwich_changes._repo import SpecialFileError
 from adapters.dulwich_changes._stat_cache import RECORD, StatCache
 from adapters.dulwich_changes._stat_helper import NO_KEY, StatHelper, helper_share
 from domain.changes import (
@@ -53,11 +54,6 @@ def _tree_mode(st_mode: int) -> int:
     if st_mode & 0o170000 == 0o100000:
         return 0o100755 if st_mode & 0o100 else 0o100644
     return cleanup_mode(st_mode)
-
-
-class SpecialFileError(OSError):
-    """A tracked path is now a FIFO, socket or device: git cannot stage it, and reading it could
-    block forever, so the worktree cannot be described."""
 
 
 def _below(tracked: list[bytes], directory: bytes) -> range:

@@ -645,3 +645,12 @@ def test_a_tracked_file_replaced_by_a_fifo_is_repo_unreadable_not_a_hang(tmp_pat
     assert "'a.txt' is a FIFO, socket or device file" in error.message
     (repo / "a.txt").unlink()
     assert [(c.path, c.kind) for c in _collect(repo).changes] == [("a.txt", "deleted")]
+
+
+def test_an_index_that_is_a_fifo_is_repo_unreadable_not_a_hang(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "r", {"a.txt": "a\n"})
+    (repo / ".git" / "index").unlink()
+    os.mkfifo(repo / ".git" / "index")
+    error = collect_changes(str(repo), "HEAD").failure()
+    assert error.code == "repo-unreadable"
+    assert "index is not a regular file" in error.message
