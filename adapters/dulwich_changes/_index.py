@@ -84,6 +84,7 @@ def _read_index_fast(path: str, *, with_stats: bool) -> Index | None:
         return None
     entries: dict[bytes, tuple[int, bytes]] = {}  # ObjectID is bytes at run time
     stats: dict[bytes, IndexStat] = {}
+    conflicted: set[bytes] = set()  # names with an entry of a merge stage
     pos = 12
     unpack = _INDEX_ENTRY.unpack_from
     find = data.index
@@ -96,13 +97,16 @@ def _read_index_fast(path: str, *, with_stats: bool) -> Index | None:
         pos += (end - pos + 8) & ~7
         entries[name] = (fields[6], hexlify(fields[10]))
         if with_stats:
-            conflicted = flags & 0x3000 != 0 or (name in stats and stats[name][3])
+            if flags & 0x3000:
+                conflicted.add(name)
             stats[name] = (
                 fields[9],
                 fields[2] * 1_000_000_000 + fields[3],
                 fields[0] * 1_000_000_000 + fields[1],
-                conflicted,
+                False,
             )
+    for name in conflicted:
+        stats[name] = (*stats[name][:3], True)
     cache_tree: dict[bytes, ObjectID] = {}
     while with_stats and pos + 8 <= len(data) - 20:
         signature = data[pos : pos + 4]

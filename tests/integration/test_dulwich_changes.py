@@ -257,6 +257,8 @@ def test_a_conflicted_merge_reports_the_file_as_it_is_on_disk(tmp_path: Path) ->
         git(repo, "merge", "-q", "other")
     assert _touched(_collect(repo)) == _git_status_paths(repo) == {"a.txt"}
     assert "<<<<<<< HEAD" in _by_path(_collect(repo))["a.txt"].added[0].text
+    # An entry of a merge stage is never taken on the index's word.
+    assert collect_changes(str(repo), "HEAD", trust_index_stat=True).unwrap() == _collect(repo)
 
 
 def test_binary_files_are_flagged_and_their_content_is_scanned(tmp_path: Path) -> None:
