@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import zlib
 
 from dulwich.errors import ChecksumMismatch, FileFormatException, WrongObjectException
@@ -30,21 +31,131 @@ OBJECTS_UNREADABLE = (
 )
 
 
+class SpecialFileError(OSError):
+    """A file the collector must read is a FIFO, socket or device (a tracked path, or a file in
+    the git data): reading it could block forever or never end, so the worktree cannot be
+    described. The message says which file and what to do."""
+
+
+# Alternates may name further object folders, which may name more: followed this deep.
+MAX_ALTERNATES_DEPTH = 5
+
+
 def open_worktree(root: str) -> Repo:
     """The repository at folder `root`, whose worktree is `root` itself.
 
     dulwich follows `core.worktree` from `.git/config`, which the agent writes: one
     `git config core.worktree /tmp/clean-copy` would have us read a clean copy. An explicit
-    worktree takes precedence over it. Raises `NotGitRepository` where there is none.
+    worktree takes precedence over it. Raises `NotGitRepository` where there is none, and
+    `SpecialFileError` where the git data hold a FIFO, socket or device (`refuse_special_files`).
     """
     dot_git = os.path.join(root, ".git")
+    refuse_special_files(dot_git)
     if not (os.path.isfile(dot_git) or os.path.isdir(os.path.join(dot_git, "objects"))):
         # No worktree's repository here: dulwich says what there is (bare, or nothing).
         return Repo(root)
     return Repo(root, worktree=root)
 
 
-class SpecialFileError(OSError):
-    """A file the collector must read is a FIFO, socket or device (a tracked path, or
-    `.git/index`): reading it could block forever or never end, so the worktree cannot be
-    described. The message says which file and what to do."""
+def refuse_special_files(dot_git: str) -> None:
+    """Raise `SpecialFileError` if a worktree's `.git`, its git directory, the common
+    directory of a linked worktree or an alternate object folder holds a FIFO, socket or
+    device (symlinks followed). The agent writes all of these, and opening a FIFO for reading
+    blocks until someone writes to it (a device may never end): checked before dulwich opens
+    any of them."""
+    try:
+        st = os.stat(dot_git)
+    except (FileNotFoundError, NotADirectoryError):
+        return  # no repository here: dulwich says so
+    if stat.S_ISDIR(st.st_mode):
+        control: str | None = dot_git
+    elif stat.S_ISREG(st.st_mode):
+        control = _pointed_to(dot_git, b"gitdir:")
+    elif stat.S_ISFIFO(st.st_mode) or stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode):
+        raise _special(dot_git)
+    else:
+        return  # a socket: dulwich cannot open it and says so
+    if control is None:
+        return  # not a "gitdir: ..." file: dulwich refuses it
+    folders = [control]
+    common = os.path.join(control, "commondir")
+    found = _special_below(control)
+    if found is None and os.path.isfile(common):
+        folders.append(_pointed_to(common, b"") or control)
+        found = _special_below(folders[-1])
+    if found is None:
+        found = _special_in_alternates([os.path.join(folder, "objects") for folder in folders])
+    if found is not None:
+        raise _special(found)
+
+
+def _special(path: str) -> SpecialFileError:
+    return SpecialFileError(
+        f"{path} is a FIFO or device file in the repository's git data; reading it could "
+        "block forever: remove it"
+    )
+
+
+def _pointed_to(path: str, label: bytes) -> str | None:
+    """The folder a `gitdir: ...` (or `commondir`) file names, relative to the file's folder."""
+    with open(path, "rb") as handle:
+        text = handle.read(65536).strip()
+    if not text.startswith(label):
+        return None
+    target = os.fsdecode(text[len(label) :].strip())
+    return os.path.normpath(os.path.join(os.path.dirname(path), target))
+
+
+def _special_below(folder: str) -> str | None:
+    """The first FIFO, socket or device in `folder` or below (symlinked folders included)."""
+    seen: set[tuple[int, int]] = set()
+    pending = [folder]
+    while pending:
+        current = pending.pop()
+        try:
+            st = os.stat(current)
+            entries = os.scandir(current)
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        if (st.st_dev, st.st_ino) in seen:
+            continue
+        seen.add((st.st_dev, st.st_ino))
+        with entries:
+            for entry in entries:
+                if entry.is_dir():  # follows a symlink: its folder is read too
+                    pending.append(entry.path)
+                elif not entry.is_file():
+                    try:
+                        mode = os.stat(entry.path).st_mode
+                    except FileNotFoundError:
+                        continue  # a dangling symlink: reading it fails, it cannot block
+                    # A socket (git's fsmonitor daemon keeps one here) cannot be opened at all.
+                    if stat.S_ISFIFO(mode) or stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+                        return entry.path
+    return None
+
+
+def _special_in_alternates(objects: list[str]) -> str | None:
+    """`_special_below` over the object folders `objects/info/alternates` names, in turn."""
+    seen = set(objects)
+    level = objects
+    for _ in range(MAX_ALTERNATES_DEPTH):
+        named = []
+        for folder in level:
+            listing = os.path.join(folder, "info", "alternates")
+            if not os.path.isfile(listing):
+                continue
+            with open(listing, "rb") as handle:
+                lines = handle.read(1 << 20).splitlines()
+            for line in lines:
+                if line.strip() and not line.startswith(b"#"):
+                    path = os.path.normpath(os.path.join(folder, os.fsdecode(line.strip())))
+                    if path not in seen:
+                        seen.add(path)
+                        named.append(path)
+        for folder in named:
+            found = _special_below(folder)
+            if found is not None:
+                return found
+        level = named
+    return None

@@ -21,6 +21,8 @@ from adapters.dulwich_changes import (
     default_base,
     read_pairs,
 )
+from adapters.dulwich_changes._index import read_index
+from adapters.dulwich_changes._repo import SpecialFileError, open_worktree
 from domain.changes import MODE_GITLINK, ChangeSet, FileChange
 from domain.policy import GateEvidence, PolicyRules, evaluate_policy
 from tests.support.gitrepo import commit_all, damage_object, git, git_bytes, init_repo, write
@@ -649,10 +651,15 @@ def test_a_tracked_file_replaced_by_a_fifo_is_repo_unreadable_not_a_hang(tmp_pat
     assert [(c.path, c.kind) for c in _collect(repo).changes] == [("a.txt", "deleted")]
 
 
-def test_an_index_that_is_a_fifo_is_repo_unreadable_not_a_hang(tmp_path: Path) -> None:
+def test_an_index_that_became_a_fifo_after_the_repository_was_opened_is_refused(
+    tmp_path: Path,
+) -> None:
+    # Opening refuses a FIFO in the git data (test_special_git_files); the index reader checks
+    # again, as it is the one file read in full at every collection.
     repo = init_repo(tmp_path / "r", {"a.txt": "a\n"})
-    (repo / ".git" / "index").unlink()
-    os.mkfifo(repo / ".git" / "index")
-    error = collect_changes(str(repo), "HEAD").failure()
-    assert error.code == "repo-unreadable"
-    assert "index is not a regular file" in error.message
+    with open_worktree(str(repo)) as opened:
+        (repo / ".git" / "index").unlink()
+        os.mkfifo(repo / ".git" / "index")
+        for with_stats in (False, True):
+            with pytest.raises(SpecialFileError, match="index is not a regular file"):
+                read_index(opened, None, with_stats=with_stats)
