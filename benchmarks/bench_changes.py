@@ -19,6 +19,7 @@ from pathlib import Path
 
 from adapters.dulwich_changes import collect_changes
 from adapters.dulwich_changes._stat_cache import RACY_NS
+from adapters.dulwich_changes._stat_helper import helper_share
 from domain.changes import AddedHunk
 from domain.secrets import compile_scanner, scan_hunk
 
@@ -99,6 +100,11 @@ def bench_collection(files: int, changed: int, runs: int) -> None:
         status = best_of(runs, lambda: _git(repo, "status", "--porcelain", "--untracked-files=all"))
         diff = best_of(runs, lambda: _git(repo, "diff", "--name-status", "HEAD"))
         print(f"collection: {count} changes found in {files} files (median of {runs} runs)")
+        helper = helper_share(files)
+        print(
+            f"  (stat helper process: {'stats ' + str(helper) + ' paths' if helper else 'not used'}"
+            f" with a warm cache; {os.cpu_count()} CPUs)"
+        )
         print(
             "  (default, no cache: every tracked file read and hashed; default, warm stat cache:"
             " files whose stat data are unchanged since the last collection are not re-read;"
