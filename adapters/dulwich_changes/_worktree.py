@@ -35,18 +35,39 @@ def _blob_id(data: bytes) -> ObjectID:
     return ObjectID(hashlib.sha1(header + data, usedforsecurity=False).hexdigest().encode("ascii"))
 
 
-def _read_worktree(full: bytes, st: os.stat_result) -> bytes:
+# Files larger than this are hashed in chunks, never held in memory whole.
+STREAM_BYTES = 8 * 1024 * 1024
+_CHUNK = 1024 * 1024
+
+
+def _worktree_blob_id(full: bytes, st: os.stat_result) -> ObjectID:
+    """The blob id git would give the file or symlink at `full` (`st` read before it)."""
     if stat.S_ISLNK(st.st_mode):
-        return os.readlink(full)
+        return _blob_id(os.readlink(full))
     # os.open/os.read: a buffered file object costs more than the read itself for small files.
     fd = os.open(full, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
     try:
+        if st.st_size > STREAM_BYTES:
+            return _streamed_blob_id(fd, full, st.st_size)
         chunks = [os.read(fd, max(st.st_size, 0) + 1)]
         while chunks[-1]:
-            chunks.append(os.read(fd, 1 << 20))
+            chunks.append(os.read(fd, _CHUNK))
     finally:
         os.close(fd)
-    return b"".join(chunks)
+    return _blob_id(b"".join(chunks))
+
+
+def _streamed_blob_id(fd: int, full: bytes, size: int) -> ObjectID:
+    """`_blob_id` of a large file read in chunks: the header needs the size before the
+    content, so a file whose size changes meanwhile is an error, not a wrong id."""
+    digest = hashlib.sha1(b"blob %d\x00" % size, usedforsecurity=False)
+    total = 0
+    while chunk := os.read(fd, _CHUNK):
+        digest.update(chunk)
+        total += len(chunk)
+    if total != size:
+        raise OSError(f"{os.fsdecode(full)} changed size while it was read")
+    return ObjectID(digest.hexdigest().encode("ascii"))
 
 
 def _tree_mode(st_mode: int) -> int:
@@ -277,7 +298,7 @@ class _Snapshot:
             known = cache.get(path, st)
             if known is not None:
                 return known
-        entry = (cleanup_mode(st.st_mode), _blob_id(_read_worktree(self.root + b"/" + path, st)))
+        entry = (cleanup_mode(st.st_mode), _worktree_blob_id(self.root + b"/" + path, st))
         if cache is not None:
             cache.put(path, st, entry)
         return entry

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import tracemalloc
 from pathlib import Path
 
 import anyio
@@ -21,6 +22,7 @@ from adapters.dulwich_changes import (
     default_base,
     read_pairs,
 )
+from adapters.dulwich_changes import _worktree as worktree_module
 from adapters.dulwich_changes._index import read_index
 from adapters.dulwich_changes._repo import SpecialFileError, open_worktree
 from domain.changes import MODE_GITLINK, ChangeSet, FileChange
@@ -663,3 +665,41 @@ def test_an_index_that_became_a_fifo_after_the_repository_was_opened_is_refused(
         for with_stats in (False, True):
             with pytest.raises(SpecialFileError, match="index is not a regular file"):
                 read_index(opened, None, with_stats=with_stats)
+
+
+def test_large_files_are_hashed_in_chunks_to_the_id_git_gives_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(worktree_module, "STREAM_BYTES", 16)
+    repo = init_repo(tmp_path / "r", {"big.txt": "x" * 100 + "\n", "small.txt": "s\n"})
+    write(repo, {"big.txt": "y" * 300 + "\n", "new.txt": "n" * 50 + "\n", "small.txt": "t\n"})
+    changes = _by_path(_collect(repo))
+    for path in ("big.txt", "new.txt", "small.txt"):
+        assert changes[path].new_id == git(repo, "hash-object", path).strip()
+
+
+def test_a_file_whose_size_changes_while_it_is_hashed_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "growing"
+    path.write_bytes(b"a" * 100)
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        with pytest.raises(OSError, match="changed size while it was read"):
+            worktree_module._streamed_blob_id(fd, os.fsencode(path), 50)
+    finally:
+        os.close(fd)
+
+
+def test_hashing_a_huge_file_holds_only_a_bounded_part_of_it_in_memory(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "r", {"a.txt": "a\n"})
+    with open(repo / "huge.bin", "wb") as handle:
+        handle.truncate(512 * 1024 * 1024)  # sparse: no disk used, 512 MiB of zeros to read
+    tracemalloc.start()
+    try:
+        change = _by_path(_collect(repo))["huge.bin"]
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert change.size == 512 * 1024 * 1024
+    assert change.new_id == git(repo, "hash-object", "huge.bin").strip()
+    # The content scan reads at most 64 MiB (and describes that); never the 512 MiB file whole.
+    assert peak < 256 * 1024 * 1024
