@@ -19,24 +19,33 @@ from returns.result import Failure, Result, Success
 
 from domain.changes import (
     MODE_GITLINK,
-    AddedHunk,
     FileChange,
     History,
     ManifestPair,
     RelinkedSymlink,
 )
-from domain.content import MAX_SCANNED_BYTES
 from domain.manifest import dependencies_changed
 from domain.path_rules import first_match, symlink_escape_reason, unsafe_reason
-from domain.secrets import (
-    KnownSecret,
-    SecretScanner,
-    check_patterns,
-    compile_scanner,
-    redact,
-    scan_hunk,
-    secret_kinds,
-)
+from domain.policy_gates import BUILTIN_GATE, GateArgv, GateEvidence, gate_violations
+from domain.policy_secrets import history_violations, secret_violations, truncated_scan
+from domain.secrets import KnownSecret, check_patterns, compile_scanner, redact
+from domain.violation import Violation
+
+__all__ = [
+    "BUILTIN_GATE",
+    "GateArgv",
+    "GateEvidence",
+    "PolicyConfig",
+    "PolicyConfigError",
+    "PolicyOverride",
+    "PolicyRules",
+    "PolicyVerdict",
+    "Violation",
+    "evaluate_policy",
+    "policy_names",
+    "rules_for_repo",
+    "validate_policy",
+]
 
 NonNegative = Annotated[int, msgspec.Meta(ge=0)]
 Patterns = tuple[str, ...]
@@ -56,8 +65,6 @@ DEFAULT_PROTECTED_PATHS: Patterns = (
     "tox.ini",
 )
 DEFAULT_ALLOWED_GATES: Patterns = ("uv", "pytest", "py.test", "ruff", "mypy", "python", "python3")
-# Our own file checker is always allowed, whatever `allowed_gates` says.
-BUILTIN_GATE: Patterns = ("engineering-loop", "gate", "check-files")
 
 
 class PolicyRules(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -105,42 +112,12 @@ class PolicyConfigError(msgspec.Struct, frozen=True, kw_only=True, tag="policy-c
     message: str
 
 
-class Violation(msgspec.Struct, frozen=True, kw_only=True):
-    """One reason not to publish; `path` is None for whole-change reasons."""
-
-    code: str
-    path: str | None
-    detail: str
-
-
 class PolicyVerdict(msgspec.Struct, frozen=True, kw_only=True):
     """The decision: allowed only when there is no violation; notices never block."""
 
     allowed: bool
     violations: tuple[Violation, ...] = ()
     notices: tuple[str, ...] = ()
-
-
-class GateArgv(msgspec.Struct, frozen=True, kw_only=True):
-    """One planned gate: the argv as declared and as it would execute (None when refused)."""
-
-    name: str
-    declared: tuple[str, ...]
-    executed: tuple[str, ...] | None = None
-
-
-class GateEvidence(msgspec.Struct, frozen=True, kw_only=True):
-    """What gate selection, preparation and (later) running said about one repository."""
-
-    gates: tuple[GateArgv, ...] = ()
-    # Changed paths no gate covers.
-    unverified: tuple[str, ...] = ()
-    # Paths a gate created or changed while running.
-    side_effects: tuple[str, ...] = ()
-    # (gate name, reason) of gates that gate preparation refused: no gate may then run.
-    refused: tuple[tuple[str, str], ...] = ()
-    # (gate name, reason) of gates that ran and failed, or could not be planned.
-    failures: tuple[tuple[str, str], ...] = ()
 
 
 def policy_names(given: str | None, directory: str) -> tuple[str, ...]:
@@ -190,23 +167,6 @@ def validate_policy(policy: PolicyConfig) -> Result[PolicyConfig, PolicyConfigEr
         if error is not None:
             return Failure(PolicyConfigError(code=error.code, message=error.message))
     return Success(policy)
-
-
-def _gate_allowed(argv: Sequence[str], shapes: Sequence[str]) -> bool:
-    """A one-word shape names a program (argv[0]'s basename); a longer one is an argv prefix."""
-    if not argv:
-        return False
-    program = posixpath.basename(argv[0].replace("\\", "/"))
-    words = (program, *argv[1:])
-    for shape in shapes:
-        tokens = shape.split()
-        if (
-            tokens
-            and len(tokens) <= len(words)
-            and all(t in ("*", w) for t, w in zip(tokens, words, strict=False))
-        ):
-            return True
-    return False
 
 
 def _path_violations(change: FileChange, rules: PolicyRules) -> list[Violation]:
@@ -293,69 +253,6 @@ def _relinked_violations(relinked: Sequence[RelinkedSymlink]) -> list[Violation]
     return found
 
 
-_HISTORY_REMEDY = (
-    "pushing the branch publishes it even if a later commit removed it: rewrite the branch "
-    "without it and rotate the secret"
-)
-
-
-def _history_violations(history: History, scanner: SecretScanner) -> list[Violation]:
-    """Secrets in what the commits between the base and HEAD added (lines, names, symlink
-    targets) and said (messages, authors, other header lines): pushing the branch publishes
-    them even when a later commit removed them."""
-    found: list[Violation] = []
-    for committed in history.files:
-        commit = committed.commit[:12]
-        for hunk in committed.added:
-            found += [
-                Violation(
-                    code="secret-in-history",
-                    path=f.path,
-                    detail=f"commit {commit}, line {f.line}: matches {f.kind}; {_HISTORY_REMEDY}",
-                )
-                for f in scan_hunk(scanner, committed.path, hunk)
-            ]
-        named = (
-            ("path", committed.path if committed.path_added else None),
-            ("symlink target", committed.symlink_target),
-        )
-        for where, text in named:
-            found += [
-                Violation(
-                    code="secret-in-history",
-                    path=committed.path,
-                    detail=f"commit {commit}: its {where} matches {kind}; {_HISTORY_REMEDY}",
-                )
-                for kind in secret_kinds(scanner, text or "")
-            ]
-        if committed.content_truncated:
-            found.append(_truncated_scan(committed.path, f"commit {commit}: "))
-    for said in history.texts:
-        commit = said.commit[:12]
-        for what, text in said.parts:
-            for f in scan_hunk(scanner, "", AddedHunk(start=1, text=text)):
-                where = f"commit {commit}, its {what} line {f.line}: matches"
-                if "\n" not in text:
-                    where = f"commit {commit}: its {what} matches"
-                found.append(
-                    Violation(
-                        code="secret-in-history",
-                        path=None,
-                        detail=f"{where} {f.kind}; {_HISTORY_REMEDY}",
-                    )
-                )
-    if history.incomplete is not None:
-        found.append(
-            Violation(
-                code="secret-scan-incomplete",
-                path=None,
-                detail=f"the branch's commits were not all scanned for secrets "
-                f"({history.incomplete})",
-            )
-        )
-    return found
-
-
 def _lockfile_violations(
     changes: Sequence[FileChange], manifests: Sequence[ManifestPair]
 ) -> list[Violation]:
@@ -383,91 +280,6 @@ def _lockfile_violations(
             )
         found.append(Violation(code="lockfile-without-manifest-change", path=lock, detail=detail))
     return found
-
-
-def _secret_violations(change: FileChange, scanner: SecretScanner) -> list[Violation]:
-    """Secrets in the added text, the path and the symlink target of one change."""
-    found = [
-        Violation(
-            code="secret-detected",
-            path=f.path,
-            detail=f"line {f.line}: matches {f.kind}; remove it and rotate the secret",
-        )
-        for hunk in change.added
-        for f in scan_hunk(scanner, change.path, hunk)
-    ]
-    # Like lines, only names and targets this change brings in are findings: the old path of a
-    # rename, a deleted or modified file's path and a renamed link's target were in the base.
-    new_path = change.path if change.kind in ("added", "renamed") else None
-    new_target = change.symlink_target if change.kind not in ("renamed", "deleted") else None
-    named = (
-        ("path", new_path, "rename the file"),
-        ("symlink target", new_target, "remove the link"),
-    )
-    for where, text, fix in named:
-        for kind in secret_kinds(scanner, text or ""):
-            found.append(
-                Violation(
-                    code="secret-detected",
-                    path=change.path,
-                    detail=f"its {where} matches {kind}; {fix} and rotate the secret",
-                )
-            )
-    return found
-
-
-def _gate_violations(evidence: GateEvidence, rules: PolicyRules) -> list[Violation]:
-    found: list[Violation] = []
-    for gate in evidence.gates:
-        if gate.declared[:3] == BUILTIN_GATE:
-            continue
-        prepared = gate.executed if gate.executed != gate.declared else None
-        for label, argv in (("declared", gate.declared), ("prepared", prepared)):
-            if argv is not None and not _gate_allowed(argv, rules.allowed_gates):
-                found.append(
-                    Violation(
-                        code="gate-not-allowed",
-                        path=None,
-                        detail=f"gate {gate.name!r}: {label} program {argv[0]!r} is not in "
-                        "allowed_gates",
-                    )
-                )
-    for name, reason in evidence.refused:
-        found.append(
-            Violation(
-                code="gate-not-allowed", path=None, detail=f"gate {name!r} was refused: {reason}"
-            )
-        )
-    for path in evidence.side_effects:
-        found.append(
-            Violation(
-                code="gate-side-effect",
-                path=path,
-                detail="a gate created or changed this path while running",
-            )
-        )
-    for name, reason in evidence.failures:
-        found.append(Violation(code="gate-failed", path=None, detail=f"gate {name!r}: {reason}"))
-    if rules.require_gate_coverage:
-        for path in evidence.unverified:
-            found.append(
-                Violation(
-                    code="unverified-path",
-                    path=path,
-                    detail="no gate covers this changed path and require_gate_coverage is on",
-                )
-            )
-    return found
-
-
-def _truncated_scan(path: str, where: str) -> Violation:
-    """A file whose content was read only in part: the rest was never scanned for secrets."""
-    return Violation(
-        code="secret-scan-incomplete",
-        path=path,
-        detail=f"{where}only the first {MAX_SCANNED_BYTES // (1024 * 1024)} MiB of this file "
-        "were read: the rest was never scanned for secrets",
-    )
 
 
 def evaluate_policy(
@@ -498,12 +310,12 @@ def evaluate_policy(
     for change in ordered:
         violations += _path_violations(change, rules)
         violations += _content_violations(change, rules)
-        violations += _secret_violations(change, scanner)
+        violations += secret_violations(change, scanner)
         if change.content_truncated:
-            violations.append(_truncated_scan(change.path, ""))
+            violations.append(truncated_scan(change.path, ""))
     violations += _relinked_violations(sorted(relinked, key=lambda link: link.path))
     if history is not None:
-        violations += _history_violations(history, scanner)
+        violations += history_violations(history, scanner)
     if len(ordered) > rules.max_files:
         violations.append(
             Violation(
@@ -522,7 +334,9 @@ def evaluate_policy(
             )
         )
     violations += _lockfile_violations(ordered, manifests)
-    violations += _gate_violations(gates, rules)
+    violations += gate_violations(
+        gates, rules.allowed_gates, require_coverage=rules.require_gate_coverage
+    )
     if not rules.require_gate_coverage and gates.unverified:
         notices.append(f"{len(gates.unverified)} changed path(s) no gate covers")
     if not ordered:
