@@ -35,6 +35,10 @@ class GateEvidence(msgspec.Struct, frozen=True, kw_only=True):
     failures: tuple[tuple[str, str], ...] = ()
 
 
+_SIDE_EFFECT = "a gate created or changed this path while running"
+_UNVERIFIED = "no gate covers this changed path and require_gate_coverage is on"
+
+
 def gate_allowed(argv: Sequence[str], shapes: Sequence[str]) -> bool:
     """A one-word shape names a program (argv[0]'s basename); a longer one is an argv prefix."""
     if not argv:
@@ -77,23 +81,15 @@ def gate_violations(
                 code="gate-not-allowed", path=None, detail=f"gate {name!r} was refused: {reason}"
             )
         )
-    for path in evidence.side_effects:
-        found.append(
-            Violation(
-                code="gate-side-effect",
-                path=path,
-                detail="a gate created or changed this path while running",
-            )
-        )
+    found += [
+        Violation(code="gate-side-effect", path=path, detail=_SIDE_EFFECT)
+        for path in evidence.side_effects
+    ]
     for name, reason in evidence.failures:
         found.append(Violation(code="gate-failed", path=None, detail=f"gate {name!r}: {reason}"))
     if require_coverage:
-        for path in evidence.unverified:
-            found.append(
-                Violation(
-                    code="unverified-path",
-                    path=path,
-                    detail="no gate covers this changed path and require_gate_coverage is on",
-                )
-            )
+        found += [
+            Violation(code="unverified-path", path=path, detail=_UNVERIFIED)
+            for path in evidence.unverified
+        ]
     return found
