@@ -13,7 +13,7 @@ from returns.pipeline import is_successful
 from domain.changes import FileChange
 from domain.gate_select import ChangedFile, select_gates
 from domain.policy import GateArgv
-from entrypoints.api.check import GateOutcome, PlannedGates, RanGate, RefusedGate
+from entrypoints.api.check_types import GateOutcome, PlannedGates, RanGate, RefusedGate
 from entrypoints.api.gates import DEFAULT_TIMEOUT_S, prepare, read_facts, run_prepared_async
 from ports.files import FileReader
 from ports.process import ProcessRunner
