@@ -45,8 +45,12 @@ def _worktree_blob_id(full: bytes, st: os.stat_result) -> ObjectID:
     if stat.S_ISLNK(st.st_mode):
         return _blob_id(os.readlink(full))
     # os.open/os.read: a buffered file object costs more than the read itself for small files.
-    fd = os.open(full, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    # O_NONBLOCK: had a FIFO taken the file's place since `st` was read, opening it would
+    # block; so it returns at once, and fstat shows what was opened.
+    fd = os.open(full, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK)
     try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise SpecialFileError(f"{os.fsdecode(full)!r} stopped being a regular file")
         if st.st_size > STREAM_BYTES:
             return _streamed_blob_id(fd, full, st.st_size)
         chunks = [os.read(fd, max(st.st_size, 0) + 1)]

@@ -703,3 +703,15 @@ def test_hashing_a_huge_file_holds_only_a_bounded_part_of_it_in_memory(tmp_path:
     assert change.new_id == git(repo, "hash-object", "huge.bin").strip()
     # The content scan reads at most 64 MiB (and describes that); never the 512 MiB file whole.
     assert peak < 256 * 1024 * 1024
+
+
+def test_a_file_replaced_by_a_fifo_between_stat_and_read_is_an_error_not_a_hang(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "was-a-file"
+    path.write_text("a\n")
+    st = os.lstat(path)
+    path.unlink()
+    os.mkfifo(path)
+    with pytest.raises(SpecialFileError, match="stopped being a regular file"):
+        worktree_module._worktree_blob_id(os.fsencode(path), st)
