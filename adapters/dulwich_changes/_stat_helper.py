@@ -1,13 +1,14 @@
 """A second process for the `lstat` calls of a large worktree, as git's preload-index threads.
 
-Reading a worktree costs one `lstat` per tracked file, and in CPython most of that is the call,
-not the file system: threads do not help (they queue on the GIL), a second process does. When
-the index is large and a second CPU is there, `StatHelper` hands the last share of the paths to
-`python -I -S` running `_SCRIPT`, which returns each path's stat data packed in the order of the
-stat cache's key, while this process reads the rest. The helper decides nothing: a path whose
-data do not match the stat cache is `lstat`-ed again here before it is read, and any failure of
-the helper (it cannot start, dies, returns a short answer) only means this process stats those
-paths itself. It gets an empty environment and no file but its pipes.
+Reading a worktree costs one `lstat` per tracked file, and in CPython much of that is the call,
+not the file system: threads would queue on the GIL, a second process does not. When the index
+is large, a stat cache is there to compare with and a second CPU is free, `StatHelper` hands the
+last share of the paths and their recorded stat data to `python -I -S` running `_SCRIPT`, which
+names the paths whose stat data differ (or cannot be read), while this process stats the rest and
+lists the folders. Every path it names is `lstat`-ed again here (and read if need be); a path it
+does not name is a stat cache hit, so its answer must be whole: it ends with the number of paths
+it compared, and anything else (it cannot start, dies, answers short or malformed) only means
+this process stats those paths itself. It gets an empty environment and no file but its pipes.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ for i, path in enumerate(paths[1:]):
     key = pack(st.st_mode, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
     if key != keys[48 * i : 48 * i + 48]:
         out.append(i)
+out.append(count)  # the answer is whole
 sys.stdout.buffer.write(out.tobytes())
 """
 
@@ -105,7 +107,7 @@ class StatHelper:
 
     def results(self) -> list[int] | None:
         """The positions of the paths whose stat data differ from their key (or that could
-        not be stat-ed), or None when the helper gave no full answer."""
+        not be stat-ed), or None when the helper gave no whole answer."""
         process = self._process
         if process is None or process.stdout is None:
             return None
@@ -116,10 +118,13 @@ class StatHelper:
             return None
         finally:
             self.close()
-        if returncode != 0 or len(data) % 4:
-            return None
         positions = array("I")
+        if returncode != 0 or len(data) % positions.itemsize:
+            return None
         positions.frombytes(data)
+        # Positions below the count, then the count itself as the last word.
+        if not positions or positions.pop() != self._count:
+            return None
         if positions and max(positions) >= self._count:
             return None
         return positions.tolist()

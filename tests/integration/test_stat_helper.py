@@ -51,10 +51,13 @@ def test_a_helper_with_nothing_to_do_answers_nothing(tmp_path: Path) -> None:
     [
         "import sys; sys.exit(1)",
         "import sys; sys.stdout.buffer.write(b'xyz')",  # not whole positions
-        "import sys; sys.stdout.buffer.write((99).to_bytes(4, sys.byteorder))",  # out of range
+        # A position out of range (then the right count: 5 paths).
+        "import sys, array; sys.stdout.buffer.write(array.array('I', [99, 5]).tobytes())",
+        "import sys; sys.stdout.buffer.write((1).to_bytes(4, sys.byteorder))",  # no count
+        "",  # exits 0 and says nothing: not "every path matched"
         "import os; os.kill(os.getpid(), 9)",
     ],
-    ids=["fails", "short-answer", "position-out-of-range", "killed"],
+    ids=["fails", "short-answer", "position-out-of-range", "no-count", "silent", "killed"],
 )
 def test_a_helper_that_gives_no_full_answer_gives_none(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, script: str
