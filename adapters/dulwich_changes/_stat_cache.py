@@ -44,7 +44,6 @@ RECORD = struct.Struct("<qqqqQQ")
 Key = bytes
 _Entry = tuple[int, ObjectID]  # (git mode, blob id)
 Known = tuple[Key, _Entry]
-_ID = 40  # a hex blob id
 
 
 class _File(msgspec.Struct, array_like=True):
