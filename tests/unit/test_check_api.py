@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import anyio
 import msgspec
 from returns.result import Result
@@ -30,6 +32,33 @@ def repo_with(changes: dict[str, str]) -> FakeRepository:
     return repo
 
 
+def run_check(
+    targets: Sequence[str | RepoTarget],
+    policy: PolicyConfig | None,
+    repos: dict[str, FakeRepository],
+    *,
+    stage: FakeGateStage | None = None,
+    collector: FakeChangeCollector | None = None,
+    upstreams: FakeUpstreamReader | None = None,
+    base: str | None = None,
+    run_gates: bool = True,
+) -> Result[CheckReport, CheckError]:
+    """`check_repos` over fakes: `repos` back the collector and upstream reader not given."""
+
+    async def run() -> Result[CheckReport, CheckError]:
+        return await check_repos(
+            targets,
+            policy,
+            base=base,
+            run_gates=run_gates,
+            collector=collector or FakeChangeCollector(repos),
+            upstreams=upstreams or FakeUpstreamReader(repos),
+            stage=stage or FakeGateStage(),
+        )
+
+    return anyio.run(run)
+
+
 def check(
     repos: dict[str, FakeRepository],
     stage: FakeGateStage,
@@ -37,17 +66,7 @@ def check(
     *,
     run_gates: bool = True,
 ) -> Result[CheckReport, CheckError]:
-    async def run() -> Result[CheckReport, CheckError]:
-        return await check_repos(
-            list(repos),
-            policy,
-            collector=FakeChangeCollector(repos),
-            upstreams=FakeUpstreamReader(repos),
-            stage=stage,
-            run_gates=run_gates,
-        )
-
-    return anyio.run(run)
+    return run_check(list(repos), policy, repos, stage=stage, run_gates=run_gates)
 
 
 def test_publishable_change_runs_gates_of_every_repository_in_order() -> None:
@@ -137,16 +156,7 @@ def test_rules_are_chosen_by_the_given_name_else_the_directory_name() -> None:
         RepoTarget(path="/w/three", name="acme/other"),
     ]
 
-    async def run() -> Result[CheckReport, CheckError]:
-        return await check_repos(
-            targets,
-            policy,
-            collector=FakeChangeCollector(repos),
-            upstreams=FakeUpstreamReader(repos),
-            stage=FakeGateStage(),
-        )
-
-    report = anyio.run(run).unwrap()
+    report = run_check(targets, policy, repos).unwrap()
     # `/w/three` is called acme/other, which has no table: its directory name's table applies.
     assert [(r.name, [v.code for v in r.violations]) for r in report.repos] == [
         ("acme/api", []),
@@ -158,16 +168,7 @@ def test_rules_are_chosen_by_the_given_name_else_the_directory_name() -> None:
 def check_targets(
     targets: list[RepoTarget], policy: PolicyConfig, repos: dict[str, FakeRepository]
 ) -> CheckReport:
-    async def run() -> Result[CheckReport, CheckError]:
-        return await check_repos(
-            targets,
-            policy,
-            collector=FakeChangeCollector(repos),
-            upstreams=FakeUpstreamReader(repos),
-            stage=FakeGateStage(),
-        )
-
-    return anyio.run(run).unwrap()
+    return run_check(targets, policy, repos).unwrap()
 
 
 def test_a_given_owner_name_table_wins_over_the_directory_name_table_whole() -> None:
@@ -244,16 +245,7 @@ def test_a_defaulted_base_without_upstream_says_it_is_head() -> None:
 def test_an_unreadable_upstream_only_changes_the_notices_wording() -> None:
     repos = {"/one": repo_with({"src/b.py": "b\n"})}
 
-    async def run() -> Result[CheckReport, CheckError]:
-        return await check_repos(
-            list(repos),
-            POLICY,
-            collector=FakeChangeCollector(repos),
-            upstreams=FakeUpstreamReader({}),
-            stage=FakeGateStage(),
-        )
-
-    report = anyio.run(run).unwrap()
+    report = run_check(list(repos), POLICY, repos, upstreams=FakeUpstreamReader({})).unwrap()
     assert (report.verdict, report.repos[0].base) == ("publishable", "base")
     assert (
         "the upstream merge base or HEAD (which one is unknown: /one: no repo)"
@@ -264,17 +256,7 @@ def test_an_unreadable_upstream_only_changes_the_notices_wording() -> None:
 def test_a_given_base_adds_no_notice() -> None:
     repos = {"/one": repo_with({"src/b.py": "b\n"})}
 
-    async def run() -> Result[CheckReport, CheckError]:
-        return await check_repos(
-            list(repos),
-            POLICY,
-            base="base",
-            collector=FakeChangeCollector(repos),
-            upstreams=FakeUpstreamReader(repos),
-            stage=FakeGateStage(),
-        )
-
-    assert anyio.run(run).unwrap().repos[0].notices == ()
+    assert run_check(list(repos), POLICY, repos, base="base").unwrap().repos[0].notices == ()
 
 
 def test_no_policy_is_config_policy_missing() -> None:
@@ -291,15 +273,7 @@ def test_invalid_secret_pattern_is_config_invalid() -> None:
 
 def test_unknown_repository_is_repo_not_found_and_nothing_runs() -> None:
     stage = FakeGateStage()
-    result = anyio.run(
-        lambda: check_repos(
-            ["/nope"],
-            POLICY,
-            collector=FakeChangeCollector({}),
-            upstreams=FakeUpstreamReader({}),
-            stage=stage,
-        )
-    )
+    result = run_check(["/nope"], POLICY, {}, stage=stage)
     assert (result.failure().code, stage.ran) == ("repo-not-found", [])
 
 
@@ -310,16 +284,7 @@ def test_the_index_stat_cache_is_trusted_only_where_the_policy_says_so() -> None
     repos = {"/w/fast": repo_with({}), "/w/other": repo_with({})}
     collector = FakeChangeCollector(repos)
 
-    async def run() -> Result[CheckReport, CheckError]:
-        return await check_repos(
-            list(repos),
-            policy,
-            collector=collector,
-            upstreams=FakeUpstreamReader(repos),
-            stage=FakeGateStage(),
-        )
-
-    anyio.run(run).unwrap()
+    run_check(list(repos), policy, repos, collector=collector).unwrap()
     assert collector.trusted_stat == [True, False]
 
 
