@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +15,7 @@ from adapters.dulwich_changes import DulwichSnapshotter
 from domain.worktree_snapshot import DELETED, WorktreeSnapshot, side_effects
 from ports.worktree import SnapshotError, WorktreeSnapshotter
 from tests.fakes.worktree import FakeSnapshotter, FakeWorktree
+from tests.support.gitrepo import refuse_listing
 
 
 class World(Protocol):
@@ -339,14 +339,7 @@ def test_dulwich_a_folder_that_cannot_be_listed_is_snapshot_unreadable(
     world.write("a.txt", b"a")
     world.commit()
     world.write("hidden/by-product.txt", b"x")
-    real_listdir = os.listdir
-
-    def listdir(path: bytes | str) -> object:
-        if os.fsencode(path).endswith(b"/hidden"):
-            raise PermissionError(13, "Permission denied", path)
-        return real_listdir(path)
-
-    monkeypatch.setattr(os, "listdir", listdir)
+    refuse_listing(monkeypatch, "hidden")
     result = anyio.run(DulwichSnapshotter().snapshot, world.root)
     assert result.failure().code == "snapshot-unreadable"
 

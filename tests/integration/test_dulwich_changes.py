@@ -27,7 +27,15 @@ from adapters.dulwich_changes._index import read_index
 from adapters.dulwich_changes._repo import SpecialFileError, open_worktree
 from domain.changes import MODE_GITLINK, ChangeSet, FileChange
 from domain.policy import GateEvidence, PolicyRules, evaluate_policy
-from tests.support.gitrepo import commit_all, damage_object, git, git_bytes, init_repo, write
+from tests.support.gitrepo import (
+    commit_all,
+    damage_object,
+    git,
+    git_bytes,
+    init_repo,
+    refuse_listing,
+    write,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -533,17 +541,9 @@ def test_a_damaged_base_manifest_is_repo_unreadable_not_a_crash(tmp_path: Path) 
 def test_a_folder_that_cannot_be_listed_is_repo_unreadable(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Tests run as root, where chmod 000 does not stop a listing: simulate the refusal.
     repo = init_repo(tmp_path / "r", {"a.txt": "a\n"})
     write(repo, {"hidden/conftest.py": "import os\n"})
-    real_listdir = os.listdir
-
-    def listdir(path: bytes | str) -> object:
-        if os.fsencode(path).endswith(b"/hidden"):
-            raise PermissionError(13, "Permission denied", path)
-        return real_listdir(path)
-
-    monkeypatch.setattr(os, "listdir", listdir)
+    refuse_listing(monkeypatch, "hidden")
     error = collect_changes(str(repo), "HEAD").failure()
     assert error.code == "repo-unreadable"
     assert "hidden" in error.message

@@ -7,6 +7,8 @@ import subprocess
 import zlib
 from pathlib import Path
 
+import pytest
+
 GIT_ENV = {
     "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
     "HOME": "/nonexistent",
@@ -72,3 +74,17 @@ def damage_object(repo: Path, sha: str, how: str) -> None:
         path.write_bytes(zlib.compress(b"blob 5\0other"))
     else:
         raise ValueError(how)
+
+
+def refuse_listing(monkeypatch: pytest.MonkeyPatch, folder_name: str) -> None:
+    """Make `os.listdir` of any folder named `folder_name` fail as a permission refusal would
+    (tests run as root, where chmod 000 does not stop a listing)."""
+    real_listdir = os.listdir
+    ending = b"/" + os.fsencode(folder_name)
+
+    def listdir(path: bytes | str) -> object:
+        if os.fsencode(path).endswith(ending):
+            raise PermissionError(13, "Permission denied", path)
+        return real_listdir(path)
+
+    monkeypatch.setattr(os, "listdir", listdir)
