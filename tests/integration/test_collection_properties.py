@@ -24,8 +24,7 @@ from hypothesis import strategies as st
 from adapters.dulwich_changes import _stat_cache as stat_cache_module
 from adapters.dulwich_changes import _stat_helper as stat_helper_module
 from adapters.dulwich_changes import collect_changes
-from domain.changes import ChangeSet
-from tests.support.gitrepo import commit_all, git, init_repo, write
+from tests.support.gitrepo import commit_all, git, init_repo, touched_paths, write
 
 pytestmark = pytest.mark.integration
 
@@ -80,10 +79,6 @@ def _mutate(repo: Path, kind: str, name: str) -> None:
         write(repo, {name + "/inside.py": "inside\n"})
 
 
-def _touched(changes: ChangeSet) -> set[str]:
-    return {p for c in changes.changes for p in (c.path, c.old_path) if p is not None}
-
-
 @settings(max_examples=25)
 @given(_base, _edits)
 def test_the_fast_paths_collect_what_reading_everything_collects_and_git_agrees(
@@ -106,4 +101,4 @@ def test_the_fast_paths_collect_what_reading_everything_collects_and_git_agrees(
         assert collect_changes(str(repo), "HEAD", trust_index_stat=True).unwrap() == reference
         commit_all(repo, "what git stages")
         staged = git(repo, "diff", "--no-renames", "--name-only", "HEAD~1", "HEAD").split("\n")
-        assert _touched(reference) == {path for path in staged if path}
+        assert touched_paths(reference) == {path for path in staged if path}

@@ -34,6 +34,7 @@ from tests.support.gitrepo import (
     git_bytes,
     init_repo,
     refuse_listing,
+    touched_paths,
     write,
 )
 
@@ -94,11 +95,6 @@ def _git_status_paths(repo: Path) -> set[str]:
     return paths
 
 
-def _touched(changes: ChangeSet) -> set[str]:
-    paths = {c.path for c in changes.changes}
-    return paths | {c.old_path for c in changes.changes if c.old_path is not None}
-
-
 @pytest.fixture
 def busy_repo(tmp_path: Path) -> tuple[Path, str]:
     """A base commit, then an agent commit, staged, unstaged, untracked and ignored changes."""
@@ -133,7 +129,7 @@ def test_status_against_head_names_the_same_paths_as_git_status(
     busy_repo: tuple[Path, str],
 ) -> None:
     repo, _ = busy_repo
-    assert _touched(_collect(repo)) == _git_status_paths(repo)
+    assert touched_paths(_collect(repo)) == _git_status_paths(repo)
 
 
 def test_changes_against_base_agree_with_git_diff_m100(busy_repo: tuple[Path, str]) -> None:
@@ -192,7 +188,11 @@ def test_directories_the_index_cache_marks_unchanged_are_still_read_on_disk(
     write(repo, {"a/b/two.txt": "22\n", "a/b/new.txt": "n\n"})
     (repo / "a/one.txt").unlink()
     ours = _collect(repo)
-    assert _touched(ours) == _git_status_paths(repo) == {"a/b/two.txt", "a/b/new.txt", "a/one.txt"}
+    assert (
+        touched_paths(ours)
+        == _git_status_paths(repo)
+        == {"a/b/two.txt", "a/b/new.txt", "a/one.txt"}
+    )
     git(repo, "add", "-A")
     assert _ours_as_name_status(_collect(repo)) == _git_name_status(repo, "--cached", "HEAD")
 
@@ -267,7 +267,7 @@ def test_a_conflicted_merge_reports_the_file_as_it_is_on_disk(tmp_path: Path) ->
     commit_all(repo, "main")
     with pytest.raises(subprocess.CalledProcessError):
         git(repo, "merge", "-q", "other")
-    assert _touched(_collect(repo)) == _git_status_paths(repo) == {"a.txt"}
+    assert touched_paths(_collect(repo)) == _git_status_paths(repo) == {"a.txt"}
     assert "<<<<<<< HEAD" in _by_path(_collect(repo))["a.txt"].added[0].text
     # An entry of a merge stage is never taken on the index's word.
     assert collect_changes(str(repo), "HEAD", trust_index_stat=True).unwrap() == _collect(repo)
@@ -604,8 +604,8 @@ def test_the_gate_snapshot_lists_exactly_what_the_collector_reports_against_head
     (repo / ".git/info/exclude").write_text("notes/\n")
     write(repo, {".gitignore": "ignored/\n*.log\n*.txt\n"})
     snapshot = anyio.run(DulwichSnapshotter().snapshot, str(repo)).unwrap()
-    assert {e.path for e in snapshot.entries} == _touched(_collect(repo))
-    assert "notes/new.txt" in _touched(_collect(repo))
+    assert {e.path for e in snapshot.entries} == touched_paths(_collect(repo))
+    assert "notes/new.txt" in touched_paths(_collect(repo))
 
 
 def test_a_missing_commit_between_head_and_its_upstream_is_repo_unreadable(

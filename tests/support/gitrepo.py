@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from domain.changes import ChangeSet
+
 GIT_ENV = {
     "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
     "HOME": "/nonexistent",
@@ -88,3 +90,8 @@ def refuse_listing(monkeypatch: pytest.MonkeyPatch, folder_name: str) -> None:
         return real_listdir(path)
 
     monkeypatch.setattr(os, "listdir", listdir)
+
+
+def touched_paths(changes: ChangeSet) -> set[str]:
+    """Every path a change set touches: new paths and the old paths of renames."""
+    return {p for c in changes.changes for p in (c.path, c.old_path) if p is not None}
