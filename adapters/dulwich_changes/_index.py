@@ -38,6 +38,8 @@ class Index(NamedTuple):
     entries: dict[bytes, IndexEntry]
     stats: dict[bytes, IndexStat]  # empty unless asked for
     cache_tree: dict[bytes, ObjectID]  # empty unless stats were asked for
+    # The index file's mtime when stats were asked for (an entry is trusted only if older).
+    mtime_ns: int = 0
 
 
 def _parse_cache_tree(data: bytes) -> dict[bytes, ObjectID]:
@@ -131,7 +133,7 @@ def read_index(repo: Repo, cache: StatCache | None, *, with_stats: bool) -> Inde
             f"{repo.index_path()} is not a regular file; remove it (`git reset` writes a new one)"
         )
     if with_stats or cache is None:
-        return _parse_index(repo, with_stats=with_stats)
+        return _parse_index(repo, with_stats=with_stats)._replace(mtime_ns=st.st_mtime_ns)
     key = key_of(st)
     known = cache.index(key)
     if known is not None:

@@ -20,12 +20,14 @@ import sys
 import threading
 from array import array
 
+from adapters.dulwich_changes._stat_cache import RECORD
+
 # Below this many paths a second process costs more than it saves.
 MIN_PATHS = 10_000
 # The helper's share: this process also lists the folders while the helper works.
 SHARE = 0.6
 # Where no key is recorded: no file's packed stat data (its st_mode would be -1).
-NO_KEY = b"\xff" * 48
+NO_KEY = b"\xff" * RECORD.size
 
 _SCRIPT = """
 import os, struct, sys
@@ -34,10 +36,10 @@ head, _, data = sys.stdin.buffer.read().partition(b"\\n")
 size, count = map(int, head.split())
 paths = data[:size].split(b"\\0")
 keys = data[size:]
-if len(paths) != count + 1 or len(keys) != 48 * count:
+if len(paths) != count + 1 or len(keys) != SIZE * count:
     sys.exit(3)
 prefix = paths[0] + b"/"
-pack = struct.Struct("<qqqqQQ").pack
+pack = struct.Struct(FORMAT).pack
 lstat = os.lstat
 out = array("I")
 for i, path in enumerate(paths[1:]):
@@ -47,11 +49,11 @@ for i, path in enumerate(paths[1:]):
         out.append(i)
         continue
     key = pack(st.st_mode, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
-    if key != keys[48 * i : 48 * i + 48]:
+    if key != keys[SIZE * i : SIZE * i + SIZE]:
         out.append(i)
 out.append(count)  # the answer is whole
 sys.stdout.buffer.write(out.tobytes())
-"""
+""".replace("FORMAT", repr(RECORD.format)).replace("SIZE", str(RECORD.size))
 
 
 def _cpus() -> int:
@@ -71,7 +73,7 @@ def helper_share(count: int) -> int:
 
 class StatHelper:
     """One helper process stat-ing `paths` below `root` and comparing each path's packed stat
-    data (`_stat_cache.key_of`) with `keys` (48 bytes per path, `NO_KEY` where none is
+    data (`_stat_cache.key_of`) with `keys` (one `RECORD` per path, `NO_KEY` where none is
     recorded); `results` waits for its answer."""
 
     def __init__(self, root: bytes, paths: list[bytes], keys: bytes) -> None:

@@ -126,7 +126,7 @@ class _Snapshot:
         # clean path's state is its index entry).
         self.entries: dict[bytes, _Entry] = {}
         index = read_index(repo, cache, with_stats=trust_stat)
-        self.index, self._index_stats, self.cache_tree = index
+        self.index, self._index_stats, self.cache_tree, self._index_mtime = index
         # Index paths whose worktree state may differ from their index entry (without
         # `read_all`), and paths that are in the worktree but not in the index.
         self.dirty: set[bytes] = set()
@@ -249,10 +249,7 @@ class _Snapshot:
     ) -> None:
         """`_stat_paths` trusting the index: a path whose stat data match its index entry is
         clean (in no list); the others are misses, missing ones dirty."""
-        try:
-            index_mtime = os.stat(self.repo.index_path()).st_mtime_ns
-        except OSError:
-            index_mtime = 0
+        index_mtime = self._index_mtime
         lstat = os.lstat
         stats = self._index_stats
         index = self.index
