@@ -59,8 +59,8 @@ def open_worktree(root: str) -> Repo:
 
 def refuse_special_files(dot_git: str) -> None:
     """Raise `SpecialFileError` if a worktree's `.git`, its git directory, the common
-    directory of a linked worktree or an alternate object folder holds a FIFO, socket or
-    device (symlinks followed). The agent writes all of these, and opening a FIFO for reading
+    directory of a linked worktree or an alternate object folder holds a FIFO or a device
+    (symlinks followed). The agent writes all of these, and opening a FIFO for reading
     blocks until someone writes to it (a device may never end): checked before dulwich opens
     any of them."""
     try:
@@ -71,7 +71,7 @@ def refuse_special_files(dot_git: str) -> None:
         control: str | None = dot_git
     elif stat.S_ISREG(st.st_mode):
         control = _pointed_to(dot_git, b"gitdir:")
-    elif stat.S_ISFIFO(st.st_mode) or stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode):
+    elif _blocks(st.st_mode):
         raise _special(dot_git)
     else:
         return  # a socket: dulwich cannot open it and says so
@@ -79,10 +79,10 @@ def refuse_special_files(dot_git: str) -> None:
         return  # not a "gitdir: ..." file: dulwich refuses it
     folders = [control]
     common = os.path.join(control, "commondir")
-    found = _special_below(control)
-    if found is None and os.path.isfile(common):
-        folders.append(_pointed_to(common, b"") or control)
-        found = _special_below(folders[-1])
+    shared = _pointed_to(common) if os.path.isfile(common) else None
+    if shared is not None:
+        folders.append(shared)
+    found = next(filter(None, map(_special_below, folders)), None)
     if found is None:
         found = _special_in_alternates([os.path.join(folder, "objects") for folder in folders])
     if found is not None:
@@ -96,8 +96,15 @@ def _special(path: str) -> SpecialFileError:
     )
 
 
-def _pointed_to(path: str, label: bytes) -> str | None:
-    """The folder a `gitdir: ...` (or `commondir`) file names, relative to the file's folder."""
+def _blocks(mode: int) -> bool:
+    """A FIFO or a device: opening or reading it may never return. (A socket cannot be opened
+    at all, so it fails at once; git's fsmonitor daemon keeps one in `.git`.)"""
+    return stat.S_ISFIFO(mode) or stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+
+
+def _pointed_to(path: str, label: bytes = b"") -> str | None:
+    """The folder a `gitdir: ...` (or `commondir`) file names, relative to the file's folder;
+    None if the file does not start with `label`."""
     with open(path, "rb") as handle:
         text = handle.read(65536).strip()
     if not text.startswith(label):
@@ -107,7 +114,7 @@ def _pointed_to(path: str, label: bytes) -> str | None:
 
 
 def _special_below(folder: str) -> str | None:
-    """The first FIFO, socket or device in `folder` or below (symlinked folders included)."""
+    """The first FIFO or device in `folder` or below (symlinked folders included)."""
     seen: set[tuple[int, int]] = set()
     pending = [folder]
     while pending:
@@ -129,8 +136,7 @@ def _special_below(folder: str) -> str | None:
                         mode = os.stat(entry.path).st_mode
                     except FileNotFoundError:
                         continue  # a dangling symlink: reading it fails, it cannot block
-                    # A socket (git's fsmonitor daemon keeps one here) cannot be opened at all.
-                    if stat.S_ISFIFO(mode) or stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+                    if _blocks(mode):
                         return entry.path
     return None
 
