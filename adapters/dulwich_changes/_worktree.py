@@ -158,7 +158,7 @@ class _Snapshot:
     ) -> tuple[list[bytes], list[tuple[bytes, os.stat_result]], list[bytes]]:
         """Stat every index path and list the folders: (stat cache hits, paths to read,
         folders of index paths that are a symlink or a file now)."""
-        paths = list(self.index)
+        paths = self._tracked
         # The helper only compares with the stat cache: without one (or trusting the index
         # instead), every path it named would be stat-ed again here.
         with_cache = self.cache is not None and self.cache.known and not self.trust_stat
