@@ -13,7 +13,7 @@ from typing import IO, Any
 import anyio
 from anyio.abc import ByteReceiveStream, Process
 
-from domain.bounded_lines import Line, LineSplitter
+from domain.text.bounded_lines import Line, LineSplitter
 from ports.process import LineVerdict, ProcessRequest, ProcessResult, ProcessStatus
 
 _CHUNK = 64 * 1024

@@ -16,7 +16,7 @@ class FsFileReader:
     def read(self, path: str, limit: int | None = None) -> Result[bytes | None, FileReadError]:
         """Read at most `limit` bytes (else the whole file); missing gives None.
 
-        How much to read is the caller's decision (`domain.content.MAX_CHECKED_FILE_BYTES`).
+        How much to read is the caller's decision (`domain.changes.content.MAX_CHECKED_FILE_BYTES`).
         """
         try:
             info = os.stat(path)

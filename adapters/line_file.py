@@ -8,7 +8,7 @@ from typing import BinaryIO
 
 from returns.result import Failure, Result, Success
 
-from domain.bounded_lines import LONG_LINE_KEEP_BYTES, MAX_LINE_BYTES, Line, LineSplitter
+from domain.text.bounded_lines import LONG_LINE_KEEP_BYTES, MAX_LINE_BYTES, Line, LineSplitter
 from ports.line_source import InputError
 
 # Large reads keep the per-chunk cost (one split, one list) small against the bytes read.

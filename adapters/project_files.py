@@ -1,4 +1,4 @@
-"""Reads the files `domain.project.derive_facts` needs from a project directory."""
+"""Reads the files `domain.gates.project.derive_facts` needs from a project directory."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import os
 
 from returns.result import Failure, Result, Success
 
-from domain.project import ProjectFiles
+from domain.gates.project import ProjectFiles
 from ports.project import ProjectReadError
 
 # Folders never searched for test files: environments, caches and VCS data.

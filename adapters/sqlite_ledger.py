@@ -20,10 +20,10 @@ from pathlib import Path
 from returns.pipeline import is_successful
 from returns.result import Failure, Result, Success
 
-from domain.budget import BudgetRefusal, DayTotals
-from domain.budget_input import format_instant
-from domain.ledger import Reservation
-from domain.money import format_usd
+from domain.budget.inputs import format_instant
+from domain.budget.ledger import Reservation
+from domain.budget.money import format_usd
+from domain.budget.plan import BudgetRefusal, DayTotals
 from ports.ledger import (
     DEFAULT_LEDGER_WAIT_S,
     LedgerError,

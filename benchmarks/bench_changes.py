@@ -17,11 +17,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from adapters.dulwich_changes import collect_changes
-from adapters.dulwich_changes._stat_cache import RACY_NS
-from adapters.dulwich_changes._stat_helper import helper_share
-from domain.changes import AddedHunk
-from domain.secrets import compile_scanner, scan_hunk
+from adapters.git.changes import collect_changes
+from adapters.git.changes._stat_cache import RACY_NS
+from adapters.git.changes._stat_helper import helper_share
+from domain.changes.change_set import AddedHunk
+from domain.policy.secrets import compile_scanner, scan_hunk
 
 GIT_ENV = {
     "PATH": os.environ.get("PATH", "/usr/bin:/bin"),

@@ -21,7 +21,7 @@ import time
 from datetime import UTC, datetime
 from multiprocessing.synchronize import Barrier
 
-from domain.budget_config import BudgetConfig, DailyLimits
+from domain.budget.config import BudgetConfig, DailyLimits
 from entrypoints.api.budget import open_ledger, reserve_run
 
 # Limits far above what a benchmark window can reach, so every reservation is granted.

@@ -147,7 +147,7 @@ _CHILD = """
 import json, resource, sys, time
 import msgspec
 from adapters.line_file import FileLineSource
-from domain.harness_normalise import new_normaliser
+from domain.harness.normalise import new_normaliser
 
 def decode(line):
     if isinstance(line, bytes):

@@ -14,9 +14,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from domain import uv_options as table
-from domain.gate_prepare import prepare_gate
-from domain.project import ProjectFacts
+from domain.gates import uv_options as table
+from domain.gates.prepare import prepare_gate
+from domain.gates.project import ProjectFacts
 
 SEED = 20261125
 FACTS = ProjectFacts(has_pyproject=True, has_lockfile=True, dev_group=True)

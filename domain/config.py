@@ -11,10 +11,10 @@ import tomli
 from returns.pipeline import is_successful
 from returns.result import Failure, Result, Success
 
-from domain.budget_config import BudgetConfig, check_budget_config
-from domain.config_keys import describe_validation_error
-from domain.harness_config import HarnessSettings
-from domain.policy import PolicyConfig
+from domain.budget.config import BudgetConfig, check_budget_config
+from domain.harness.config import HarnessSettings
+from domain.kernel.config_keys import describe_validation_error
+from domain.policy.evaluate import PolicyConfig
 
 CONFIG_FILE_NAME = "engineering-loop.toml"
 

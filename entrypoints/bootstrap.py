@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 
-from domain.locations import cache_home
+from domain.kernel.locations import cache_home
 from ports.changes import ChangeCollector, UpstreamReader
 from ports.config import ConfigSource
 from ports.files import FileReader
@@ -57,7 +57,7 @@ def spend_ledger(path: str, *, wait_s: float = DEFAULT_LEDGER_WAIT_S) -> Ledger:
 
 def worktree_snapshotter() -> WorktreeSnapshotter:
     """The dulwich snapshotter of worktree status (walks directories that are no repository)."""
-    from adapters.dulwich_changes import DulwichSnapshotter
+    from adapters.git.changes import DulwichSnapshotter
 
     return DulwichSnapshotter()
 
@@ -72,7 +72,7 @@ def file_reader() -> FileReader:
 def change_collector() -> ChangeCollector:
     """The dulwich change collector (base tree vs. index, worktree and untracked files), with
     its stat cache in the per-user cache home, outside every worktree."""
-    from adapters.dulwich_changes import DulwichChangeCollector
+    from adapters.git.changes import DulwichChangeCollector
 
     home = cache_home(os.environ)
     folder = None if home is None else os.path.join(home, "engineering-loop", "worktree-stats")
@@ -81,14 +81,14 @@ def change_collector() -> ChangeCollector:
 
 def upstream_reader() -> UpstreamReader:
     """The dulwich reader of the upstream ref a repository's branch tracks (for notices)."""
-    from adapters.dulwich_changes import DulwichUpstreamReader
+    from adapters.git.changes import DulwichUpstreamReader
 
     return DulwichUpstreamReader()
 
 
 def scratch_repos() -> ScratchRepoBuilder:
     """The dulwich builder of throwaway example repositories."""
-    from adapters.dulwich_scratch import DulwichScratchRepos
+    from adapters.git.scratch import DulwichScratchRepos
 
     return DulwichScratchRepos()
 

@@ -7,7 +7,7 @@ from typing import Protocol
 import msgspec
 from returns.result import Result
 
-from domain.changes import ChangeSet, ManifestPair
+from domain.changes.change_set import ChangeSet, ManifestPair
 
 
 class ChangeReadError(msgspec.Struct, frozen=True, kw_only=True, tag="change-read-error"):

@@ -14,8 +14,8 @@ from typing import Literal, Protocol
 import msgspec
 from returns.result import Result
 
-from domain.budget import BudgetRefusal, DayTotals, RunBudget
-from domain.ledger import Reservation
+from domain.budget.ledger import Reservation
+from domain.budget.plan import BudgetRefusal, DayTotals, RunBudget
 
 LedgerErrorCode = Literal[
     "ledger-unreadable",  # corrupt, not a ledger, or written by a newer version: never "zero spend"

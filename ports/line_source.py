@@ -8,7 +8,7 @@ from typing import Protocol
 import msgspec
 from returns.result import Result
 
-from domain.bounded_lines import Line
+from domain.text.bounded_lines import Line
 
 
 class InputError(msgspec.Struct, frozen=True, kw_only=True, tag="input-error"):
@@ -26,7 +26,7 @@ class LineSource(Protocol):
     ) -> Result[int, InputError]:
         """Call `consume` with each line of `path` (None: stdin), newline removed; count lines.
 
-        A line longer than `domain.bounded_lines.MAX_LINE_BYTES` arrives as a `LongLine` (its
+        A line longer than `domain.text.bounded_lines.MAX_LINE_BYTES` arrives as a `LongLine` (its
         first and last bytes, its length and a scan of what lay between), never whole.
         """
         ...

@@ -7,7 +7,7 @@ from typing import Literal, Protocol
 
 import msgspec
 
-from domain.bounded_lines import Line
+from domain.text.bounded_lines import Line
 
 ProcessStatus = Literal["exited", "not-found", "not-executable", "timed-out", "stopped"]
 
@@ -58,7 +58,7 @@ class ProcessRunner(Protocol):
     ) -> ProcessResult:
         """Run, feed each stdout line (split on b"\\n" only) to `on_line` as it arrives.
 
-        A line longer than `domain.bounded_lines.MAX_LINE_BYTES` is fed as a `LongLine` (its
+        A line longer than `domain.text.bounded_lines.MAX_LINE_BYTES` is fed as a `LongLine` (its
         first and last bytes, its length and a scan of what lay between): no line is ever held
         whole past that limit, and reading one long line takes time linear in its length.
 

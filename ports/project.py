@@ -7,7 +7,7 @@ from typing import Protocol
 import msgspec
 from returns.result import Result
 
-from domain.project import ProjectFiles
+from domain.gates.project import ProjectFiles
 
 
 class ProjectReadError(msgspec.Struct, frozen=True, kw_only=True, tag="project-read-error"):

@@ -7,7 +7,7 @@ from typing import Protocol
 import msgspec
 from returns.result import Result
 
-from domain.worktree_snapshot import WorktreeSnapshot
+from domain.changes.snapshot import WorktreeSnapshot
 
 
 class SnapshotError(msgspec.Struct, frozen=True, kw_only=True, tag="snapshot-error"):

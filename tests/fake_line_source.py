@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 from returns.result import Failure, Result, Success
 
-from domain.bounded_lines import LONG_LINE_KEEP_BYTES, MAX_LINE_BYTES, Line, bound_line
-from domain.harness_normalise import split_lines
+from domain.harness.normalise import split_lines
+from domain.text.bounded_lines import LONG_LINE_KEEP_BYTES, MAX_LINE_BYTES, Line, bound_line
 from ports.line_source import InputError
 
 

@@ -6,7 +6,7 @@ import os
 
 from returns.result import Failure, Result, Success
 
-from domain.project import ProjectFiles
+from domain.gates.project import ProjectFiles
 from ports.project import ProjectReadError
 
 

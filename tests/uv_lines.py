@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from domain import uv_options as table
-from domain.project import ProjectFacts
+from domain.gates import uv_options as table
+from domain.gates.project import ProjectFacts
 
 # A value uv accepts for each value-taking option (the differential test runs them for real).
 _NAMES = ("dev", "lint", "docs", "DEV", "Dev_Tools")

@@ -12,8 +12,8 @@ from typing import Annotated, Literal
 import msgspec
 from returns.result import Failure, Result, Success
 
-from domain.config_keys import dotted_key
-from domain.money import MAX_USD, usd_to_micros
+from domain.budget.money import MAX_USD, usd_to_micros
+from domain.kernel.config_keys import dotted_key
 
 # Money in configuration is USD (TOML has no decimal type); it becomes micro-dollars in the policy.
 Usd = Annotated[float, msgspec.Meta(ge=0, le=MAX_USD)]

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 import msgspec
 from returns.result import Failure, Result, Success
 
-from domain.quantities import is_positive_finite
+from domain.kernel.quantities import is_positive_finite
 
 # GitHub refuses label names longer than 50 characters.
 MAX_LABEL_LENGTH = 50

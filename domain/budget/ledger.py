@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 import msgspec
 
-from domain.budget import DayTotals
+from domain.budget.plan import DayTotals
 
 
 class Reservation(msgspec.Struct, frozen=True, kw_only=True):

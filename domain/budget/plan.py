@@ -1,7 +1,7 @@
 """Budget policy: what one run may spend, decided from its labels and what is left of the day.
 
 Pure: the caller passes the day's totals (read from the ledger) and the current instant as values.
-All money is integer micro-dollars (see `domain.money`).
+All money is integer micro-dollars (see `domain.budget.money`).
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from typing import Literal
 import msgspec
 from returns.result import Failure, Result, Success
 
-from domain.budget_config import BudgetConfig, TierLimits, tier_key
-from domain.money import format_usd, usd_to_micros
+from domain.budget.config import BudgetConfig, TierLimits, tier_key
+from domain.budget.money import format_usd, usd_to_micros
 
 BASE_TIER = "base"
 
@@ -78,7 +78,7 @@ def remaining_micros(policy: BudgetConfig, today: DayTotals) -> int:
 def matching_tiers(labels: Iterable[str], tiers: dict[str, TierLimits]) -> tuple[str, ...]:
     """The configured tier names among `labels`, in configuration order, ignoring case (as GitHub).
 
-    >>> from domain.budget_config import default_tiers
+    >>> from domain.budget.config import default_tiers
     >>> matching_tiers(["bug", "Loop:Budget-XL"], default_tiers())
     ('loop:budget-xl',)
     """
@@ -95,7 +95,7 @@ def plan_budget(
 ) -> Result[RunBudget, BudgetRefusal]:
     """Decide the limits of a run with these issue labels, given what the day has already used.
 
-    >>> from domain.budget_config import BudgetConfig
+    >>> from domain.budget.config import BudgetConfig
     >>> today = DayTotals(day="2026-01-01", spent_micros=6_000_000)
     >>> budget = plan_budget(["loop:budget-xl"], BudgetConfig(), today).unwrap()
     >>> (budget.tier, budget.max_cost_micros, budget.max_wall_clock_s, budget.max_turns)

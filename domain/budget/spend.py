@@ -12,9 +12,9 @@ from typing import Literal
 
 import msgspec
 
-from domain.budget import RunBudget
-from domain.budget_config import UnknownCostRule
-from domain.money import MAX_USD, format_usd, usd_to_micros
+from domain.budget.config import UnknownCostRule
+from domain.budget.money import MAX_USD, format_usd, usd_to_micros
+from domain.budget.plan import RunBudget
 
 SpendVerdict = Literal["within-budget", "over-budget", "cost-unknown"]
 RunStatus = Literal["ok", "budget-exhausted"]
@@ -49,7 +49,7 @@ def judge_spend(
 ) -> SpendJudgement:
     """Judge a finished run: within budget, over budget (never published) or of unknown cost.
 
-    >>> from domain.budget import RunBudget
+    >>> from domain.budget.plan import RunBudget
     >>> b = RunBudget(day="2026-01-01", tier="base", max_cost_micros=5_000_000,
     ...               max_wall_clock_s=2700, max_turns=50)
     >>> judge_spend(ObservedSpend(total_cost_usd=5.01, num_turns=9, wall_clock_s=60), b).status

@@ -77,7 +77,7 @@ class FileChange(msgspec.Struct, frozen=True, kw_only=True):
     binary: bool = False
     added_line_count: int = 0
     # The text the secret scan reads: the added lines of a text file; all of a binary file's
-    # content decoded as latin-1 (see `domain.content`), which adds no lines to the count.
+    # content decoded as latin-1 (see `domain.changes.content`), which adds no lines to the count.
     added: tuple[AddedHunk, ...] = ()
     # False when the name on disk is not valid UTF-8; `path` then shows the bytes as \\xNN.
     path_is_utf8: bool = True

@@ -15,7 +15,7 @@ import difflib
 
 import msgspec
 
-from domain.changes import AddedHunk
+from domain.changes.change_set import AddedHunk
 
 # git's binary heuristic looks at this many leading bytes.
 BINARY_PROBE_BYTES = 8000

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from domain.changes import AddedHunk
-from domain.content import ContentFacts, describe_content
+from domain.changes.change_set import AddedHunk
+from domain.changes.content import ContentFacts, describe_content
 
 # At most this many commits between the base and HEAD are read, and this many bytes of file
 # content and commit text (messages, headers) in all of them; past either limit the scan is

@@ -14,8 +14,8 @@ from collections.abc import Mapping
 import msgspec
 from returns.result import Failure, Result, Success
 
-from domain.environment import scrub_environment
-from domain.locations import cache_home, is_within
+from domain.kernel.environment import scrub_environment
+from domain.kernel.locations import cache_home, is_within
 
 # uv settings a gate may inherit: where uv keeps its cache and Pythons, and whether it may
 # download (XDG_CACHE_HOME too: without it uv would look for its cache somewhere else). Index

@@ -12,7 +12,7 @@ from typing import Literal
 import msgspec
 import tomli
 
-from domain.content import MAX_CHECKED_FILE_BYTES
+from domain.changes.content import MAX_CHECKED_FILE_BYTES
 
 FileCheckStatus = Literal["ok", "failed", "skipped"]
 

@@ -14,8 +14,8 @@ from collections.abc import Callable, Sequence
 import msgspec
 from returns.result import Failure, Result, Success
 
-from domain.project import ProjectFacts, normalise_name
-from domain.uv_grammar import UvOption, UvRun, UvSyntaxError, parse_uv_line, uv_prefix_length
+from domain.gates.project import ProjectFacts, normalise_name
+from domain.gates.uv_grammar import UvOption, UvRun, UvSyntaxError, parse_uv_line, uv_prefix_length
 
 PYTHON_GATE_TOOLS = frozenset({"pytest", "py.test", "ruff", "mypy"})
 PYTHON_GATE_MODULES = frozenset({"pytest", "ruff", "mypy"})

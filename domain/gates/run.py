@@ -14,9 +14,9 @@ import msgspec
 from returns.pipeline import is_successful
 from returns.result import Result
 
-from domain.gate_prepare import FactsLookup, GateRejected, PreparedGate, Rewrite, prepare_gate
-from domain.gate_select import CHECK_FILES_GATE, GatePlan, PlannedGate
-from domain.project import ProjectFacts
+from domain.gates.prepare import FactsLookup, GateRejected, PreparedGate, Rewrite, prepare_gate
+from domain.gates.project import ProjectFacts
+from domain.gates.select import CHECK_FILES_GATE, GatePlan, PlannedGate
 
 GateStatus = Literal["passed", "failed", "timed-out", "not-found", "not-executable", "error"]
 RunVerdict = Literal["passed", "failed", "refused"]

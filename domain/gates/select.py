@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 
 import msgspec
 
-from domain.project import ProjectFacts
+from domain.gates.project import ProjectFacts
 
 CHECK_FILES_GATE: tuple[str, ...] = ("engineering-loop", "gate", "check-files")
 

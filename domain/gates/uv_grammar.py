@@ -18,7 +18,7 @@ from typing import Literal
 import msgspec
 from returns.result import Failure, Result, Success
 
-from domain import uv_options as table
+from domain.gates import uv_options as table
 
 Repeat = Literal["append", "count", "once"]
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 import msgspec
 from returns.pipeline import is_successful
 
-from domain.harness_lines import LineNormaliser, decode_repairing, event_tags
-from domain.harness_report import HarnessReport, HarnessUsage
-from domain.long_json import Visible
+from domain.harness.lines import LineNormaliser, decode_repairing, event_tags
+from domain.harness.report import HarnessReport, HarnessUsage
+from domain.text.long_json import Visible
 
 MAX_MODELS = 32
 # Lines of one message are printed together, so remembering the last few ids suffices to

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import msgspec
 
-from domain.harness_lines import LineNormaliser, event_tags
-from domain.harness_report import HarnessReport, HarnessUsage
-from domain.long_json import Visible
+from domain.harness.lines import LineNormaliser, event_tags
+from domain.harness.report import HarnessReport, HarnessUsage
+from domain.text.long_json import Visible
 
 _RECONNECT_PREFIX = "reconnecting"
 

@@ -12,9 +12,9 @@ from collections.abc import Mapping
 
 import msgspec
 
-from domain.environment import scrub_environment
-from domain.harness_config import NEVER_PASS, ResolvedHarness
-from domain.harness_report import HarnessName
+from domain.harness.config import NEVER_PASS, ResolvedHarness
+from domain.harness.report import HarnessName
+from domain.kernel.environment import scrub_environment
 
 # What each harness needs to find its own configuration and state, beyond `BASE_ALLOW`. These
 # hold paths, never secrets: provider keys pass only when `env_allow` names them exactly.
@@ -78,7 +78,7 @@ class HarnessCommand(msgspec.Struct, frozen=True, kw_only=True):
 def harness_argv(harness: ResolvedHarness, executable: str) -> tuple[str, ...]:
     """The argv that makes `harness` print JSON lines and read its prompt from stdin.
 
-    >>> from domain.harness_config import resolve_harness, HarnessSettings
+    >>> from domain.harness.config import resolve_harness, HarnessSettings
     >>> pi = resolve_harness(HarnessSettings(provider="anthropic", model="m")).unwrap()
     >>> harness_argv(pi, "/bin/pi")[:5]
     ('/bin/pi', '--print', '--mode', 'json', '--no-session')
@@ -114,7 +114,7 @@ def harness_argv(harness: ResolvedHarness, executable: str) -> tuple[str, ...]:
 def harness_env_allow(harness: ResolvedHarness) -> tuple[str, ...]:
     """The exact variable names (beyond `BASE_ALLOW`) the harness may see.
 
-    >>> from domain.harness_config import resolve_harness, HarnessSettings
+    >>> from domain.harness.config import resolve_harness, HarnessSettings
     >>> h = resolve_harness(HarnessSettings(name="codex", env_allow=("OPENAI_API_KEY",))).unwrap()
     >>> harness_env_allow(h)
     ('CODEX_HOME', 'XDG_CONFIG_HOME', 'OPENAI_API_KEY')
@@ -126,7 +126,7 @@ def harness_env_allow(harness: ResolvedHarness) -> tuple[str, ...]:
 def harness_environment(harness: ResolvedHarness, parent: Mapping[str, str]) -> dict[str, str]:
     """The complete environment of the harness: the allowlist applied to `parent`.
 
-    >>> from domain.harness_config import resolve_harness, HarnessSettings
+    >>> from domain.harness.config import resolve_harness, HarnessSettings
     >>> pi = resolve_harness(HarnessSettings()).unwrap()
     >>> sorted(harness_environment(pi, {"PATH": "/bin", "GITHUB_TOKEN": "t", "AWS_KEY": "k"}))
     ['PATH']
@@ -142,7 +142,7 @@ def build_command(
 ) -> HarnessCommand:
     """The argv and environment of one run of `harness` found at `executable`.
 
-    >>> from domain.harness_config import resolve_harness, HarnessSettings
+    >>> from domain.harness.config import resolve_harness, HarnessSettings
     >>> claude = resolve_harness(HarnessSettings(name="claude", model="opus")).unwrap()
     >>> build_command(claude, executable="claude", parent_env={}).argv
     ('claude', '-p', '--output-format', 'stream-json', '--verbose', '--model', 'opus')
@@ -156,7 +156,7 @@ def build_command(
 def provider_key_names(harness: ResolvedHarness) -> tuple[str, ...] | None:
     """The variables that can carry the provider's API key; None when not known.
 
-    >>> from domain.harness_config import resolve_harness, HarnessSettings
+    >>> from domain.harness.config import resolve_harness, HarnessSettings
     >>> provider_key_names(resolve_harness(HarnessSettings(name="codex")).unwrap())
     ('OPENAI_API_KEY', 'CODEX_API_KEY')
     >>> provider_key_names(resolve_harness(HarnessSettings(provider="my-proxy")).unwrap()) is None

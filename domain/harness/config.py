@@ -21,8 +21,8 @@ import re
 import msgspec
 from returns.result import Failure, Result, Success
 
-from domain.budget_config import find_tier
-from domain.harness_report import HARNESS_NAMES, HarnessName
+from domain.budget.config import find_tier
+from domain.harness.report import HARNESS_NAMES, HarnessName
 
 # Credentials a harness never sees, even when `env_allow` names them: the loop's own forge token
 # must not reach a process that runs model-chosen shell commands.

@@ -10,10 +10,10 @@ import msgspec
 from returns.pipeline import is_successful
 from returns.result import Failure, Result, Success
 
-from domain.bounded_lines import Line, LongLine
-from domain.harness_report import HarnessReport
-from domain.json_document import Document, DocumentAssembler, NotADocument, opens_document
-from domain.long_json import Visible, read_long, read_whole
+from domain.harness.report import HarnessReport
+from domain.text.bounded_lines import Line, LongLine
+from domain.text.json_document import Document, DocumentAssembler, NotADocument, opens_document
+from domain.text.long_json import Visible, read_long, read_whole
 
 EventT = TypeVar("EventT")
 T = TypeVar("T")
@@ -124,7 +124,7 @@ class LineNormaliser(ABC, Generic[EventT]):
 
         A `LongLine` (only its ends were kept) is decided from what its ends show. When the
         first line opens a JSON object or array it does not close (a pretty-printed `json`
-        output), the lines are read as that one document (`domain.json_document`), and so is
+        output), the lines are read as that one document (`domain.text.json_document`), and so is
         each such document after it (`jq .` prints a stream that way). Among JSON lines, a line
         that is only `{` or `[` opens one too: every pretty-printer starts a document so, and no
         event line is cut off that early.

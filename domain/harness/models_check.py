@@ -10,10 +10,10 @@ from __future__ import annotations
 import msgspec
 from returns.result import Success
 
-from domain.budget_config import find_tier
-from domain.harness_command import provider_key_names
-from domain.harness_config import HarnessSettings, ResolvedHarness, resolve_harness
-from domain.harness_report import COST_REPORTING
+from domain.budget.config import find_tier
+from domain.harness.command import provider_key_names
+from domain.harness.config import HarnessSettings, ResolvedHarness, resolve_harness
+from domain.harness.report import COST_REPORTING
 
 # The key of the base settings in `ModelsReport.tiers` (tier labels look like "loop:budget-xl").
 BASE_TIER = "default"
@@ -60,7 +60,7 @@ class ModelsFacts(msgspec.Struct, frozen=True, kw_only=True):
 def binaries_to_locate(settings: HarnessSettings) -> tuple[str, ...]:
     """Every binary the base settings and the tiers would run, for the caller to look up.
 
-    >>> from domain.harness_config import HarnessTier
+    >>> from domain.harness.config import HarnessTier
     >>> binaries_to_locate(HarnessSettings(tiers={"xl": HarnessTier(binary="/opt/pi")}))
     ('pi', '/opt/pi')
     """

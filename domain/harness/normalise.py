@@ -8,11 +8,11 @@ from typing import Protocol
 import msgspec
 from returns.result import Failure, Result, Success
 
-from domain.bounded_lines import Line, LineSplitter
-from domain.harness_claude import ClaudeNormaliser
-from domain.harness_codex import CodexNormaliser
-from domain.harness_pi import PiNormaliser
-from domain.harness_report import HARNESS_NAMES, HarnessName, HarnessReport
+from domain.harness.claude import ClaudeNormaliser
+from domain.harness.codex import CodexNormaliser
+from domain.harness.pi import PiNormaliser
+from domain.harness.report import HARNESS_NAMES, HarnessName, HarnessReport
+from domain.text.bounded_lines import Line, LineSplitter
 
 _BY_NAME: dict[str, HarnessName] = {name: name for name in HARNESS_NAMES}
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 import msgspec
 from returns.pipeline import is_successful
 
-from domain.harness_lines import UNREADABLE, LineNormaliser, decode_repairing, event_tags
-from domain.harness_report import HarnessReport, HarnessUsage
-from domain.long_json import Visible
+from domain.harness.lines import UNREADABLE, LineNormaliser, decode_repairing, event_tags
+from domain.harness.report import HarnessReport, HarnessUsage
+from domain.text.long_json import Visible
 
 # Distinct model names kept for the report; a transcript cannot grow this without bound.
 MAX_MODELS = 32
@@ -172,7 +172,7 @@ _BLOCKS = msgspec.json.Decoder(tuple[_Block, ...])
 _MESSAGE = msgspec.json.Decoder(_Message)
 _ROLE = msgspec.json.Decoder(_Role)
 PI_EVENT_TYPES = event_tags(_PiEvent)
-# What an overlong line must show for its decision (see `domain.long_json`): whether Pi will
+# What an overlong line must show for its decision (see `domain.text.long_json`): whether Pi will
 # retry after it, and for an assistant message its usage and outcome.
 _END_MEMBERS = {
     "agent_end": ("willRetry",),

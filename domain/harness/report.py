@@ -36,7 +36,7 @@ class HarnessReport(msgspec.Struct, frozen=True, kw_only=True):
     `unknown_events` counts JSON events of a type we do not know; `malformed_lines` counts lines
     that are not JSON objects, or known events whose shape we could not read. `long_lines`
     counts lines too long to hold, read from their first and last bytes only
-    (`domain.bounded_lines`): what those could not show is unknown, never a default.
+    (`domain.text.bounded_lines`): what those could not show is unknown, never a default.
     """
 
     harness: HarnessName

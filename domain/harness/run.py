@@ -6,9 +6,9 @@ from typing import Literal
 
 import msgspec
 
-from domain.harness_report import COST_REPORTING, HarnessName, HarnessReport
-from domain.locations import is_within
-from domain.quantities import is_positive_finite
+from domain.harness.report import COST_REPORTING, HarnessName, HarnessReport
+from domain.kernel.locations import is_within
+from domain.kernel.quantities import is_positive_finite
 
 RunStatus = Literal["completed", "failed", "budget-exhausted", "timed-out"]
 # Whether a run's cost cap could act: "live" (the kill switch watched a known cost all along),
@@ -131,7 +131,7 @@ def cap_enforcement(
     none for a model it has no price for (or a message whose usage we could not read). Saying so
     keeps a `completed` run from reading as "held to its cap" when nothing could have stopped it.
 
-    >>> from domain.harness_normalise import normalise_text
+    >>> from domain.harness.normalise import normalise_text
     >>> codex = normalise_text("codex", b'{"type":"turn.completed","usage":{}}', 0)
     >>> cap_enforcement("codex", codex, 2.0), cap_enforcement("codex", codex, None)
     ('none', None)
@@ -155,7 +155,7 @@ def run_status(process_status: str, *, stopped_for_cost: bool, report: HarnessRe
     needs a report that is not an error (the normaliser already counts a non-zero exit, a
     missing final event and a failed last attempt as errors).
 
-    >>> from domain.harness_report import HarnessUsage
+    >>> from domain.harness.report import HarnessUsage
     >>> ok = HarnessReport(harness="pi", complete=True, is_error=False, error_message=None,
     ...     stop_reason="stop", result_text="done", num_turns=1, retries=0, compactions=0,
     ...     usage=HarnessUsage(), total_cost_usd=0.0, cost_reported=True, models=(),

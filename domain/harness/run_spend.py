@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from domain.budget import RunBudget
-from domain.budget_config import UnknownCostRule
-from domain.harness_report import HarnessReport
-from domain.money import usd_to_micros
-from domain.spend import ObservedSpend, SpendJudgement, judge_spend
+from domain.budget.config import UnknownCostRule
+from domain.budget.money import usd_to_micros
+from domain.budget.plan import RunBudget
+from domain.budget.spend import ObservedSpend, SpendJudgement, judge_spend
+from domain.harness.report import HarnessReport
 
 
 def observed_spend(report: HarnessReport, duration_s: float) -> ObservedSpend:
@@ -15,7 +15,7 @@ def observed_spend(report: HarnessReport, duration_s: float) -> ObservedSpend:
     A stream that was cut off (timed out, killed, crashed) or has lines we could not read may
     have spent on messages it never printed, so its partial figure is no cost at all.
 
-    >>> from domain.harness_normalise import normalise_text
+    >>> from domain.harness.normalise import normalise_text
     >>> report = normalise_text("codex", b'{"type":"turn.completed","usage":{}}', 0)
     >>> observed_spend(report, 12.5)
     ObservedSpend(total_cost_usd=None, num_turns=1, wall_clock_s=12.5)
@@ -34,7 +34,7 @@ def judge_run_spend(
 ) -> SpendJudgement:
     """`judge_spend` over a harness report (`judge_spend(report, budget)` in the issue's words).
 
-    >>> from domain.harness_normalise import normalise_text
+    >>> from domain.harness.normalise import normalise_text
     >>> b = RunBudget(day="2026-01-01", tier="base", max_cost_micros=1_000_000,
     ...               max_wall_clock_s=60, max_turns=5)
     >>> report = normalise_text("codex", b'{"type":"turn.completed","usage":{}}', 0)

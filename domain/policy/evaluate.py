@@ -17,19 +17,19 @@ from typing import Annotated
 import msgspec
 from returns.result import Failure, Result, Success
 
-from domain.changes import (
+from domain.changes.change_set import (
     MODE_GITLINK,
     FileChange,
     History,
     ManifestPair,
     RelinkedSymlink,
 )
-from domain.manifest import dependencies_changed
-from domain.path_rules import first_match, symlink_escape_reason, unsafe_reason
-from domain.policy_gates import BUILTIN_GATE, GateArgv, GateEvidence, gate_violations
-from domain.policy_secrets import history_violations, secret_violations, truncated_scan
-from domain.secrets import KnownSecret, check_patterns, compile_scanner, redact
-from domain.violation import Violation
+from domain.policy.gate_rules import BUILTIN_GATE, GateArgv, GateEvidence, gate_violations
+from domain.policy.manifest import dependencies_changed
+from domain.policy.paths import first_match, symlink_escape_reason, unsafe_reason
+from domain.policy.secret_rules import history_violations, secret_violations, truncated_scan
+from domain.policy.secrets import KnownSecret, check_patterns, compile_scanner, redact
+from domain.policy.violations import Violation
 
 __all__ = [
     "BUILTIN_GATE",

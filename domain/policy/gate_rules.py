@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import msgspec
 
-from domain.violation import Violation
+from domain.policy.violations import Violation
 
 # Our own file checker is always allowed, whatever `allowed_gates` says.
 BUILTIN_GATE: tuple[str, ...] = ("engineering-loop", "gate", "check-files")

@@ -6,7 +6,7 @@ from typing import Any
 
 import tomli
 
-from domain.changes import ManifestPair
+from domain.changes.change_set import ManifestPair
 
 
 def _table(value: object) -> dict[str, Any]:

@@ -13,7 +13,7 @@ import posixpath
 import re
 from collections.abc import Sequence
 
-from domain.changes import LinkResolution
+from domain.changes.change_set import LinkResolution
 
 
 @functools.lru_cache(maxsize=1024)

@@ -1,15 +1,15 @@
 """The policy's secret rules: findings in what a change adds and in the branch's history.
 
 Each finding names the file, line or commit and the kind of secret, never the secret itself
-(`domain.secrets` masks what it matched).
+(`domain.policy.secrets` masks what it matched).
 """
 
 from __future__ import annotations
 
-from domain.changes import AddedHunk, FileChange, History
-from domain.content import MAX_SCANNED_BYTES
-from domain.secrets import SecretScanner, scan_hunk, secret_kinds
-from domain.violation import Violation
+from domain.changes.change_set import AddedHunk, FileChange, History
+from domain.changes.content import MAX_SCANNED_BYTES
+from domain.policy.secrets import SecretScanner, scan_hunk, secret_kinds
+from domain.policy.violations import Violation
 
 _HISTORY_REMEDY = (
     "pushing the branch publishes it even if a later commit removed it: rewrite the branch "

@@ -14,8 +14,8 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 import msgspec
 
-from domain.changes import AddedHunk
-from domain.environment import looks_like_credential
+from domain.changes.change_set import AddedHunk
+from domain.kernel.environment import looks_like_credential
 
 # (name, regular expression); names describe the kind of secret, never its value.
 BUILTIN_SECRET_PATTERNS: tuple[tuple[str, str], ...] = (

@@ -4,15 +4,15 @@ A harness line can be huge (Pi's `agent_end` repeats every message of the run, a
 carry a whole file), and a reader that holds it whole breaks the constant-memory promise. So a
 line longer than `MAX_LINE_BYTES` is delivered as a `LongLine`: its first and last
 `LONG_LINE_KEEP_BYTES`, its length, and what a scan of the bytes between them found
-(`domain.json_middle`). What such a line means is decided by the normalisers from those
-(`domain.long_json`); the raw transcript file still holds every byte.
+(`domain.text.json_middle`). What such a line means is decided by the normalisers from those
+(`domain.text.long_json`); the raw transcript file still holds every byte.
 """
 
 from __future__ import annotations
 
 import msgspec
 
-from domain.json_middle import Middle, MiddleScanner
+from domain.text.json_middle import Middle, MiddleScanner
 
 # The longest line held whole. Far above the lines that decide a run (usage, final events), and
 # low enough that the one line held, plus its decoding, stays well inside a 100 MB process.
@@ -42,7 +42,7 @@ class LongLineBuilder:
     """Builds the `LongLine` of a line too long to hold from its bytes as they arrive.
 
     It keeps the first `keep` bytes, a window over the last ones (at most twice `keep`) and the
-    size, and scans every byte that leaves the window for good (`domain.json_middle`).
+    size, and scans every byte that leaves the window for good (`domain.text.json_middle`).
 
     >>> builder = LongLineBuilder(keep=3)
     >>> builder.add(b'[1,2,'), builder.add(b'3,4]')

@@ -13,7 +13,7 @@ import re
 
 import msgspec
 
-from domain.bounded_lines import (
+from domain.text.bounded_lines import (
     LONG_LINE_KEEP_BYTES,
     MAX_LINE_BYTES,
     Line,

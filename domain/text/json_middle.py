@@ -1,11 +1,11 @@
 """What the unkept middle of an overlong JSON line held, learned as its bytes stream past.
 
-An overlong line keeps only its ends (`domain.bounded_lines`), and ends alone cannot tell one
+An overlong line keeps only its ends (`domain.text.bounded_lines`), and ends alone cannot tell one
 big value from several members with a small one between them (a `willRetry` between two long
 arrays). But every byte passes the splitter once, so a scan of the bytes it drops can keep, in
 constant memory, the two facts that settle it: how shallow the nesting got in the middle
 (`depth`, the fewest containers open at any point of it) and whether a comma passed at that
-depth (`separated`). `domain.long_json` reads from them exactly which members the ends cannot
+depth (`separated`). `domain.text.long_json` reads from them exactly which members the ends cannot
 show.
 
 The scan works a chunk at a time with C-speed byte operations: escapes go first (a backslash

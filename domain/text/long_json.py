@@ -7,7 +7,7 @@ when an even number of backslashes precedes it. So every member complete in eith
 for certain, and so is the member the unkept middle begins in (`open_key`, from the head).
 
 What the ends cannot show is whether another member hides in the middle: that takes the scan of
-the middle's bytes (`domain.json_middle.Middle`). When the middle never left a value and passed
+the middle's bytes (`domain.text.json_middle.Middle`). When the middle never left a value and passed
 no comma between its members, it lies inside the one member the head stops in, and the value is
 `whole`: a member seen in neither end is absent. When it did, or no scan is known, a member seen
 in neither end is unknown, and whatever a decision needs and `knows` cannot confirm must be
@@ -21,7 +21,7 @@ from typing import Literal, NamedTuple
 
 import msgspec
 
-from domain.json_middle import Middle
+from domain.text.json_middle import Middle
 
 _WS = b" \t\r\n"
 _SCALAR = b"0123456789+-.eEtrufalsn"  # the bytes of numbers, true, false and null

@@ -2,7 +2,7 @@
 
 Each gathers facts through ports (the configuration file, the ledger, the clock), hands them to
 the pure budget policy and returns its decision as a `Result`. Money in the returned values is
-integer micro-dollars (`domain.money.micros_to_usd` presents it).
+integer micro-dollars (`domain.budget.money.micros_to_usd` presents it).
 """
 
 from __future__ import annotations
@@ -16,16 +16,16 @@ import msgspec
 from returns.pipeline import is_successful
 from returns.result import Failure, Result, Success
 
-from domain.budget import BudgetRefusal, DayTotals, RunBudget, plan_budget
-from domain.budget_config import BudgetConfig, BudgetConfigError, check_budget_config
-from domain.budget_input import InputError, check_labels, parse_run_id, utc_day
+from domain.budget.config import BudgetConfig, BudgetConfigError, check_budget_config
+from domain.budget.inputs import InputError, check_labels, parse_run_id, utc_day
+from domain.budget.ledger import Reservation, stale_reservations
+from domain.budget.money import MAX_USD, MICROS_PER_USD, MoneyError
+from domain.budget.plan import BudgetRefusal, DayTotals, RunBudget, plan_budget
+from domain.budget.spend import ObservedSpend, SpendJudgement, judge_spend
 from domain.config import ConfigError, LoopConfig
-from domain.harness_report import HarnessReport
-from domain.ledger import Reservation, stale_reservations
-from domain.money import MAX_USD, MICROS_PER_USD, MoneyError
-from domain.quantities import is_positive_finite
-from domain.run_spend import judge_run_spend
-from domain.spend import ObservedSpend, SpendJudgement, judge_spend
+from domain.harness.report import HarnessReport
+from domain.harness.run_spend import judge_run_spend
+from domain.kernel.quantities import is_positive_finite
 from entrypoints import bootstrap
 from entrypoints.config import load_config
 from ports.config import ConfigSource

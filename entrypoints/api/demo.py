@@ -10,7 +10,7 @@ import msgspec
 from returns.result import Failure, Result, Success
 
 from entrypoints import bootstrap
-from entrypoints.api.check import (
+from entrypoints.api.check.run import (
     CheckError,
     CheckReport,
     GateStage,

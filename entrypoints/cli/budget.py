@@ -13,9 +13,8 @@ from typing import TYPE_CHECKING, Any
 from returns.pipeline import is_successful
 from returns.result import Failure, Result, Success
 
-from domain.budget import DayTotals, RunBudget, describe_budget, remaining_micros
-from domain.budget_config import BudgetConfig
-from domain.budget_input import (
+from domain.budget.config import BudgetConfig
+from domain.budget.inputs import (
     InputError,
     format_instant,
     parse_day,
@@ -24,9 +23,10 @@ from domain.budget_input import (
     parse_wait,
     utc_day,
 )
+from domain.budget.ledger import Reservation
+from domain.budget.money import format_usd, micros_to_usd, parse_usd
+from domain.budget.plan import DayTotals, RunBudget, describe_budget, remaining_micros
 from domain.config import ConfigError
-from domain.ledger import Reservation
-from domain.money import format_usd, micros_to_usd, parse_usd
 from entrypoints.cli.output import EXIT_BLOCKED, EXIT_OK, EXIT_REFUSED, EXIT_USAGE, emit, fail
 from ports.ledger import DEFAULT_LEDGER_WAIT_S, Ledger
 

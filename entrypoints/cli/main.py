@@ -18,12 +18,12 @@ from entrypoints.cli.output import EXIT_INTERNAL, EXIT_USAGE, fail
 # Each module has `register(root, group)`; see `GroupFactory`.
 _FEATURE_MODULES: tuple[str, ...] = (
     "entrypoints.cli.budget",
-    "entrypoints.cli.gate_prepare",
-    "entrypoints.cli.gate_run",
-    "entrypoints.cli.check",
-    "entrypoints.cli.harness_normalise",
-    "entrypoints.cli.harness_run",
-    "entrypoints.cli.models",
+    "entrypoints.cli.gates.prepare",
+    "entrypoints.cli.gates.run",
+    "entrypoints.cli.check.run",
+    "entrypoints.cli.harness.normalise",
+    "entrypoints.cli.harness.run",
+    "entrypoints.cli.harness.models",
 )
 
 GroupFactory = Callable[[str, str], "argparse._SubParsersAction[argparse.ArgumentParser]"]

@@ -8,8 +8,8 @@ from pathlib import Path
 import anyio
 import pytest
 
-from adapters.dulwich_changes import DulwichChangeCollector
-from domain.changes import ChangeSet
+from adapters.git.changes import DulwichChangeCollector
+from domain.changes.change_set import ChangeSet
 from ports.changes import ChangeCollector
 from tests.fakes.changes import FakeChangeCollector, FakeRepository
 from tests.support.gitrepo import commit_all, git, init_repo, write

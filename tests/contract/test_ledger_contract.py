@@ -11,8 +11,8 @@ import pytest
 from returns.result import Result
 
 from adapters.sqlite_ledger import SqliteLedger
-from domain.budget import BudgetRefusal, DayTotals, RunBudget, plan_budget
-from domain.budget_config import BudgetConfig, DailyLimits
+from domain.budget.config import BudgetConfig, DailyLimits
+from domain.budget.plan import BudgetRefusal, DayTotals, RunBudget, plan_budget
 from ports.ledger import Ledger, Planner
 from tests.fakes.ledger import FakeLedger
 

@@ -10,8 +10,14 @@ from pathlib import Path
 import pytest
 
 from adapters.line_file import FileLineSource
-from domain.bounded_lines import LONG_LINE_KEEP_BYTES, MAX_LINE_BYTES, Line, LongLine, bound_line
-from domain.json_middle import Middle
+from domain.text.bounded_lines import (
+    LONG_LINE_KEEP_BYTES,
+    MAX_LINE_BYTES,
+    Line,
+    LongLine,
+    bound_line,
+)
+from domain.text.json_middle import Middle
 from ports.line_source import LineSource
 from tests.fake_line_source import FakeLineSource
 

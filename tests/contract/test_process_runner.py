@@ -12,8 +12,8 @@ import anyio
 import pytest
 
 from adapters.anyio_process import AnyioProcessRunner
-from domain.bounded_lines import LONG_LINE_KEEP_BYTES, MAX_LINE_BYTES, Line, LongLine
-from domain.json_middle import Middle
+from domain.text.bounded_lines import LONG_LINE_KEEP_BYTES, MAX_LINE_BYTES, Line, LongLine
+from domain.text.json_middle import Middle
 from ports.process import LineVerdict, ProcessRequest, ProcessResult, ProcessRunner
 from tests.fakes.process import FakeProcessRunner, exits, hangs
 

@@ -9,7 +9,7 @@ import pytest
 from returns.pipeline import is_successful
 
 from adapters.project_files import FsProjectFilesReader
-from domain.project import ProjectFiles
+from domain.gates.project import ProjectFiles
 from ports.project import ProjectFilesReader
 from tests.fake_project_files import FakeProjectFilesReader
 

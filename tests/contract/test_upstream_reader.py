@@ -8,7 +8,7 @@ from pathlib import Path
 import anyio
 import pytest
 
-from adapters.dulwich_changes import DulwichUpstreamReader
+from adapters.git.changes import DulwichUpstreamReader
 from ports.changes import Upstream, UpstreamReader
 from tests.fakes.changes import FakeRepository, FakeUpstreamReader
 from tests.support.gitrepo import git, init_repo

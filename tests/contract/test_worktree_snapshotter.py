@@ -11,8 +11,8 @@ from typing import Protocol
 import anyio
 import pytest
 
-from adapters.dulwich_changes import DulwichSnapshotter
-from domain.worktree_snapshot import DELETED, WorktreeSnapshot, side_effects
+from adapters.git.changes import DulwichSnapshotter
+from domain.changes.snapshot import DELETED, WorktreeSnapshot, side_effects
 from ports.worktree import SnapshotError, WorktreeSnapshotter
 from tests.fakes.worktree import FakeSnapshotter, FakeWorktree
 from tests.support.gitrepo import refuse_listing

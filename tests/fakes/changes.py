@@ -7,7 +7,7 @@ import hashlib
 
 from returns.result import Failure, Result, Success
 
-from domain.changes import (
+from domain.changes.change_set import (
     MODE_FILE,
     AddedHunk,
     ChangeSet,

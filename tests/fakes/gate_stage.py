@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from domain.changes import FileChange
-from entrypoints.api.check import GateOutcome, PlannedGates
+from domain.changes.change_set import FileChange
+from entrypoints.api.check.run import GateOutcome, PlannedGates
 
 
 class FakeGateStage:

@@ -8,8 +8,8 @@ import msgspec
 from returns.pipeline import is_successful
 from returns.result import Failure, Result, Success
 
-from domain.budget import BudgetRefusal, DayTotals
-from domain.ledger import Reservation, day_totals
+from domain.budget.ledger import Reservation, day_totals
+from domain.budget.plan import BudgetRefusal, DayTotals
 from ports.ledger import LedgerError, Planner, ReservationGrant, Settlement
 
 

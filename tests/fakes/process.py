@@ -12,7 +12,7 @@ from __future__ import annotations
 import signal
 from collections.abc import Callable, Sequence
 
-from domain.bounded_lines import Line, bound_line
+from domain.text.bounded_lines import Line, bound_line
 from ports.process import LineVerdict, ProcessRequest, ProcessResult
 
 Behaviour = Callable[[ProcessRequest], ProcessResult]

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from returns.result import Failure, Result, Success
 
-from domain.worktree_snapshot import DELETED, WorktreeSnapshot, snapshot_of
+from domain.changes.snapshot import DELETED, WorktreeSnapshot, snapshot_of
 from ports.worktree import SnapshotError
 
 

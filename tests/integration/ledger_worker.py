@@ -15,7 +15,7 @@ import sys
 import msgspec
 from returns.pipeline import is_successful
 
-from domain.budget_input import parse_instant
+from domain.budget.inputs import parse_instant
 from entrypoints.api.budget import load_budget_config, open_ledger, reserve_run, settle_run
 
 LABEL_CHOICES = ((), ("loop:budget-large",), ("loop:budget-xl",))

@@ -11,7 +11,7 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from domain.harness_report import HarnessReport
+from domain.harness.report import HarnessReport
 from entrypoints.cli.main import main
 from tests import pi_events as pi
 

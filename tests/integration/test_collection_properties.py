@@ -21,9 +21,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from adapters.dulwich_changes import _stat_cache as stat_cache_module
-from adapters.dulwich_changes import _stat_helper as stat_helper_module
-from adapters.dulwich_changes import collect_changes
+from adapters.git.changes import _stat_cache as stat_cache_module
+from adapters.git.changes import _stat_helper as stat_helper_module
+from adapters.git.changes import collect_changes
 from tests.support.gitrepo import commit_all, git, init_repo, touched_paths, write
 
 pytestmark = pytest.mark.integration

@@ -16,17 +16,17 @@ import anyio
 import msgspec
 import pytest
 
-from adapters.dulwich_changes import (
+from adapters.git.changes import (
     DulwichSnapshotter,
     collect_changes,
     default_base,
     read_pairs,
 )
-from adapters.dulwich_changes import _worktree as worktree_module
-from adapters.dulwich_changes._index import read_index
-from adapters.dulwich_changes._repo import SpecialFileError, open_worktree
-from domain.changes import MODE_GITLINK, ChangeSet, FileChange
-from domain.policy import GateEvidence, PolicyRules, evaluate_policy
+from adapters.git.changes import _worktree as worktree_module
+from adapters.git.changes._index import read_index
+from adapters.git.changes._repo import SpecialFileError, open_worktree
+from domain.changes.change_set import MODE_GITLINK, ChangeSet, FileChange
+from domain.policy.evaluate import GateEvidence, PolicyRules, evaluate_policy
 from tests.support.gitrepo import (
     commit_all,
     damage_object,

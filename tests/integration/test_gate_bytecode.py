@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from domain.gate_env import gate_environment
+from domain.gates.env import gate_environment
 
 pytestmark = pytest.mark.integration
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from domain.gate_run import GateRunReport
-from entrypoints.api.gates import run_gate, run_gates, select_for_paths
+from domain.gates.run import GateRunReport
+from entrypoints.api.gates.run import run_gate, run_gates, select_for_paths
 from entrypoints.cli.main import main
 from tests.integration.conftest import gate_parent_env, git
 

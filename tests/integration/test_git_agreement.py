@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from adapters.dulwich_changes import collect_changes, default_base, read_upstream
-from domain.changes import ChangeSet, FileChange
-from domain.policy import GateEvidence, PolicyRules, evaluate_policy
+from adapters.git.changes import collect_changes, default_base, read_upstream
+from domain.changes.change_set import ChangeSet, FileChange
+from domain.policy.evaluate import GateEvidence, PolicyRules, evaluate_policy
 from entrypoints.cli.main import main
 from ports.changes import Upstream
 from tests.support.gitrepo import commit_all, git, git_bytes, init_repo, write

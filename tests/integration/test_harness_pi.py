@@ -13,8 +13,8 @@ from pathlib import Path
 import anyio
 import pytest
 
-from domain.harness_run import HarnessRun
-from entrypoints.api.harness_run import HarnessRunRequest, run_harness
+from domain.harness.run import HarnessRun
+from entrypoints.api.harness.run import HarnessRunRequest, run_harness
 from tests.support.model_server import HttpError, Reply, ScriptedModelServer, Step, ToolCall
 from tests.support.pi_agent import (
     MODEL,

@@ -14,10 +14,10 @@ import pytest
 from dulwich.object_store import DiskObjectStore
 from dulwich.objects import ObjectID, ShaFile
 
-from adapters.dulwich_changes import _history as history_module
-from adapters.dulwich_changes import collect_changes
-from domain.changes import History
-from domain.policy import GateEvidence, PolicyRules, evaluate_policy
+from adapters.git.changes import _history as history_module
+from adapters.git.changes import collect_changes
+from domain.changes.change_set import History
+from domain.policy.evaluate import GateEvidence, PolicyRules, evaluate_policy
 from entrypoints.cli.main import main
 from tests.support.gitrepo import GIT_ENV, commit_all, damage_object, git, init_repo, write
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import anyio
 
 from adapters.anyio_process import AnyioProcessRunner
-from domain.bounded_lines import Line
+from domain.text.bounded_lines import Line
 from ports.process import LineVerdict, ProcessRequest
 
 ENV = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}

@@ -18,7 +18,7 @@ from typing import TypeVar
 import anyio
 import pytest
 
-from adapters.dulwich_changes import (
+from adapters.git.changes import (
     DulwichSnapshotter,
     collect_changes,
     default_base,

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from adapters.sqlite_ledger import APPLICATION_ID, SCHEMA_VERSION, SqliteLedger
-from domain.budget import DayTotals, plan_budget
-from domain.budget_config import BudgetConfig
+from domain.budget.config import BudgetConfig
+from domain.budget.plan import DayTotals, plan_budget
 from ports.ledger import LedgerError
 from tests.integration.conftest import no_permissions
 

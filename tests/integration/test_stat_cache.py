@@ -16,12 +16,12 @@ from pathlib import Path
 import anyio
 import pytest
 
-from adapters.dulwich_changes import DulwichSnapshotter, collect_changes
-from adapters.dulwich_changes import _stat_cache as stat_cache_module
-from adapters.dulwich_changes import _stat_helper as stat_helper_module
-from adapters.dulwich_changes._stat_cache import StatCache, cache_file
-from domain.changes import ChangeSet
-from domain.worktree_snapshot import WorktreeSnapshot, side_effects
+from adapters.git.changes import DulwichSnapshotter, collect_changes
+from adapters.git.changes import _stat_cache as stat_cache_module
+from adapters.git.changes import _stat_helper as stat_helper_module
+from adapters.git.changes._stat_cache import StatCache, cache_file
+from domain.changes.change_set import ChangeSet
+from domain.changes.snapshot import WorktreeSnapshot, side_effects
 from tests.support.gitrepo import git, init_repo, write
 
 pytestmark = pytest.mark.integration

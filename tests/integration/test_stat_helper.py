@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from adapters.dulwich_changes import _stat_cache as stat_cache_module
-from adapters.dulwich_changes import _stat_helper as stat_helper_module
-from adapters.dulwich_changes import collect_changes
-from adapters.dulwich_changes._stat_cache import key_of
-from adapters.dulwich_changes._stat_helper import NO_KEY, StatHelper, helper_share
+from adapters.git.changes import _stat_cache as stat_cache_module
+from adapters.git.changes import _stat_helper as stat_helper_module
+from adapters.git.changes import collect_changes
+from adapters.git.changes._stat_cache import key_of
+from adapters.git.changes._stat_helper import NO_KEY, StatHelper, helper_share
 from tests.support.gitrepo import init_repo, write
 
 pytestmark = pytest.mark.integration

@@ -18,10 +18,10 @@ from pathlib import Path
 import anyio
 import pytest
 
-from adapters.dulwich_changes import DulwichSnapshotter, collect_changes
-from adapters.dulwich_changes import _stat_cache as stat_cache_module
-from domain.changes import MODE_GITLINK, ChangeSet
-from domain.worktree_snapshot import WorktreeSnapshot, side_effects
+from adapters.git.changes import DulwichSnapshotter, collect_changes
+from adapters.git.changes import _stat_cache as stat_cache_module
+from domain.changes.change_set import MODE_GITLINK, ChangeSet
+from domain.changes.snapshot import WorktreeSnapshot, side_effects
 from entrypoints.cli.main import main
 from tests.support.gitrepo import commit_all, git, git_bytes, init_repo, write
 

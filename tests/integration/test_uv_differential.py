@@ -14,9 +14,9 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from returns.pipeline import is_successful
 
-from domain.gate_prepare import gate_project_dir, is_python_gate, prepare_gate
-from domain.project import ProjectFacts
-from domain.uv_grammar import UV_INVALID_CODES, UvRun, parse_uv_run
+from domain.gates.prepare import gate_project_dir, is_python_gate, prepare_gate
+from domain.gates.project import ProjectFacts
+from domain.gates.uv_grammar import UV_INVALID_CODES, UvRun, parse_uv_run
 from tests.integration.uv_project import Project
 from tests.uv_lines import VALUE_SAMPLES, uv_lines
 

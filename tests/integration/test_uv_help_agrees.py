@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from domain import uv_options as table
+from domain.gates import uv_options as table
 
 pytestmark = pytest.mark.integration
 

@@ -12,8 +12,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from returns.pipeline import is_successful
 
-from domain import uv_options as table
-from domain.uv_grammar import SPECS, parse_uv_run
+from domain.gates import uv_options as table
+from domain.gates.uv_grammar import SPECS, parse_uv_run
 from tests.integration.uv_project import Project
 from tests.uv_lines import VALUE_SAMPLES
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import anyio
 import pytest
 
-from adapters.dulwich_changes import DulwichSnapshotter, collect_changes
-from domain.changes import ChangeSet
-from domain.worktree_snapshot import side_effects
+from adapters.git.changes import DulwichSnapshotter, collect_changes
+from domain.changes.change_set import ChangeSet
+from domain.changes.snapshot import side_effects
 from tests.support.gitrepo import git, init_repo, write
 
 pytestmark = pytest.mark.integration

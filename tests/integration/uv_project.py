@@ -12,7 +12,7 @@ import pytest
 from returns.pipeline import is_successful
 
 from adapters.project_files import FsProjectFilesReader
-from domain.project import ProjectFacts, derive_facts
+from domain.gates.project import ProjectFacts, derive_facts
 
 ROOT_PYPROJECT = """\
 [project]

@@ -6,15 +6,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 from returns.pipeline import is_successful
 
-from domain.budget import DayTotals, plan_budget, remaining_micros
-from domain.budget_config import (
+from domain.budget.config import (
     BudgetConfig,
     DailyLimits,
     RunLimits,
     TierLimits,
     check_budget_config,
 )
-from domain.money import usd_to_micros
+from domain.budget.money import usd_to_micros
+from domain.budget.plan import DayTotals, plan_budget, remaining_micros
 
 TIER_NAMES = ("loop:budget-large", "loop:budget-xl", "size/huge", "Chatty")
 

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from returns.pipeline import is_successful
 from returns.result import Result
 
-from domain.gate_prepare import (
+from domain.gates.prepare import (
     REJECTION_CODES,
     GateRejected,
     PreparedGate,
@@ -17,8 +17,8 @@ from domain.gate_prepare import (
     is_python_gate,
     prepare_gate,
 )
-from domain.project import ProjectFacts, normalise_name
-from domain.uv_grammar import UvRun, parse_uv_run, uv_prefix_length
+from domain.gates.project import ProjectFacts, normalise_name
+from domain.gates.uv_grammar import UvRun, parse_uv_run, uv_prefix_length
 from tests.uv_lines import bare_lines, gate_lines, project_facts, uv_lines
 
 DEV_GROUP = ProjectFacts(has_pyproject=True, has_lockfile=True, dev_group=True)

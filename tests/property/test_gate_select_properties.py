@@ -7,8 +7,8 @@ from random import Random
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from domain.gate_select import ChangedFile, GatePlan, is_safe_relative_path, select_gates
-from domain.project import ProjectFacts
+from domain.gates.project import ProjectFacts
+from domain.gates.select import ChangedFile, GatePlan, is_safe_relative_path, select_gates
 
 _segment = st.sampled_from(["pkg", "src", "tests", "-x", "..", ".", ".git", "docs", "a b", "é"])
 _name = st.sampled_from(["a.py", "b.pyi", "c.toml", "d.json", "e.md", "f.png", "-g.py", "h"])

@@ -10,8 +10,8 @@ import msgspec
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from domain.harness_normalise import new_normaliser, normalise_lines, normalise_text, split_lines
-from domain.harness_report import HARNESS_NAMES, HarnessName
+from domain.harness.normalise import new_normaliser, normalise_lines, normalise_text, split_lines
+from domain.harness.report import HARNESS_NAMES, HarnessName
 from tests import pi_events as pi
 
 harnesses = st.sampled_from(HARNESS_NAMES)

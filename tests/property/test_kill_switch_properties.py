@@ -11,8 +11,8 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 from returns.result import Success
 
-from domain.harness_run import HarnessRun
-from entrypoints.api.harness_run import HarnessRunRequest, run_harness
+from domain.harness.run import HarnessRun
+from entrypoints.api.harness.run import HarnessRunRequest, run_harness
 from tests import pi_events
 from tests.fakes.process import FakeProcessRunner, replay
 from tests.support.harness_fakes import FakeConfigSource, FakeHarnessHost

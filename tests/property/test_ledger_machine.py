@@ -18,10 +18,10 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from returns.pipeline import is_successful
 
 from adapters.sqlite_ledger import SqliteLedger
-from domain.budget import BudgetRefusal, remaining_micros
-from domain.budget_config import BudgetConfig, DailyLimits
-from domain.budget_input import utc_day
-from domain.money import usd_to_micros
+from domain.budget.config import BudgetConfig, DailyLimits
+from domain.budget.inputs import utc_day
+from domain.budget.money import usd_to_micros
+from domain.budget.plan import BudgetRefusal, remaining_micros
 from entrypoints.api.budget import reserve_run, settle_run
 from ports.ledger import Ledger
 from tests.fakes.ledger import FakeLedger

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from domain.bounded_lines import Line, LineSplitter, LongLine, bound_line
-from domain.json_middle import Middle, MiddleScanner
-from domain.long_json import Visible, read_long
+from domain.text.bounded_lines import Line, LineSplitter, LongLine, bound_line
+from domain.text.json_middle import Middle, MiddleScanner
+from domain.text.long_json import Visible, read_long
 
 
 def _reference_lines(data: bytes) -> list[bytes]:

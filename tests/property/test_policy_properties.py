@@ -6,9 +6,9 @@ import msgspec
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from domain.changes import FileChange
-from domain.path_rules import matches
-from domain.policy import GateEvidence, PolicyRules, evaluate_policy
+from domain.changes.change_set import FileChange
+from domain.policy.evaluate import GateEvidence, PolicyRules, evaluate_policy
+from domain.policy.paths import matches
 
 SEGMENT = st.text(alphabet="abcAB._-", min_size=1, max_size=6).filter(
     lambda s: s not in {".", ".."}

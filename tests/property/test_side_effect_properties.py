@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.worktree_snapshot import side_effects, snapshot_of
+from domain.changes.snapshot import side_effects, snapshot_of
 
 _paths = st.sampled_from(["a.py", "b/c.txt", "d", "e/f/g.md", ".venv/x"])
 _digests = st.dictionaries(_paths, st.sampled_from(["0:1", "0:2", "1:1", "deleted", "link:a"]))

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import anyio
 
-from entrypoints.api.harness_run import HarnessRunRequest, run_harness
+from entrypoints.api.harness.run import HarnessRunRequest, run_harness
 from tests.support.model_server import HttpError, Reply, ScriptedModelServer, Step, ToolCall
 from tests.support.pi_agent import (
     MODEL,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from domain.changes import ChangeSet
+from domain.changes.change_set import ChangeSet
 
 GIT_ENV = {
     "PATH": os.environ.get("PATH", "/usr/bin:/bin"),

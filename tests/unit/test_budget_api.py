@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from returns.result import Failure, Result, Success
 
-from domain.budget import DayTotals
-from domain.budget_config import BudgetConfig, DailyLimits, RunLimits
+from domain.budget.config import BudgetConfig, DailyLimits, RunLimits
+from domain.budget.plan import DayTotals
+from domain.budget.spend import ObservedSpend
 from domain.config import ConfigError
-from domain.harness_normalise import normalise_text
-from domain.harness_report import HarnessReport
-from domain.spend import ObservedSpend
+from domain.harness.normalise import normalise_text
+from domain.harness.report import HarnessReport
 from entrypoints.api.budget import (
     ClosedRun,
     close_harness_run,

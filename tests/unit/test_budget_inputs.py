@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from domain.budget_input import check_labels, parse_day, parse_instant, parse_labels, parse_run_id
-from domain.money import micros_to_usd, parse_usd, usd_to_micros
+from domain.budget.inputs import check_labels, parse_day, parse_instant, parse_labels, parse_run_id
+from domain.budget.money import micros_to_usd, parse_usd, usd_to_micros
 
 
 @pytest.mark.parametrize("text", ["a,,b", ",", "x" * 51, "ok,bad\x07"])

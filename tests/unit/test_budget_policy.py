@@ -5,9 +5,9 @@ from __future__ import annotations
 import msgspec
 import pytest
 
-from domain.budget import Clamp, DayTotals, RunBudget, describe_budget, plan_budget
-from domain.budget_config import BudgetConfig, DailyLimits, RunLimits, TierLimits
-from domain.budget_input import parse_instant, utc_day
+from domain.budget.config import BudgetConfig, DailyLimits, RunLimits, TierLimits
+from domain.budget.inputs import parse_instant, utc_day
+from domain.budget.plan import Clamp, DayTotals, RunBudget, describe_budget, plan_budget
 from domain.config import parse_config
 
 DAY = "2026-11-25"

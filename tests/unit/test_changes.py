@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from domain.changes import (
+from domain.changes.change_set import (
     FileChange,
     manifest_paths,
     pair_exact_renames,

@@ -8,8 +8,8 @@ import anyio
 import msgspec
 from returns.result import Result
 
-from domain.policy import GateArgv, PolicyConfig, PolicyOverride
-from entrypoints.api.check import (
+from domain.policy.evaluate import GateArgv, PolicyConfig, PolicyOverride
+from entrypoints.api.check.run import (
     CheckError,
     CheckReport,
     GateOutcome,

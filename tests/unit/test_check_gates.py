@@ -8,13 +8,13 @@ from typing import Any
 import anyio
 import pytest
 
-from domain.changes import FileChange
-from domain.gate_run import PreparedPlan, prepare_plan_with
-from domain.gate_select import GatePlan
-from domain.project import ProjectFiles
-from entrypoints.api import gates as gates_api
-from entrypoints.api.check import GateOutcome, PlannedGates
-from entrypoints.api.check_gates import ApiGateStage
+from domain.changes.change_set import FileChange
+from domain.gates.project import ProjectFiles
+from domain.gates.run import PreparedPlan, prepare_plan_with
+from domain.gates.select import GatePlan
+from entrypoints.api.gates import run as gates_api
+from entrypoints.api.check.gates import ApiGateStage
+from entrypoints.api.check.run import GateOutcome, PlannedGates
 from ports.process import ProcessRequest, ProcessResult
 from tests.fake_project_files import FakeProjectFilesReader
 from tests.fakes.files import FakeFileReader

@@ -6,10 +6,10 @@ import re
 
 import msgspec
 
-from domain.changes import ChangeSummary
-from domain.policy import Violation
-from entrypoints.api.check import CheckReport, GateReport, RepoReport
-from entrypoints.cli.summary import render_summary
+from domain.changes.change_set import ChangeSummary
+from domain.policy.evaluate import Violation
+from entrypoints.api.check.run import CheckReport, GateReport, RepoReport
+from entrypoints.cli.check.summary import render_summary
 
 CHANGE = ChangeSummary(
     path="src/new.py",

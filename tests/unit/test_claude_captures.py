@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from domain.harness_normalise import normalise_text
+from domain.harness.normalise import normalise_text
 
 HARNESS = Path(__file__).parent.parent / "fixtures" / "harness"
 FORMATS = HARNESS / "claude-formats"

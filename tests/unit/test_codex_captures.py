@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from domain.harness_normalise import normalise_text
-from domain.harness_report import HarnessReport
+from domain.harness.normalise import normalise_text
+from domain.harness.report import HarnessReport
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "harness" / "codex-real"
 CAPTURES = sorted((FIXTURES / "capture").glob("*.json"))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from domain.content import describe_content
-from domain.secrets import compile_scanner, scan_hunk
+from domain.changes.content import describe_content
+from domain.policy.secrets import compile_scanner, scan_hunk
 
 TOKEN = "ghp_" + "Ab3dE5gH7jK9mN1pQ3sT5vW7yZ9bC1dF3hJ5"
 

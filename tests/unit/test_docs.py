@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from domain.budget_config import BudgetConfig
+from domain.budget.config import BudgetConfig
 from domain.config import parse_config
-from domain.policy import PolicyConfig
+from domain.policy.evaluate import PolicyConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text()

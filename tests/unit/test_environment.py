@@ -1,7 +1,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.environment import BASE_ALLOW, looks_like_credential, scrub_environment
+from domain.kernel.environment import BASE_ALLOW, looks_like_credential, scrub_environment
 
 
 def test_credentials_never_pass_by_default() -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from domain.content import MAX_CHECKED_FILE_BYTES
-from domain.file_checks import all_passed, check_file_bytes, skipped_missing
-from entrypoints.api.gates import check_files
+from domain.changes.content import MAX_CHECKED_FILE_BYTES
+from domain.gates.file_checks import all_passed, check_file_bytes, skipped_missing
+from entrypoints.api.gates.run import check_files
 from tests.fakes.files import FakeFileReader
 
 

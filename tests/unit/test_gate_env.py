@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from domain.gate_env import gate_environment, project_environment_dir
+from domain.gates.env import gate_environment, project_environment_dir
 
 PARENT = {
     "PATH": "/usr/bin",

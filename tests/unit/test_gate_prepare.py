@@ -7,8 +7,8 @@ import shlex
 import pytest
 from returns.pipeline import is_successful
 
-from domain.gate_prepare import PreparedGate, gate_project_dir, is_python_gate, prepare_gate
-from domain.project import ProjectFacts
+from domain.gates.prepare import PreparedGate, gate_project_dir, is_python_gate, prepare_gate
+from domain.gates.project import ProjectFacts
 
 DEV_GROUP = ProjectFacts(has_pyproject=True, has_lockfile=True, dev_group=True)
 DEV_EXTRA = ProjectFacts(has_pyproject=True, has_lockfile=True, dev_extra=True)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from domain.gate_run import (
+from domain.gates.project import ProjectFacts
+from domain.gates.run import (
     GateRefusal,
     GateResult,
     builtin_paths,
@@ -12,8 +13,7 @@ from domain.gate_run import (
     run_verdict,
     single_gate_plan,
 )
-from domain.gate_select import GatePlan, PlannedGate
-from domain.project import ProjectFacts
+from domain.gates.select import GatePlan, PlannedGate
 
 UV_DEV = ProjectFacts(has_pyproject=True, has_lockfile=True, dev_group=True)
 

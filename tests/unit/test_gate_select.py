@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import msgspec
 
-from domain.gate_select import (
+from domain.gates.project import ProjectFacts, ProjectFiles, derive_facts
+from domain.gates.select import (
     CHECK_FILES_GATE,
     MYPY_GATE,
     PYTEST_GATE,
@@ -15,7 +16,6 @@ from domain.gate_select import (
     mypy_target,
     select_gates,
 )
-from domain.project import ProjectFacts, ProjectFiles, derive_facts
 
 FULL = ProjectFacts(
     has_pyproject=True,

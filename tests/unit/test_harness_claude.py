@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from domain.harness_normalise import new_normaliser, normalise_lines, normalise_text
-from domain.harness_report import HarnessReport
+from domain.harness.normalise import new_normaliser, normalise_lines, normalise_text
+from domain.harness.report import HarnessReport
 
 Event = dict[str, Any]
 

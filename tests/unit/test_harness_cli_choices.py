@@ -6,7 +6,7 @@ import argparse
 
 import pytest
 
-from domain.harness_report import HARNESS_NAMES
+from domain.harness.report import HARNESS_NAMES
 from entrypoints.cli.main import build_parser
 
 

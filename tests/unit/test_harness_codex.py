@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from domain.harness_normalise import new_normaliser, normalise_lines
-from domain.harness_report import HarnessReport
+from domain.harness.normalise import new_normaliser, normalise_lines
+from domain.harness.report import HarnessReport
 
 Event = dict[str, Any]
 STARTED: list[Event] = [{"type": "thread.started", "thread_id": "t1"}, {"type": "turn.started"}]

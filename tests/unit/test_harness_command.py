@@ -7,15 +7,15 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.environment import BASE_ALLOW
-from domain.harness_command import (
+from domain.harness.command import (
     HARNESS_ENV,
     build_command,
     harness_argv,
     harness_environment,
     provider_key_names,
 )
-from domain.harness_config import NEVER_PASS, HarnessSettings, ResolvedHarness, resolve_harness
+from domain.harness.config import NEVER_PASS, HarnessSettings, ResolvedHarness, resolve_harness
+from domain.kernel.environment import BASE_ALLOW
 
 
 def _resolved(**kw: Any) -> ResolvedHarness:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from domain.config import parse_config
-from domain.harness_config import HarnessSettings, HarnessTier, resolve_harness
+from domain.harness.config import HarnessSettings, HarnessTier, resolve_harness
 
 EXAMPLE = """
 [harness]

@@ -7,8 +7,8 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from domain.harness_normalise import normalise_lines, normalise_text, split_lines
-from domain.harness_report import HARNESS_NAMES, HarnessName, HarnessReport
+from domain.harness.normalise import normalise_lines, normalise_text, split_lines
+from domain.harness.report import HARNESS_NAMES, HarnessName, HarnessReport
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "harness"
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from domain.bounded_lines import LongLine, bound_line
-from domain.harness_normalise import new_normaliser
-from domain.harness_report import HarnessName, HarnessReport
+from domain.harness.normalise import new_normaliser
+from domain.harness.report import HarnessName, HarnessReport
+from domain.text.bounded_lines import LongLine, bound_line
 from tests import pi_events as pi
 
 Event = dict[str, Any]

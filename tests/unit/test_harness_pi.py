@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from domain.harness_normalise import new_normaliser, normalise_lines, normalise_text
-from domain.harness_report import HarnessReport
+from domain.harness.normalise import new_normaliser, normalise_lines, normalise_text
+from domain.harness.report import HarnessReport
 from tests import pi_events as pi
 
 

@@ -6,8 +6,8 @@ import json
 import math
 from pathlib import Path
 
-from domain.harness_normalise import normalise_text
-from domain.harness_report import HarnessReport
+from domain.harness.normalise import normalise_text
+from domain.harness.report import HarnessReport
 
 CAPTURES = Path(__file__).parent.parent / "fixtures" / "harness" / "pi"
 

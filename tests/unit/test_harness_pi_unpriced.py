@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from domain.harness_normalise import new_normaliser, normalise_text
+from domain.harness.normalise import new_normaliser, normalise_text
 from tests import pi_events as pi
 
 

@@ -10,9 +10,9 @@ import anyio
 import pytest
 from returns.result import Success
 
-from domain.bounded_lines import MAX_LINE_BYTES
-from domain.harness_run import HarnessRun
-from entrypoints.api.harness_run import HarnessRunError, HarnessRunRequest, run_harness
+from domain.harness.run import HarnessRun
+from domain.text.bounded_lines import MAX_LINE_BYTES
+from entrypoints.api.harness.run import HarnessRunError, HarnessRunRequest, run_harness
 from tests import pi_events as pi
 from tests.fakes.process import FakeProcessRunner, replay
 from tests.support.harness_fakes import FakeConfigSource, FakeHarnessHost

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from domain.harness_report import HarnessReport, HarnessUsage
-from domain.harness_run import RunLimits, cost_cap_reached, limits_problem, run_status
+from domain.harness.report import HarnessReport, HarnessUsage
+from domain.harness.run import RunLimits, cost_cap_reached, limits_problem, run_status
 
 
 def _report(*, is_error: bool) -> HarnessReport:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from domain.history import commit_additions
+from domain.changes.history import commit_additions
 
 
 def _lines(parents: list[bytes | None], new: bytes) -> list[tuple[int, str]]:

@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from domain.bounded_lines import LongLine
-from domain.harness_normalise import new_normaliser
-from domain.harness_report import HarnessReport
-from domain.json_document import Document, DocumentAssembler, NotADocument
+from domain.harness.normalise import new_normaliser
+from domain.harness.report import HarnessReport
+from domain.text.bounded_lines import LongLine
+from domain.text.json_document import Document, DocumentAssembler, NotADocument
 from tests import pi_events as pi
 
 RESULT = {

@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from domain.budget import RunBudget
-from domain.spend import ObservedSpend, judge_spend
+from domain.budget.plan import RunBudget
+from domain.budget.spend import ObservedSpend, judge_spend
 
 BUDGET = RunBudget(
     day="2026-11-25", tier="base", max_cost_micros=5_000_000, max_wall_clock_s=2700, max_turns=50

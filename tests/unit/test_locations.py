@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from domain.locations import default_transcript_dir, is_within, state_home
+from domain.kernel.locations import default_transcript_dir, is_within, state_home
 
 
 def test_state_home_prefers_an_absolute_xdg_state_home() -> None:

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from domain.harness_config import HarnessSettings, HarnessTier, resolve_harness
-from domain.models_check import ModelsFacts, check_models
-from entrypoints.api.models import validate_models
+from domain.harness.config import HarnessSettings, HarnessTier, resolve_harness
+from domain.harness.models_check import ModelsFacts, check_models
+from entrypoints.api.harness.models import validate_models
 from entrypoints.cli.main import main
 from tests.support.harness_fakes import FakeConfigSource, FakeHarnessHost
 

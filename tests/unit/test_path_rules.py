@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from domain.changes import LinkResolution
-from domain.path_rules import matches, symlink_escape_reason, unsafe_reason
+from domain.changes.change_set import LinkResolution
+from domain.policy.paths import matches, symlink_escape_reason, unsafe_reason
 
 
 @pytest.mark.parametrize(

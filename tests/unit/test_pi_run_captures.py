@@ -16,11 +16,11 @@ from typing import Any
 import anyio
 import pytest
 
-from domain.harness_command import build_command
-from domain.harness_config import HarnessSettings, resolve_harness
-from domain.harness_normalise import normalise_text
-from domain.harness_run import HarnessRun
-from entrypoints.api.harness_run import HarnessRunRequest, run_harness
+from domain.harness.command import build_command
+from domain.harness.config import HarnessSettings, resolve_harness
+from domain.harness.normalise import normalise_text
+from domain.harness.run import HarnessRun
+from entrypoints.api.harness.run import HarnessRunRequest, run_harness
 from tests.fakes.process import FakeProcessRunner, hangs
 from tests.support.harness_fakes import FakeConfigSource, FakeHarnessHost
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import msgspec
 
-from domain.changes import (
+from domain.changes.change_set import (
     MODE_GITLINK,
     MODE_SYMLINK,
     AddedHunk,
@@ -16,14 +16,14 @@ from domain.changes import (
     ManifestPair,
     RelinkedSymlink,
 )
-from domain.policy import (
+from domain.policy.evaluate import (
     GateArgv,
     GateEvidence,
     PolicyRules,
     PolicyVerdict,
     evaluate_policy,
 )
-from domain.secrets import KnownSecret
+from domain.policy.secrets import KnownSecret
 
 RULES = PolicyRules(allowed_paths=("src/", "tests/", "docs/", "uv.lock", "pyproject.toml"))
 OPEN = PolicyRules(allowed_paths=("**",), protected_paths=())

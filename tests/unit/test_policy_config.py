@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from domain.config import parse_config
-from domain.policy import (
+from domain.policy.evaluate import (
     DEFAULT_ALLOWED_GATES,
     DEFAULT_DENIED_PATHS,
     DEFAULT_PROTECTED_PATHS,

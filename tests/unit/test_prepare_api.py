@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from returns.pipeline import is_successful
 
-from domain.project import ProjectFiles
+from domain.gates.project import ProjectFiles
 from entrypoints.api import open_repo, prepare_gate_in
 from tests.fake_project_files import FakeProjectFilesReader
 

@@ -2,7 +2,7 @@ import msgspec
 import pytest
 from returns.pipeline import is_successful
 
-from domain.project import ProjectFiles, derive_facts
+from domain.gates.project import ProjectFiles, derive_facts
 
 
 def facts(text: str | None, *, lock: bool = True, entries: tuple[str, ...] = ()):  # type: ignore[no-untyped-def]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from domain.quantities import is_positive_finite
+from domain.kernel.quantities import is_positive_finite
 
 
 @pytest.mark.parametrize("value", [1e-9, 0.5, 1800.0, 1e12])

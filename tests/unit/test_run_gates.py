@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from returns.result import Result
 
-from domain.gate_run import GateRunReport
-from domain.gate_select import CHECK_FILES_GATE, GatePlan, PlannedGate
-from domain.project import ProjectFacts
-from entrypoints.api.gates import GateApiError, run_gates
+from domain.gates.project import ProjectFacts
+from domain.gates.run import GateRunReport
+from domain.gates.select import CHECK_FILES_GATE, GatePlan, PlannedGate
+from entrypoints.api.gates.run import GateApiError, run_gates
 from ports.process import ProcessRequest, ProcessResult
 from tests.fakes.files import FakeFileReader
 from tests.fakes.process import Behaviour, FakeProcessRunner, exits
@@ -182,7 +182,7 @@ def test_check_files_runs_in_process_and_reports_each_file(rig: Rig) -> None:
 
 
 def test_prepare_keeps_its_first_name_for_existing_callers() -> None:
-    from entrypoints.api import gates
+    from entrypoints.api.gates import run as gates
 
     assert gates.prepare is gates.prepare_gates
 

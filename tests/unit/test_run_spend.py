@@ -6,11 +6,11 @@ from pathlib import Path
 
 import msgspec
 
-from domain.budget import RunBudget
-from domain.harness_normalise import normalise_text
-from domain.harness_report import HarnessReport
-from domain.money import usd_to_micros
-from domain.run_spend import judge_run_spend, observed_spend
+from domain.budget.money import usd_to_micros
+from domain.budget.plan import RunBudget
+from domain.harness.normalise import normalise_text
+from domain.harness.report import HarnessReport
+from domain.harness.run_spend import judge_run_spend, observed_spend
 
 PI = Path(__file__).resolve().parents[1] / "fixtures" / "harness" / "pi"
 

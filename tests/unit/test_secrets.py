@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from domain.changes import AddedHunk
-from domain.secrets import (
+from domain.changes.change_set import AddedHunk
+from domain.policy.secrets import (
     KnownSecret,
     compile_scanner,
     known_secret_values,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from returns.pipeline import is_successful
 
-from domain.uv_grammar import UvRun, parse_uv_run, uv_prefix_length
+from domain.gates.uv_grammar import UvRun, parse_uv_run, uv_prefix_length
 
 
 def _ok(*argv: str) -> UvRun:

@@ -1,4 +1,4 @@
-"""The option table in `domain.uv_options` is the JSON reference table, transcribed faithfully."""
+"""The option table in `domain.gates.uv_options` is the JSON reference table, transcribed."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from domain import uv_options as table
-from domain.uv_grammar import SPECS
+from domain.gates import uv_options as table
+from domain.gates.uv_grammar import SPECS
 
 REFERENCE = Path(__file__).parent.parent / "data" / "uv-run-options-0.13.9.json"
 

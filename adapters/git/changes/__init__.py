@@ -30,24 +30,24 @@ from dulwich.objectspec import parse_commit
 from dulwich.repo import Repo
 from returns.result import Failure, Result, Success
 
-from adapters.dulwich_changes._compare import _base_files, _compared
-from adapters.dulwich_changes._content import _display, _Reader
-from adapters.dulwich_changes._gc import paused_gc
-from adapters.dulwich_changes._history import read_history
-from adapters.dulwich_changes._links import relinked_symlinks
-from adapters.dulwich_changes._repo import (
+from adapters.git.changes._compare import _base_files, _compared
+from adapters.git.changes._content import _display, _Reader
+from adapters.git.changes._gc import paused_gc
+from adapters.git.changes._history import read_history
+from adapters.git.changes._links import relinked_symlinks
+from adapters.git.changes._repo import (
     CONFIG_REFUSED,
     OBJECTS_UNREADABLE,
     SpecialFileError,
     open_worktree,
 )
-from adapters.dulwich_changes._snapshot import DulwichSnapshotter
-from adapters.dulwich_changes._stat_cache import StatCache, cache_file
-from adapters.dulwich_changes._submodules import read_worktree
-from adapters.dulwich_changes._upstream import tracked_ref
-from domain.changes import ChangeSet, ManifestPair, pair_exact_renames
-from domain.content import MAX_SCANNED_BYTES
-from domain.locations import is_within
+from adapters.git.changes._snapshot import DulwichSnapshotter
+from adapters.git.changes._stat_cache import StatCache, cache_file
+from adapters.git.changes._submodules import read_worktree
+from adapters.git.changes._upstream import tracked_ref
+from domain.changes.change_set import ChangeSet, ManifestPair, pair_exact_renames
+from domain.changes.content import MAX_SCANNED_BYTES
+from domain.kernel.locations import is_within
 from ports.changes import ChangeReadError, Upstream
 
 __all__ = [

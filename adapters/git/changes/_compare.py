@@ -5,9 +5,9 @@ from __future__ import annotations
 from dulwich.objects import ObjectID, Tree
 from dulwich.repo import Repo
 
-from adapters.dulwich_changes._stat_cache import StatCache
-from adapters.dulwich_changes._worktree import _Entry, _Snapshot
-from domain.changes import (
+from adapters.git.changes._stat_cache import StatCache
+from adapters.git.changes._worktree import _Entry, _Snapshot
+from domain.changes.change_set import (
     MODE_TREE,
 )
 

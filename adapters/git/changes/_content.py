@@ -1,7 +1,7 @@
 """Turning one differing path into a `FileChange`: mode, symlink target and where it leads, size,
 content.
 
-This module only fetches bytes; `domain.content` decides binary or text, what is scanned and
+This module only fetches bytes; `domain.changes.content` decides binary or text, what is scanned and
 how much is read (`MAX_SCANNED_BYTES`).
 """
 
@@ -13,16 +13,16 @@ import msgspec
 from dulwich.objects import Blob, ObjectID
 from dulwich.repo import Repo
 
-from adapters.dulwich_changes._links import resolve_link
-from adapters.dulwich_changes._worktree import _Entry
-from domain.changes import (
+from adapters.git.changes._links import resolve_link
+from adapters.git.changes._worktree import _Entry
+from domain.changes.change_set import (
     MODE_GITLINK,
     MODE_SYMLINK,
     ChangeKind,
     FileChange,
     is_type_change,
 )
-from domain.content import MAX_SCANNED_BYTES, describe_content
+from domain.changes.content import MAX_SCANNED_BYTES, describe_content
 
 
 def _display(raw: bytes) -> tuple[str, bool]:

@@ -9,11 +9,11 @@ scan whose parent cannot be read may stand on unpublished ones, so the scan is i
 
 Each ordinary commit is diffed with its parent; a merge with its first parent, skipping files
 it took unchanged from another parent (that side's own commits are read on their own), and
-`domain.history.commit_additions` keeps only what it added against every parent. Of every
+`domain.changes.history.commit_additions` keeps only what it added against every parent. Of every
 path a commit wrote, the lines a regular file gained are read, the name when no parent had
 the path, and a symlink's target when no parent had that link. Each commit's message and
 header lines (but `tree` and `parent`) are read too: a push publishes them. The work is
-bounded by `domain.history`'s limits; past them the history is reported incomplete, never
+bounded by `domain.changes.history`'s limits; past them the history is reported incomplete, never
 silently cut short.
 """
 
@@ -28,11 +28,11 @@ from dulwich.objects import Blob, Commit, ObjectID, SubmoduleEncountered
 from dulwich.repo import Repo
 from dulwich.walk import Walker
 
-from adapters.dulwich_changes._content import _display
-from adapters.dulwich_changes._repo import OBJECTS_UNREADABLE
-from domain.changes import CommittedFile, CommitText, History
-from domain.content import MAX_SCANNED_BYTES
-from domain.history import MAX_HISTORY_BYTES, MAX_HISTORY_COMMITS, commit_additions
+from adapters.git.changes._content import _display
+from adapters.git.changes._repo import OBJECTS_UNREADABLE
+from domain.changes.change_set import CommittedFile, CommitText, History
+from domain.changes.content import MAX_SCANNED_BYTES
+from domain.changes.history import MAX_HISTORY_BYTES, MAX_HISTORY_COMMITS, commit_additions
 
 # What a damaged object store raises: the commits cannot all be read, so they were not scanned.
 _UNREADABLE = (OSError, ValueError, MissingCommitError, *OBJECTS_UNREADABLE)

@@ -12,8 +12,8 @@ from dulwich.index import ConflictedIndexEntry
 from dulwich.objects import ZERO_SHA, ObjectID
 from dulwich.repo import Repo
 
-from adapters.dulwich_changes._repo import SpecialFileError
-from adapters.dulwich_changes._stat_cache import StatCache, key_of
+from adapters.git.changes._repo import SpecialFileError
+from adapters.git.changes._stat_cache import StatCache, key_of
 
 
 def _mtime_ns(value: int | float | tuple[int, int]) -> int:

@@ -2,7 +2,7 @@
 
 Like `realpath`, but it stops (and says so) as soon as a step leaves the worktree, instead of
 following links out into the machine: `..` above the root or an absolute target on the way.
-Only facts are reported (`LinkResolution`); `domain.path_rules` decides what escapes.
+Only facts are reported (`LinkResolution`); `domain.policy.paths` decides what escapes.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from __future__ import annotations
 import os
 import stat
 
-from adapters.dulwich_changes._worktree import _Entry, _Snapshot
-from domain.changes import MODE_SYMLINK, LinkResolution, LinkState, RelinkedSymlink
+from adapters.git.changes._worktree import _Entry, _Snapshot
+from domain.changes.change_set import MODE_SYMLINK, LinkResolution, LinkState, RelinkedSymlink
 
 # The kernel gives up (ELOOP) after following this many symlinks in one lookup.
 MAX_LINKS = 40

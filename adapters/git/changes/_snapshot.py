@@ -27,13 +27,13 @@ from dulwich.refs import HEADREF
 from dulwich.repo import Repo
 from returns.result import Failure, Result, Success
 
-from adapters.dulwich_changes._compare import _base_files, _compared
-from adapters.dulwich_changes._gc import paused_gc
-from adapters.dulwich_changes._repo import CONFIG_REFUSED, OBJECTS_UNREADABLE, open_worktree
-from adapters.dulwich_changes._stat_cache import StatCache
-from adapters.dulwich_changes._submodules import read_worktree
-from domain.changes import MODE_GITLINK
-from domain.worktree_snapshot import DELETED, SnapshotMode, WorktreeSnapshot, snapshot_of
+from adapters.git.changes._compare import _base_files, _compared
+from adapters.git.changes._gc import paused_gc
+from adapters.git.changes._repo import CONFIG_REFUSED, OBJECTS_UNREADABLE, open_worktree
+from adapters.git.changes._stat_cache import StatCache
+from adapters.git.changes._submodules import read_worktree
+from domain.changes.change_set import MODE_GITLINK
+from domain.changes.snapshot import DELETED, SnapshotMode, WorktreeSnapshot, snapshot_of
 from ports.worktree import SnapshotError
 
 _CHUNK = 1024 * 1024

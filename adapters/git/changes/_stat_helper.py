@@ -20,7 +20,7 @@ import sys
 import threading
 from array import array
 
-from adapters.dulwich_changes._stat_cache import RECORD
+from adapters.git.changes._stat_cache import RECORD
 
 # Below this many paths a second process costs more than it saves.
 MIN_PATHS = 10_000

@@ -24,11 +24,11 @@ from dulwich.errors import ChecksumMismatch, NotGitRepository, ObjectFormatExcep
 from dulwich.objects import ZERO_SHA, Commit, ObjectID
 from dulwich.repo import Repo
 
-from adapters.dulwich_changes._compare import _base_files, _compared
-from adapters.dulwich_changes._repo import CONFIG_REFUSED, open_worktree
-from adapters.dulwich_changes._stat_cache import StatCache
-from adapters.dulwich_changes._worktree import _Entry, _Snapshot
-from domain.changes import MODE_GITLINK
+from adapters.git.changes._compare import _base_files, _compared
+from adapters.git.changes._repo import CONFIG_REFUSED, open_worktree
+from adapters.git.changes._stat_cache import StatCache
+from adapters.git.changes._worktree import _Entry, _Snapshot
+from domain.changes.change_set import MODE_GITLINK
 
 # Submodules inside submodules are read this deep; deeper ones count as differing.
 MAX_DEPTH = 8

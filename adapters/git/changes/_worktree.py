@@ -18,12 +18,12 @@ from dulwich.index import cleanup_mode
 from dulwich.objects import ZERO_SHA, ObjectID
 from dulwich.repo import Repo
 
-from adapters.dulwich_changes._ignore import TreeIgnoreRules
-from adapters.dulwich_changes._index import IndexEntry, read_index
-from adapters.dulwich_changes._repo import SpecialFileError
-from adapters.dulwich_changes._stat_cache import RECORD, StatCache
-from adapters.dulwich_changes._stat_helper import NO_KEY, StatHelper, helper_share
-from domain.changes import (
+from adapters.git.changes._ignore import TreeIgnoreRules
+from adapters.git.changes._index import IndexEntry, read_index
+from adapters.git.changes._repo import SpecialFileError
+from adapters.git.changes._stat_cache import RECORD, StatCache
+from adapters.git.changes._stat_helper import NO_KEY, StatHelper, helper_share
+from domain.changes.change_set import (
     MODE_GITLINK,
 )
 

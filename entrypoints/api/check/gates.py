@@ -10,11 +10,11 @@ from collections.abc import Sequence
 
 from returns.pipeline import is_successful
 
-from domain.changes import FileChange
-from domain.gate_select import ChangedFile, select_gates
-from domain.policy import GateArgv
-from entrypoints.api.check_types import GateOutcome, PlannedGates, RanGate, RefusedGate
-from entrypoints.api.gates import DEFAULT_TIMEOUT_S, prepare, read_facts, run_prepared_async
+from domain.changes.change_set import FileChange
+from domain.gates.select import ChangedFile, select_gates
+from domain.policy.evaluate import GateArgv
+from entrypoints.api.check.values import GateOutcome, PlannedGates, RanGate, RefusedGate
+from entrypoints.api.gates.run import DEFAULT_TIMEOUT_S, prepare, read_facts, run_prepared_async
 from ports.files import FileReader
 from ports.process import ProcessRunner
 from ports.project import ProjectFilesReader

@@ -14,14 +14,14 @@ from collections.abc import Sequence
 import msgspec
 from returns.result import Failure, Result, Success
 
-from domain.changes import (
+from domain.changes.change_set import (
     ChangeSet,
     default_base_notice,
     manifest_paths,
     summarise,
 )
 from domain.config import CONFIG_FILE_NAME
-from domain.policy import (
+from domain.policy.evaluate import (
     GateEvidence,
     PolicyConfig,
     PolicyRules,
@@ -30,7 +30,7 @@ from domain.policy import (
     rules_for_repo,
     validate_policy,
 )
-from domain.secrets import (
+from domain.policy.secrets import (
     KnownSecret,
     SecretScanner,
     compile_scanner,
@@ -38,7 +38,7 @@ from domain.secrets import (
     redact,
 )
 from entrypoints import bootstrap
-from entrypoints.api.check_types import (
+from entrypoints.api.check.values import (
     CheckConfig,
     CheckError,
     CheckReport,
@@ -311,7 +311,7 @@ async def check_repos(
     if collector is None:
         collector = _production_collector()
     if stage is None:
-        from entrypoints.api.check_gates import ApiGateStage
+        from entrypoints.api.check.gates import ApiGateStage
 
         stage = ApiGateStage()
     inspected: list[_Inspected] = []

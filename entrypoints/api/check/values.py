@@ -8,9 +8,9 @@ from typing import Literal, Protocol
 
 import msgspec
 
-from domain.changes import ChangeSummary, FileChange
-from domain.gate_run import PreparedPlan
-from domain.policy import GateArgv, PolicyConfig, Violation
+from domain.changes.change_set import ChangeSummary, FileChange
+from domain.gates.run import PreparedPlan
+from domain.policy.evaluate import GateArgv, PolicyConfig, Violation
 
 Verdict = Literal["publishable", "blocked"]
 

@@ -7,7 +7,7 @@
 
 Errors are values: `ProjectReadError` (`project-unreadable`) or `FactsError`
 (`pyproject-unreadable`) when the repository cannot be understood, `GateRejected` (a stable code
-from `domain.gate_prepare.REJECTION_CODES`) when the gate is refused.
+from `domain.gates.prepare.REJECTION_CODES`) when the gate is refused.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from collections.abc import Sequence
 from returns.pipeline import is_successful
 from returns.result import Failure, Result, Success
 
-from domain.gate_prepare import GateRejected, PreparedGate, gate_project_dir, prepare_gate
-from domain.locations import is_within
-from domain.project import FactsError, ProjectFacts, ProjectFiles, derive_facts
+from domain.gates.prepare import GateRejected, PreparedGate, gate_project_dir, prepare_gate
+from domain.gates.project import FactsError, ProjectFacts, ProjectFiles, derive_facts
+from domain.kernel.locations import is_within
 from entrypoints import bootstrap
 from ports.project import ProjectFilesReader, ProjectReadError
 

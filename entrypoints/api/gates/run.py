@@ -2,7 +2,7 @@
 
 Typical use, once per repository (what `engineering-loop check` does)::
 
-    from entrypoints.api.gates import select_for_paths, run_gates
+    from entrypoints.api.gates.run import select_for_paths, run_gates
 
     plan = select_for_paths("/work/repo", ["pkg/mod.py", "README.md"]).unwrap()
     report = run_gates("/work/repo", plan).unwrap()
@@ -29,10 +29,12 @@ import msgspec
 from returns.pipeline import is_successful
 from returns.result import Failure, Result, Success
 
-from domain.content import BINARY_PROBE_BYTES, MAX_CHECKED_FILE_BYTES, content_looks_binary
-from domain.file_checks import FileCheck, all_passed, check_file_bytes, skipped_missing
-from domain.gate_env import gate_environment
-from domain.gate_run import (
+from domain.changes.content import BINARY_PROBE_BYTES, MAX_CHECKED_FILE_BYTES, content_looks_binary
+from domain.changes.snapshot import WorktreeSnapshot, side_effects
+from domain.gates.env import gate_environment
+from domain.gates.file_checks import FileCheck, all_passed, check_file_bytes, skipped_missing
+from domain.gates.project import ProjectFacts
+from domain.gates.run import (
     GateResult,
     GateRunReport,
     PreparedPlan,
@@ -44,18 +46,16 @@ from domain.gate_run import (
     run_verdict,
     single_gate_plan,
 )
-from domain.gate_select import (
+from domain.gates.select import (
     ChangedFile,
     GatePlan,
     is_safe_relative_path,
     select_gates,
 )
-from domain.project import ProjectFacts
-from domain.quantities import is_positive_finite
-from domain.worktree_snapshot import WorktreeSnapshot, side_effects
+from domain.kernel.quantities import is_positive_finite
 from entrypoints import bootstrap
-from entrypoints.api.prepare import GatePreparer
-from entrypoints.api.prepare import read_facts as read_project_facts
+from entrypoints.api.gates.prepare import GatePreparer
+from entrypoints.api.gates.prepare import read_facts as read_project_facts
 from ports.files import FileReader
 from ports.process import ProcessRequest, ProcessRunner
 from ports.project import ProjectFilesReader

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 from returns.result import Success
 
-from domain.models_check import (
+from domain.harness.models_check import (
     ModelsFacts,
     ModelsReport,
     binaries_to_locate,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from returns.pipeline import is_successful
 from returns.result import Failure, Result, Success
 
-from domain.harness_normalise import UnknownHarness, new_normaliser, normalise_text, parse_harness
-from domain.harness_report import HarnessReport
+from domain.harness.normalise import UnknownHarness, new_normaliser, normalise_text, parse_harness
+from domain.harness.report import HarnessReport
 from entrypoints import bootstrap
 from ports.line_source import InputError, LineSource
 

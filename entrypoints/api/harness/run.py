@@ -1,8 +1,8 @@
 """`run_harness`: run a coding-agent CLI in a worktree, under a wall clock and a live cost cap.
 
 Gather (configuration, executable, prompt, transcript file), decide the command purely
-(`domain.harness_command`), run it through the `ProcessRunner` port while the normaliser reads
-each line as it arrives, and decide the status purely (`domain.harness_run`).
+(`domain.harness.command`), run it through the `ProcessRunner` port while the normaliser reads
+each line as it arrives, and decide the status purely (`domain.harness.run`).
 """
 
 from __future__ import annotations
@@ -13,12 +13,11 @@ from collections.abc import Mapping
 import msgspec
 from returns.result import Failure, Result, Success
 
-from domain.bounded_lines import Line
 from domain.config import LoopConfig
-from domain.harness_command import build_command
-from domain.harness_config import ResolvedHarness, resolve_harness
-from domain.harness_normalise import new_normaliser
-from domain.harness_run import (
+from domain.harness.command import build_command
+from domain.harness.config import ResolvedHarness, resolve_harness
+from domain.harness.normalise import new_normaliser
+from domain.harness.run import (
     HarnessRun,
     RunLimits,
     cap_enforcement,
@@ -28,7 +27,8 @@ from domain.harness_run import (
     run_status,
     transcript_dir_problem,
 )
-from domain.locations import default_transcript_dir
+from domain.kernel.locations import default_transcript_dir
+from domain.text.bounded_lines import Line
 from entrypoints import bootstrap
 from entrypoints.config import load_config
 from ports.config import ConfigSource

@@ -15,7 +15,7 @@ from entrypoints.cli.output import EXIT_BLOCKED, EXIT_OK, emit, fail
 if TYPE_CHECKING:
     from returns.result import Result
 
-    from entrypoints.api.check import CheckError, CheckReport
+    from entrypoints.api.check.run import CheckError, CheckReport
 
 _CHECK_HELP = (
     "Verify existing worktrees: collect what changed since --base, judge it against the [policy] "
@@ -148,7 +148,7 @@ def _run_check(args: argparse.Namespace) -> int:
     import anyio
     from returns.pipeline import is_successful
 
-    from entrypoints.api.check import (
+    from entrypoints.api.check.run import (
         RepoTarget,
         check_repos,
         environment_secrets,
@@ -199,7 +199,7 @@ def _print_result(result: Result[CheckReport, CheckError], *, as_json: bool) -> 
 
 
 def _print_report(report: CheckReport, *, as_json: bool) -> int:
-    from entrypoints.cli.summary import render_summary
+    from entrypoints.cli.check.summary import render_summary
 
     if as_json:
         emit(report)

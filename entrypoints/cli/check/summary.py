@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from entrypoints.api.check import CheckReport
+from entrypoints.api.check.run import CheckReport
 
 # C0 and C1 controls and DEL, and the invisible characters that reorder or hide text on screen:
 # bidirectional marks and overrides, zero-width characters, line and paragraph separators.

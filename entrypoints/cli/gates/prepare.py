@@ -11,7 +11,7 @@ import msgspec
 from returns.pipeline import is_successful
 from returns.result import Result
 
-from domain.gate_prepare import GateRejected, PreparedGate
+from domain.gates.prepare import GateRejected, PreparedGate
 from entrypoints.cli.output import EXIT_OK, EXIT_REFUSED, emit, error_object, fail
 
 GroupFactory = Callable[[str, str], "argparse._SubParsersAction[argparse.ArgumentParser]"]
@@ -84,7 +84,7 @@ def _outcome(declared: Iterable[str], result: Result[PreparedGate, GateRejected]
 
 def handle_prepare(args: argparse.Namespace) -> int:
     """Prepare one gate (`-- ARGV...`) or a batch of them (`--batch`)."""
-    from entrypoints.api.prepare import open_repo
+    from entrypoints.api.gates.prepare import open_repo
 
     argv: list[str] = list(args.argv)
     if argv[:1] == ["--"]:

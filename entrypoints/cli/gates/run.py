@@ -12,7 +12,7 @@ from typing import Any
 
 import msgspec
 
-from domain.quantities import is_positive_finite
+from domain.kernel.quantities import is_positive_finite
 from entrypoints.cli.output import (
     EXIT_BLOCKED,
     EXIT_OK,
@@ -121,7 +121,7 @@ def _positive_seconds(text: str) -> float:
 def _select(args: argparse.Namespace) -> int:
     from returns.pipeline import is_successful
 
-    from entrypoints.api.gates import select_for_paths
+    from entrypoints.api.gates.run import select_for_paths
 
     plan = select_for_paths(args.repo, args.paths)
     if not is_successful(plan):
@@ -134,7 +134,7 @@ def _select(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     from returns.pipeline import is_successful
 
-    from entrypoints.api.gates import run_gate
+    from entrypoints.api.gates.run import run_gate
 
     argv = list(args.argv)
     if argv[:1] == ["--"]:
@@ -173,7 +173,7 @@ def _run(args: argparse.Namespace) -> int:
 def _check_files(args: argparse.Namespace) -> int:
     from returns.pipeline import is_successful
 
-    from entrypoints.api.gates import check_files
+    from entrypoints.api.gates.run import check_files
 
     checked = check_files(args.paths)
     if is_successful(checked):

@@ -41,7 +41,7 @@ def register(
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from entrypoints.api.models import validate_models
+    from entrypoints.api.harness.models import validate_models
 
     report = validate_models(args.config, live=args.live, required_tiers=tuple(args.tier))
     if args.json:

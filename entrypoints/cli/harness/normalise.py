@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from domain.harness_report import HARNESS_NAMES
+from domain.harness.report import HARNESS_NAMES
 from entrypoints.cli.output import EXIT_OK, emit, fail
 
 GroupFactory = Callable[[str, str], "argparse._SubParsersAction[argparse.ArgumentParser]"]
@@ -43,7 +43,7 @@ def register(
 def _normalise(args: argparse.Namespace) -> int:
     from returns.pipeline import is_successful
 
-    from entrypoints.api.harness_normalise import normalise_harness_output
+    from entrypoints.api.harness.normalise import normalise_harness_output
 
     path: str = args.file
     result = normalise_harness_output(

@@ -6,7 +6,7 @@ import argparse
 import functools
 from collections.abc import Callable
 
-from domain.harness_report import HARNESS_NAMES
+from domain.harness.report import HARNESS_NAMES
 from entrypoints.cli.output import EXIT_BLOCKED, EXIT_OK, emit, fail
 
 GroupFactory = Callable[[str, str], "argparse._SubParsersAction[argparse.ArgumentParser]"]
@@ -49,7 +49,7 @@ def _run(args: argparse.Namespace) -> int:
     import anyio
     from returns.result import Success
 
-    from entrypoints.api.harness_run import HarnessRunRequest, run_harness
+    from entrypoints.api.harness.run import HarnessRunRequest, run_harness
 
     request = HarnessRunRequest(
         repo=args.repo,
