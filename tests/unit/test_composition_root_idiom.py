@@ -22,7 +22,9 @@ def _imports_bootstrap(node: ast.AST) -> bool:
     return False
 
 
-@pytest.mark.parametrize("module", sorted(API.glob("*.py")), ids=lambda path: path.name)
+@pytest.mark.parametrize(
+    "module", sorted(API.rglob("*.py")), ids=lambda path: str(path.relative_to(API))
+)
 def test_api_modules_import_bootstrap_only_at_module_level(module: Path) -> None:
     tree = ast.parse(module.read_text(), filename=str(module))
     nested = [
