@@ -1,0 +1,1 @@
+"""Git through dulwich: change collection and scratch checkouts."""

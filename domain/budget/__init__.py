@@ -1,0 +1,1 @@
+"""Budgets: tiers, the daily clamp, money, the ledger's values and spend judgements."""

@@ -1,0 +1,1 @@
+"""What changed: change sets, file content, history and worktree snapshots."""

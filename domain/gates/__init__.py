@@ -1,0 +1,1 @@
+"""Gates: uv's option grammar, project facts, gate selection, preparation, environment and runs."""

@@ -1,0 +1,1 @@
+"""The shared kernel: configuration keys, locations, quantities and the environment allowlist."""

@@ -1,0 +1,1 @@
+"""Policy: allowed and protected paths, secrets, manifests and the violations they raise."""

@@ -1,0 +1,1 @@
+"""Untrusted text: bounded lines and JSON documents, long lines and their middles."""

@@ -39,6 +39,27 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_USAGE)
 
 
+class _VersionAction(argparse.Action):
+    """`--version`: the installed distribution's version, looked up only when asked for."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **_: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, help="print the version and exit")
+
+    def __call__(self, *_: object) -> None:
+        print(f"engineering-loop {installed_version()}")
+        raise SystemExit(0)
+
+
+def installed_version() -> str:
+    """The version in the installed distribution's metadata (`unknown` when not installed)."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("engineering-loop")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Build the whole command tree."""
     parser = _Parser(
@@ -47,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Exit codes: 0 ok, 1 blocked/failed, 2 usage or configuration error, "
         "3 refused by policy, 70 internal error.",
     )
+    parser.add_argument("--version", action=_VersionAction)
     root: argparse._SubParsersAction[argparse.ArgumentParser] = parser.add_subparsers(
         dest="command", metavar="COMMAND", parser_class=_Parser
     )

@@ -31,3 +31,28 @@ def test_help_exits_zero_and_lists_the_exit_codes() -> None:
     )
     assert result.returncode == 0
     assert "Exit codes" in result.stdout
+
+
+def test_version_prints_the_installed_distributions_version_and_exits_zero() -> None:
+    from importlib import metadata
+
+    result = subprocess.run(
+        [sys.executable, "-m", "entrypoints.cli.main", "--version"],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"engineering-loop {metadata.version('engineering-loop')}\n"
+
+
+def test_help_lists_the_version_option() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "entrypoints.cli.main", "--help"],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert "--version" in result.stdout

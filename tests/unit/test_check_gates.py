@@ -12,9 +12,9 @@ from domain.changes.change_set import FileChange
 from domain.gates.project import ProjectFiles
 from domain.gates.run import PreparedPlan, prepare_plan_with
 from domain.gates.select import GatePlan
-from entrypoints.api.gates import run as gates_api
 from entrypoints.api.check.gates import ApiGateStage
 from entrypoints.api.check.run import GateOutcome, PlannedGates
+from entrypoints.api.gates import run as gates_api
 from ports.process import ProcessRequest, ProcessResult
 from tests.fake_project_files import FakeProjectFilesReader
 from tests.fakes.files import FakeFileReader

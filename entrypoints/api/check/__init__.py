@@ -1,0 +1,1 @@
+"""The library API of `check`: collect, judge by policy, run gates."""

@@ -1,0 +1,1 @@
+"""The library API of gates: prepare, select and run."""

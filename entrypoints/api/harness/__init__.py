@@ -1,0 +1,1 @@
+"""The library API of harnesses: run, normalise, validate models."""

@@ -1,0 +1,1 @@
+"""The `gate prepare` and `gate run` commands."""

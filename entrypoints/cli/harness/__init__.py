@@ -1,0 +1,1 @@
+"""The `harness run`, `harness normalise` and `models check` commands."""
