@@ -5,8 +5,11 @@ its run trailer, and reading that trailer back to know a branch tip is ours (pur
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
+from typing import Literal
 
 from domain.loop.acceptance import strip_html_comments
+from domain.loop.outcomes import Reason
 
 TRAILER = "Engineering-Loop-Run"
 DEFAULT_BRANCH_PREFIX = "engineering-loop/"
@@ -89,3 +92,43 @@ def made_by_a_run_of(message: str, issue_number: int) -> bool:
     """
     subject = message.strip().split("\n", 1)[0]
     return run_id_of(message) is not None and subject.endswith(f"(#{issue_number})")
+
+
+def new_run_id(started_at: datetime, entropy: bytes) -> str:
+    """A run id: the start instant in UTC to the second, then 6 hex digits of `entropy` (so two
+    runs started in one second differ). The caller supplies both: the domain has no clock.
+
+    >>> from datetime import UTC
+    >>> new_run_id(datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC), bytes([1, 2, 3]))
+    '20260102T030405Z-010203'
+    """
+    if started_at.tzinfo is None or len(entropy) < 3:
+        msg = "a run id needs an aware instant and at least 3 bytes of entropy"
+        raise ValueError(msg)
+    stamp = started_at.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return f"{stamp}-{entropy[:3].hex()}"
+
+
+BranchAction = Literal["create", "replace"]
+
+
+def branch_action(branch: str, issue_number: int, tip_message: str | None) -> BranchAction | Reason:
+    """Create the branch when it does not exist; replace its tip only when an earlier run of
+    this same issue made it; any other branch is someone's work: `branch-exists`.
+
+    >>> branch_action("engineering-loop/issue-9", 9, None)
+    'create'
+    >>> branch_action("engineering-loop/issue-9", 9, commit_message("Fix", 9, "r1"))
+    'replace'
+    >>> branch_action("engineering-loop/issue-9", 9, "WIP by a person").code
+    'branch-exists'
+    """
+    if tip_message is None:
+        return "create"
+    if made_by_a_run_of(tip_message, issue_number):
+        return "replace"
+    return Reason(
+        code="branch-exists",
+        detail=f"branch {branch} exists and its tip was not made by a run of issue "
+        f"#{issue_number}; delete or rename it, or set [loop] branch_prefix",
+    )

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import subprocess
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from domain.loop.outcomes import Reason
 from domain.loop.publication import (
+    branch_action,
     branch_name,
     commit_message,
     made_by_a_run_of,
+    new_run_id,
     pull_request_title,
     run_id_of,
 )
@@ -59,3 +63,20 @@ def test_git_reads_our_trailer_too(tmp_path: Path) -> None:
         input=message, capture_output=True, text=True, check=True, cwd=tmp_path,
     )  # fmt: skip
     assert result.stdout == "Engineering-Loop-Run: 20260101T000000Z-ab12\n"
+
+
+def test_a_branch_someone_else_made_is_branch_exists() -> None:
+    decision = branch_action("engineering-loop/issue-9", 9, commit_message("Fix", 8, "r1"))
+    assert isinstance(decision, Reason)
+    assert decision.code == "branch-exists"
+    assert branch_action("b", 9, commit_message("Fix", 9, "r1")) == "replace"
+    assert branch_action("b", 9, None) == "create"
+
+
+def test_run_ids_are_utc_and_read_back_from_the_trailer() -> None:
+    started = datetime(2026, 1, 2, 5, 4, 5, tzinfo=timezone(timedelta(hours=2)))
+    run_id = new_run_id(started, b"\xff\x00\x10\x99")
+    assert run_id == "20260102T030405Z-ff0010"
+    assert run_id_of(commit_message("t", 1, run_id)) == run_id
+    with pytest.raises(ValueError, match="aware instant"):
+        new_run_id(datetime(2026, 1, 1), b"abc")  # the naive instant is the point
