@@ -15,6 +15,7 @@ import msgspec
 
 from domain.loop.acceptance import headings
 from domain.loop.config import LoopSettings
+from domain.loop.prompt import IssueText
 
 IN_PROGRESS = "loop:in-progress"
 PR_OPEN = "loop:pr-open"
@@ -71,6 +72,10 @@ class IssueFacts(msgspec.Struct, frozen=True, kw_only=True):
     has_open_pull_request: bool = False
     label_events: tuple[LabelEvent, ...] = ()
     edits: tuple[Edit, ...] = ()
+
+    def text(self) -> IssueText:
+        """The part of the issue the agent reads (and its digest covers)."""
+        return IssueText(number=self.number, title=self.title, body=self.body, labels=self.labels)
 
 
 class Eligibility(msgspec.Struct, frozen=True, kw_only=True):
