@@ -21,7 +21,7 @@ from domain.policy.evaluate import PolicyRules
 MAX_TITLE_CHARS = 256
 MAX_BODY_CHARS = 20_000
 MAX_COMMENT_CHARS = 4_000
-MAX_COMMENTS = 20
+MAX_COMMENTS = 10
 
 
 class IssueText(msgspec.Struct, frozen=True, kw_only=True):
