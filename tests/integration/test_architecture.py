@@ -62,6 +62,8 @@ INJECTED: tuple[tuple[str, str, str], ...] = (
     ("domain/kernel/locations.py", "import domain.gates.project", "Domain capabilities"),
     ("domain/changes/content.py", "import domain.harness.report", "Domain capabilities"),
     ("domain/budget/plan.py", "import domain.config", "Domain capabilities"),
+    ("domain/harness/report.py", "import domain.loop.outcomes", "Domain capabilities"),
+    ("domain/loop/outcomes.py", "import domain.config", "Domain capabilities"),
     ("domain/gates/env.py", "import domain.policy.paths", "Budget, gates and policy"),
     ("domain/policy/paths.py", "import domain.budget.money", "Budget, gates and policy"),
     ("domain/changes/content.py", "import domain.text.bounded_lines", "Change lists and"),
