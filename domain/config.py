@@ -14,6 +14,7 @@ from returns.result import Failure, Result, Success
 from domain.budget.config import BudgetConfig, check_budget_config
 from domain.harness.config import HarnessSettings
 from domain.kernel.config_keys import describe_validation_error
+from domain.loop.config import LoopSettings, NotifySettings
 from domain.policy.evaluate import PolicyConfig
 
 CONFIG_FILE_NAME = "engineering-loop.toml"
@@ -26,6 +27,8 @@ class LoopConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     # None when the file has no `[policy]` section: `check` refuses to run without one.
     policy: PolicyConfig | None = None
     harness: HarnessSettings = msgspec.field(default_factory=HarnessSettings)
+    loop: LoopSettings = msgspec.field(default_factory=LoopSettings)
+    notify: NotifySettings = msgspec.field(default_factory=NotifySettings)
 
 
 class ConfigError(msgspec.Struct, frozen=True, kw_only=True, tag="config-error"):

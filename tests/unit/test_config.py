@@ -45,3 +45,20 @@ def test_an_unknown_top_level_key_lists_the_sections() -> None:
 def test_a_bad_list_item_is_named_by_its_position() -> None:
     error = parse_config("[policy]\nsecret_patterns = ['ok', 1]\n").failure()
     assert "policy.secret_patterns[1]: Expected `str`" in error.message
+
+
+def test_the_loop_and_notify_sections_decode_with_their_defaults() -> None:
+    config = parse_config(
+        '[loop]\nrepos = ["octo/app"]\nmax_rounds = 2\n'
+        '[notify]\nwebhooks = ["https://hooks.example/x"]\n'
+    ).unwrap()
+    assert config.loop.repos == ("octo/app",)
+    assert config.loop.max_rounds == 2
+    assert config.loop.approval_label == "loop:approved"
+    assert config.notify.webhooks == ("https://hooks.example/x",)
+
+
+def test_an_unknown_key_in_the_loop_section_is_named() -> None:
+    failure = parse_config("[loop]\nrepoz = []\n").failure()
+    assert failure.code == "config-invalid"
+    assert "loop.repoz" in failure.message
