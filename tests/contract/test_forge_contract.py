@@ -13,14 +13,21 @@ import pytest
 from returns.result import Result
 
 from domain.forge.values import DraftPullRequest, ForgeError, LabelSpec, RepoRef
-from tests.support.forge_worlds import REPO, FakeWorld, LocalWorld, World
+from tests.support.forge_worlds import REPO, FakeWorld, GitHubWorld, LocalWorld, World
+from tests.support.github_server import github_server
 
 T = TypeVar("T")
 
 
-@pytest.fixture(params=["fake", "local"])
+@pytest.fixture(params=["fake", "local", "github"])
 def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
-    made: World = FakeWorld() if request.param == "fake" else LocalWorld(tmp_path)
+    if request.param == "github":
+        with github_server() as server:
+            made: World = GitHubWorld(server)
+            made.create_repo(REPO)
+            yield made
+        return
+    made = FakeWorld() if request.param == "fake" else LocalWorld(tmp_path)
     made.create_repo(REPO)
     yield made
     made.close()

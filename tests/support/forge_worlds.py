@@ -9,11 +9,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Protocol
 
+from adapters.github import open_github_forge
 from adapters.local_forge import LocalForge, LocalForgeStore
 from adapters.local_forge.repos import bare_path
 from domain.forge.values import DraftPullRequest, Permission, RepoRef
 from ports.forge import Forge
 from tests.fakes.forge import FakeForge
+from tests.support.github_server import TOKEN, GitHubTestServer
 from tests.support.gitrepo import git, init_repo
 
 REPO = RepoRef(owner="octo", name="hello")
@@ -141,3 +143,25 @@ class LocalWorld:
 
     def close(self) -> None:
         self.store.close()
+
+
+class GitHubWorld(FakeWorld):
+    """The GitHub adapter against the GitHub test server, whose state is a fake forge."""
+
+    drafts_refusable = True
+
+    def __init__(self, server: GitHubTestServer, sleeps: list[float] | None = None) -> None:
+        super().__init__(server.fake)
+        self.server = server
+        self.sleeps: list[float] = [] if sleeps is None else sleeps
+
+        async def sleep(delay: float) -> None:
+            self.sleeps.append(delay)
+
+        self.forge = open_github_forge(
+            api_url=server.url,
+            graphql_url=server.url + "/graphql",
+            token=TOKEN,
+            user_agent="engineering-loop/test",
+            sleep=sleep,
+        ).unwrap()
