@@ -135,3 +135,86 @@ class GitRemote(Protocol):
     async def remote_tip(self, repo: RepoRef, branch: str) -> Result[str | None, ForgeError]:
         """The commit `branch` points at on the remote (None when it does not exist)."""
         ...
+
+
+class LocalForgeAdmin(Protocol):
+    """The local forge's own administration: what a person does on a forge's web pages."""
+
+    def init(self) -> Result[str, ForgeError]:
+        """Create the forge folder and database; returns the folder."""
+        ...
+
+    def close(self) -> None:
+        """Release the database."""
+        ...
+
+    def create_repo(self, repo: RepoRef, *, source: str | None) -> Result[RepoFacts, ForgeError]:
+        """Register a repository, its history imported from the repository at `source`."""
+        ...
+
+    def set_permission(
+        self, repo: RepoRef, login: str, permission: str
+    ) -> Result[Permission, ForgeError]:
+        """Give a user a permission on a repository."""
+        ...
+
+    def create_item(
+        self,
+        repo: RepoRef,
+        actor: str,
+        *,
+        title: str,
+        body: str,
+        labels: tuple[str, ...] = (),
+        pull: DraftPullRequest | None = None,
+    ) -> Result[int, ForgeError]:
+        """Open an issue as `actor` (a draft pull request given `pull`); returns its number."""
+        ...
+
+    def add_labels(
+        self, repo: RepoRef, number: int, labels: tuple[str, ...], actor: str
+    ) -> Result[None, ForgeError]:
+        """Label an issue as `actor`."""
+        ...
+
+    def edit_issue(
+        self, repo: RepoRef, number: int, actor: str, *, title: str | None, body: str | None
+    ) -> Result[None, ForgeError]:
+        """Edit an issue's title and/or body as `actor`."""
+        ...
+
+    def comment(
+        self, repo: RepoRef, number: int, body: str, actor: str
+    ) -> Result[IssueComment, ForgeError]:
+        """Comment as `actor`."""
+        ...
+
+    def issue(self, repo: RepoRef, number: int) -> Result[Issue, ForgeError]:
+        """One issue."""
+        ...
+
+    def issue_events(
+        self, repo: RepoRef, number: int
+    ) -> Result[tuple[IssueEvent, ...], ForgeError]:
+        """Every event of an issue."""
+        ...
+
+    def issue_comments(
+        self, repo: RepoRef, number: int
+    ) -> Result[tuple[IssueComment, ...], ForgeError]:
+        """Every comment of an issue."""
+        ...
+
+    def issue_last_edited(self, repo: RepoRef, number: int) -> Result[datetime | None, ForgeError]:
+        """When an issue was last edited."""
+        ...
+
+    def pull_requests(
+        self, repo: RepoRef | None, *, head: str | None = None
+    ) -> Result[tuple[tuple[RepoRef, PullRequest], ...], ForgeError]:
+        """Pull requests of one repository or of all."""
+        ...
+
+    def pull_request(self, repo: RepoRef, number: int) -> Result[PullRequest, ForgeError]:
+        """One pull request."""
+        ...
