@@ -72,3 +72,13 @@ def test_legacy_permission_reads_maintain_as_write_and_triage_as_read() -> None:
         "read",
         "read",
     ]
+
+
+def test_the_forge_token_variable_can_never_be_allowed_to_a_harness() -> None:
+    custom = '[forge]\nkind = "github"\ntoken_env = "MY_TOKEN"\n'
+    base = parse_config(custom + '[harness]\nenv_allow = ["MY_TOKEN"]\n').failure()
+    assert base.code == "config-invalid"
+    assert "token_env" in base.message
+    tier = custom + '[harness.tiers."loop:budget-xl"]\nenv_allow = ["MY_TOKEN"]\n'
+    assert parse_config(tier).failure().code == "config-invalid"
+    assert parse_config(custom + '[harness]\nenv_allow = ["OTHER_KEY"]\n').unwrap().forge
