@@ -3,6 +3,7 @@ the GitHub test server, which validates every request and response against GitHu
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Awaitable, Callable, Iterator
 from functools import partial
 from pathlib import Path
@@ -10,6 +11,8 @@ from typing import Any, TypeVar
 
 import anyio
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 from returns.result import Result
 
 from domain.forge.values import DraftPullRequest, ForgeError, LabelSpec, RepoRef
@@ -221,11 +224,47 @@ def test_a_second_pull_request_for_one_head_or_a_missing_branch_is_rejected(worl
     assert code(world.forge.create_draft_pull_request, REPO, missing) == "forge-rejected"
 
 
-def test_where_drafts_are_refused_nothing_is_opened(world: World) -> None:
-    if not world.drafts_refusable:
-        pytest.skip("this forge always allows drafts")
-    world.refuse_drafts(REPO)
-    world.add_branch(REPO, "b")
+@pytest.fixture(params=["fake", "github"])
+def refusing_world(request: pytest.FixtureRequest) -> Iterator[World]:
+    """The forges that can refuse drafts (the local forge always allows them)."""
+    if request.param == "github":
+        with github_server() as server:
+            made: World = GitHubWorld(server)
+            made.create_repo(REPO)
+            yield made
+        return
+    made = FakeWorld()
+    made.create_repo(REPO)
+    yield made
+
+
+def test_where_drafts_are_refused_nothing_is_opened(refusing_world: World) -> None:
+    refusing_world.refuse_drafts(REPO)
+    refusing_world.add_branch(REPO, "b")
     draft = DraftPullRequest(title="t", body="", head="b", base="main")
-    assert code(world.forge.create_draft_pull_request, REPO, draft) == "draft-unavailable"
-    assert ok(world.forge.find_pull_request, REPO, "b") is None
+    forge = refusing_world.forge
+    assert code(forge.create_draft_pull_request, REPO, draft) == "draft-unavailable"
+    assert ok(forge.find_pull_request, REPO, "b") is None
+
+
+@pytest.mark.parametrize("kind", ["local", "github"])
+def test_titles_bodies_and_comments_round_trip_verbatim(kind: str, tmp_path: Path) -> None:
+    with contextlib.ExitStack() as stack:
+        if kind == "github":
+            made: World = GitHubWorld(stack.enter_context(github_server()))
+        else:
+            made = LocalWorld(tmp_path)
+            stack.callback(made.close)
+        made.create_repo(REPO)
+
+        @settings(max_examples=40, deadline=None)
+        @given(title=st.text(min_size=1), body=st.text(), comment=st.text(min_size=1))
+        @example(title="t", body="a\r\nb\x00c\u2028", comment="\ufeffx")
+        def round_trip(title: str, body: str, comment: str) -> None:
+            number = made.issue(REPO, title, body, (), "octo")
+            made.comment_as(REPO, number, comment, "octo")
+            issue = ok(made.forge.issue, REPO, number)
+            assert (issue.title, issue.body) == (title, body)
+            assert ok(made.forge.issue_comments, REPO, number)[-1].body == comment
+
+        round_trip()
