@@ -9,7 +9,7 @@ from urllib.parse import quote
 import httpx
 from returns.result import Failure, Result, Success
 
-from adapters.github._http import GitHubHttp, Sleep, decode_github_json
+from adapters.github._http import GitHubHttp, Sleep, decode_github_json, error_detail
 from adapters.github._payloads import (
     CommentJson,
     EventJson,
@@ -256,7 +256,15 @@ class HttpxGitHubForge:
                 )
                 if isinstance(sent, Failure):
                     return Failure(sent.failure())
-                if sent.unwrap().status_code == 201:
+                answer = sent.unwrap()
+                if answer.status_code == 422 and b"already_exists" not in answer.content:
+                    return Failure(
+                        ForgeError(
+                            code="forge-rejected",
+                            message=f"label {spec.name!r}: {error_detail(answer.content)}",
+                        )
+                    )
+                if answer.status_code == 201:
                     created.append(spec.name)
                 have.add(spec.name.casefold())
         return Success(tuple(created))

@@ -10,7 +10,7 @@ import os
 import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from returns.result import Failure, Result, Success
 
@@ -31,6 +31,7 @@ from domain.forge.values import (
 )
 
 Clock = Callable[[], datetime]
+T = TypeVar("T")
 
 
 def _now() -> datetime:
@@ -99,7 +100,7 @@ class LocalForgeStore:
             self._connection = opened
         return self._connection
 
-    def _run(self, work: Callable[[sqlite3.Connection], Any]) -> Result[Any, ForgeError]:
+    def _run(self, work: Callable[[sqlite3.Connection], T]) -> Result[T, ForgeError]:
         """Run `work` in one write transaction; `_Missing` rolls back into its error value."""
         opened = self._open()
         if isinstance(opened, ForgeError):

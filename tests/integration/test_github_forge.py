@@ -15,7 +15,7 @@ import pytest
 from adapters.github import open_github_forge
 from adapters.github.forge import LAST_EDITED_QUERY
 from domain.forge.retry import RetryPolicy
-from domain.forge.values import DraftPullRequest, ForgeError, RepoRef
+from domain.forge.values import DraftPullRequest, ForgeError, LabelSpec, RepoRef
 from tests.support.forge_worlds import REPO, GitHubWorld
 from tests.support.github_server import TOKEN, Fault, github_server
 from tests.support.openapi import OpenApiMismatch, github_openapi
@@ -293,3 +293,19 @@ def test_the_test_server_catches_what_githubs_description_does_not_allow(
     assert response.status_code == 599
     assert len(world.server.mismatches) == 1
     world.server.mismatches.clear()
+
+
+def test_a_label_github_refuses_to_create_is_rejected_not_ignored(world: GitHubWorld) -> None:
+    bad = (LabelSpec(name="loop:approved", color="#00ff00", description=""),)
+    error = anyio.run(world.forge.ensure_labels, REPO, bad).failure()
+    assert error.code == "forge-rejected"
+    assert "loop:approved" in error.message
+
+
+def test_a_label_someone_made_meanwhile_counts_as_there(world: GitHubWorld) -> None:
+    spec = LabelSpec(name="loop:approved", color="0e8a16", description="")
+    assert anyio.run(world.forge.ensure_labels, REPO, (spec,)).unwrap() == ("loop:approved",)
+    world.server.stale_label_list = True
+    assert anyio.run(world.forge.ensure_labels, REPO, (spec,)).unwrap() == ()
+    posts = [s for s in world.server.seen if s.method == "POST" and s.path.endswith("/labels")]
+    assert len(posts) == 2

@@ -172,6 +172,7 @@ class GitHubTestServer:
         self.faults: list[Fault] = []
         self.seen: list[Seen] = []
         self.mismatches: list[str] = []
+        self.stale_label_list = False
         self.lock = threading.Lock()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self.url = f"http://127.0.0.1:{self._httpd.server_port}"
@@ -336,19 +337,15 @@ class GitHubTestServer:
             self.fake.unlabel_as(repo, number, parts[7], repo.owner)
             return 200, {}, [render.label(state, n) for n in state.items[number].labels]
         if key == ("GET", "/labels"):
+            if self.stale_label_list:  # as if someone made the labels right after this answer
+                self.stale_label_list = False
+                return self._page(seen, [])
             return self._page(seen, [render.label(state, s.name) for s in state.labels.values()])
         if key == ("POST", "/labels"):
+            if not re.fullmatch(r"[0-9a-fA-F]{6}", body.get("color", "")):
+                return _invalid("Label", "invalid", "color")
             if body["name"].casefold() in state.labels:
-                return (
-                    422,
-                    {},
-                    {
-                        "message": "Validation Failed",
-                        "errors": [
-                            {"resource": "Label", "code": "already_exists", "field": "name"}
-                        ],
-                    },
-                )
+                return _invalid("Label", "already_exists", "name")
             spec = LabelSpec(
                 name=body["name"], color=body["color"], description=body.get("description", "")
             )
@@ -408,6 +405,13 @@ class GitHubTestServer:
             draft=bool(body.get("draft")),
         )
         return 201, {}, self.state.pull(state, state.items[number], "pull-request")
+
+
+def _invalid(resource: str, code: str, field: str) -> tuple[int, dict[str, str], Any]:
+    """GitHub's 422 `validation-error` body."""
+    error = {"resource": resource, "code": code, "field": field}
+    body = {"message": "Validation Failed", "errors": [error], "documentation_url": "https://x"}
+    return 422, {}, body
 
 
 def _handler_for(server: GitHubTestServer) -> type[BaseHTTPRequestHandler]:
