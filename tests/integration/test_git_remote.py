@@ -3,6 +3,7 @@ against the local forge's bare repositories; real git reads what was pushed."""
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,6 +65,17 @@ def test_a_pushed_branch_is_what_real_git_reads_on_the_remote(setup: Setup) -> N
     assert git(setup.bare, "show", f"{commit}:a.txt") == "two\n"
     assert anyio.run(setup.remote.remote_tip, REPO, "loop/issue-1").unwrap() == commit
     assert anyio.run(setup.remote.remote_tip, REPO, "nowhere").unwrap() is None
+    # Real git over the same smart-HTTP server, with the same credentials, agrees.
+    auth = base64.b64encode(f"x-access-token:{TOKEN}".encode()).decode()
+    listed = git(
+        setup.work,
+        "-c",
+        f"http.extraHeader=Authorization: Basic {auth}",
+        "ls-remote",
+        f"{setup.url}/octo/hello.git",
+        "refs/heads/loop/issue-1",
+    )
+    assert listed.split() == [commit, "refs/heads/loop/issue-1"]
 
 
 def test_every_request_carries_the_token_as_basic_auth_and_no_config_keeps_it(setup: Setup) -> None:
