@@ -12,8 +12,9 @@ from returns.pipeline import is_successful
 from returns.result import Failure, Result, Success
 
 from domain.budget.config import BudgetConfig, check_budget_config
+from domain.forge.config import DEFAULT_TOKEN_ENV, ForgeSettings
 from domain.harness.config import HarnessSettings
-from domain.kernel.config_keys import describe_validation_error
+from domain.kernel.config_keys import describe_validation_error, toml_key
 from domain.loop.config import LoopSettings, NotifySettings
 from domain.policy.evaluate import PolicyConfig
 
@@ -29,6 +30,8 @@ class LoopConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     harness: HarnessSettings = msgspec.field(default_factory=HarnessSettings)
     loop: LoopSettings = msgspec.field(default_factory=LoopSettings)
     notify: NotifySettings = msgspec.field(default_factory=NotifySettings)
+    # None when the file has no `[forge]` section: the embedded local forge at its default path.
+    forge: ForgeSettings | None = None
 
 
 class ConfigError(msgspec.Struct, frozen=True, kw_only=True, tag="config-error"):
@@ -70,4 +73,29 @@ def parse_config(text: str, source: str = CONFIG_FILE_NAME) -> Result[LoopConfig
         return Failure(
             ConfigError(code="config-invalid", message=f"{source}: {checked.failure().message}")
         )
+    leaked = _token_env_allowed(config)
+    if leaked is not None:
+        return Failure(
+            ConfigError(
+                code="config-invalid",
+                message=f"{source}: {leaked} names the variable holding the forge token "
+                "([forge] token_env), which a harness must never see; remove it.",
+            )
+        )
     return Success(config)
+
+
+def _token_env_allowed(config: LoopConfig) -> str | None:
+    """Where an `env_allow` list names the forge token's variable (never allowed to a harness).
+
+    >>> text = '[forge]\\ntoken_env = "T"\\n[harness]\\nenv_allow = ["T"]\\n'
+    >>> parse_config(text).failure().code
+    'config-invalid'
+    """
+    token_env = DEFAULT_TOKEN_ENV if config.forge is None else config.forge.token_env
+    if token_env in config.harness.env_allow:
+        return "[harness] env_allow"
+    for label, tier in config.harness.tiers.items():
+        if tier.env_allow is not None and token_env in tier.env_allow:
+            return f"[harness.tiers.{toml_key(label)}] env_allow"
+    return None

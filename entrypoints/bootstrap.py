@@ -8,11 +8,18 @@ command pays only for the adapters it uses (httpx and dulwich are slow to import
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 
+from returns.pipeline import is_successful
+from returns.result import Failure, Result, Success
+
+from domain.forge.config import ForgeSettings, check_token_url, forge_dir, graphql_url_for
+from domain.forge.values import ForgeError
 from domain.kernel.locations import cache_home
 from ports.changes import ChangeCollector, UpstreamReader
 from ports.config import ConfigSource
 from ports.files import FileReader
+from ports.forge import Forge, GitRemote, LocalForgeAdmin
 from ports.harness import HarnessHost
 from ports.ledger import DEFAULT_LEDGER_WAIT_S, Ledger
 from ports.line_source import LineSource
@@ -105,3 +112,66 @@ def harness_host() -> HarnessHost:
     from adapters.os_harness_host import OsHarnessHost
 
     return OsHarnessHost()
+
+
+def local_forge_admin(folder: str) -> LocalForgeAdmin:
+    """The embedded local forge in `folder` (bare repositories and one SQLite file)."""
+    from adapters.local_forge import LocalForgeStore
+
+    return LocalForgeStore(folder)
+
+
+def user_agent() -> str:
+    """`engineering-loop/VERSION`, the User-Agent GitHub requires."""
+    from importlib import metadata
+
+    try:
+        return f"engineering-loop/{metadata.version('engineering-loop')}"
+    except metadata.PackageNotFoundError:
+        return "engineering-loop/unknown"
+
+
+def forge(
+    settings: ForgeSettings | None, parent: Mapping[str, str], *, actor: str | None = None
+) -> Result[tuple[Forge, GitRemote], ForgeError]:
+    """The configured forge and its git remote: GitHub (token from `[forge] token_env` in
+    `parent`), or the local forge (`[forge] path`, default under the XDG data home)."""
+    from adapters.git.remote import DulwichGitRemote
+
+    if settings is not None and settings.kind == "github":
+        from adapters.github import open_github_forge
+
+        token = parent.get(settings.token_env, "")
+        opened = open_github_forge(
+            api_url=settings.api_url,
+            graphql_url=graphql_url_for(settings),
+            token=token,
+            user_agent=user_agent(),
+        )
+        if not is_successful(opened):
+            return Failure(opened.failure())
+        checked = check_token_url(settings.git_url)
+        if not is_successful(checked):
+            return Failure(checked.failure())
+        git_url = checked.unwrap()
+        remote = DulwichGitRemote(
+            lambda repo: f"{git_url}/{repo.owner}/{repo.name}.git",
+            username="x-access-token",
+            password=token,
+        )
+        return Success((opened.unwrap(), remote))
+    from adapters.local_forge import LocalForge, LocalForgeStore
+    from adapters.local_forge.repos import bare_path
+
+    folder = forge_dir(settings, parent)
+    if folder is None:
+        return Failure(
+            ForgeError(
+                code="forge-invalid-input",
+                message="no folder for the local forge: set [forge] path or HOME",
+            )
+        )
+    store = LocalForgeStore(folder)
+    return Success(
+        (LocalForge(store, actor=actor), DulwichGitRemote(lambda repo: bare_path(folder, repo)))
+    )

@@ -14,14 +14,20 @@ export UV_PYTHON_DOWNLOADS=never
 
 uv sync --locked --quiet
 
-# The pinned harness CLIs for the real-harness tests, from tools/*/package-lock.json. Skipped when
+# The pinned harness CLIs for the real-harness tests, and GitHub's OpenAPI description, from
+# tools/*/package-lock.json. Skipped when
 # node_modules already holds exactly that lock (a stamp copied after a successful install).
 # Install scripts never run: Pi and Codex need none, and Claude Code's only copies its native
 # binary out of the platform package, where the tests take it from directly.
-# The stamp alone is not trusted: the tool's launcher must be there too.
-for tool in pi claude codex; do
+# The stamp alone is not trusted: the tool's launcher must be there too (for `openapi`, GitHub's
+# OpenAPI description the GitHub test server validates against, which has no launcher: the file).
+for tool in pi claude codex openapi; do
   stamp="tools/$tool/node_modules/.engineering-loop-lock.json"
-  if ! cmp -s "tools/$tool/package-lock.json" "$stamp" || [ ! -e "tools/$tool/node_modules/.bin/$tool" ]; then
+  installed="tools/$tool/node_modules/.bin/$tool"
+  if [ "$tool" = openapi ]; then
+    installed="tools/openapi/node_modules/@octokit/openapi/generated/api.github.com.json"
+  fi
+  if ! cmp -s "tools/$tool/package-lock.json" "$stamp" || [ ! -e "$installed" ]; then
     npm ci --prefix "tools/$tool" --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null
     cp "tools/$tool/package-lock.json" "$stamp"
   fi

@@ -38,6 +38,15 @@ def state_home(parent: Mapping[str, str]) -> str | None:
     return _xdg_home(parent, "XDG_STATE_HOME", posixpath.join(".local", "state"))
 
 
+def data_home(parent: Mapping[str, str]) -> str | None:
+    """The XDG data directory: `$XDG_DATA_HOME` if absolute, else `$HOME/.local/share`.
+
+    >>> data_home({"HOME": "/home/a"}), data_home({"XDG_DATA_HOME": "/d", "HOME": "/h"})
+    ('/home/a/.local/share', '/d')
+    """
+    return _xdg_home(parent, "XDG_DATA_HOME", posixpath.join(".local", "share"))
+
+
 def default_transcript_dir(parent: Mapping[str, str]) -> str | None:
     """Where harness transcripts go by default: per user, whatever the working directory.
 

@@ -68,6 +68,10 @@ INJECTED: tuple[tuple[str, str, str], ...] = (
     ("domain/policy/paths.py", "import domain.budget.money", "Budget, gates and policy"),
     ("domain/changes/content.py", "import domain.text.bounded_lines", "Change lists and"),
     ("entrypoints/api/budget.py", "import entrypoints.cli.output", "The library API never"),
+    # The forge's domain is pure and sits below the harness like budget, gates and policy.
+    ("domain/forge/retry.py", "import httpx", "The domain is pure"),
+    ("domain/forge/values.py", "import domain.harness.report", "Domain capabilities"),
+    ("ports/forge.py", "import dulwich", "Ports declare interfaces"),
 )
 
 

@@ -31,6 +31,9 @@ CASES = [
     (["ledger", "settle", "X", "--cost", "abc", "--ledger", f"{MISSING}.db"], "cost-invalid"),
     (["ledger", "show", "--ledger", MISSING, "--day", "2026-13-45"], "day-invalid"),
     (["demo", "check", "--variant", "nope"], "usage-error"),
+    (["forge", "local", "issue", "show", "no-slash", "1", "--dir", MISSING], "forge-invalid-input"),
+    (["forge", "local", "issue", "show", "a/b", "one", "--dir", MISSING], "usage-error"),
+    (["forge", "local", "user", "set", "a/b", "u", "own", "--dir", MISSING], "forge-invalid-input"),
     (["no-such-command"], "usage-error"),
 ]
 
