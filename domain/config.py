@@ -59,7 +59,7 @@ def parse_config(text: str, source: str = CONFIG_FILE_NAME) -> Result[LoopConfig
         return Failure(
             ConfigError(
                 code="config-invalid",
-                message=f"{source}: {problem}. See the README's configuration section.",
+                message=f"{source}: {problem}. See docs/configuration.md.",
             )
         )
     checked = check_budget_config(config.budget)
