@@ -1,4 +1,4 @@
-"""Benchmark: prepared gate lines per second, and CLI start-up time against `python3 -c pass`.
+"""Benchmark: prepared gate lines per second, and CLI start-up time against `python -c pass`.
 
 Run with `uv run --locked --no-sync python benchmarks/bench_prepare.py [LINES]`. Prints numbers
 only; a wall-clock time is never asserted (it depends on the machine).
@@ -6,6 +6,7 @@ only; a wall-clock time is never asserted (it depends on the machine).
 
 from __future__ import annotations
 
+import os
 import random
 import statistics
 import subprocess
@@ -81,23 +82,73 @@ def prepared_per_second(lines: list[list[str]]) -> tuple[float, float, int]:
     return len(lines) / cpu, len(lines) / wall, accepted
 
 
-def _median_seconds(argv: list[str], runs: int) -> float:
-    timings = []
+def _interleaved_medians(
+    commands: dict[str, tuple[list[str], dict[str, str]]], runs: int
+) -> dict[str, float]:
+    """Median wall seconds of each command, run in turns so a busy machine slows all alike."""
+    timings: dict[str, list[float]] = {label: [] for label in commands}
     for _ in range(runs):
-        started = time.perf_counter()
-        subprocess.run(argv, check=True, capture_output=True)
-        timings.append(time.perf_counter() - started)
-    return statistics.median(timings)
+        for label, (argv, env) in commands.items():
+            started = time.perf_counter()
+            subprocess.run(argv, check=True, capture_output=True, env=env)
+            timings[label].append(time.perf_counter() - started)
+    return {label: statistics.median(times) for label, times in timings.items()}
 
 
-def startup_ratio(runs: int = 15) -> tuple[float, float, float]:
-    """Median wall time of `gate prepare` via the console script over `python3 -c pass`."""
+_STDLIB_FILES = (
+    "import runpy, sys, sysconfig\n"
+    "sys.argv = sys.argv[1:]\n"
+    "try:\n"
+    "    runpy.run_path(sys.argv[0], run_name='__main__')\n"
+    "except SystemExit:\n"
+    "    pass\n"
+    "stdlib = sysconfig.get_paths()['stdlib']\n"
+    "files = {getattr(m, '__file__', None) or '' for m in list(sys.modules.values())}\n"
+    "sys.stderr.write('\\n'.join(f for f in sorted(files) if f.startswith(stdlib)))\n"
+)
+
+
+def _compile_stdlib_only(cli: list[str], env: dict[str, str]) -> None:
+    """Write bytecode, into `env`'s PYTHONPYCACHEPREFIX, for just the stdlib modules `cli` uses.
+
+    The interpreter ships its standard library compiled; only what the project installed is left
+    without bytecode, as on a machine where `uv sync` compiled nothing.
+    """
+    done = subprocess.run(
+        [sys.executable, "-c", _STDLIB_FILES, *cli], check=True, capture_output=True, env=env
+    )
+    files = [line for line in done.stderr.decode().splitlines() if line.endswith(".py")]
+    compile_code = "import py_compile, sys\nfor f in sys.argv[1:]: py_compile.compile(f)"
+    writing = {k: v for k, v in env.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    subprocess.run([sys.executable, "-c", compile_code, *files], check=True, env=writing)
+
+
+def startup_figures(runs: int = 21) -> dict[str, float]:
+    """Median wall seconds of `gate prepare` through the console script, installed and bare.
+
+    `installed`: as `uv sync` left it (dependencies compiled by uv, the project's own modules
+    compiled by Python on the first run, which is not timed); `no-bytecode`: with
+    PYTHONDONTWRITEBYTECODE=1 and no bytecode anywhere but the standard library (an empty
+    PYTHONPYCACHEPREFIX); `python -c pass`: the interpreter alone, the baseline of both ratios.
+    """
     script = Path(sys.executable).parent / "engineering-loop"
-    with tempfile.TemporaryDirectory() as repo:
+    installed = {k: v for k, v in os.environ.items() if k not in _BYTECODE_VARIABLES}
+    with tempfile.TemporaryDirectory() as repo, tempfile.TemporaryDirectory() as prefix:
         cli = [str(script), "gate", "prepare", "--repo", repo, "--", "pytest"]
-        baseline = _median_seconds([sys.executable, "-c", "pass"], runs)
-        ours = _median_seconds(cli, runs)
-    return ours / baseline, ours, baseline
+        bare = {**installed, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONPYCACHEPREFIX": prefix}
+        _compile_stdlib_only(cli, bare)
+        subprocess.run(cli, check=True, capture_output=True, env=installed)  # writes our pyc
+        return _interleaved_medians(
+            {
+                "python -c pass": ([sys.executable, "-c", "pass"], installed),
+                "installed": (cli, installed),
+                "no-bytecode": (cli, bare),
+            },
+            runs,
+        )
+
+
+_BYTECODE_VARIABLES = ("PYTHONDONTWRITEBYTECODE", "PYTHONPYCACHEPREFIX")
 
 
 def main() -> None:
@@ -110,11 +161,13 @@ def main() -> None:
         f"prepared {count} gate lines ({accepted} accepted): {per_cpu:,.0f} lines per CPU "
         f"second on one core ({per_wall:,.0f} per wall second)"
     )
-    ratio, ours, baseline = startup_ratio()
-    print(
-        f"CLI start-up (gate prepare): {ours * 1000:.1f} ms, python3 -c pass: "
-        f"{baseline * 1000:.1f} ms, ratio {ratio:.2f}x"
-    )
+    figures = startup_figures()
+    baseline = figures["python -c pass"]
+    for label in ("installed", "no-bytecode"):
+        print(
+            f"CLI start-up (gate prepare, {label}): {figures[label] * 1000:.1f} ms, "
+            f"python -c pass: {baseline * 1000:.1f} ms, ratio {figures[label] / baseline:.2f}x"
+        )
 
 
 if __name__ == "__main__":

@@ -8,18 +8,23 @@ command pays only for the adapters it uses (httpx and dulwich are slow to import
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 from domain.kernel.locations import cache_home
-from ports.changes import ChangeCollector, UpstreamReader
-from ports.config import ConfigSource
-from ports.files import FileReader
-from ports.harness import HarnessHost
-from ports.ledger import DEFAULT_LEDGER_WAIT_S, Ledger
-from ports.line_source import LineSource
-from ports.process import ProcessRunner
-from ports.project import ProjectFilesReader
-from ports.scratch import ScratchRepoBuilder
-from ports.worktree import WorktreeSnapshotter
+
+# The ports only name return types: importing them all (and the domain values they carry) at run
+# time would make every command pay for every capability (start-up time).
+if TYPE_CHECKING:
+    from ports.changes import ChangeCollector, UpstreamReader
+    from ports.config import ConfigSource
+    from ports.files import FileReader
+    from ports.harness import HarnessHost
+    from ports.ledger import Ledger
+    from ports.line_source import LineSource
+    from ports.process import ProcessRunner
+    from ports.project import ProjectFilesReader
+    from ports.scratch import ScratchRepoBuilder
+    from ports.worktree import WorktreeSnapshotter
 
 
 def process_runner() -> ProcessRunner:
@@ -43,12 +48,12 @@ def config_source() -> ConfigSource:
     return FsConfigSource()
 
 
-def spend_ledger(path: str, *, wait_s: float = DEFAULT_LEDGER_WAIT_S) -> Ledger:
+def spend_ledger(path: str, *, wait_s: float) -> Ledger:
     """The SQLite spend ledger at `path` (a file; created by the first reservation).
 
     Unlike the other factories it takes the file's path and how long to wait for other
     processes holding it: which books to keep is the caller's choice (`--ledger PATH`,
-    `--wait S`), the technology is this module's.
+    `--wait S`, by default `ports.ledger.DEFAULT_LEDGER_WAIT_S`), the technology is this module's.
     """
     from adapters.sqlite_ledger import SqliteLedger
 
