@@ -1,4 +1,4 @@
-"""Every shell example in README.md and docs/*.md runs on the real CLI and prints what it shows.
+"""Every example in README.md and docs/*.md runs on the real CLI or library and shows the truth.
 
 The syntax is in `tests/support/doc_examples.py`. Each block runs as one bash script in a fresh
 folder holding a copy of `examples/` and links to `tools/` and `tests/`, so the examples read as run
@@ -8,6 +8,7 @@ writes (transcripts, gate environments, Pi's agent folder) stays in that folder.
 
 from __future__ import annotations
 
+import doctest
 import os
 import shutil
 import subprocess
@@ -17,7 +18,14 @@ from pathlib import Path
 import pytest
 
 from entrypoints.cli.main import build_parser
-from tests.support.doc_examples import Block, command_words, output_matches, shell_blocks
+from tests.support.doc_examples import (
+    Block,
+    Doctest,
+    command_words,
+    output_matches,
+    pycon_blocks,
+    shell_blocks,
+)
 from tests.support.tools import missing_harness
 
 pytestmark = pytest.mark.integration
@@ -96,6 +104,23 @@ def test_shell_example_prints_what_the_docs_show(block: Block, tmp_path: Path) -
             assert output_matches(example.expected, stdout), context
 
 
+DOCTESTS = [block for path in DOCS for block in pycon_blocks(path)]
+
+
+@pytest.mark.parametrize("block", DOCTESTS, ids=lambda block: block.name)
+def test_library_example_gives_what_the_docs_show(
+    block: Doctest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in _sandbox(tmp_path).items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.chdir(tmp_path)
+    test = doctest.DocTestParser().get_doctest(block.text, {}, block.name, str(block.path), 0)
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+    output: list[str] = []
+    runner.run(test, out=output.append)
+    assert runner.failures == 0, "".join(output)
+
+
 SYNOPSIS_COMMANDS = sorted(
     {words for block in BLOCKS for line in block.synopsis if (words := command_words(line))}
 )
@@ -111,3 +136,4 @@ def test_every_command_the_docs_name_exists(words: tuple[str, ...]) -> None:
 def test_the_docs_hold_runnable_examples_for_every_capability() -> None:
     files = {block.path.name for block in RUNNABLE}
     assert {"README.md", "gates.md", "budget.md", "policy.md", "harness.md"} <= files
+    assert DOCTESTS

@@ -7,6 +7,7 @@ with `$ `: each such line is a command, the lines up to the next command are its
 block: `requires: pi` (needs the harness `scripts/test.sh` installs under `tools/`) or
 `skip: REASON` (network, minutes of run time: never run by the tests, and the reason says why).
 Lines of a block without `$ ` are a synopsis: only the command names they show are checked.
+A `pycon` block is a doctest of the library API, run as one.
 """
 
 from __future__ import annotations
@@ -112,3 +113,27 @@ def command_words(line: str) -> tuple[str, ...]:
             break
         names.append(word)
     return tuple(names)
+
+
+@dataclass(frozen=True)
+class Doctest:
+    """One `pycon` block of a Markdown file: its text and where it starts."""
+
+    path: Path
+    line: int
+    text: str
+
+    @property
+    def name(self) -> str:
+        """`docs/gates.md:66`, for test ids and messages."""
+        return f"{self.path.parent.name}/{self.path.name}:{self.line}"
+
+
+def pycon_blocks(path: Path) -> list[Doctest]:
+    """Every `pycon` block of one Markdown file."""
+    text = path.read_text()
+    return [
+        Doctest(path, text.count("\n", 0, match.start()) + 1, match.group("body"))
+        for match in _FENCE.finditer(text)
+        if match.group("info").strip().split(" ")[0] == "pycon"
+    ]
