@@ -110,7 +110,7 @@ def test_the_library_api_loads_each_name_from_the_module_its_type_imports_name()
         for alias in node.names
     }
     assert typed == api._EXPORTS
-    for name, module in typed.items():
+    for name, module in api._EXPORTS.items():
         assert getattr(api, name) is getattr(importlib.import_module(module), name), name
 
 
