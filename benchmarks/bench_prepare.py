@@ -1,4 +1,4 @@
-"""Benchmark: prepared gate lines per second, and CLI start-up time against `python3 -c pass`.
+"""Benchmark: prepared gate lines per second, and CLI start-up time against `python -c pass`.
 
 Run with `uv run --locked --no-sync python benchmarks/bench_prepare.py [LINES]`. Prints numbers
 only; a wall-clock time is never asserted (it depends on the machine).
@@ -6,7 +6,9 @@ only; a wall-clock time is never asserted (it depends on the machine).
 
 from __future__ import annotations
 
+import os
 import random
+import resource
 import statistics
 import subprocess
 import sys
@@ -81,23 +83,86 @@ def prepared_per_second(lines: list[list[str]]) -> tuple[float, float, int]:
     return len(lines) / cpu, len(lines) / wall, accepted
 
 
-def _median_seconds(argv: list[str], runs: int) -> float:
-    timings = []
+def _child_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _interleaved_medians(
+    commands: dict[str, tuple[list[str], dict[str, str]]], runs: int
+) -> dict[str, tuple[float, float]]:
+    """Median wall and CPU seconds of each command, run in turns so load slows all alike.
+
+    CPU time (the child's user + system time) is the figure that holds on a busy machine, where
+    wall time also counts the time spent waiting for a core.
+    """
+    wall: dict[str, list[float]] = {label: [] for label in commands}
+    cpu: dict[str, list[float]] = {label: [] for label in commands}
     for _ in range(runs):
-        started = time.perf_counter()
-        subprocess.run(argv, check=True, capture_output=True)
-        timings.append(time.perf_counter() - started)
-    return statistics.median(timings)
+        for label, (argv, env) in commands.items():
+            started, cpu_before = time.perf_counter(), _child_cpu_seconds()
+            subprocess.run(argv, check=True, capture_output=True, env=env)
+            wall[label].append(time.perf_counter() - started)
+            cpu[label].append(_child_cpu_seconds() - cpu_before)
+    return {
+        label: (statistics.median(wall[label]), statistics.median(cpu[label])) for label in commands
+    }
 
 
-def startup_ratio(runs: int = 15) -> tuple[float, float, float]:
-    """Median wall time of `gate prepare` via the console script over `python3 -c pass`."""
+_STDLIB_FILES = (
+    "import runpy, sys, sysconfig\n"
+    "sys.argv = sys.argv[1:]\n"
+    "try:\n"
+    "    runpy.run_path(sys.argv[0], run_name='__main__')\n"
+    "except SystemExit:\n"
+    "    pass\n"
+    "stdlib = sysconfig.get_paths()['stdlib']\n"
+    "files = {getattr(m, '__file__', None) or '' for m in list(sys.modules.values())}\n"
+    "sys.stderr.write('\\n'.join(f for f in sorted(files) if f.startswith(stdlib)))\n"
+)
+
+
+def _compile_stdlib_only(cli: list[str], env: dict[str, str]) -> None:
+    """Write bytecode, into `env`'s PYTHONPYCACHEPREFIX, for just the stdlib modules `cli` uses.
+
+    The interpreter ships its standard library compiled; only what the project installed is left
+    without bytecode, as on a machine where `uv sync` compiled nothing.
+    """
+    done = subprocess.run(
+        [sys.executable, "-c", _STDLIB_FILES, *cli], check=True, capture_output=True, env=env
+    )
+    files = [line for line in done.stderr.decode().splitlines() if line.endswith(".py")]
+    compile_code = "import py_compile, sys\nfor f in sys.argv[1:]: py_compile.compile(f)"
+    writing = {k: v for k, v in env.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    subprocess.run([sys.executable, "-c", compile_code, *files], check=True, env=writing)
+
+
+def startup_figures(runs: int = 21) -> dict[str, tuple[float, float]]:
+    """Median (wall, CPU) seconds of `gate prepare` via the console script, installed and bare.
+
+    `installed`: as `uv sync` left it (dependencies compiled by uv, the project's own modules
+    compiled by Python on the first run, which is not timed); `no-bytecode`: with
+    PYTHONDONTWRITEBYTECODE=1 and no bytecode anywhere but the standard library (an empty
+    PYTHONPYCACHEPREFIX); `python -c pass`: the interpreter alone, the baseline of both ratios.
+    """
     script = Path(sys.executable).parent / "engineering-loop"
-    with tempfile.TemporaryDirectory() as repo:
+    installed = {k: v for k, v in os.environ.items() if k not in _BYTECODE_VARIABLES}
+    with tempfile.TemporaryDirectory() as repo, tempfile.TemporaryDirectory() as prefix:
         cli = [str(script), "gate", "prepare", "--repo", repo, "--", "pytest"]
-        baseline = _median_seconds([sys.executable, "-c", "pass"], runs)
-        ours = _median_seconds(cli, runs)
-    return ours / baseline, ours, baseline
+        bare = {**installed, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONPYCACHEPREFIX": prefix}
+        _compile_stdlib_only(cli, bare)
+        subprocess.run(cli, check=True, capture_output=True, env=installed)  # writes our pyc
+        return _interleaved_medians(
+            {
+                "python -c pass": ([sys.executable, "-c", "pass"], installed),
+                "installed": (cli, installed),
+                "no-bytecode": (cli, bare),
+            },
+            runs,
+        )
+
+
+_BYTECODE_VARIABLES = ("PYTHONDONTWRITEBYTECODE", "PYTHONPYCACHEPREFIX")
 
 
 def main() -> None:
@@ -110,11 +175,15 @@ def main() -> None:
         f"prepared {count} gate lines ({accepted} accepted): {per_cpu:,.0f} lines per CPU "
         f"second on one core ({per_wall:,.0f} per wall second)"
     )
-    ratio, ours, baseline = startup_ratio()
-    print(
-        f"CLI start-up (gate prepare): {ours * 1000:.1f} ms, python3 -c pass: "
-        f"{baseline * 1000:.1f} ms, ratio {ratio:.2f}x"
-    )
+    figures = startup_figures()
+    base_wall, base_cpu = figures["python -c pass"]
+    for label in ("installed", "no-bytecode"):
+        wall, cpu = figures[label]
+        print(
+            f"CLI start-up (gate prepare, {label}): {wall * 1000:.1f} ms, python -c pass: "
+            f"{base_wall * 1000:.1f} ms, ratio {wall / base_wall:.2f}x; CPU {cpu * 1000:.1f} ms "
+            f"against {base_cpu * 1000:.1f} ms, ratio {cpu / base_cpu:.2f}x"
+        )
 
 
 if __name__ == "__main__":

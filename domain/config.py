@@ -13,7 +13,7 @@ from returns.result import Failure, Result, Success
 
 from domain.budget.config import BudgetConfig, check_budget_config
 from domain.forge.config import DEFAULT_TOKEN_ENV, ForgeSettings
-from domain.harness.config import HarnessSettings
+from domain.harness.config import NEVER_PASS, HarnessSettings
 from domain.kernel.config_keys import describe_validation_error, toml_key
 from domain.loop.config import LoopSettings, NotifySettings
 from domain.policy.evaluate import PolicyConfig
@@ -65,7 +65,7 @@ def parse_config(text: str, source: str = CONFIG_FILE_NAME) -> Result[LoopConfig
         return Failure(
             ConfigError(
                 code="config-invalid",
-                message=f"{source}: {problem}. See the README's configuration section.",
+                message=f"{source}: {problem}. See docs/configuration.md.",
             )
         )
     checked = check_budget_config(config.budget)
@@ -93,6 +93,9 @@ def _token_env_allowed(config: LoopConfig) -> str | None:
     'config-invalid'
     """
     token_env = DEFAULT_TOKEN_ENV if config.forge is None else config.forge.token_env
+    if token_env in NEVER_PASS:
+        # Already refused by the harness itself, with its long-standing `harness-env-forbidden`.
+        return None
     if token_env in config.harness.env_allow:
         return "[harness] env_allow"
     for label, tier in config.harness.tiers.items():

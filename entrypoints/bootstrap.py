@@ -9,24 +9,28 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-from returns.pipeline import is_successful
-from returns.result import Failure, Result, Success
-
-from domain.forge.config import ForgeSettings, check_token_url, forge_dir, graphql_url_for
-from domain.forge.values import ForgeError
 from domain.kernel.locations import cache_home
-from ports.changes import ChangeCollector, UpstreamReader
-from ports.config import ConfigSource
-from ports.files import FileReader
-from ports.forge import Forge, GitRemote, LocalForgeAdmin
-from ports.harness import HarnessHost
-from ports.ledger import DEFAULT_LEDGER_WAIT_S, Ledger
-from ports.line_source import LineSource
-from ports.process import ProcessRunner
-from ports.project import ProjectFilesReader
-from ports.scratch import ScratchRepoBuilder
-from ports.worktree import WorktreeSnapshotter
+
+# The ports only name return types: importing them all (and the domain values they carry) at run
+# time would make every command pay for every capability (start-up time).
+if TYPE_CHECKING:
+    from returns.result import Result
+
+    from domain.forge.config import ForgeSettings
+    from domain.forge.values import ForgeError
+    from ports.changes import ChangeCollector, UpstreamReader
+    from ports.config import ConfigSource
+    from ports.files import FileReader
+    from ports.forge import Forge, GitRemote, LocalForgeAdmin
+    from ports.harness import HarnessHost
+    from ports.ledger import Ledger
+    from ports.line_source import LineSource
+    from ports.process import ProcessRunner
+    from ports.project import ProjectFilesReader
+    from ports.scratch import ScratchRepoBuilder
+    from ports.worktree import WorktreeSnapshotter
 
 
 def process_runner() -> ProcessRunner:
@@ -50,12 +54,12 @@ def config_source() -> ConfigSource:
     return FsConfigSource()
 
 
-def spend_ledger(path: str, *, wait_s: float = DEFAULT_LEDGER_WAIT_S) -> Ledger:
+def spend_ledger(path: str, *, wait_s: float) -> Ledger:
     """The SQLite spend ledger at `path` (a file; created by the first reservation).
 
     Unlike the other factories it takes the file's path and how long to wait for other
     processes holding it: which books to keep is the caller's choice (`--ledger PATH`,
-    `--wait S`), the technology is this module's.
+    `--wait S`, by default `ports.ledger.DEFAULT_LEDGER_WAIT_S`), the technology is this module's.
     """
     from adapters.sqlite_ledger import SqliteLedger
 
@@ -136,7 +140,13 @@ def forge(
 ) -> Result[tuple[Forge, GitRemote], ForgeError]:
     """The configured forge and its git remote: GitHub (token from `[forge] token_env` in
     `parent`), or the local forge (`[forge] path`, default under the XDG data home)."""
+    # Loaded here, not at module level: only forge commands pay for the forge's domain.
+    from returns.pipeline import is_successful
+    from returns.result import Failure, Success
+
     from adapters.git.remote import DulwichGitRemote
+    from domain.forge.config import check_token_url, forge_dir, graphql_url_for
+    from domain.forge.values import ForgeError
 
     if settings is not None and settings.kind == "github":
         from adapters.github import open_github_forge

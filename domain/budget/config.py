@@ -1,7 +1,7 @@
 """The `[budget]` section of `engineering-loop.toml`: per-run limits, tiers, daily limits.
 
-Every key is optional; the defaults below are the documented ones (README, "Budgets and the spend
-ledger"). Declaring `[budget.tiers]` replaces the default tiers entirely.
+Every key is optional; the defaults below are the documented ones (`docs/budget.md`). Declaring
+`[budget.tiers]` replaces the default tiers entirely.
 """
 
 from __future__ import annotations

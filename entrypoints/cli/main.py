@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-import traceback
 from collections.abc import Callable, Sequence
 
 from entrypoints.cli.output import EXIT_INTERNAL, EXIT_USAGE, fail
@@ -26,6 +25,20 @@ _FEATURE_MODULES: tuple[str, ...] = (
     "entrypoints.cli.harness.models",
     "entrypoints.cli.forge",
 )
+
+# The modules that register each top-level command: a command imports only its own feature
+# (start-up time). A command not listed here still works, with every feature module loaded.
+_COMMAND_MODULES: dict[str, tuple[str, ...]] = {
+    "budget": ("entrypoints.cli.budget",),
+    "ledger": ("entrypoints.cli.budget",),
+    "gate": ("entrypoints.cli.gates.prepare", "entrypoints.cli.gates.run"),
+    "check": ("entrypoints.cli.check.run",),
+    "policy": ("entrypoints.cli.check.run",),
+    "demo": ("entrypoints.cli.check.run",),
+    "harness": ("entrypoints.cli.harness.normalise", "entrypoints.cli.harness.run"),
+    "models": ("entrypoints.cli.harness.models",),
+    "forge": ("entrypoints.cli.forge",),
+}
 
 GroupFactory = Callable[[str, str], "argparse._SubParsersAction[argparse.ArgumentParser]"]
 Handler = Callable[[argparse.Namespace], int]
@@ -61,8 +74,20 @@ def installed_version() -> str:
         return "unknown"
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Build the whole command tree."""
+def feature_modules_for(argv: Sequence[str]) -> tuple[str, ...]:
+    """The feature modules the command in `argv` needs (all of them for help or an unknown one).
+
+    >>> feature_modules_for(["budget", "plan", "--labels", "bug"])
+    ('entrypoints.cli.budget',)
+    >>> feature_modules_for(["--help"]) == _FEATURE_MODULES
+    True
+    """
+    command = next((arg for arg in argv if not arg.startswith("-")), None)
+    return _COMMAND_MODULES.get(command or "", _FEATURE_MODULES)
+
+
+def build_parser(modules: Sequence[str] = _FEATURE_MODULES) -> argparse.ArgumentParser:
+    """Build the command tree of `modules` (by default the whole tree)."""
     parser = _Parser(
         prog="engineering-loop",
         description="Turn approved GitHub issues into verified draft pull requests.",
@@ -84,14 +109,14 @@ def build_parser() -> argparse.ArgumentParser:
             groups[name] = actions
         return groups[name]
 
-    for module_name in _FEATURE_MODULES:
+    for module_name in modules:
         importlib.import_module(module_name).register(root, group)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the process exit code."""
-    parser = build_parser()
+    parser = build_parser(feature_modules_for(sys.argv[1:] if argv is None else argv))
     try:
         args = parser.parse_args(argv)
         handler: Handler = args.handler
@@ -99,6 +124,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # a bug: report it as a value, keep the traceback on stderr
+        import traceback  # only a bug needs it (start-up time)
+
         traceback.print_exc(file=sys.stderr)
         return fail(
             "internal-error",

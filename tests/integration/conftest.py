@@ -88,7 +88,7 @@ def example_repo(example_template: Path, tmp_path: Path) -> Path:
 
 @pytest.fixture
 def example_dir(tmp_path: Path) -> Path:
-    """A private copy of the example that is no git repository (as the README runs it)."""
+    """A private copy of the example that is no git repository (as docs/gates.md runs it)."""
     root = tmp_path / "demo-plain"
     shutil.copytree(EXAMPLE, root)
     return root

@@ -1,4 +1,4 @@
-"""The installed console script, as the README runs it, on a copy of the bundled example."""
+"""The installed console script, as docs/gates.md runs it, on a copy of the bundled example."""
 
 from __future__ import annotations
 

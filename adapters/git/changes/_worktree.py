@@ -4,7 +4,7 @@ Unlike `git status`, nothing the agent can write in `.git` narrows what is read:
 come from a trusted tree only (`_ignore`), skip-worktree/assume-unchanged bits are not read, and
 `core.filemode` is not consulted (we run on POSIX file systems, which keep the exec bit). The
 index's stat data (size, mtime, ctime) and cache tree are trusted to skip re-hashing clean files
-only when the caller asks (`trust_stat`): see the README ("Change inspection and policy").
+only when the caller asks (`trust_stat`): see `docs/changes.md` (`trust_index_stat`).
 """
 
 from __future__ import annotations
