@@ -78,7 +78,8 @@ class ProjectFacts(msgspec.Struct, frozen=True, kw_only=True):
     def provides(self, distribution: str) -> bool:
         """True when some group or extra (or the dev set as given) installs `distribution`."""
         sets = (*self.groups, *self.extras)
-        return distribution in self.dev_packages or any(distribution in s.packages for s in sets)
+        named_in_dev = self.has_dev_environment and distribution in self.dev_packages
+        return named_in_dev or any(distribution in s.packages for s in sets)
 
 
 class FactsError(msgspec.Struct, frozen=True, kw_only=True, tag="facts-error"):

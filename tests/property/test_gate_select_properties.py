@@ -8,7 +8,14 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from domain.gates.project import ProjectFacts
-from domain.gates.select import ChangedFile, GatePlan, is_safe_relative_path, select_gates
+from domain.gates.select import (
+    ChangedFile,
+    GatePlan,
+    is_python_path,
+    is_safe_relative_path,
+    select_gates,
+    verifies,
+)
 
 _segment = st.sampled_from(["pkg", "src", "tests", "-x", "..", ".", ".git", "docs", "a b", "é"])
 _name = st.sampled_from(["a.py", "b.pyi", "c.toml", "d.json", "e.md", "f.png", "-g.py", "h"])
@@ -35,15 +42,31 @@ def _covered(plan: GatePlan) -> set[str]:
     return {path for gate in plan.gates for path in gate.covers}
 
 
+def _verified(plan: GatePlan) -> set[str]:
+    return {path for gate in plan.gates for path in gate.covers if verifies(gate, path)}
+
+
 @given(st.lists(_change, max_size=8), _facts)
 @example([ChangedFile(path="../x.py")], ProjectFacts(has_pyproject=True, has_lockfile=True))
 def test_every_changed_path_is_covered_or_unverified_never_both(
     changes: list[ChangedFile], facts: ProjectFacts
 ) -> None:
     plan = select_gates(changes, facts)
-    covered = _covered(plan)
-    assert covered | set(plan.unverified) == {c.path for c in changes}
-    assert not covered & set(plan.unverified)
+    verified = _verified(plan)
+    assert verified | set(plan.unverified) == {c.path for c in changes}
+    assert not verified & set(plan.unverified)
+    assert _covered(plan) >= verified
+
+
+@given(st.lists(_change, max_size=8), _facts)
+@example([ChangedFile(path="a.py")], ProjectFacts(has_pyproject=True, has_lockfile=True))
+def test_a_python_path_is_never_verified_by_check_files_alone(
+    changes: list[ChangedFile], facts: ProjectFacts
+) -> None:
+    plan = select_gates(changes, facts)
+    for path in {c.path for c in changes if is_python_path(c.path)} - set(plan.unverified):
+        checkers = [g.name for g in plan.gates if path in g.covers and g.name != "check-files"]
+        assert checkers, path
 
 
 @given(st.lists(_change, max_size=8), _facts)
