@@ -12,6 +12,7 @@ from returns.pipeline import is_successful
 from returns.result import Failure, Result, Success
 
 from domain.budget.config import BudgetConfig, check_budget_config
+from domain.gates.declared import GatesConfig
 from domain.harness.config import HarnessSettings
 from domain.kernel.config_keys import describe_validation_error
 from domain.policy.evaluate import PolicyConfig
@@ -26,6 +27,8 @@ class LoopConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     # None when the file has no `[policy]` section: `check` refuses to run without one.
     policy: PolicyConfig | None = None
     harness: HarnessSettings = msgspec.field(default_factory=HarnessSettings)
+    # Declared gates (`[gates]`); without commands, gates are selected from the changed paths.
+    gates: GatesConfig = msgspec.field(default_factory=GatesConfig)
 
 
 class ConfigError(msgspec.Struct, frozen=True, kw_only=True, tag="config-error"):

@@ -7,6 +7,7 @@ own `ProjectFacts`, so one project's gates are never applied to another.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Literal
 
 import msgspec
 
@@ -42,12 +43,19 @@ class ChangedFile(msgspec.Struct, frozen=True, kw_only=True):
     binary: bool = False
 
 
-class PlannedGate(msgspec.Struct, frozen=True, kw_only=True):
+GateOrigin = Literal["selected", "declared"]
+
+
+class PlannedGate(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     """A gate to run: a short name, its declared argv, and the changed paths it verifies."""
 
     name: str
     argv: tuple[str, ...]
     covers: tuple[str, ...]
+    # Where the gate came from: chosen by `select_gates`, or declared in `[gates]`.
+    origin: GateOrigin = "selected"
+    # Its own timeout (a declared gate's); None means the run's timeout.
+    timeout_s: float | None = None
 
 
 class GatePlan(msgspec.Struct, frozen=True, kw_only=True):
