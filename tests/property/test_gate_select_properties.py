@@ -7,7 +7,7 @@ from random import Random
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from domain.gates.project import ProjectFacts
+from domain.gates.project import DependencySet, ProjectFacts
 from domain.gates.select import (
     ChangedFile,
     GatePlan,
@@ -35,6 +35,14 @@ _facts = st.builds(
     ruff_configured=st.booleans(),
     mypy_configured=st.booleans(),
     root_entries=st.lists(st.sampled_from(["pkg/", "src/", "tests/"]), unique=True).map(tuple),
+    groups=st.lists(
+        st.builds(
+            DependencySet,
+            name=st.sampled_from(["test", "lint", "typing"]),
+            packages=st.lists(st.sampled_from(["pytest", "ruff", "mypy"]), unique=True).map(tuple),
+        ),
+        max_size=2,
+    ).map(tuple),
 )
 
 
@@ -94,10 +102,25 @@ def test_python_gates_are_planned_only_in_a_uv_project_with_a_dev_environment(
     changes: list[ChangedFile], facts: ProjectFacts
 ) -> None:
     names = {gate.name for gate in select_gates(changes, facts).gates}
-    if not (facts.is_uv_project and facts.has_dev_environment):
+    provided = any(facts.provides(tool) for tool in ("pytest", "ruff", "mypy"))
+    if not (facts.is_uv_project and (facts.has_dev_environment or provided)):
         assert names <= {"check-files"}
     if not facts.has_tests:
         assert "pytest" not in names
+
+
+@given(st.lists(_change, max_size=8), _facts)
+def test_a_python_gate_is_planned_only_where_its_tool_is_provided_or_configured(
+    changes: list[ChangedFile], facts: ProjectFacts
+) -> None:
+    names = {gate.name for gate in select_gates(changes, facts).gates}
+    if "ruff" in names:
+        assert facts.provides("ruff") or facts.ruff_configured
+    if "mypy" in names:
+        assert facts.provides("mypy") or facts.mypy_configured
+    if "pytest" in names:
+        assert facts.has_tests
+        assert facts.provides("pytest") or facts.has_dev_environment
 
 
 @given(st.lists(_change, max_size=8), _facts)
