@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from domain.gates.declared import DeclaredGate
 from domain.gates.run import GateRunReport
 from domain.gates.select import GatePlan
 from entrypoints.api.gates.prepare import prepare_gate_in
@@ -190,3 +191,33 @@ def test_an_explicit_flag_keeps_a_default_group_when_defaults_are_switched_off(
     without_flag = run(pytest_gate.executed[:3] + pytest_gate.executed[5:], "env-implicit")
     assert without_flag.returncode != 0
     assert "No module named pytest" in without_flag.stderr
+
+
+@pytest.mark.parametrize("shape", ["split", "flask"])
+def test_declared_gates_run_through_the_providing_group_and_leave_no_trace(
+    shape: str, tmp_path: Path
+) -> None:
+    # Plain declared commands, as an operator writes them: no --no-cache, no cache flags. The
+    # gate environment keeps ruff's, mypy's and pytest's caches out of the checkout.
+    root = _project(tmp_path, shape, broken=False)
+    (root / "conftest.py").write_text("")  # puts the root on sys.path for a bare `pytest`
+    declared = (
+        DeclaredGate(argv=("pytest", "-q"), timeout_s=300),
+        DeclaredGate(argv=("ruff", "check", "."), timeout_s=300),
+        DeclaredGate(argv=("mypy", "pkg"), timeout_s=300),
+    )
+    plan = select_for_paths(str(root), CHANGED, declared=declared).unwrap()
+    assert [(g.name, g.origin) for g in plan.gates] == [
+        ("check-files", "selected"),
+        ("pytest", "declared"),
+        ("ruff", "declared"),
+        ("mypy", "declared"),
+    ]
+    report = _run(root, plan, tmp_path / "env")
+    outputs = [g.stdout + g.stderr for g in report.gates]
+    assert [g.status for g in report.gates] == ["passed"] * 4, outputs
+    assert (report.verdict, report.side_effects) == ("passed", ())
+    assert not {".ruff_cache", ".mypy_cache", ".pytest_cache"} & {p.name for p in root.iterdir()}
+    executed = {g.name: g.executed[3:5] for g in report.gates[1:]}
+    flags = {tool: _flag(*EXPECTED[shape][tool]) for tool in ("pytest", "ruff", "mypy")}
+    assert executed == flags
