@@ -1,9 +1,10 @@
-"""Gate preparation: turn a declared gate argv into the argv that runs in the locked dev set.
+"""Gate preparation: turn a declared gate argv into the argv that runs in the locked environment.
 
 A Python gate (pytest, ruff, mypy, or `python -m` one of them) in a uv project runs through
-`uv run --locked` with the dev group (or dev extra) selected; an explicit `uv run` gate gets a
-lock guard in its option segment; whatever uv would refuse, or whatever could write `uv.lock` or
-drop the dev set, is refused with a stable code. The payload after uv's options is never touched.
+`uv run --locked` with the group or extra that provides its tool selected explicitly
+(`domain.gates.providers`); an explicit `uv run` gate gets a lock guard in its option segment;
+whatever uv would refuse, or whatever could write `uv.lock` or drop that group, is refused with a
+stable code. The payload after uv's options is never touched.
 """
 
 from __future__ import annotations

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from domain.gates.declared import DeclaredGate
+from domain.gates.project import ProjectFiles, derive_facts
 from domain.gates.run import GateRunReport
 from domain.gates.select import GatePlan
 from entrypoints.api.gates.prepare import prepare_gate_in
@@ -221,3 +222,28 @@ def test_declared_gates_run_through_the_providing_group_and_leave_no_trace(
     executed = {g.name: g.executed[3:5] for g in report.gates[1:]}
     flags = {tool: _flag(*EXPECTED[shape][tool]) for tool in ("pytest", "ruff", "mypy")}
     assert executed == flags
+
+
+@pytest.mark.parametrize(
+    "groups",
+    [
+        'a = [{include-group = "b"}]\nb = [{include-group = "a"}]\n',
+        'a = [{include-group = "missing"}]\n',
+    ],
+)
+def test_uv_rejects_the_groups_the_facts_reject(groups: str, tmp_path: Path) -> None:
+    text = f'[project]\nname = "x"\nversion = "0"\n[dependency-groups]\n{groups}'
+    (tmp_path / "pyproject.toml").write_text(text)
+    locked = subprocess.run(
+        [uv_binary(), "lock", "--offline"],
+        cwd=tmp_path,
+        env=_offline_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert locked.returncode != 0
+    assert "has malformed dependency groups" in locked.stderr, locked.stderr
+    facts = derive_facts(ProjectFiles(pyproject_text=text, lockfile_present=True))
+    assert facts.failure().code == "dependency-groups-invalid"
