@@ -16,6 +16,7 @@ from entrypoints.api.budget import show_ledger as show_ledger
 from entrypoints.api.check.run import check_repos as check_repos
 from entrypoints.api.check.run import load_policy as load_policy
 from entrypoints.api.demo import run_demo as run_demo
+from entrypoints.api.gates.declared import declared_gates_in as declared_gates_in
 from entrypoints.api.gates.prepare import GatePreparer as GatePreparer
 from entrypoints.api.gates.prepare import open_repo as open_repo
 from entrypoints.api.gates.prepare import prepare_gate_in as prepare_gate_in

@@ -16,7 +16,7 @@ from domain.gates.run import prepare_plan
 from domain.gates.select import ChangedFile
 from domain.policy.evaluate import PolicyConfig
 from entrypoints.api.check.gates import ApiGateStage
-from entrypoints.api.check.run import GateOutcome, RepoTarget, check_repos
+from entrypoints.api.check.run import GateOutcome, RepoTarget, check_repos, load_check_config
 from entrypoints.cli.main import main
 from tests.fake_project_files import FakeProjectFilesReader
 from tests.fakes.changes import FakeChangeCollector, FakeRepository, FakeUpstreamReader
@@ -214,3 +214,10 @@ def test_the_api_stage_runs_declared_gates_in_order_with_their_own_timeouts(
         ("pytest", "passed"),
     ]
     assert [(r.argv[0], r.timeout_s) for r in runner.requests] == [("make", 7), ("uv", 8)]
+
+
+def test_check_reads_the_gates_section_beside_the_policy(tmp_path: Path) -> None:
+    path = tmp_path / "engineering-loop.toml"
+    path.write_text("[policy]\n" + CONFIG)
+    config = load_check_config(str(path)).unwrap()
+    assert declared_gates_for(config.gates, ("acme/api",))[0].argv == ("make", "check")
