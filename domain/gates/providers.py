@@ -27,21 +27,42 @@ class Provider(msgspec.Struct, frozen=True, kw_only=True):
     kind: Literal["group", "extra"]
     name: str
     distribution: str
-    reason: str
+    # dev: the dev group provides it; group/extra: the first that does; fallback: none names it.
+    rule: Literal["dev", "group", "extra", "fallback"] = "fallback"
+    dev_group_exists: bool = False
+    default_group: bool = False
 
     @property
     def is_dev(self) -> bool:
         """True for the dev group or dev extra (today's rewrite rules and messages)."""
         return self.name == "dev"
 
+    @property
+    def reason(self) -> str:
+        """Why this group or extra was chosen, for the rewrite's detail and refusals.
 
-def _default_note(facts: ProjectFacts, name: str) -> str:
-    if name in facts.default_groups:
-        return (
-            f"; {name} is a default group, named explicitly so the gate keeps it whatever "
-            "default-groups or UV_NO_DEFAULT_GROUPS say"
-        )
-    return ""
+        >>> Provider(kind="group", name="tests", distribution="pytest", rule="group",
+        ...          dev_group_exists=True).reason
+        'tests is the first dependency group that provides pytest (the dev group does not)'
+        """
+        tool, name = self.distribution, self.name
+        if self.rule == "dev":
+            text = f"the dev group provides {tool}"
+        elif self.rule == "group":
+            text = f"{name} is the first dependency group that provides {tool}"
+            text += " (the dev group does not)" if self.dev_group_exists else ""
+        elif self.rule == "extra":
+            return f"no dependency group provides {tool}; the {name} extra is the first that does"
+        else:
+            return (
+                f"no group or extra names {tool}, so the gate keeps the dev {self.kind} as always"
+            )
+        if self.default_group:
+            text += (
+                f"; {name} is a default group, named explicitly so the gate keeps it whatever "
+                "default-groups or UV_NO_DEFAULT_GROUPS say"
+            )
+        return text
 
 
 def choose_provider(facts: ProjectFacts, distribution: str) -> Provider | None:
@@ -54,44 +75,38 @@ def choose_provider(facts: ProjectFacts, distribution: str) -> Provider | None:
     >>> (chosen.kind, chosen.name)
     ('group', 'test')
     """
-    groups = {group.name: group for group in facts.groups}
-    dev = groups.get("dev")
+    dev = None
+    first = None
+    for group in facts.groups:
+        if group.name == "dev":
+            dev = group
+        if first is None and distribution in group.packages:
+            first = group
     if dev is not None and distribution in dev.packages:
+        first = dev
+    if first is not None:
         return Provider(
             kind="group",
-            name="dev",
+            name=first.name,
             distribution=distribution,
-            reason=f"the dev group provides {distribution}" + _default_note(facts, "dev"),
+            rule="dev" if first is dev else "group",
+            dev_group_exists=dev is not None,
+            default_group=first.name in facts.default_groups,
         )
-    for group in facts.groups:
-        if distribution in group.packages:
-            return Provider(
-                kind="group",
-                name=group.name,
-                distribution=distribution,
-                reason=f"{group.name} is the first dependency group that provides {distribution}"
-                + (" (the dev group does not)" if dev is not None else "")
-                + _default_note(facts, group.name),
-            )
     for extra in facts.extras:
         if distribution in extra.packages:
-            return Provider(
-                kind="extra",
-                name=extra.name,
-                distribution=distribution,
-                reason=f"no dependency group provides {distribution}; the {extra.name} extra is "
-                "the first extra that does",
-            )
-    if facts.dev_group or facts.dev_extra:
-        kind: Literal["group", "extra"] = "group" if facts.dev_group else "extra"
-        return Provider(
-            kind=kind,
-            name="dev",
-            distribution=distribution,
-            reason=f"no group or extra names {distribution}, so the gate keeps the dev {kind} "
-            "as always",
-        )
+            return Provider(kind="extra", name=extra.name, distribution=distribution, rule="extra")
+    if facts.dev_group:
+        return Provider(kind="group", name="dev", distribution=distribution)
+    if facts.dev_extra:
+        return Provider(kind="extra", name="dev", distribution=distribution)
     return None
+
+
+# The options that can select a group or an extra.
+_SELECTING = frozenset(
+    {"--all-groups", "--dev", "--only-dev", "--group", "--only-group", "--all-extras", "--extra"}
+)
 
 
 def _names(option: UvOption, delimiter: str | None) -> frozenset[str]:
@@ -103,7 +118,7 @@ def _names(option: UvOption, delimiter: str | None) -> frozenset[str]:
 def exclusion(provider: Provider, options: tuple[UvOption, ...]) -> str | None:
     """The option of a uv line that keeps `provider` out of the gate's environment, if any.
 
-    >>> p = Provider(kind="group", name="test", distribution="pytest", reason="")
+    >>> p = Provider(kind="group", name="test", distribution="pytest")
     >>> exclusion(p, (UvOption(name="--no-group", value="lint test", index=2),))
     '--no-group lint test'
     """
@@ -147,10 +162,12 @@ def already_selected(
     """True when the line already selects the provider (or another group or extra that installs
     the same tool), so a further flag would be redundant.
 
-    >>> p = Provider(kind="group", name="dev", distribution="ruff", reason="")
+    >>> p = Provider(kind="group", name="dev", distribution="ruff")
     >>> already_selected(ProjectFacts(), p, (UvOption(name="--dev", value=None, index=2),))
     True
     """
+    if not any(option.name in _SELECTING for option in options):
+        return False
     no_groups, no_extras = _excluded(options)
     wanted = provider.distribution
     groups = {g.name for g in facts.groups if wanted in g.packages} - no_groups
@@ -170,7 +187,7 @@ def already_selected(
             return True
         if name in ("--group", "--only-group") and _names(option, None) & groups:
             return True
-        if name == "--all-extras" and provider.kind == "extra" and extras:
+        if name == "--all-extras" and extras:
             return True
         if name == "--extra" and _names(option, ",") & extras:
             return True
@@ -180,7 +197,7 @@ def already_selected(
 def selection_flag(provider: Provider, options: tuple[UvOption, ...]) -> tuple[str, str]:
     """The two tokens that select the provider on a line that does not select it yet.
 
-    >>> selection_flag(Provider(kind="group", name="test", distribution="pytest", reason=""), ())
+    >>> selection_flag(Provider(kind="group", name="test", distribution="pytest"), ())
     ('--group', 'test')
     """
     if provider.kind == "extra":

@@ -179,6 +179,11 @@ def test_the_chosen_group_always_contains_the_tool(text: str, argv: list[str]) -
     '[tool.uv]\ndefault-groups = ["test"]\n',
     argv=["uv", "run", "--group", "test", "pytest"],
 )
+@example(
+    text='[project]\nname = "x"\n[project.optional-dependencies]\ntest = ["pytest"]\n'
+    '[dependency-groups]\ndev = ["pytest"]\n',
+    argv=["uv", "run", "--all-extras", "pytest"],
+)
 def test_a_group_selection_flag_is_never_redundant(text: str, argv: list[str]) -> None:
     facts = _facts(text)
     if facts is None:
