@@ -159,8 +159,8 @@ def _excluded(options: tuple[UvOption, ...]) -> tuple[frozenset[str], frozenset[
 def already_selected(
     facts: ProjectFacts, provider: Provider, options: tuple[UvOption, ...]
 ) -> bool:
-    """True when the line already selects the provider (or another group or extra that installs
-    the same tool), so a further flag would be redundant.
+    """True when the line already selects the provider (or, unless it is the dev set, another
+    group or extra that installs the same tool), so a further flag would be redundant.
 
     >>> p = Provider(kind="group", name="dev", distribution="ruff")
     >>> already_selected(ProjectFacts(), p, (UvOption(name="--dev", value=None, index=2),))
@@ -170,8 +170,13 @@ def already_selected(
         return False
     no_groups, no_extras = _excluded(options)
     wanted = provider.distribution
-    groups = {g.name for g in facts.groups if wanted in g.packages} - no_groups
-    extras = {e.name for e in facts.extras if wanted in e.packages} - no_extras
+    groups: set[str] = set()
+    extras: set[str] = set()
+    # The dev set keeps the rule it always had (only its own selection counts), so a gate that
+    # ran with `--group dev` before still does; another provider also counts for the others.
+    if not provider.is_dev:
+        groups = {g.name for g in facts.groups if wanted in g.packages} - no_groups
+        extras = {e.name for e in facts.extras if wanted in e.packages} - no_extras
     if provider.kind == "group" and provider.name not in no_groups:
         groups.add(provider.name)
     if provider.kind == "extra" and provider.name not in no_extras:
