@@ -13,6 +13,7 @@ from returns.result import Failure, Result, Success
 
 from domain.budget.config import BudgetConfig, check_budget_config
 from domain.forge.config import DEFAULT_TOKEN_ENV, ForgeSettings
+from domain.gates.declared import GatesConfig
 from domain.harness.config import NEVER_PASS, HarnessSettings
 from domain.kernel.config_keys import describe_validation_error, toml_key
 from domain.loop.config import LoopSettings, NotifySettings
@@ -32,6 +33,8 @@ class LoopConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     notify: NotifySettings = msgspec.field(default_factory=NotifySettings)
     # None when the file has no `[forge]` section: the embedded local forge at its default path.
     forge: ForgeSettings | None = None
+    # Declared gates (`[gates]`); without commands, gates are selected from the changed paths.
+    gates: GatesConfig = msgspec.field(default_factory=GatesConfig)
 
 
 class ConfigError(msgspec.Struct, frozen=True, kw_only=True, tag="config-error"):

@@ -51,6 +51,20 @@ def project_environment_dir(repo: str, cache_dir: str) -> str:
     )
 
 
+def tool_cache_environment(env_dir: str) -> dict[str, str]:
+    """Where ruff and mypy keep their caches (beside `env_dir`), and pytest keeps none.
+
+    >>> tool_cache_environment("/c/envs/repo-1")["RUFF_CACHE_DIR"]
+    '/c/envs/repo-1.ruff-cache'
+    """
+    base = env_dir.rstrip("/")
+    return {
+        "RUFF_CACHE_DIR": base + ".ruff-cache",
+        "MYPY_CACHE_DIR": base + ".mypy-cache",
+        "PYTEST_ADDOPTS": "-p no:cacheprovider",
+    }
+
+
 def gate_environment(
     parent: Mapping[str, str], repo: str, env_dir: str | None = None
 ) -> Result[dict[str, str], GateEnvError]:
@@ -60,8 +74,8 @@ def gate_environment(
     the worktree, or uv would sync `.venv`-like files into the tree the gates must not touch.
 
     >>> env = gate_environment({"HOME": "/h", "GITHUB_TOKEN": "t"}, "/w/r").unwrap()
-    >>> sorted(env), env["UV_PROJECT_ENVIRONMENT"].startswith("/h/.cache/engineering-loop/")
-    (['HOME', 'PYTHONDONTWRITEBYTECODE', 'PYTHONPYCACHEPREFIX', 'UV_PROJECT_ENVIRONMENT'], True)
+    >>> sorted(env)[:4], env["UV_PROJECT_ENVIRONMENT"].startswith("/h/.cache/engineering-loop/")
+    (['HOME', 'MYPY_CACHE_DIR', 'PYTEST_ADDOPTS', 'PYTHONDONTWRITEBYTECODE'], True)
     """
     if env_dir is None:
         base = cache_home(parent)
@@ -92,6 +106,9 @@ def gate_environment(
             # there that no path rule or secret scan ever sees, and the gate would run it.
             "PYTHONPYCACHEPREFIX": env_dir.rstrip("/") + ".no-pycache",
             "UV_PROJECT_ENVIRONMENT": env_dir,
+            # The tools' caches live beside the environment, never in the checkout, so a
+            # declared `ruff check .`, `mypy src` or `pytest` passes the side-effect proof.
+            **tool_cache_environment(env_dir),
         },
     )
     # A relative cache would be resolved against the gate's cwd, i.e. inside the worktree.

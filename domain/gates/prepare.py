@@ -1,9 +1,10 @@
-"""Gate preparation: turn a declared gate argv into the argv that runs in the locked dev set.
+"""Gate preparation: turn a declared gate argv into the argv that runs in the locked environment.
 
 A Python gate (pytest, ruff, mypy, or `python -m` one of them) in a uv project runs through
-`uv run --locked` with the dev group (or dev extra) selected; an explicit `uv run` gate gets a
-lock guard in its option segment; whatever uv would refuse, or whatever could write `uv.lock` or
-drop the dev set, is refused with a stable code. The payload after uv's options is never touched.
+`uv run --locked` with the group or extra that provides its tool selected explicitly
+(`domain.gates.providers`); an explicit `uv run` gate gets a lock guard in its option segment;
+whatever uv would refuse, or whatever could write `uv.lock` or drop that group, is refused with a
+stable code. The payload after uv's options is never touched.
 """
 
 from __future__ import annotations
@@ -14,7 +15,15 @@ from collections.abc import Callable, Sequence
 import msgspec
 from returns.result import Failure, Result, Success
 
-from domain.gates.project import ProjectFacts, normalise_name
+from domain.gates.project import ProjectFacts
+from domain.gates.providers import (
+    GATE_DISTRIBUTIONS,
+    Provider,
+    already_selected,
+    choose_provider,
+    exclusion,
+    selection_flag,
+)
 from domain.gates.uv_grammar import UvOption, UvRun, UvSyntaxError, parse_uv_line, uv_prefix_length
 
 PYTHON_GATE_TOOLS = frozenset({"pytest", "py.test", "ruff", "mypy"})
@@ -74,44 +83,49 @@ class GateRejected(msgspec.Struct, frozen=True, kw_only=True, tag="gate-rejected
     message: str
 
 
-def _python_runs_gate_module(args: Sequence[str]) -> bool:
-    """True when python's arguments `args` run `-m pytest|ruff|mypy` (after python's flags)."""
+def _python_gate_module(args: Sequence[str]) -> str | None:
+    """The gate module python's arguments `args` run (`-m pytest|ruff|mypy`, after its flags)."""
     i = 0
     count = len(args)
     while i < count:
         token = args[i]
         if len(token) < 2 or token[0] != "-" or token[1] == "-":
-            return False
+            return None
         for j in range(1, len(token)):
             letter = token[j]
             if letter == "m":
                 module = token[j + 1 :] or (args[i + 1] if i + 1 < count else "")
-                return module in PYTHON_GATE_MODULES
+                return module if module in PYTHON_GATE_MODULES else None
             if letter in ("X", "W"):
                 if j + 1 == len(token):
                     i += 1
                 break
             if letter not in _PYTHON_FLAGS:
-                return False
+                return None
         i += 1
-    return False
+    return None
+
+
+def gate_distribution(payload: Sequence[str], *, module: bool) -> str | None:
+    """The distribution (pytest, ruff, mypy) a gate's payload runs; None for any other program.
+
+    >>> gate_distribution(["py.test", "-q"], module=False), gate_distribution(["ruff"], module=True)
+    ('pytest', 'ruff')
+    """
+    if not payload:
+        return None
+    command = payload[0]
+    if module:
+        return command if command in PYTHON_GATE_MODULES else None
+    if command in PYTHON_GATE_TOOLS:
+        return GATE_DISTRIBUTIONS[command]
+    if _PYTHON.match(command) is None:
+        return None
+    return _python_gate_module(payload[1:])
 
 
 def _is_python_payload(payload: Sequence[str], *, module: bool) -> bool:
-    if not payload:
-        return False
-    command = payload[0]
-    if module:
-        return command in PYTHON_GATE_MODULES
-    if command in PYTHON_GATE_TOOLS:
-        return True
-    return _PYTHON.match(command) is not None and _python_runs_gate_module(payload[1:])
-
-
-def _names(option: UvOption, delimiter: str | None) -> frozenset[str]:
-    value = option.value or ""
-    parts = value.split(delimiter) if delimiter else (value,)
-    return frozenset(normalise_name(part) for part in parts)
+    return gate_distribution(payload, module=module) is not None
 
 
 def is_python_gate(argv: Sequence[str]) -> bool:
@@ -210,8 +224,8 @@ def _syntax_rejection(error: UvSyntaxError) -> Failure[GateRejected]:
     return _reject(error.code, error.message)
 
 
-def _wrap_bare(argv: tuple[str, ...], facts: ProjectFacts) -> PreparedGate:
-    inserted, rewrites = _dev_selection(facts, ())
+def _wrap_bare(argv: tuple[str, ...], facts: ProjectFacts, distribution: str) -> PreparedGate:
+    inserted, rewrites = _provider_selection(facts, choose_provider(facts, distribution), ())
     return PreparedGate(
         declared=argv,
         executed=("uv", "run", "--locked", *inserted, *argv),
@@ -234,67 +248,36 @@ _LOCK_REWRITE = Rewrite(
 )
 
 
-def _dev_selection(
-    facts: ProjectFacts, options: tuple[UvOption, ...]
+def _provider_selection(
+    facts: ProjectFacts, provider: Provider | None, options: tuple[UvOption, ...]
 ) -> tuple[tuple[str, ...], tuple[Rewrite, ...]]:
-    """Options to insert so the dev set is selected (the caller has ruled out exclusions)."""
-    names = [option.name for option in options]
-    if facts.dev_group:
-        for option in options:
-            name = option.name
-            if name in ("--dev", "--all-groups", "--only-dev"):
-                return (), ()
-            if name in ("--group", "--only-group") and _names(option, None) == {"dev"}:
-                return (), ()
-        if "--only-group" in names:
-            return ("--only-group", "dev"), (
-                Rewrite(
-                    rule="dev-only-group",
-                    detail="added --only-group dev: the line already uses --only-group, and uv "
-                    "rejects --group together with it.",
-                ),
-            )
-        return ("--group", "dev"), (
-            Rewrite(
-                rule="dev-group",
-                detail="added --group dev: the gate's tools live in the project's dev group.",
-            ),
-        )
-    if facts.dev_extra:
-        for option in options:
-            if option.name == "--all-extras" or (
-                option.name == "--extra" and "dev" in _names(option, ",")
-            ):
-                return (), ()
-        return ("--extra", "dev"), (
-            Rewrite(
-                rule="dev-extra",
-                detail="added --extra dev: the gate's tools live in the project's dev extra.",
-            ),
-        )
-    return (), ()
+    """Options to insert so the provider is selected (the caller has ruled out exclusions)."""
+    if provider is None or already_selected(facts, provider, options):
+        return (), ()
+    flag, name = selection_flag(provider, options)
+    prefix = "dev" if provider.is_dev else "tool"
+    if flag == "--only-group":
+        rule = f"{prefix}-only-group"
+        why = "the line already uses --only-group, and uv rejects --group together with it"
+    else:
+        rule = f"{prefix}-{provider.kind}"
+        why = f"the gate's tools live in the project's {name} {provider.kind}"
+    return (flag, name), (
+        Rewrite(rule=rule, detail=f"added {flag} {name}: {why} ({provider.reason})."),
+    )
 
 
-def _dev_exclusion(facts: ProjectFacts, options: tuple[UvOption, ...]) -> str | None:
-    """The option that keeps the project's dev set out of a Python gate's environment, if any."""
-    if not facts.has_dev_environment:
-        return None
-    for option in options:
-        if option.name == "--no-project":
-            return "--no-project"
-    if facts.dev_group:
-        for option in options:
-            if option.name == "--no-dev":
-                return "--no-dev"
-            if option.name == "--no-group" and "dev" in _names(option, " "):
-                return f"--no-group {option.value}"
-        return None
-    for option in options:
-        if option.name in ("--only-group", "--only-dev"):
-            return f"{option.name} (which ignores extras)"
-        if option.name == "--no-extra" and "dev" in _names(option, None):
-            return "--no-extra dev"
-    return None
+def _exclusion_message(provider: Provider, excluded_by: str) -> str:
+    if provider.is_dev:
+        return (
+            f"{excluded_by} keeps the project's dev {provider.kind} out of this Python gate, "
+            f"which needs it; remove that option so the gate runs with the dev {provider.kind}."
+        )
+    return (
+        f"{excluded_by} keeps the project's {provider.kind} {provider.name!r} out of this "
+        f"Python gate, which needs it for {provider.distribution} ({provider.reason}); remove "
+        f"that option so the gate runs with the {provider.name} {provider.kind}."
+    )
 
 
 def _prepare_uv(
@@ -347,18 +330,15 @@ def _prepare_uv(
     if names.isdisjoint(LOCK_GUARDS):
         inserted = ("--locked",)
         rewrites = (_LOCK_REWRITE,)
-    if _is_python_payload(run.payload, module="--module" in names):
-        excluded_by = _dev_exclusion(facts, options)
-        if excluded_by is not None:
-            kind = "group" if facts.dev_group else "extra"
-            return _reject(
-                "dev-dependencies-excluded",
-                f"{excluded_by} keeps the project's dev {kind} out of this Python gate, which "
-                f"needs it; remove that option so the gate runs with the dev {kind}.",
-            )
-        dev_options, dev_rewrites = _dev_selection(facts, options)
-        inserted += dev_options
-        rewrites += dev_rewrites
+    distribution = gate_distribution(run.payload, module="--module" in names)
+    if distribution is not None:
+        provider = choose_provider(facts, distribution)
+        excluded_by = None if provider is None else exclusion(provider, options)
+        if provider is not None and excluded_by is not None:
+            return _reject("dev-dependencies-excluded", _exclusion_message(provider, excluded_by))
+        chosen_options, chosen_rewrites = _provider_selection(facts, provider, options)
+        inserted += chosen_options
+        rewrites += chosen_rewrites
     if not inserted:
         return Success(PreparedGate(declared=argv, executed=argv, rewrites=()))
     cut = run.run_index + 1
@@ -387,6 +367,7 @@ def prepare_gate(
         return _reject("empty-command", "the gate has no command; give the argv to run.")
     if uv_prefix_length(declared):
         return _prepare_uv(declared, facts, facts_for)
-    if facts.is_uv_project and _is_python_payload(declared, module=False):
-        return Success(_wrap_bare(declared, facts))
+    distribution = gate_distribution(declared, module=False)
+    if facts.is_uv_project and distribution is not None:
+        return Success(_wrap_bare(declared, facts, distribution))
     return Success(PreparedGate(declared=declared, executed=declared, rewrites=()))

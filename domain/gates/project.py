@@ -9,8 +9,23 @@ import msgspec
 import tomli
 from returns.result import Failure, Result, Success
 
-_NAME_SEPARATORS = re.compile(r"[-_.]+")
-_REQUIREMENT_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+from domain.gates.dependency_sets import (
+    DependencySet,
+    default_group_names,
+    normalise_name,
+    resolve_extras,
+    resolve_groups,
+)
+
+__all__ = [
+    "DependencySet",
+    "FactsError",
+    "ProjectFacts",
+    "ProjectFiles",
+    "derive_facts",
+    "ini_sections",
+    "normalise_name",
+]
 
 
 class ProjectFiles(msgspec.Struct, frozen=True, kw_only=True):
@@ -44,6 +59,11 @@ class ProjectFacts(msgspec.Struct, frozen=True, kw_only=True):
     mypy_configured: bool = False
     # Names of entries at the project root (directories end with "/"), as `ProjectFiles` has them.
     root_entries: tuple[str, ...] = ()
+    # Every dependency group (include-groups resolved, legacy dev-dependencies in `dev`) and
+    # every extra, in file order; the groups uv installs by default.
+    groups: tuple[DependencySet, ...] = ()
+    extras: tuple[DependencySet, ...] = ()
+    default_groups: tuple[str, ...] = ()
 
     @property
     def is_uv_project(self) -> bool:
@@ -55,33 +75,18 @@ class ProjectFacts(msgspec.Struct, frozen=True, kw_only=True):
         """True when the project declares a dev group or a dev extra."""
         return self.dev_group or self.dev_extra
 
+    def provides(self, distribution: str) -> bool:
+        """True when some group or extra (or the dev set as given) installs `distribution`."""
+        sets = (*self.groups, *self.extras)
+        named_in_dev = self.has_dev_environment and distribution in self.dev_packages
+        return named_in_dev or any(distribution in s.packages for s in sets)
+
 
 class FactsError(msgspec.Struct, frozen=True, kw_only=True, tag="facts-error"):
     """The project's files could not be understood."""
 
     code: str
     message: str
-
-
-def normalise_name(name: str) -> str:
-    """Normalise a distribution or group name as PEP 503 / uv do.
-
-    >>> normalise_name("Ruff_Lint.Tools")
-    'ruff-lint-tools'
-    """
-    return _NAME_SEPARATORS.sub("-", name).lower()
-
-
-def _requirement_names(items: object) -> tuple[str, ...]:
-    if not isinstance(items, list):
-        return ()
-    names = []
-    for item in items:
-        if isinstance(item, str):
-            match = _REQUIREMENT_NAME.match(item)
-            if match:
-                names.append(normalise_name(match.group(1)))
-    return tuple(names)
 
 
 def _table(value: object) -> dict[str, Any]:
@@ -141,21 +146,19 @@ def derive_facts(files: ProjectFiles) -> Result[ProjectFacts, FactsError]:
                 message=f"pyproject.toml is not valid TOML ({exc}); fix it before running gates.",
             )
         )
-    groups = {normalise_name(k): v for k, v in _table(doc.get("dependency-groups")).items()}
     tool = _table(doc.get("tool"))
     uv_table = _table(tool.get("uv"))
-    extras = {
-        normalise_name(k): v
-        for k, v in _table(_table(doc.get("project")).get("optional-dependencies")).items()
-    }
     legacy_dev = uv_table.get("dev-dependencies")
-    dev_group = "dev" in groups or isinstance(legacy_dev, list)
-    dev_extra = "dev" in extras
-    dev_packages = (
-        _requirement_names(groups.get("dev"))
-        + _requirement_names(legacy_dev)
-        + _requirement_names(extras.get("dev"))
-    )
+    resolved = resolve_groups(_table(doc.get("dependency-groups")), legacy_dev)
+    if isinstance(resolved, Failure):
+        problem = resolved.failure()
+        return Failure(FactsError(code=problem.code, message=problem.message))
+    groups = resolved.unwrap()
+    extras = resolve_extras(_table(_table(doc.get("project")).get("optional-dependencies")))
+    by_name = {s.name: s.packages for s in groups} | {f"extra:{s.name}": s.packages for s in extras}
+    dev_group = "dev" in by_name
+    dev_extra = "extra:dev" in by_name
+    dev_packages = by_name.get("dev", ()) + by_name.get("extra:dev", ())
     pytest_configured = "pytest" in tool
     return Success(
         ProjectFacts(
@@ -168,5 +171,8 @@ def derive_facts(files: ProjectFiles) -> Result[ProjectFacts, FactsError]:
             ruff_configured=ruff_file or "ruff" in tool,
             mypy_configured=mypy_file or "mypy" in tool,
             root_entries=files.root_entries,
+            groups=groups,
+            extras=extras,
+            default_groups=default_group_names(uv_table.get("default-groups"), groups),
         )
     )

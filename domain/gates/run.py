@@ -29,6 +29,8 @@ class ReadyGate(msgspec.Struct, frozen=True, kw_only=True):
     declared: tuple[str, ...]
     executed: tuple[str, ...]
     rewrites: tuple[Rewrite, ...] = ()
+    # The planned gate's own timeout (a declared gate's); None means the run's timeout.
+    timeout_s: float | None = None
 
 
 class GateRefusal(msgspec.Struct, frozen=True, kw_only=True):
@@ -86,6 +88,7 @@ def _ready(planned: PlannedGate, prepared: PreparedGate) -> ReadyGate:
         declared=prepared.declared,
         executed=prepared.executed,
         rewrites=prepared.rewrites,
+        timeout_s=planned.timeout_s,
     )
 
 

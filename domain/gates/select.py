@@ -7,6 +7,7 @@ own `ProjectFacts`, so one project's gates are never applied to another.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Literal
 
 import msgspec
 
@@ -42,12 +43,19 @@ class ChangedFile(msgspec.Struct, frozen=True, kw_only=True):
     binary: bool = False
 
 
-class PlannedGate(msgspec.Struct, frozen=True, kw_only=True):
+GateOrigin = Literal["selected", "declared"]
+
+
+class PlannedGate(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     """A gate to run: a short name, its declared argv, and the changed paths it verifies."""
 
     name: str
     argv: tuple[str, ...]
     covers: tuple[str, ...]
+    # Where the gate came from: chosen by `select_gates`, or declared in `[gates]`.
+    origin: GateOrigin = "selected"
+    # Its own timeout (a declared gate's); None means the run's timeout.
+    timeout_s: float | None = None
 
 
 class GatePlan(msgspec.Struct, frozen=True, kw_only=True):
@@ -110,8 +118,11 @@ def _with_paths(argv: tuple[str, ...], paths: Sequence[str]) -> tuple[str, ...]:
     return (*argv, *paths)
 
 
-def _declares(facts: ProjectFacts, tool: str) -> bool:
-    return tool in facts.dev_packages
+def _gate_tools_available(facts: ProjectFacts) -> bool:
+    """Python gates can run: a uv project with a dev set or a group or extra providing a tool."""
+    if not facts.is_uv_project:
+        return False
+    return facts.has_dev_environment or any(facts.provides(t) for t in ("pytest", "ruff", "mypy"))
 
 
 def _mypy_targets(python: Iterable[ChangedFile], facts: ProjectFacts) -> tuple[str, ...]:
@@ -147,18 +158,19 @@ def select_gates(changes: Sequence[ChangedFile], facts: ProjectFacts) -> GatePla
         )
 
     python = [change for change in safe if is_python_path(change.path)]
-    if python and facts.is_uv_project and facts.has_dev_environment:
-        if facts.has_tests:
+    if python and _gate_tools_available(facts):
+        # Without a dev set, pytest runs only where some group or extra installs it.
+        if facts.has_tests and (facts.has_dev_environment or facts.provides("pytest")):
             # Stubs too: a test suite may type-check (pytest-mypy) or import-check them.
             sources = tuple(c.path for c in python)
             gates.append(PlannedGate(name="pytest", argv=PYTEST_GATE, covers=sources))
-        if _declares(facts, "ruff") or facts.ruff_configured:
+        if facts.provides("ruff") or facts.ruff_configured:
             lintable = tuple(c.path for c in python if not c.deleted)
             if lintable:
                 gates.append(
                     PlannedGate(name="ruff", argv=_with_paths(RUFF_GATE, lintable), covers=lintable)
                 )
-        if _declares(facts, "mypy") or facts.mypy_configured:
+        if facts.provides("mypy") or facts.mypy_configured:
             targets = _mypy_targets(python, facts)
             covered = tuple(c.path for c in python if mypy_target(c.path) in targets)
             if targets:
@@ -166,6 +178,26 @@ def select_gates(changes: Sequence[ChangedFile], facts: ProjectFacts) -> GatePla
                     PlannedGate(name="mypy", argv=_with_paths(MYPY_GATE, targets), covers=covered)
                 )
 
-    covered_paths = {path for gate in gates for path in gate.covers}
-    unverified = tuple(path for path in sorted(unique) if path not in covered_paths)
-    return GatePlan(gates=tuple(gates), unverified=unverified)
+    return GatePlan(gates=tuple(gates), unverified=unverified_paths(unique, gates))
+
+
+def verifies(gate: PlannedGate, path: str) -> bool:
+    """True when `gate` counts as verifying `path`: a Python file needs a gate that checks Python.
+
+    >>> files = PlannedGate(name="check-files", argv=CHECK_FILES_GATE, covers=("a.py", "b.md"))
+    >>> verifies(files, "b.md"), verifies(files, "a.py")
+    (True, False)
+    """
+    if path not in gate.covers:
+        return False
+    return not (is_python_path(path) and gate.argv[: len(CHECK_FILES_GATE)] == CHECK_FILES_GATE)
+
+
+def unverified_paths(paths: Iterable[str], gates: Sequence[PlannedGate]) -> tuple[str, ...]:
+    """The changed paths (sorted) that no gate verifies (see `verifies`).
+
+    >>> unverified_paths(["a.py"], [PlannedGate(name="check-files", argv=CHECK_FILES_GATE,
+    ...                                          covers=("a.py",))])
+    ('a.py',)
+    """
+    return tuple(p for p in sorted(paths) if not any(verifies(gate, p) for gate in gates))

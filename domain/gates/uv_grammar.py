@@ -250,7 +250,8 @@ class _Level:
 
 
 _VALIDATED = frozenset(table.ENUM_VALUES) | table.NAME_VALUED | table.UINT_VALUED
-_CONFLICTS = {name: spec.conflicts for name, spec in SPECS.items() if spec.conflicts}
+# Sorted, so the option a refusal names does not depend on string hashing (PYTHONHASHSEED).
+_CONFLICTS = {name: tuple(sorted(spec.conflicts)) for name, spec in SPECS.items() if spec.conflicts}
 _MERGED_NAMES = frozenset(name for pair in table.MERGED_CONFLICTS for name in pair)
 
 

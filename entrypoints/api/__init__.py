@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from entrypoints.api.forge import set_local_permission as set_local_permission
     from entrypoints.api.forge import show_local_issue as show_local_issue
     from entrypoints.api.forge import show_local_pull_request as show_local_pull_request
+    from entrypoints.api.gates.declared import declared_gates_in as declared_gates_in
     from entrypoints.api.gates.prepare import GatePreparer as GatePreparer
     from entrypoints.api.gates.prepare import open_repo as open_repo
     from entrypoints.api.gates.prepare import prepare_gate_in as prepare_gate_in
@@ -102,6 +103,7 @@ _EXPORTS: dict[str, str] = {
     "HarnessRunError": "entrypoints.api.harness.run",
     "HarnessRunRequest": "entrypoints.api.harness.run",
     "run_harness": "entrypoints.api.harness.run",
+    "declared_gates_in": "entrypoints.api.gates.declared",
 }
 
 # Defined for the interpreter only: mypy reads the imports above and still rejects unknown names.

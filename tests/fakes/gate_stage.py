@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from domain.changes.change_set import FileChange
+from domain.gates.declared import DeclaredGate
 from entrypoints.api.check.run import GateOutcome, PlannedGates
 
 
@@ -20,12 +21,17 @@ class FakeGateStage:
         self.outcomes = outcomes or {}
         self.planned: list[tuple[str, tuple[str, ...]]] = []
         self.ran: list[str] = []
+        # The declared gates each plan was given (none: selection).
+        self.declared: list[tuple[str, tuple[DeclaredGate, ...]]] = []
         # The base each run judged side effects against (its ignore rules).
         self.bases: list[str | None] = []
 
-    async def plan(self, repo: str, changes: Sequence[FileChange]) -> PlannedGates:
+    async def plan(
+        self, repo: str, changes: Sequence[FileChange], *, declared: Sequence[DeclaredGate] = ()
+    ) -> PlannedGates:
         """The configured plan (none: no gates), noting which paths it was asked about."""
         self.planned.append((repo, tuple(c.path for c in changes)))
+        self.declared.append((repo, tuple(declared)))
         return self.plans.get(repo, PlannedGates())
 
     async def run(

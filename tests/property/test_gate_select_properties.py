@@ -7,8 +7,15 @@ from random import Random
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from domain.gates.project import ProjectFacts
-from domain.gates.select import ChangedFile, GatePlan, is_safe_relative_path, select_gates
+from domain.gates.project import DependencySet, ProjectFacts
+from domain.gates.select import (
+    ChangedFile,
+    GatePlan,
+    is_python_path,
+    is_safe_relative_path,
+    select_gates,
+    verifies,
+)
 
 _segment = st.sampled_from(["pkg", "src", "tests", "-x", "..", ".", ".git", "docs", "a b", "é"])
 _name = st.sampled_from(["a.py", "b.pyi", "c.toml", "d.json", "e.md", "f.png", "-g.py", "h"])
@@ -28,11 +35,23 @@ _facts = st.builds(
     ruff_configured=st.booleans(),
     mypy_configured=st.booleans(),
     root_entries=st.lists(st.sampled_from(["pkg/", "src/", "tests/"]), unique=True).map(tuple),
+    groups=st.lists(
+        st.builds(
+            DependencySet,
+            name=st.sampled_from(["test", "lint", "typing"]),
+            packages=st.lists(st.sampled_from(["pytest", "ruff", "mypy"]), unique=True).map(tuple),
+        ),
+        max_size=2,
+    ).map(tuple),
 )
 
 
 def _covered(plan: GatePlan) -> set[str]:
     return {path for gate in plan.gates for path in gate.covers}
+
+
+def _verified(plan: GatePlan) -> set[str]:
+    return {path for gate in plan.gates for path in gate.covers if verifies(gate, path)}
 
 
 @given(st.lists(_change, max_size=8), _facts)
@@ -41,9 +60,21 @@ def test_every_changed_path_is_covered_or_unverified_never_both(
     changes: list[ChangedFile], facts: ProjectFacts
 ) -> None:
     plan = select_gates(changes, facts)
-    covered = _covered(plan)
-    assert covered | set(plan.unverified) == {c.path for c in changes}
-    assert not covered & set(plan.unverified)
+    verified = _verified(plan)
+    assert verified | set(plan.unverified) == {c.path for c in changes}
+    assert not verified & set(plan.unverified)
+    assert _covered(plan) >= verified
+
+
+@given(st.lists(_change, max_size=8), _facts)
+@example([ChangedFile(path="a.py")], ProjectFacts(has_pyproject=True, has_lockfile=True))
+def test_a_python_path_is_never_verified_by_check_files_alone(
+    changes: list[ChangedFile], facts: ProjectFacts
+) -> None:
+    plan = select_gates(changes, facts)
+    for path in {c.path for c in changes if is_python_path(c.path)} - set(plan.unverified):
+        checkers = [g.name for g in plan.gates if path in g.covers and g.name != "check-files"]
+        assert checkers, path
 
 
 @given(st.lists(_change, max_size=8), _facts)
@@ -71,10 +102,25 @@ def test_python_gates_are_planned_only_in_a_uv_project_with_a_dev_environment(
     changes: list[ChangedFile], facts: ProjectFacts
 ) -> None:
     names = {gate.name for gate in select_gates(changes, facts).gates}
-    if not (facts.is_uv_project and facts.has_dev_environment):
+    provided = any(facts.provides(tool) for tool in ("pytest", "ruff", "mypy"))
+    if not (facts.is_uv_project and (facts.has_dev_environment or provided)):
         assert names <= {"check-files"}
     if not facts.has_tests:
         assert "pytest" not in names
+
+
+@given(st.lists(_change, max_size=8), _facts)
+def test_a_python_gate_is_planned_only_where_its_tool_is_provided_or_configured(
+    changes: list[ChangedFile], facts: ProjectFacts
+) -> None:
+    names = {gate.name for gate in select_gates(changes, facts).gates}
+    if "ruff" in names:
+        assert facts.provides("ruff") or facts.ruff_configured
+    if "mypy" in names:
+        assert facts.provides("mypy") or facts.mypy_configured
+    if "pytest" in names:
+        assert facts.has_tests
+        assert facts.provides("pytest") or facts.has_dev_environment
 
 
 @given(st.lists(_change, max_size=8), _facts)

@@ -92,7 +92,8 @@ def test_select_normalises_dot_segments_but_keeps_escapes_unverified(
     code, out = run_cli(capsys, "gate", "select", "--repo", str(tmp_path), "./a.py", "../b.md")
     assert code == 0
     assert out["gates"][0]["covers"] == ["a.py"]
-    assert out["unverified"] == ["../b.md"]
+    # No gate checks Python in a plain directory: check-files alone never verifies a.py.
+    assert out["unverified"] == ["../b.md", "a.py"]
 
 
 def test_select_on_a_missing_repository_is_exit_2(

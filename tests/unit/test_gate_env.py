@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from domain.gates.env import gate_environment, project_environment_dir
+from domain.gates.env import gate_environment, project_environment_dir, tool_cache_environment
 
 PARENT = {
     "PATH": "/usr/bin",
@@ -30,7 +30,18 @@ def test_gate_environment_keeps_only_the_allowlist_and_adds_its_own_settings() -
         "PYTHONPYCACHEPREFIX": project_environment_dir("/work/repo", "/home/dev/.cache")
         + ".no-pycache",
         "UV_PROJECT_ENVIRONMENT": project_environment_dir("/work/repo", "/home/dev/.cache"),
+        **tool_cache_environment(project_environment_dir("/work/repo", "/home/dev/.cache")),
     }
+
+
+def test_tool_caches_stay_outside_the_worktree_and_pytest_keeps_none() -> None:
+    env = gate_environment({**PARENT, "PYTEST_ADDOPTS": "--cache-clear"}, "/work/repo").unwrap()
+    outside = project_environment_dir("/work/repo", "/home/dev/.cache")
+    assert env["RUFF_CACHE_DIR"] == outside + ".ruff-cache"
+    assert env["MYPY_CACHE_DIR"] == outside + ".mypy-cache"
+    assert not env["RUFF_CACHE_DIR"].startswith("/work/repo/")
+    # The caller's own PYTEST_ADDOPTS never reaches a gate.
+    assert env["PYTEST_ADDOPTS"] == "-p no:cacheprovider"
 
 
 def test_project_environment_is_per_repository_and_stable() -> None:

@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from returns.pipeline import is_successful
 
 from domain.changes.change_set import FileChange
-from domain.gates.select import ChangedFile, select_gates
+from domain.gates.declared import DeclaredGate, plan_gates
+from domain.gates.select import ChangedFile
 from domain.policy.evaluate import GateArgv
 from entrypoints.api.check.values import GateOutcome, PlannedGates, RanGate, RefusedGate
 from entrypoints.api.gates.run import DEFAULT_TIMEOUT_S, prepare, read_facts, run_prepared_async
@@ -48,12 +49,15 @@ class ApiGateStage:
         self.timeout_s = timeout_s
         self.reader, self.runner, self.snapshotter, self.files = reader, runner, snapshotter, files
 
-    async def plan(self, repo: str, changes: Sequence[FileChange]) -> PlannedGates:
-        """Select and prepare the gates of `repo` for `changes`; nothing executes."""
+    async def plan(
+        self, repo: str, changes: Sequence[FileChange], *, declared: Sequence[DeclaredGate] = ()
+    ) -> PlannedGates:
+        """Select (or take the `declared`) gates of `repo` for `changes` and prepare them;
+        nothing executes."""
         facts = read_facts(repo, reader=self.reader)
         if not is_successful(facts):
             return PlannedGates(problem=f"{facts.failure().code}: {facts.failure().message}")
-        plan = select_gates(changed_files(changes), facts.unwrap())
+        plan = plan_gates(changed_files(changes), facts.unwrap(), declared)
         prepared = prepare(repo, plan, facts=facts.unwrap(), reader=self.reader)
         if not is_successful(prepared):
             return PlannedGates(

@@ -21,6 +21,7 @@ from domain.changes.change_set import (
     summarise,
 )
 from domain.config import CONFIG_FILE_NAME
+from domain.gates.declared import GatesConfig, declared_gates_for
 from domain.policy.evaluate import (
     GateEvidence,
     PolicyConfig,
@@ -191,7 +192,13 @@ def load_check_config(
     names = [*harness.env_allow]
     for tier in harness.tiers.values():
         names += tier.env_allow or ()
-    return Success(CheckConfig(policy=config.policy, secret_env_names=tuple(dict.fromkeys(names))))
+    return Success(
+        CheckConfig(
+            policy=config.policy,
+            secret_env_names=tuple(dict.fromkeys(names)),
+            gates=config.gates,
+        )
+    )
 
 
 def load_policy(
@@ -246,6 +253,7 @@ async def _inspect(
     policy: PolicyConfig,
     *,
     upstreams: UpstreamReader | None,
+    gates: GatesConfig | None = None,
 ) -> Result[_Inspected, CheckError]:
     repo = target.path
     directory = os.path.basename(os.path.normpath(os.path.abspath(repo)))
@@ -258,13 +266,20 @@ async def _inspect(
             return Failure(defaulted.failure())
         chosen, notice = defaulted.unwrap()
         notices = (notice,)
-    rules = rules_for_repo(policy, policy_names(target.name, directory))
+    names = policy_names(target.name, directory)
+    rules = rules_for_repo(policy, names)
     collected = await collector.collect(repo, chosen, trust_index_stat=rules.trust_index_stat)
     if isinstance(collected, Failure):
         error = collected.failure()
         return Failure(CheckError(code=error.code, message=error.message))
     changes = collected.unwrap()
-    planned = await stage.plan(changes.repo, changes.changes)
+    declared = declared_gates_for(gates, names) if gates is not None else ()
+    # Only a repository with declared gates passes them: a stage of its own may predate them.
+    planned = await (
+        stage.plan(changes.repo, changes.changes, declared=declared)
+        if declared
+        else stage.plan(changes.repo, changes.changes)
+    )
     return Success(
         _Inspected(
             changes=changes,
@@ -287,8 +302,12 @@ async def check_repos(
     stage: GateStage | None = None,
     known_secrets: Sequence[KnownSecret] | None = None,
     upstreams: UpstreamReader | None = None,
+    gates: GatesConfig | None = None,
 ) -> Result[CheckReport, CheckError]:
     """Judge the changes of every repository; run gates only when all of them pass the policy.
+
+    `gates` is the `[gates]` section: a repository with declared gates (looked up by the same
+    names as its policy) runs those instead of the selected ones.
 
     A repository given as a plain path is known to the policy by its directory name; a
     `RepoTarget` with a name by that name (`owner/name`) first, then by its directory name.
@@ -317,7 +336,9 @@ async def check_repos(
     inspected: list[_Inspected] = []
     for repo in repos:
         target = repo if isinstance(repo, RepoTarget) else RepoTarget(path=repo)
-        found = await _inspect(target, base, collector, stage, policy, upstreams=upstreams)
+        found = await _inspect(
+            target, base, collector, stage, policy, upstreams=upstreams, gates=gates
+        )
         if isinstance(found, Failure):
             return Failure(found.failure())
         inspected.append(found.unwrap())

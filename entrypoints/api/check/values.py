@@ -9,6 +9,7 @@ from typing import Literal, Protocol
 import msgspec
 
 from domain.changes.change_set import ChangeSummary, FileChange
+from domain.gates.declared import DeclaredGate, GatesConfig
 from domain.gates.run import PreparedPlan
 from domain.policy.evaluate import GateArgv, PolicyConfig, Violation
 
@@ -57,8 +58,11 @@ class GateOutcome(msgspec.Struct, frozen=True, kw_only=True):
 class GateStage(Protocol):
     """Selects, prepares and runs the gates of one repository."""
 
-    async def plan(self, repo: str, changes: Sequence[FileChange]) -> PlannedGates:
-        """Select and prepare gates for the changes (nothing of the repository executes)."""
+    async def plan(
+        self, repo: str, changes: Sequence[FileChange], *, declared: Sequence[DeclaredGate] = ()
+    ) -> PlannedGates:
+        """Select and prepare gates for the changes (nothing of the repository executes); the
+        repository's `declared` gates, when it has any, replace selection."""
         ...
 
     async def run(
@@ -128,3 +132,5 @@ class CheckConfig(msgspec.Struct, frozen=True, kw_only=True):
 
     policy: PolicyConfig
     secret_env_names: tuple[str, ...] = ()
+    # The `[gates]` section: declared gates per repository (none: selection).
+    gates: GatesConfig = msgspec.field(default_factory=GatesConfig)

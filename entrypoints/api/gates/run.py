@@ -31,6 +31,7 @@ from returns.result import Failure, Result, Success
 
 from domain.changes.content import BINARY_PROBE_BYTES, MAX_CHECKED_FILE_BYTES, content_looks_binary
 from domain.changes.snapshot import WorktreeSnapshot, side_effects
+from domain.gates.declared import DeclaredGate, plan_gates
 from domain.gates.env import gate_environment
 from domain.gates.file_checks import FileCheck, all_passed, check_file_bytes, skipped_missing
 from domain.gates.project import ProjectFacts
@@ -46,12 +47,7 @@ from domain.gates.run import (
     run_verdict,
     single_gate_plan,
 )
-from domain.gates.select import (
-    ChangedFile,
-    GatePlan,
-    is_safe_relative_path,
-    select_gates,
-)
+from domain.gates.select import ChangedFile, GatePlan, is_safe_relative_path
 from domain.kernel.quantities import is_positive_finite
 from entrypoints import bootstrap
 from entrypoints.api.gates.prepare import GatePreparer
@@ -167,12 +163,15 @@ def select_for_paths(
     *,
     reader: ProjectFilesReader | None = None,
     files: FileReader | None = None,
+    declared: Sequence[DeclaredGate] = (),
 ) -> Result[GatePlan, GateApiError]:
-    """Select the gates for changed `paths` (repo-relative, or absolute inside `repo`)."""
+    """Select the gates for changed `paths` (repo-relative, or absolute inside `repo`); where
+    the repository has `declared` gates (`declared_gates_in`), those are its gates."""
     facts = read_facts(repo, reader=reader)
     if not is_successful(facts):
         return Failure(facts.failure())
-    return Success(select_gates(changed_files(repo, paths, files=files), facts.unwrap()))
+    changes = changed_files(repo, paths, files=files)
+    return Success(plan_gates(changes, facts.unwrap(), declared))
 
 
 def check_files(
@@ -259,7 +258,7 @@ class _Session:
             argv=gate.executed,
             cwd=self.root,
             env=self.env,
-            timeout_s=self.timeout_s,
+            timeout_s=gate.timeout_s if gate.timeout_s is not None else self.timeout_s,
             capture_limit_bytes=OUTPUT_LIMIT_BYTES,
         )
         result = await self.runner.run(request)

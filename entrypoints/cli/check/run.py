@@ -171,6 +171,7 @@ def _run_check(args: argparse.Namespace) -> int:
             base=args.base,
             run_gates=args.run_gates,
             known_secrets=secrets,
+            gates=config.gates,
         )
 
     return _print_result(anyio.run(run), as_json=args.json)

@@ -19,9 +19,10 @@ GroupFactory = Callable[[str, str], "argparse._SubParsersAction[argparse.Argumen
 _DESCRIPTION = """\
 Prepare gate command lines for the repository at --repo (its root is the gate's working
 directory): a Python gate (pytest, ruff, mypy, python -m ...) in a uv project runs as
-`uv run --locked --group dev ...` (or `--extra dev`), an explicit `uv run` gate gets a lock
-guard, and lines that uv would refuse or that could rewrite uv.lock or drop the dev set are
-refused with a stable code. Prints one JSON object per gate:
+`uv run --locked --group GROUP ...` (or `--extra EXTRA`) with the group that provides its
+tool (dev when it does, else the first group, else the first extra), an explicit `uv run`
+gate gets a lock guard, and lines that uv would refuse or that could rewrite uv.lock or drop
+that group are refused with a stable code. Prints one JSON object per gate:
 {"ok": true, "declared": [...], "executed": [...], "rewrites": [{"rule", "detail"}]} or
 {"ok": false, "declared": [...], "error": {"code", "message"}}.
 """

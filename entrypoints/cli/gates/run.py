@@ -32,12 +32,18 @@ Print the gates that changed paths call for, as one JSON object:
 
 PATHs are relative to --repo (absolute paths inside it are accepted); a PATH that no longer
 exists counts as deleted. Rules: every changed text file gets the built-in check-files gate;
-in a uv project with a dev environment, changed .py/.pyi files also get
-`python -m pytest -q -p no:cacheprovider` (only if the project has tests),
-`ruff check --no-cache FILES` and `mypy --cache-dir=/dev/null PACKAGES` (only if the tool is
-in the dev set or configured). Paths no gate verifies are listed as unverified.
+in a uv project with a dev environment or a dependency group or extra providing a tool,
+changed .py/.pyi files also get `python -m pytest -q -p no:cacheprovider` (only if the
+project has tests), `ruff check --no-cache FILES` and `mypy --cache-dir=/dev/null PACKAGES`
+(only if some group or extra provides the tool, or it is configured). A .py/.pyi file counts
+as verified only by a gate that checks Python, never by check-files alone. Paths no gate
+verifies are listed as unverified.
 
-Exit codes: 0 selected, 2 usage error or unreadable repository."""
+With --config, the repository's declared gates (`[gates]`, or `[gates.repos."OWNER/NAME"]`
+for the name given with --repo-name, else the directory's name) replace selection: every one
+runs, after check-files. Each gate's "origin" says "declared" or "selected".
+
+Exit codes: 0 selected, 2 usage error, unreadable repository or configuration."""
 
 _RUN_HELP = """\
 Prepare one gate for the repository (e.g. `pytest -q` becomes
@@ -75,6 +81,14 @@ def register(
         formatter_class=formatter,
     )
     select.add_argument("--repo", default=".", metavar="DIR", help="repository root (default .)")
+    select.add_argument(
+        "--config", metavar="FILE", help="engineering-loop.toml whose [gates] to use"
+    )
+    select.add_argument(
+        "--repo-name",
+        metavar="OWNER/NAME",
+        help="the name [gates.repos] tables are looked up by (with --config)",
+    )
     select.add_argument("paths", nargs="*", metavar="PATH", help="changed paths")
     select.set_defaults(handler=_select)
 
@@ -121,13 +135,27 @@ def _positive_seconds(text: str) -> float:
 def _select(args: argparse.Namespace) -> int:
     from returns.pipeline import is_successful
 
+    from entrypoints.api.gates.declared import declared_gates_in
     from entrypoints.api.gates.run import select_for_paths
 
-    plan = select_for_paths(args.repo, args.paths)
+    declared: tuple[Any, ...] = ()
+    if args.config is not None:
+        found = declared_gates_in(args.repo, args.repo_name, config=args.config)
+        if not is_successful(found):
+            return fail(found.failure().code, found.failure().message, repo=args.repo)
+        declared = found.unwrap()
+    elif args.repo_name is not None:
+        return fail(
+            "usage-error",
+            "--repo-name names the repository's [gates.repos] table; "
+            "give the configuration with --config FILE too.",
+        )
+    plan = select_for_paths(args.repo, args.paths, declared=declared)
     if not is_successful(plan):
         error = plan.failure()
         return fail(error.code, error.message, repo=args.repo)
-    emit({"ok": True, "repo": args.repo, **msgspec.to_builtins(plan.unwrap())})
+    gates = [{**msgspec.to_builtins(gate), "origin": gate.origin} for gate in plan.unwrap().gates]
+    emit({"ok": True, "repo": args.repo, "gates": gates, "unverified": plan.unwrap().unverified})
     return EXIT_OK
 
 
