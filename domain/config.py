@@ -15,6 +15,7 @@ from domain.budget.config import BudgetConfig, check_budget_config
 from domain.harness.config import HarnessSettings
 from domain.kernel.config_keys import describe_validation_error
 from domain.policy.evaluate import PolicyConfig
+from domain.sandbox.config import SandboxSettings
 
 CONFIG_FILE_NAME = "engineering-loop.toml"
 
@@ -26,6 +27,7 @@ class LoopConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     # None when the file has no `[policy]` section: `check` refuses to run without one.
     policy: PolicyConfig | None = None
     harness: HarnessSettings = msgspec.field(default_factory=HarnessSettings)
+    sandbox: SandboxSettings = msgspec.field(default_factory=SandboxSettings)
 
 
 class ConfigError(msgspec.Struct, frozen=True, kw_only=True, tag="config-error"):

@@ -18,6 +18,7 @@ from ports.ledger import DEFAULT_LEDGER_WAIT_S, Ledger
 from ports.line_source import LineSource
 from ports.process import ProcessRunner
 from ports.project import ProjectFilesReader
+from ports.sandbox import SandboxHost
 from ports.scratch import ScratchRepoBuilder
 from ports.worktree import WorktreeSnapshotter
 
@@ -105,3 +106,10 @@ def harness_host() -> HarnessHost:
     from adapters.os_harness_host import OsHarnessHost
 
     return OsHarnessHost()
+
+
+def sandbox_host() -> SandboxHost:
+    """bubblewrap and the local file system, for confining agents and gates."""
+    from adapters.bwrap_host import BwrapHost
+
+    return BwrapHost()
