@@ -17,6 +17,8 @@ from domain.sandbox.plan import Bind
 # uv cache buckets a run may not share: uv rewrites interpreter facts and project builds (which
 # run the project's own build backend) on every run, so each run writes its own.
 _PER_RUN_BUCKET = re.compile(r"^(interpreter|builds)-v[0-9]+$")
+# uv's versioned buckets (`wheels-v5`, `archive-v0`); its lock and marker files stay per run.
+_BUCKET = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*-v[0-9]+$")
 
 # A harness's own settings folder: the variable naming it, its default below HOME, and what
 # is never copied (other runs' sessions and histories).
@@ -93,13 +95,13 @@ def uv_cache_binds(shared: str, buckets: Iterable[str], folder: RunFolder) -> tu
     """The uv cache at `shared` as a run sees it: a writable root of its own (uv's lock and
     temporary files) with the shared `buckets` bound read-only into it.
 
-    >>> [(b.target, b.writable) for b in uv_cache_binds("/c", ["wheels-v5", "builds-v0"],
-    ...                                                 RunFolder(root="/r"))]
+    >>> buckets = ["wheels-v5", "builds-v0", ".lock", "CACHEDIR.TAG"]
+    >>> [(b.target, b.writable) for b in uv_cache_binds("/c", buckets, RunFolder(root="/r"))]
     [('/c', True), ('/c/wheels-v5', False)]
     """
     binds = [Bind(source=folder.uv_cache, dest=shared, writable=True)]
     for bucket in sorted(buckets):
-        if _PER_RUN_BUCKET.match(bucket) or "/" in bucket or bucket in ("", ".", ".."):
+        if _PER_RUN_BUCKET.match(bucket) or not _BUCKET.match(bucket):
             continue
         path = posixpath.join(shared, bucket)
         binds.append(Bind(source=path))

@@ -46,6 +46,7 @@ __all__ = [
     "confine_request",
     "prepare_sandbox",
     "require_sandbox",
+    "sandbox_for",
 ]
 
 
@@ -181,14 +182,18 @@ class Sandbox:
         self, env: Mapping[str, str], folder: RunFolder, host: SandboxHost, extra: dict[str, str]
     ) -> list[Bind]:
         binds: list[Bind] = []
-        environment = env.get("UV_PROJECT_ENVIRONMENT")
-        if environment is not None and environment.startswith("/"):
-            # uv creates it on the first sync; bwrap binds only what exists.
-            host.make_directory(environment)
-            binds.append(Bind(source=environment, writable=True))
-            home = host.venv_home(environment)
-            if home is not None:
-                binds.append(Bind(source=_prefix(home)))
+        # The gate's own state outside the worktree, kept between its runs: the uv environment
+        # it syncs and the bytecode prefix beside it (`domain.gates.env`).
+        for name in ("UV_PROJECT_ENVIRONMENT", "PYTHONPYCACHEPREFIX"):
+            state = env.get(name, "")
+            if state.startswith("/"):
+                # uv and Python create them on first use; bwrap binds only what exists.
+                host.make_directory(state)
+                binds.append(Bind(source=state, writable=True))
+        environment = env.get("UV_PROJECT_ENVIRONMENT", "")
+        home = host.venv_home(environment) if environment.startswith("/") else None
+        if home is not None:
+            binds.append(Bind(source=_prefix(home)))
         shared = uv_cache_dir(env)
         if shared is not None and host.existing([shared]):
             binds += uv_cache_binds(shared, host.entries(shared), folder)
@@ -282,6 +287,25 @@ async def require_sandbox(
     return await prepare_sandbox(settings, unattended=True, host=host, environ=environ)
 
 
-def unconfined(notice: str) -> Sandbox:
-    """A sandbox that runs everything unconfined (callers that inject their own runner)."""
-    return Sandbox(SandboxDecision(sandboxed=False, notice=notice), SandboxSettings())
+async def sandbox_for(
+    settings: SandboxSettings | None,
+    *,
+    given: Sandbox | None,
+    runner_injected: bool,
+    environ: Mapping[str, str] | None = None,
+) -> Result[Sandbox, SandboxUnavailable]:
+    """The sandbox a by-hand command uses: the one `given`, else a probed one.
+
+    A caller that injects its own process runner runs no process the sandbox could confine, so
+    it gets none (and `kind = "bwrap"` then fails closed) unless it passes a sandbox too.
+    """
+    if given is not None:
+        return Success(given)
+    settings = settings if settings is not None else SandboxSettings()
+    if runner_injected and settings.kind != "none":
+        problem = "an injected process runner came without a sandbox"
+        decided = decide_sandbox(settings, problem, unattended=False)
+        if not isinstance(decided, Success):
+            return Failure(decided.failure())
+        return Success(Sandbox(decided.unwrap(), settings))
+    return await prepare_sandbox(settings, environ=environ)
