@@ -5,6 +5,8 @@ Each rule is a small `sh` script that exits 0 exactly when the rule holds inside
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import msgspec
 
 # A variable planted in the loop's own environment: it must not reach the sandbox's PID 1.
@@ -28,10 +30,13 @@ class RuleOutcome(msgspec.Struct, frozen=True, kw_only=True):
     detail: str = ""
 
 
-def probe_rules(real_home: str) -> tuple[ProbeRule, ...]:
-    """The rules for a sandbox whose host user has `real_home`.
+def probe_rules(
+    real_home: str, environment_names: Iterable[str], leading: Iterable[str] = ()
+) -> tuple[ProbeRule, ...]:
+    """The rules for a sandbox whose host user has `real_home`, whose processes get exactly the
+    variables `environment_names`, and whose binds below the home start with `leading` names.
 
-    >>> [rule.name for rule in probe_rules("/root")][:2]
+    >>> [rule.name for rule in probe_rules("/root", ["PATH"], [".cache"])][:2]
     ['workdir-writable', 'home-hidden']
     """
     return (
@@ -42,8 +47,17 @@ def probe_rules(real_home: str) -> tuple[ProbeRule, ...]:
         ),
         ProbeRule(
             name="home-hidden",
-            shows="nothing of the real home (~/.ssh, ~/.config/gh, the loop's state) is visible",
-            argv=("/bin/sh", "-c", 'test -z "$(ls -A "$1" 2>/dev/null)"', "sh", real_home),
+            shows="nothing of the real home (~/.ssh, ~/.config/gh, the loop's state) is visible, "
+            "only the empty folders that lead to the run's own binds",
+            argv=(
+                "/bin/sh",
+                "-c",
+                'cd "$1" 2>/dev/null || exit 0; for e in $(ls -A); do case " $2 " in '
+                '*" $e "*) ;; *) exit 1;; esac; done',
+                "sh",
+                real_home,
+                " ".join(sorted(set(leading))),
+            ),
         ),
         ProbeRule(
             name="own-pid-namespace",
@@ -52,11 +66,14 @@ def probe_rules(real_home: str) -> tuple[ProbeRule, ...]:
         ),
         ProbeRule(
             name="pid1-environment-scrubbed",
-            shows="/proc/1/environ holds only the allowlisted environment, not the loop's",
+            shows="/proc/1/environ holds exactly the allowlisted variables, none of the loop's",
             argv=(
                 "/bin/sh",
                 "-c",
-                f"! tr '\\000' '\\n' < /proc/1/environ | grep -q '^{PLANTED_VARIABLE}='",
+                "test \"$(tr '\\000' '\\n' < /proc/1/environ | cut -d= -f1 | LC_ALL=C sort "
+                "| tr '\\n' ' ')\" = \"$1\"",
+                "sh",
+                "".join(f"{name} " for name in sorted(environment_names)),
             ),
         ),
         ProbeRule(

@@ -41,6 +41,7 @@ from ports.sandbox import SandboxHost
 __all__ = [
     "GateRole",
     "HarnessRole",
+    "PlainRole",
     "Sandbox",
     "SandboxUnavailable",
     "confine_request",
@@ -61,7 +62,11 @@ class GateRole(msgspec.Struct, frozen=True, kw_only=True):
     """A gate: its uv environment is writable, the uv cache and interpreters read-only."""
 
 
-Role = HarnessRole | GateRole
+class PlainRole(msgspec.Struct, frozen=True, kw_only=True):
+    """A system command that needs nothing beyond its directory (the probes of `sandbox check`)."""
+
+
+Role = HarnessRole | GateRole | PlainRole
 
 
 def confine_request(
@@ -161,6 +166,8 @@ class Sandbox:
                     return Failure(copied.failure())
                 if copied.unwrap() or copy.variable in request.env:
                     extra[copy.variable] = copy.dest
+        elif isinstance(role, PlainRole):
+            network = self.settings.gates_network == "shared"
         else:
             network = self.settings.gates_network == "shared"
             located = host.locate(argv[0], request.env.get("PATH")) if argv else None

@@ -24,6 +24,7 @@ _FEATURE_MODULES: tuple[str, ...] = (
     "entrypoints.cli.harness.normalise",
     "entrypoints.cli.harness.run",
     "entrypoints.cli.harness.models",
+    "entrypoints.cli.sandbox",
 )
 
 GroupFactory = Callable[[str, str], "argparse._SubParsersAction[argparse.ArgumentParser]"]

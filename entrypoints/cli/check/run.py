@@ -163,6 +163,14 @@ def _run_check(args: argparse.Namespace) -> int:
     secrets = environment_secrets(config.secret_env_names)
 
     targets = [RepoTarget(path=path, name=name) for path, name in args.repo]
+    sandbox = None
+    if args.run_gates:
+        from entrypoints.api.sandbox import prepare_sandbox
+
+        chosen = anyio.run(prepare_sandbox, config.sandbox)
+        if not is_successful(chosen):
+            return fail(chosen.failure().code, chosen.failure().message)
+        sandbox = chosen.unwrap()
 
     async def run() -> Result[CheckReport, CheckError]:
         return await check_repos(
@@ -171,6 +179,7 @@ def _run_check(args: argparse.Namespace) -> int:
             base=args.base,
             run_gates=args.run_gates,
             known_secrets=secrets,
+            sandbox=sandbox,
         )
 
     return _print_result(anyio.run(run), as_json=args.json)
