@@ -36,6 +36,7 @@ CLI = os.path.join(os.path.dirname(sys.executable), "engineering-loop")
 # What the loop's own command line holds and no sandboxed process's does.
 HARNESS_MARKER = "harness run --repo"
 GATE_MARKER = "gate run --repo"
+PROBE_GATE = ("--", "sh", "probe.sh")
 
 
 @pytest.fixture
@@ -197,8 +198,7 @@ def test_a_gate_cannot_escape(world: Planted) -> None:
     env = world.environ(os.path.dirname(sys.executable) + ":/usr/local/bin:/usr/bin:/bin")
     report = loop(
         world,
-        ["gate", "run", "--repo", str(world.clone), "--config", str(world.config), "--"]
-        + ["sh", "probe.sh"],
+        ["gate", "run", "--repo", str(world.clone), "--config", str(world.config), *PROBE_GATE],
         env,
     )
     assert report["sandboxed"] is True, report
