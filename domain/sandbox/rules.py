@@ -78,12 +78,13 @@ def probe_rules(
         ),
         ProbeRule(
             name="outside-read-only",
-            shows="nothing outside the command's directory and run folder can be written",
+            shows="nothing outside the command's directory and run folder can be written "
+            "(but the sandbox's own /tmp, which vanishes with it)",
             argv=(
                 "/bin/sh",
                 "-c",
-                'for d in / /usr /etc "$1"; do touch "$d/.sandbox-probe" 2>/dev/null && exit 1; '
-                "done; exit 0",
+                'for d in / /usr /etc "$1"; do case "$d" in /tmp/*) continue;; esac; '
+                'touch "$d/.sandbox-probe" 2>/dev/null && exit 1; done; exit 0',
                 "sh",
                 real_home,
             ),
