@@ -162,10 +162,10 @@ def test_explicit_bwrap_fails_closed_when_bwrap_is_missing(tmp_path: Path) -> No
 def test_by_hand_commands_run_unconfined_with_a_notice_without_bwrap(tmp_path: Path) -> None:
     _, config, prompt = script_agent(tmp_path)
     env = {"PATH": NO_BWRAP_PATH, "HOME": str(tmp_path / "home")}
+    files = ["--prompt-file", str(prompt), "--config", str(config)]
+    transcripts = ["--transcript-dir", str(tmp_path / "t")]
     code, report, stderr = cli(
-        ["harness", "run", "--repo", str(tmp_path / "repo"), "--prompt-file", str(prompt)]
-        + ["--config", str(config), "--transcript-dir", str(tmp_path / "t")],
-        env,
+        ["harness", "run", "--repo", str(tmp_path / "repo"), *files, *transcripts], env
     )
     assert report["sandboxed"] is False
     assert "bwrap is not installed" in str(report["sandbox_notice"])
