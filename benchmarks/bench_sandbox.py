@@ -36,7 +36,8 @@ def _sandbox(kind: str | None) -> Sandbox:
     chosen = anyio.run(prepare_sandbox, settings)
     if not isinstance(chosen, Success):
         raise SystemExit(chosen.failure().message)
-    return chosen.unwrap()
+    sandbox: Sandbox = chosen.unwrap()
+    return sandbox
 
 
 def _timed_gate(repo: str, argv: list[str], env: dict[str, str], sandbox: Sandbox) -> float:
