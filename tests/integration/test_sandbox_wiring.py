@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import socket
 import subprocess
 import sys
 from collections.abc import Callable
@@ -14,7 +15,7 @@ import anyio
 import pytest
 
 from adapters.anyio_process import AnyioProcessRunner
-from domain.sandbox.config import SandboxSettings
+from domain.sandbox.config import NetworkChoice, SandboxSettings
 from domain.text.bounded_lines import Line
 from entrypoints import bootstrap
 from entrypoints.api.gates.run import run_gate, run_gates, select_for_paths
@@ -218,3 +219,32 @@ def test_sandbox_check_says_how_to_install_without_bwrap(tmp_path: Path) -> None
     assert isinstance(error, dict)
     assert (code, error["code"]) == (2, "sandbox-unavailable")
     assert "apt-get install bubblewrap" in error["message"]
+
+
+CONNECT = (
+    "import socket, sys\n"
+    "try:\n"
+    "    socket.create_connection(('127.0.0.1', int(sys.argv[1])), timeout=5).close()\n"
+    "    print('connected')\n"
+    "except OSError as exc:\n"
+    "    print('refused', exc)\n"
+)
+
+
+@pytest.mark.parametrize(("network", "expected"), [("shared", "connected"), ("none", "refused")])
+def test_gates_network_none_cuts_the_gate_off(
+    tmp_path: Path, network: NetworkChoice, expected: str
+) -> None:
+    require_bwrap()
+    settings = SandboxSettings(kind="bwrap", gates_network=network)
+    sandbox = anyio.run(prepare_sandbox, settings).unwrap()
+    (tmp_path / "repo").mkdir()
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        port = server.getsockname()[1]
+        report = run_gate(
+            str(tmp_path / "repo"),
+            ["/usr/bin/python3", "-c", CONNECT, str(port)],
+            parent_env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path / "home")},
+            sandbox=sandbox,
+        ).unwrap()
+    assert report.gates[0].stdout.split()[0] == expected, report.gates[0]
