@@ -1,4 +1,4 @@
-"""docs/sandbox.md stays true: its TOML parses, its commands exist, its bind lists match the code."""
+"""docs/sandbox.md stays true: its TOML parses, its commands exist, its /etc list is the code's."""
 
 from __future__ import annotations
 
