@@ -147,3 +147,17 @@ def settings_copy(harness: str, env: Mapping[str, str], folder: RunFolder) -> Se
         dest=posixpath.join(folder.home, below_home),
         skip=skip,
     )
+
+
+def program_search_path(path: str | None, interpreter_bins: Iterable[str]) -> str:
+    """Where a gate's program is looked up on the host: PATH without version-manager shims,
+    then the loop's own interpreter folders.
+
+    A shim (pyenv's, asdf's, mise's: a folder named `shims`) is a script that runs the real
+    program from the manager's state below the home, which the sandbox does not bind.
+
+    >>> program_search_path("/h/.pyenv/shims:/usr/bin", ["/h/.pyenv/versions/3.11/bin"])
+    '/usr/bin:/h/.pyenv/versions/3.11/bin'
+    """
+    entries = [e for e in (path or "").split(":") if e and posixpath.basename(e) != "shims"]
+    return ":".join(dict.fromkeys([*entries, *interpreter_bins]))

@@ -28,6 +28,7 @@ from domain.sandbox.layout import (
     RunFolder,
     confined_environment,
     installation_root,
+    program_search_path,
     settings_copy,
     uv_cache_binds,
     uv_cache_dir,
@@ -170,7 +171,8 @@ class Sandbox:
             network = self.settings.gates_network == "shared"
         else:
             network = self.settings.gates_network == "shared"
-            located = host.locate(argv[0], request.env.get("PATH")) if argv else None
+            search = program_search_path(request.env.get("PATH"), _interpreter_bins())
+            located = host.locate(argv[0], search) if argv else None
             if located is not None:
                 # Found on the host's PATH, run by that path: the sandbox may not see the rest.
                 argv = (located, *argv[1:])
@@ -211,6 +213,10 @@ class Sandbox:
         # The interpreter the loop runs on (often below the home, as pyenv's are).
         binds.append(Bind(source=sys.base_prefix))
         return binds
+
+
+def _interpreter_bins() -> list[str]:
+    return [posixpath.join(sys.base_prefix, "bin"), posixpath.join(sys.prefix, "bin")]
 
 
 def _prefix(bin_dir: str) -> str:

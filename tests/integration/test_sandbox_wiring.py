@@ -248,3 +248,23 @@ def test_gates_network_none_cuts_the_gate_off(
             sandbox=sandbox,
         ).unwrap()
     assert report.gates[0].stdout.split()[0] == expected, report.gates[0]
+
+
+def test_a_gate_program_behind_a_version_manager_shim_runs_from_its_real_binary(
+    recording: RecordingRunner, tmp_path: Path
+) -> None:
+    shims = tmp_path / ".pyenv" / "shims"
+    shims.mkdir(parents=True)
+    (shims / "uv").write_text('#!/bin/sh\nexec "$HOME/.pyenv/libexec/pyenv" exec uv "$@"\n')
+    (shims / "uv").chmod(0o755)
+    (tmp_path / "repo").mkdir()
+    path = f"{shims}:{os.path.dirname(sys.executable)}:/usr/bin:/bin"
+    report = run_gate(
+        str(tmp_path / "repo"),
+        ["uv", "run", "--no-project", "python", "-c", "print('ran')"],
+        parent_env={"PATH": path, "HOME": str(tmp_path)},
+    ).unwrap()
+    assert report.gates[0].status == "passed", report
+    assert report.gates[0].stdout == "ran\n"
+    (sent,) = recording.requests
+    assert sent.argv[sent.argv.index("--") + 1] != str(shims / "uv")
