@@ -18,6 +18,7 @@ from domain.harness.config import NEVER_PASS, HarnessSettings
 from domain.kernel.config_keys import describe_validation_error, toml_key
 from domain.loop.config import LoopSettings, NotifySettings
 from domain.policy.evaluate import PolicyConfig
+from domain.sandbox.config import SandboxSettings
 
 CONFIG_FILE_NAME = "engineering-loop.toml"
 
@@ -35,6 +36,7 @@ class LoopConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     forge: ForgeSettings | None = None
     # Declared gates (`[gates]`); without commands, gates are selected from the changed paths.
     gates: GatesConfig = msgspec.field(default_factory=GatesConfig)
+    sandbox: SandboxSettings = msgspec.field(default_factory=SandboxSettings)
 
 
 class ConfigError(msgspec.Struct, frozen=True, kw_only=True, tag="config-error"):

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from ports.line_source import LineSource
     from ports.process import ProcessRunner
     from ports.project import ProjectFilesReader
+    from ports.sandbox import SandboxHost
     from ports.scratch import ScratchRepoBuilder
     from ports.worktree import WorktreeSnapshotter
 
@@ -185,3 +186,10 @@ def forge(
     return Success(
         (LocalForge(store, actor=actor), DulwichGitRemote(lambda repo: bare_path(folder, repo)))
     )
+
+
+def sandbox_host() -> SandboxHost:
+    """bubblewrap and the local file system, for confining agents and gates."""
+    from adapters.bwrap_host import BwrapHost
+
+    return BwrapHost()

@@ -37,6 +37,17 @@ done
 # instead of skipping (tests/support/tools.py), here as on CI.
 export ENGINEERING_LOOP_REQUIRE_HARNESSES=1
 
+# The sandbox tests run the real bubblewrap: install it when it is missing and this user can
+# (root, with apt), so CI exercises the real sandbox. Where this command could install it, a
+# test that finds it missing fails instead of skipping (tests/support/sandbox.py).
+can_install_bwrap() { [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; }
+if ! command -v bwrap >/dev/null 2>&1 && can_install_bwrap; then
+  apt-get update -qq && apt-get install -y -qq bubblewrap >/dev/null
+fi
+if command -v bwrap >/dev/null 2>&1 || can_install_bwrap; then
+  export ENGINEERING_LOOP_REQUIRE_SANDBOX=1
+fi
+
 step() { printf '\n== %s\n' "$*"; "$@"; }
 step uv run --locked --no-sync ruff check .
 step uv run --locked --no-sync ruff format --check .

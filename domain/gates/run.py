@@ -75,6 +75,9 @@ class GateRunReport(msgspec.Struct, frozen=True, kw_only=True):
     snapshot_mode: str | None = None
     # Where uv synced the gates' environment (outside the worktree).
     environment: str | None = None
+    # Whether the gates ran inside the sandbox; when not, the notice says why.
+    sandboxed: bool = False
+    sandbox_notice: str | None = None
 
     @property
     def passed(self) -> bool:

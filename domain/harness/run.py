@@ -35,6 +35,9 @@ class HarnessRun(msgspec.Struct, frozen=True, kw_only=True):
     cost_cap_enforcement: CapEnforcement | None = None
     timeout_s: float | None = None
     stderr: str = ""
+    # Whether the harness ran inside the sandbox; when not, the notice says why.
+    sandboxed: bool = False
+    sandbox_notice: str | None = None
 
 
 class RunLimits(msgspec.Struct, frozen=True, kw_only=True):

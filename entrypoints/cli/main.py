@@ -24,6 +24,7 @@ _FEATURE_MODULES: tuple[str, ...] = (
     "entrypoints.cli.harness.run",
     "entrypoints.cli.harness.models",
     "entrypoints.cli.forge",
+    "entrypoints.cli.sandbox",
 )
 
 # The modules that register each top-level command: a command imports only its own feature
@@ -38,6 +39,7 @@ _COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "harness": ("entrypoints.cli.harness.normalise", "entrypoints.cli.harness.run"),
     "models": ("entrypoints.cli.harness.models",),
     "forge": ("entrypoints.cli.forge",),
+    "sandbox": ("entrypoints.cli.sandbox",),
 }
 
 GroupFactory = Callable[[str, str], "argparse._SubParsersAction[argparse.ArgumentParser]"]

@@ -16,6 +16,7 @@ from domain.gates.select import ChangedFile
 from domain.policy.evaluate import GateArgv
 from entrypoints.api.check.values import GateOutcome, PlannedGates, RanGate, RefusedGate
 from entrypoints.api.gates.run import DEFAULT_TIMEOUT_S, prepare, read_facts, run_prepared_async
+from entrypoints.api.sandbox import Sandbox
 from ports.files import FileReader
 from ports.process import ProcessRunner
 from ports.project import ProjectFilesReader
@@ -45,8 +46,10 @@ class ApiGateStage:
         runner: ProcessRunner | None = None,
         snapshotter: WorktreeSnapshotter | None = None,
         files: FileReader | None = None,
+        sandbox: Sandbox | None = None,
     ) -> None:
         self.timeout_s = timeout_s
+        self.sandbox = sandbox
         self.reader, self.runner, self.snapshotter, self.files = reader, runner, snapshotter, files
 
     async def plan(
@@ -100,6 +103,7 @@ class ApiGateStage:
             snapshotter=self.snapshotter,
             files=self.files,
             base=base,
+            sandbox=self.sandbox,
         )
         if not is_successful(report):
             error = report.failure()
@@ -123,7 +127,12 @@ class ApiGateStage:
             RanGate(name=r.name, status="refused", detail=f"{r.code}: {r.message}")
             for r in ran.refusals
         ]
-        return GateOutcome(results=tuple(results), side_effects=ran.side_effects)
+        return GateOutcome(
+            results=tuple(results),
+            side_effects=ran.side_effects,
+            sandboxed=ran.sandboxed if ran.gates else None,
+            sandbox_notice=ran.sandbox_notice,
+        )
 
 
 def _tail(output: str, limit: int = 300) -> str:

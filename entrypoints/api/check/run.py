@@ -53,6 +53,7 @@ from entrypoints.api.check.values import (
     RepoTarget,
     Verdict,
 )
+from entrypoints.api.sandbox import Sandbox
 from entrypoints.config import load_config
 from ports.changes import ChangeCollector, UpstreamReader
 from ports.config import ConfigSource
@@ -197,6 +198,7 @@ def load_check_config(
             policy=config.policy,
             secret_env_names=tuple(dict.fromkeys(names)),
             gates=config.gates,
+            sandbox=config.sandbox,
         )
     )
 
@@ -303,6 +305,7 @@ async def check_repos(
     known_secrets: Sequence[KnownSecret] | None = None,
     upstreams: UpstreamReader | None = None,
     gates: GatesConfig | None = None,
+    sandbox: Sandbox | None = None,
 ) -> Result[CheckReport, CheckError]:
     """Judge the changes of every repository; run gates only when all of them pass the policy.
 
@@ -318,6 +321,8 @@ async def check_repos(
     Without `base`, each repository is measured from its default base (the merge base with its
     branch's upstream, else HEAD), which its agent-writable `.git/config` decides; a notice then
     names that commit and ref (`upstreams` reads which ref it is). Unattended callers pass `base`.
+
+    The default stage runs the gates in `sandbox` (default: bubblewrap when it works here).
     """
     secrets = environment_secrets() if known_secrets is None else tuple(known_secrets)
     if policy is None:
@@ -332,7 +337,7 @@ async def check_repos(
     if stage is None:
         from entrypoints.api.check.gates import ApiGateStage
 
-        stage = ApiGateStage()
+        stage = ApiGateStage(sandbox=sandbox)
     inspected: list[_Inspected] = []
     for repo in repos:
         target = repo if isinstance(repo, RepoTarget) else RepoTarget(path=repo)
@@ -391,4 +396,12 @@ async def check_repos(
         for item, verdict, outcome in zip(inspected, verdicts, outcomes, strict=True)
     )
     allowed = all(v.allowed for v in verdicts)
-    return Success(CheckReport(verdict="publishable" if allowed else "blocked", repos=reports))
+    ran = [o for o in outcomes if o is not None and o.sandboxed is not None]
+    return Success(
+        CheckReport(
+            verdict="publishable" if allowed else "blocked",
+            repos=reports,
+            sandboxed=all(o.sandboxed for o in ran) if ran else None,
+            sandbox_notice=next((o.sandbox_notice for o in ran if o.sandbox_notice), None),
+        )
+    )

@@ -12,6 +12,7 @@ from domain.changes.change_set import ChangeSummary, FileChange
 from domain.gates.declared import DeclaredGate, GatesConfig
 from domain.gates.run import PreparedPlan
 from domain.policy.evaluate import GateArgv, PolicyConfig, Violation
+from domain.sandbox.config import SandboxSettings
 
 Verdict = Literal["publishable", "blocked"]
 
@@ -53,6 +54,9 @@ class GateOutcome(msgspec.Struct, frozen=True, kw_only=True):
 
     results: tuple[RanGate, ...] = ()
     side_effects: tuple[str, ...] = ()
+    # Whether the gates ran in the sandbox (None: none ran); when not, the notice says why.
+    sandboxed: bool | None = None
+    sandbox_notice: str | None = None
 
 
 class GateStage(Protocol):
@@ -117,6 +121,9 @@ class CheckReport(msgspec.Struct, frozen=True, kw_only=True):
 
     verdict: Verdict
     repos: tuple[RepoReport, ...]
+    # True when every gate that ran ran in the sandbox; None when no gate ran.
+    sandboxed: bool | None = None
+    sandbox_notice: str | None = None
 
 
 class CheckError(msgspec.Struct, frozen=True, kw_only=True, tag="check-error"):
@@ -134,3 +141,4 @@ class CheckConfig(msgspec.Struct, frozen=True, kw_only=True):
     secret_env_names: tuple[str, ...] = ()
     # The `[gates]` section: declared gates per repository (none: selection).
     gates: GatesConfig = msgspec.field(default_factory=GatesConfig)
+    sandbox: SandboxSettings = msgspec.field(default_factory=SandboxSettings)

@@ -52,6 +52,7 @@ from domain.kernel.quantities import is_positive_finite
 from entrypoints import bootstrap
 from entrypoints.api.gates.prepare import GatePreparer
 from entrypoints.api.gates.prepare import read_facts as read_project_facts
+from entrypoints.api.sandbox import GateRole, Sandbox, sandbox_for
 from ports.files import FileReader
 from ports.process import ProcessRequest, ProcessRunner
 from ports.project import ProjectFilesReader
@@ -246,9 +247,10 @@ class _Session:
         timeout_s: float,
         runner: ProcessRunner,
         files: FileReader,
+        sandbox: Sandbox,
     ) -> None:
         self.root, self.env, self.timeout_s = root, env, timeout_s
-        self.runner, self.files = runner, files
+        self.runner, self.files, self.sandbox = runner, files, sandbox
 
     async def run(self, gate: ReadyGate) -> GateResult:
         if is_builtin_check_files(gate.executed):
@@ -261,7 +263,7 @@ class _Session:
             timeout_s=gate.timeout_s if gate.timeout_s is not None else self.timeout_s,
             capture_limit_bytes=OUTPUT_LIMIT_BYTES,
         )
-        result = await self.runner.run(request)
+        result = await self.sandbox.run(self.runner, request, role=GateRole())
         return GateResult(
             name=gate.name,
             declared=gate.declared,
@@ -300,6 +302,7 @@ async def run_gates_async(
     runner: ProcessRunner | None = None,
     snapshotter: WorktreeSnapshotter | None = None,
     files: FileReader | None = None,
+    sandbox: Sandbox | None = None,
 ) -> Result[GateRunReport, GateApiError]:
     """Prepare all gates of `plan`; run none if one is refused, else run each, proving no trace."""
     prepared = prepare_gates(repo, plan, facts=facts, reader=reader)
@@ -314,6 +317,7 @@ async def run_gates_async(
         runner=runner,
         snapshotter=snapshotter,
         files=files,
+        sandbox=sandbox,
     )
 
 
@@ -328,12 +332,16 @@ async def run_prepared_async(
     snapshotter: WorktreeSnapshotter | None = None,
     files: FileReader | None = None,
     base: str | None = None,
+    sandbox: Sandbox | None = None,
 ) -> Result[GateRunReport, GateApiError]:
     """Run an already prepared plan as it is (`check` runs the plan its policy judged): none if
     a gate was refused, else each in order, proving it left no trace.
 
     The trace is judged with the ignore rules committed in `base` (`check` passes its base),
     else HEAD's: a rule the agent committed must not hide what its gate writes.
+
+    Gate processes run in `sandbox` (default: bubblewrap when it works here, else unconfined
+    with a notice in the report; see `entrypoints.api.sandbox.sandbox_for`).
     """
     if not is_positive_finite(timeout_s):
         return Failure(
@@ -354,6 +362,14 @@ async def run_prepared_async(
     if not is_successful(env):
         env_error = env.failure()
         return Failure(GateApiError(code=env_error.code, message=env_error.message))
+    chosen = await sandbox_for(
+        None,
+        given=sandbox,
+        runner_injected=runner is not None,
+        environ=os.environ if parent_env is None else parent_env,
+    )
+    if not is_successful(chosen):
+        return Failure(GateApiError(code=chosen.failure().code, message=chosen.failure().message))
     snapshots = snapshotter or _production_snapshotter()
     first = await snapshots.snapshot(root, base=base)
     if not is_successful(first):
@@ -365,6 +381,7 @@ async def run_prepared_async(
         timeout_s=timeout_s,
         runner=runner or _production_runner(),
         files=files or _production_file_reader(),
+        sandbox=chosen.unwrap(),
     )
     before: WorktreeSnapshot = first.unwrap()
     results: list[GateResult] = []
@@ -391,6 +408,8 @@ async def run_prepared_async(
             side_effects=touched_all,
             snapshot_mode=first.unwrap().mode,
             environment=env.unwrap()["UV_PROJECT_ENVIRONMENT"],
+            sandboxed=chosen.unwrap().sandboxed,
+            sandbox_notice=chosen.unwrap().notice,
         )
     )
 
@@ -407,6 +426,7 @@ def run_gates(
     runner: ProcessRunner | None = None,
     snapshotter: WorktreeSnapshotter | None = None,
     files: FileReader | None = None,
+    sandbox: Sandbox | None = None,
 ) -> Result[GateRunReport, GateApiError]:
     """Blocking form of `run_gates_async`, for callers that are not already in an event loop."""
     return anyio.run(
@@ -422,6 +442,7 @@ def run_gates(
             runner=runner,
             snapshotter=snapshotter,
             files=files,
+            sandbox=sandbox,
         )
     )
 
@@ -435,6 +456,7 @@ def run_gate(
     env_dir: str | None = None,
     runner: ProcessRunner | None = None,
     snapshotter: WorktreeSnapshotter | None = None,
+    sandbox: Sandbox | None = None,
 ) -> Result[GateRunReport, GateApiError]:
     """Prepare and run one declared gate, as `engineering-loop gate run` does (blocking)."""
     return run_gates(
@@ -445,4 +467,5 @@ def run_gate(
         env_dir=env_dir,
         runner=runner,
         snapshotter=snapshotter,
+        sandbox=sandbox,
     )

@@ -28,8 +28,10 @@ from domain.harness.run import (
     transcript_dir_problem,
 )
 from domain.kernel.locations import default_transcript_dir
+from domain.sandbox.config import SandboxSettings
 from domain.text.bounded_lines import Line
 from entrypoints import bootstrap
+from entrypoints.api.sandbox import HarnessRole, Sandbox, sandbox_for
 from entrypoints.config import load_config
 from ports.config import ConfigSource
 from ports.harness import HarnessHost
@@ -104,7 +106,7 @@ def _prepare(
     host: HarnessHost,
     source: ConfigSource,
     environ: Mapping[str, str],
-) -> Result[tuple[ResolvedHarness, str, str], HarnessRunError]:
+) -> Result[tuple[ResolvedHarness, str, str, SandboxSettings], HarnessRunError]:
     """Resolve the harness, find its executable and create the transcript file."""
     problem = limits_problem(
         RunLimits(timeout_s=request.timeout_s, max_cost_usd=request.max_cost_usd)
@@ -152,7 +154,7 @@ def _prepare(
     transcript = host.new_transcript(transcript_dir.unwrap(), harness.name)
     if not isinstance(transcript, Success):
         return _error(transcript.failure().code, transcript.failure().message)
-    return Success((harness, executable, transcript.unwrap()))
+    return Success((harness, executable, transcript.unwrap(), loop_config.sandbox))
 
 
 async def run_harness(
@@ -162,9 +164,15 @@ async def run_harness(
     host: HarnessHost | None = None,
     config_source: ConfigSource | None = None,
     environ: Mapping[str, str] | None = None,
+    sandbox: Sandbox | None = None,
 ) -> Result[HarnessRun, HarnessRunError]:
     """Run the harness once; a run that fails is a `HarnessRun`, only a run that cannot start
-    is a `HarnessRunError`."""
+    is a `HarnessRunError`.
+
+    It runs in the sandbox (`entrypoints.api.sandbox`) when that works, else unconfined with
+    a notice; `[sandbox] kind = "bwrap"` makes a sandbox that does not work an error.
+    """
+    injected = runner is not None
     runner = runner if runner is not None else bootstrap.process_runner()
     host = host if host is not None else bootstrap.harness_host()
     source = config_source if config_source is not None else bootstrap.config_source()
@@ -172,7 +180,13 @@ async def run_harness(
     prepared = _prepare(request, host, source, environ)
     if not isinstance(prepared, Success):
         return Failure(prepared.failure())
-    harness, executable, transcript_path = prepared.unwrap()
+    harness, executable, transcript_path, sandbox_settings = prepared.unwrap()
+    chosen = await sandbox_for(
+        sandbox_settings, given=sandbox, runner_injected=injected, environ=environ
+    )
+    if not isinstance(chosen, Success):
+        return _error(chosen.failure().code, chosen.failure().message)
+    confinement = chosen.unwrap()
     command = build_command(harness, executable=executable, parent_env=environ)
     normaliser = new_normaliser(harness.name)
     stopped_for_cost = False
@@ -185,7 +199,8 @@ async def run_harness(
             return "stop"
         return "continue"
 
-    result = await runner.stream(
+    result = await confinement.stream(
+        runner,
         ProcessRequest(
             argv=command.argv,
             cwd=os.path.abspath(request.repo),
@@ -197,6 +212,7 @@ async def run_harness(
         ),
         on_line,
         transcript_path,
+        role=HarnessRole(harness=harness.name, executable=executable),
     )
     report = normaliser.finish(result.exit_code)
     return Success(
@@ -211,5 +227,7 @@ async def run_harness(
             cost_cap_enforcement=cap_enforcement(harness.name, report, request.max_cost_usd),
             timeout_s=request.timeout_s,
             stderr=result.stderr,
+            sandboxed=confinement.sandboxed,
+            sandbox_notice=confinement.notice,
         )
     )

@@ -163,6 +163,14 @@ def _run_check(args: argparse.Namespace) -> int:
     secrets = environment_secrets(config.secret_env_names)
 
     targets = [RepoTarget(path=path, name=name) for path, name in args.repo]
+    sandbox = None
+    if args.run_gates:
+        from entrypoints.api.sandbox import prepare_sandbox
+
+        chosen = anyio.run(prepare_sandbox, config.sandbox)
+        if not is_successful(chosen):
+            return fail(chosen.failure().code, chosen.failure().message)
+        sandbox = chosen.unwrap()
 
     async def run() -> Result[CheckReport, CheckError]:
         return await check_repos(
@@ -172,6 +180,7 @@ def _run_check(args: argparse.Namespace) -> int:
             run_gates=args.run_gates,
             known_secrets=secrets,
             gates=config.gates,
+            sandbox=sandbox,
         )
 
     return _print_result(anyio.run(run), as_json=args.json)

@@ -49,6 +49,10 @@ def render_summary(report: CheckReport) -> str:
     else:
         headline = f"PUBLISHABLE: {repos} verified, no policy violation"
     lines = [headline]
+    if report.sandboxed is not None:
+        lines.append(f"sandboxed: {'yes' if report.sandboxed else 'no'}")
+    if report.sandbox_notice:
+        lines.append(f"notice: {printable(report.sandbox_notice)}")
     for repo in report.repos:
         lines.append("")
         lines.append(

@@ -97,9 +97,14 @@ def register(
         help="prepare and run one gate, proving it left no side effects",
         description=_RUN_HELP,
         formatter_class=formatter,
-        usage="%(prog)s [--repo DIR] [--timeout S] -- ARGV...",
+        usage="%(prog)s [--repo DIR] [--timeout S] [--config FILE] -- ARGV...",
     )
     run.add_argument("--repo", default=".", metavar="DIR", help="repository root (default .)")
+    run.add_argument(
+        "--config",
+        metavar="FILE",
+        help="configuration file for [sandbox] (default: ./engineering-loop.toml if present)",
+    )
     run.add_argument(
         "--timeout",
         type=_positive_seconds,
@@ -163,6 +168,7 @@ def _run(args: argparse.Namespace) -> int:
     from returns.pipeline import is_successful
 
     from entrypoints.api.gates.run import run_gate
+    from entrypoints.cli.sandbox import by_hand_sandbox
 
     argv = list(args.argv)
     if argv[:1] == ["--"]:
@@ -172,7 +178,10 @@ def _run(args: argparse.Namespace) -> int:
             "usage-error",
             "gate run needs the gate after `--`, e.g. `gate run --repo . -- pytest -q`",
         )
-    result = run_gate(args.repo, argv, timeout_s=args.timeout)
+    sandbox = by_hand_sandbox(args.config)
+    if not is_successful(sandbox):
+        return fail(sandbox.failure().code, sandbox.failure().message, declared=argv)
+    result = run_gate(args.repo, argv, timeout_s=args.timeout, sandbox=sandbox.unwrap())
     if not is_successful(result):
         error = result.failure()
         return fail(error.code, error.message, declared=argv)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import sys
 from collections.abc import Callable
 
 from domain.harness.report import HARNESS_NAMES
@@ -66,5 +67,7 @@ def _run(args: argparse.Namespace) -> int:
         error = result.failure()
         return fail(error.code, error.message)
     run = result.unwrap()
+    if run.sandbox_notice is not None:
+        print(f"engineering-loop: {run.sandbox_notice}", file=sys.stderr)
     emit(run)
     return EXIT_OK if run.status == "completed" else EXIT_BLOCKED

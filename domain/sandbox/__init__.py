@@ -1,0 +1,1 @@
+"""The sandbox: the bubblewrap command line that confines an agent or a gate, and when to use it."""
