@@ -11,6 +11,7 @@ import os
 
 from domain.kernel.locations import cache_home
 from ports.changes import ChangeCollector, UpstreamReader
+from ports.checkout import CandidateCheckout
 from ports.config import ConfigSource
 from ports.files import FileReader
 from ports.harness import HarnessHost
@@ -77,6 +78,17 @@ def change_collector() -> ChangeCollector:
     home = cache_home(os.environ)
     folder = None if home is None else os.path.join(home, "engineering-loop", "worktree-stats")
     return DulwichChangeCollector(stat_cache_dir=folder)
+
+
+def candidate_checkout() -> CandidateCheckout:
+    """The dulwich checkout of candidate trees, one scratch folder per repository in the
+    per-user cache home (outside every worktree)."""
+    from adapters.git.checkout import DulwichCheckout
+
+    home = cache_home(os.environ)
+    return DulwichCheckout(
+        None if home is None else os.path.join(home, "engineering-loop", "checkouts")
+    )
 
 
 def upstream_reader() -> UpstreamReader:
