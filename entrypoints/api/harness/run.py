@@ -14,7 +14,7 @@ import msgspec
 from returns.result import Failure, Result, Success
 
 from domain.config import LoopConfig
-from domain.harness.command import build_command
+from domain.harness.command import build_command, tool_state_dir
 from domain.harness.config import ResolvedHarness, resolve_harness
 from domain.harness.normalise import new_normaliser
 from domain.harness.run import (
@@ -173,7 +173,14 @@ async def run_harness(
     if not isinstance(prepared, Success):
         return Failure(prepared.failure())
     harness, executable, transcript_path = prepared.unwrap()
-    command = build_command(harness, executable=executable, parent_env=environ)
+    # The tools' state (uv's environment and cache, bytecode, mypy and ruff caches) goes into
+    # the run's own folder beside its transcript, outside the worktree.
+    command = build_command(
+        harness,
+        executable=executable,
+        parent_env=environ,
+        tool_dir=tool_state_dir(transcript_path),
+    )
     normaliser = new_normaliser(harness.name)
     stopped_for_cost = False
 
