@@ -1,4 +1,5 @@
-"""Benchmarks of change inspection: collection against git itself, and the secret scan.
+"""Benchmarks of change inspection: collection and the candidate tree's checkout against git
+itself, and the secret scan.
 
 Run: `uv run --no-sync python -m benchmarks.bench_changes [--files N] [--changed N] [--mb N]`.
 Prints times and ratios measured in the same run; it never asserts a wall-clock time.
@@ -10,6 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import shutil
 import statistics
 import subprocess
 import tempfile
@@ -18,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from adapters.git.changes import collect_changes
+from adapters.git.checkout import checkout_tree
 from adapters.git.changes._stat_cache import RACY_NS
 from adapters.git.changes._stat_helper import helper_share
 from domain.changes.change_set import AddedHunk
@@ -123,6 +126,38 @@ def bench_collection(files: int, changed: int, runs: int) -> None:
             for label, seconds in gits:
                 verdict = "met" if mine <= 3 * seconds else "NOT met"
                 print(f"  {mode} / {label}: {mine / seconds:.2f}x (target within 3x: {verdict})")
+        bench_checkout(repo, Path(scratch), runs, cold)
+
+
+def bench_checkout(repo: Path, scratch: Path, runs: int, collection: float) -> None:
+    """The gates' clean checkout of the candidate tree against git's own checkout of it."""
+    tree = collect_changes(str(repo), "HEAD").unwrap().tree
+    assert tree is not None
+    ours = scratch / "checkout"
+    theirs = scratch / "git-checkout"
+    index = scratch / "git-checkout.index"
+    _git(repo, "read-tree", f"--index-output={index}", tree)
+
+    def git_checkout() -> None:
+        # Emptied first, as ours is: the same folder is reused run after run.
+        shutil.rmtree(theirs, ignore_errors=True)
+        subprocess.run(
+            ["git", "checkout-index", "-a", f"--prefix={theirs}/"],
+            cwd=repo,
+            env={**GIT_ENV, "GIT_INDEX_FILE": str(index)},
+            check=True,
+            capture_output=True,
+        )
+
+    mine = best_of(runs, lambda: checkout_tree(str(repo), tree, str(ours)).unwrap())
+    git_time = best_of(runs, git_checkout)
+    files = sum(len(names) for _, _, names in os.walk(ours))
+    print(f"candidate checkout: {files} files of tree {tree[:12]} (median of {runs} runs)")
+    print("  (the folder emptied, then every object read, its id checked, and written as a copy)")
+    print(f"  {'checkout_tree (dulwich)':<38}: {mine * 1000:8.1f} ms")
+    print(f"  {'git checkout-index -a (rm -rf first)':<38}: {git_time * 1000:8.1f} ms")
+    print(f"  checkout / git checkout-index: {mine / git_time:.2f}x")
+    print(f"  checkout / collect_changes (default, no cache): {mine / collection:.2f}x")
 
 
 def bench_secret_scan(megabytes: int) -> None:
