@@ -3,7 +3,12 @@
 The gates run there instead of in the agent's worktree, so nothing the candidate tree leaves
 out (a self-ignoring folder, a file the base ignores, anything in `.git`) can reach them. Each
 repository gets the same folder every time (below the cache home, keyed by the repository's
-real path), so the gate environment keyed by that folder is reused; it is emptied first.
+real path), so the gate environment keyed by that folder is reused.
+
+The folder is brought to exactly the tree's files: what the last checkout wrote (listed in a
+manifest beside the folder) is kept where its mode and blob are the same and its stat data,
+ctime and inode included, show nobody wrote it since; everything else in the folder is removed
+and written again. So a second checkout of a 50,000-file tree rewrites only what changed.
 
 Files are copied, never hard-linked: a gate writing in place cannot reach the agent's worktree.
 Every object read is checked against its id (the object store is the agent's to write, and a
@@ -14,6 +19,7 @@ folder descriptors with `O_NOFOLLOW`, and tree entry names that git itself refus
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import os
@@ -22,6 +28,7 @@ import shutil
 import stat
 
 import anyio.to_thread
+import msgspec
 from dulwich.errors import NotGitRepository
 from dulwich.objects import Blob, ObjectID, ShaFile, Tree
 from dulwich.repo import Repo
@@ -63,37 +70,156 @@ def _verified(repo: Repo, sha: bytes) -> ShaFile:
 
 
 def _safe_name(name: bytes) -> bool:
-    return bool(name) and name not in (b".", b"..") and b"/" not in name and b"\0" not in name
+    return (
+        bool(name)
+        and name not in (b".", b"..")
+        and b"/" not in name
+        and b"\0" not in name
+        and name.lower() != b".git"
+    )
 
 
-def _write_tree(repo: Repo, tree_id: bytes, folder_fd: int) -> int:
-    """Write the entries of tree `tree_id` below the open folder; returns how many files."""
-    tree = _verified(repo, tree_id)
-    if not isinstance(tree, Tree):
-        raise _DamagedObject(f"object {tree_id.decode('ascii')} is not a tree")
-    written = 0
-    for name, mode, sha in tree.iteritems():
-        if not _safe_name(name) or name.lower() == b".git":
-            raise _DamagedObject(f"tree {tree_id.decode('ascii')} holds the entry {name!r}")
-        if mode in (_MODE_TREE, _MODE_GITLINK):
-            # A submodule is an empty folder, as a checkout without its repository leaves it.
-            os.mkdir(name, 0o755, dir_fd=folder_fd)
+def _flattened(repo: Repo, tree_id: bytes) -> tuple[dict[bytes, tuple[int, bytes]], set[bytes]]:
+    """The files (path -> mode, blob id) and folders of tree `tree_id`, every tree verified."""
+    files: dict[bytes, tuple[int, bytes]] = {}
+    folders: set[bytes] = set()
+    pending = [(b"", tree_id)]
+    while pending:
+        prefix, sha = pending.pop()
+        tree = _verified(repo, sha)
+        if not isinstance(tree, Tree):
+            raise _DamagedObject(f"object {sha.decode('ascii')} is not a tree")
+        for name, mode, entry in tree.iteritems():
+            if not _safe_name(name):
+                raise _DamagedObject(f"tree {sha.decode('ascii')} holds the entry {name!r}")
+            path = prefix + b"/" + name if prefix else name
             if mode == _MODE_TREE:
-                below = os.open(name, _DIR_FLAGS, dir_fd=folder_fd)
-                try:
-                    written += _write_tree(repo, sha, below)
-                finally:
-                    os.close(below)
-            continue
-        blob = _verified(repo, sha)
-        if not isinstance(blob, Blob):
-            raise _DamagedObject(f"tree entry {name!r} is no blob")
-        if mode == _MODE_SYMLINK:
-            os.symlink(blob.as_raw_string(), name, dir_fd=folder_fd)
-        else:
-            _write_file(folder_fd, name, blob, 0o755 if mode & 0o100 else 0o644)
-        written += 1
+                folders.add(path)
+                pending.append((path, entry))
+            elif mode == _MODE_GITLINK:
+                # A submodule is an empty folder, as a checkout without its repository leaves it.
+                folders.add(path)
+            else:
+                files[path] = (mode, entry)
+    return files, folders
+
+
+def _key(st: os.stat_result) -> tuple[int, int, int, int, int, int]:
+    return (st.st_mode, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
+
+
+class _Manifest(msgspec.Struct, array_like=True):
+    """What the last checkout wrote into a folder: path -> (mode, blob id, stat key after)."""
+
+    version: int
+    files: dict[bytes, tuple[int, bytes, tuple[int, int, int, int, int, int]]]
+
+
+_VERSION = 1
+_Written = dict[bytes, tuple[int, bytes, tuple[int, int, int, int, int, int]]]
+
+
+def _load(path: str) -> _Written:
+    try:
+        with open(path, "rb") as handle:
+            found = msgspec.msgpack.decode(handle.read(), type=_Manifest)
+    except (OSError, msgspec.DecodeError):
+        return {}
+    return found.files if found.version == _VERSION else {}
+
+
+def _save(path: str, written: _Written) -> None:
+    temporary = f"{path}.{os.getpid()}.tmp"
+    with open(temporary, "wb") as handle:
+        handle.write(msgspec.msgpack.encode(_Manifest(version=_VERSION, files=written)))
+    os.replace(temporary, path)
+
+
+def _open_folder(top: int, path: bytes) -> int:
+    """An open descriptor of folder `path` below `top`, made where missing; no symlink followed."""
+    fd = os.dup(top)
+    for name in path.split(b"/") if path else ():
+        with contextlib.suppress(FileExistsError):
+            os.mkdir(name, 0o755, dir_fd=fd)
+        try:
+            below = os.open(name, _DIR_FLAGS, dir_fd=fd)
+        finally:
+            os.close(fd)
+        fd = below
+    return fd
+
+
+def _prune(
+    root: bytes, files: dict[bytes, tuple[int, bytes]], folders: set[bytes], known: _Written
+) -> _Written:
+    """Remove from the folder at `root` everything the tree does not hold as it is; return the
+    files that stay: those the last checkout wrote with the same mode and blob, whose stat data
+    (ctime and inode included, which no write can set back) are unchanged since."""
+    kept: _Written = {}
+    pending = [b""]
+    while pending:
+        rel = pending.pop()
+        with os.scandir(root + b"/" + rel if rel else root) as listing:
+            for entry in listing:
+                path = rel + b"/" + entry.name if rel else entry.name
+                st = entry.stat(follow_symlinks=False)
+                if stat.S_ISDIR(st.st_mode):
+                    if path in folders:
+                        if stat.S_IMODE(st.st_mode) != 0o755:
+                            os.chmod(entry.path, 0o755)
+                        pending.append(path)
+                    else:
+                        _removed(os.fsdecode(entry.path))
+                    continue
+                wanted, before = files.get(path), known.get(path)
+                if wanted is not None and before is not None and before == (*wanted, _key(st)):
+                    kept[path] = before
+                    continue
+                os.unlink(entry.path)
+    return kept
+
+
+def _write(
+    repo: Repo,
+    folder: str,
+    files: dict[bytes, tuple[int, bytes]],
+    folders: set[bytes],
+    kept: _Written,
+) -> _Written:
+    """Write every file of the tree that was not kept (and every folder); returns all of them."""
+    written = dict(kept)
+    top = os.open(folder, _DIR_FLAGS)
+    try:
+        by_folder: dict[bytes, list[bytes]] = {path: [] for path in folders}
+        by_folder.setdefault(b"", [])
+        for path in files:
+            if path not in kept:
+                by_folder.setdefault(path.rpartition(b"/")[0], []).append(path)
+        for parent in sorted(by_folder):
+            fd = _open_folder(top, parent)
+            try:
+                for path in by_folder[parent]:
+                    written[path] = _write_entry(repo, fd, path, files[path])
+            finally:
+                os.close(fd)
+    finally:
+        os.close(top)
     return written
+
+
+def _write_entry(
+    repo: Repo, folder_fd: int, path: bytes, entry: tuple[int, bytes]
+) -> tuple[int, bytes, tuple[int, int, int, int, int, int]]:
+    mode, sha = entry
+    name = path.rpartition(b"/")[2]
+    blob = _verified(repo, sha)
+    if not isinstance(blob, Blob):
+        raise _DamagedObject(f"tree entry {path!r} is no blob")
+    if mode == _MODE_SYMLINK:
+        os.symlink(blob.as_raw_string(), name, dir_fd=folder_fd)
+    else:
+        _write_file(folder_fd, name, blob, 0o755 if mode & 0o100 else 0o644)
+    return (mode, sha, _key(os.stat(name, dir_fd=folder_fd, follow_symlinks=False)))
 
 
 def _write_file(folder_fd: int, name: bytes, blob: Blob, mode: int) -> None:
@@ -108,37 +234,52 @@ def _write_file(folder_fd: int, name: bytes, blob: Blob, mode: int) -> None:
         os.close(fd)
 
 
-def _emptied(folder: str) -> None:
-    """Remove `folder` and everything a previous gate left in it (read-only folders too)."""
+def _removed(path: str) -> None:
+    """Remove `path` (a folder: with everything in it, read-only folders too)."""
+    if os.path.islink(path) or not os.path.isdir(path):
+        os.unlink(path)
+        return
+    # A folder without write permission cannot be emptied: give every one back to us
+    # (os.walk follows no symlink, so nothing outside is touched).
+    os.chmod(path, stat.S_IRWXU)
+    for parent, folders, _ in os.walk(path):
+        for name in folders:
+            inner = os.path.join(parent, name)
+            if not os.path.islink(inner):
+                os.chmod(inner, stat.S_IRWXU)
+    shutil.rmtree(path)
+
+
+def _synced(repo: Repo, tree: bytes, folder: str) -> None:
+    """Make `folder` hold exactly the files of `tree`, rewriting only what differs."""
+    files, folders = _flattened(repo, tree)
+    manifest = folder + ".manifest"
+    known = _load(manifest)
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(manifest)  # until the folder is complete again, nothing in it is trusted
     if os.path.islink(folder) or (os.path.lexists(folder) and not os.path.isdir(folder)):
         os.unlink(folder)
-    elif os.path.isdir(folder):
-        # A folder without write permission cannot be emptied: give every one back to us
-        # (os.walk follows no symlink, so nothing outside is touched).
-        os.chmod(folder, stat.S_IRWXU)
-        for parent, folders, _ in os.walk(folder):
-            for name in folders:
-                path = os.path.join(parent, name)
-                if not os.path.islink(path):
-                    os.chmod(path, stat.S_IRWXU)
-        shutil.rmtree(folder)
-    os.makedirs(folder, 0o755)
+    os.makedirs(folder, 0o755, exist_ok=True)
+    os.chmod(folder, 0o755)
+    try:
+        kept = _prune(os.fsencode(folder), files, folders, known)
+    except PermissionError:
+        # A gate took permissions from a folder: start from an empty one.
+        _removed(folder)
+        os.makedirs(folder, 0o755)
+        kept = {}
+    _save(manifest, _write(repo, folder, files, folders, kept))
 
 
 def checkout_tree(repo_path: str, tree: str, folder: str) -> Result[str, CheckoutError]:
-    """Blocking: empty `folder` and write the files of `tree` of the repository into it."""
+    """Blocking: make `folder` hold exactly the files of `tree` of the repository."""
     try:
         repo = open_worktree(repo_path)
     except (NotGitRepository, ValueError, OSError, *CONFIG_REFUSED) as exc:
         return Failure(CheckoutError(code="checkout-unreadable", message=f"{repo_path}: {exc}"))
     with repo:
         try:
-            _emptied(folder)
-            top = os.open(folder, _DIR_FLAGS)
-            try:
-                _write_tree(repo, tree.encode("ascii"), top)
-            finally:
-                os.close(top)
+            _synced(repo, tree.encode("ascii"), folder)
         except (_DamagedObject, *OBJECTS_UNREADABLE) as exc:
             return Failure(
                 CheckoutError(

@@ -307,3 +307,47 @@ def test_each_repository_gets_one_stable_checkout_folder_outside_it(tmp_path: Pa
     assert anyio.run(DulwichCheckout(None).checkout, str(repo), tree).failure().code == (
         "checkout-no-cache-dir"
     )
+
+
+def test_a_second_checkout_rewrites_only_what_differs(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "repo", {"a.py": "a\n", "pkg/b.py": "b\n", "pkg/c.py": "c\n"})
+    folder = tmp_path / "checkout"
+    checkout_tree(str(repo), git(repo, "rev-parse", "HEAD^{tree}").strip(), str(folder)).unwrap()
+    inodes = {name: (folder / name).stat().st_ino for name in ("a.py", "pkg/b.py", "pkg/c.py")}
+    write(repo, {"pkg/b.py": "b changed\n"})
+    tree = _collect(repo).tree
+    assert tree is not None
+    checkout_tree(str(repo), tree, str(folder)).unwrap()
+    assert (folder / "a.py").stat().st_ino == inodes["a.py"]
+    assert (folder / "pkg/c.py").stat().st_ino == inodes["pkg/c.py"]
+    assert (folder / "pkg/b.py").read_text() == "b changed\n"
+
+
+def test_a_file_a_gate_rewrote_with_the_same_size_and_mtime_is_written_again(
+    tmp_path: Path,
+) -> None:
+    repo = init_repo(tmp_path / "repo", {"a.py": "a = 1\n", "b.py": "b\n"})
+    tree = git(repo, "rev-parse", "HEAD^{tree}").strip()
+    folder = tmp_path / "checkout"
+    checkout_tree(str(repo), tree, str(folder)).unwrap()
+    before = (folder / "a.py").stat()
+    (folder / "a.py").write_text("a = 2\n")
+    os.utime(folder / "a.py", ns=(before.st_atime_ns, before.st_mtime_ns))
+    (folder / "b.py").chmod(0o755)
+    (folder / "extra").mkdir()
+    (folder / "pkg").symlink_to("/")
+    checkout_tree(str(repo), tree, str(folder)).unwrap()
+    assert _files(folder) == {"a.py": ("file-", "a = 1\n"), "b.py": ("file-", "b\n")}
+
+
+def test_what_a_gate_left_in_a_folder_it_locked_is_removed(
+    tmp_path: Path,
+) -> None:
+    repo = init_repo(tmp_path / "repo", {"pkg/a.py": "a\n"})
+    tree = git(repo, "rev-parse", "HEAD^{tree}").strip()
+    folder = tmp_path / "checkout"
+    checkout_tree(str(repo), tree, str(folder)).unwrap()
+    write(folder, {"pkg/left/x.txt": "x\n"})
+    (folder / "pkg" / "left").chmod(0)
+    checkout_tree(str(repo), tree, str(folder)).unwrap()
+    assert _files(folder) == {"pkg/a.py": ("file-", "a\n")}
