@@ -189,6 +189,9 @@ def _collect_changes(
             differing = _compared(files, pruned, snapshot)
             raw = [reader.change(path, old, new) for path, old, new in differing]
             relinked = relinked_symlinks(snapshot, {p: (old, new) for p, old, new in differing})
+            # The commits are read before the candidate's blobs join the object store: an object
+            # a commit lost stays lost to its scan (the history is then incomplete).
+            history = read_history(repo, commit.id)
             tree = write_candidate_tree(repo, commit.tree, [(p, new) for p, _, new in differing])
         except CandidateChangedError as exc:
             return Failure(
@@ -223,7 +226,7 @@ def _collect_changes(
                 repo=_display(os.fsencode(repo.path))[0],
                 base=commit.id.decode(),
                 changes=pair_exact_renames(raw),
-                history=read_history(repo, commit.id),
+                history=history,
                 relinked=tuple(relinked),
                 tree=tree.decode("ascii"),
                 excluded=tuple(_display(path)[0] + "/" for path in sorted(snapshot.excluded)),
