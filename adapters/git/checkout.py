@@ -30,23 +30,23 @@ import stat
 import anyio.to_thread
 import msgspec
 from dulwich.errors import NotGitRepository
-from dulwich.objects import Blob, ObjectID, ShaFile, Tree
+from dulwich.objects import Blob
 from dulwich.repo import Repo
 from returns.result import Failure, Result, Success
 
+from adapters.git._tree_files import (
+    MODE_SYMLINK,
+    DamagedObject,
+    TreeFiles,
+    tree_files,
+    verified,
+)
 from adapters.git.changes._repo import CONFIG_REFUSED, OBJECTS_UNREADABLE, open_worktree
 from domain.kernel.locations import is_within
 from ports.checkout import CheckoutError
 
-_MODE_TREE = 0o040000
-_MODE_SYMLINK = 0o120000
-_MODE_GITLINK = 0o160000
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 _FILE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
-
-
-class _DamagedObject(Exception):
-    """An object does not hash to its id, or is not the kind its tree entry says."""
 
 
 def checkout_folder(checkouts: str, repo: str) -> str:
@@ -54,54 +54,6 @@ def checkout_folder(checkouts: str, repo: str) -> str:
     real = os.path.realpath(repo)
     digest = hashlib.sha256(os.fsencode(real)).hexdigest()[:16]
     return os.path.join(checkouts, f"{posixpath.basename(real) or 'root'}-{digest}")
-
-
-def _verified(repo: Repo, sha: bytes) -> ShaFile:
-    """The object `sha`, after checking its content hashes to that id."""
-    obj = repo.object_store[ObjectID(sha)]
-    digest = hashlib.sha1(usedforsecurity=False)
-    chunks = obj.as_raw_chunks()
-    digest.update(b"%s %d\x00" % (obj.type_name, sum(len(c) for c in chunks)))
-    for chunk in chunks:
-        digest.update(chunk)
-    if digest.hexdigest().encode("ascii") != sha:
-        raise _DamagedObject(f"object {sha.decode('ascii')} does not hash to its id")
-    return obj
-
-
-def _safe_name(name: bytes) -> bool:
-    return (
-        bool(name)
-        and name not in (b".", b"..")
-        and b"/" not in name
-        and b"\0" not in name
-        and name.lower() != b".git"
-    )
-
-
-def _flattened(repo: Repo, tree_id: bytes) -> tuple[dict[bytes, tuple[int, bytes]], set[bytes]]:
-    """The files (path -> mode, blob id) and folders of tree `tree_id`, every tree verified."""
-    files: dict[bytes, tuple[int, bytes]] = {}
-    folders: set[bytes] = set()
-    pending = [(b"", tree_id)]
-    while pending:
-        prefix, sha = pending.pop()
-        tree = _verified(repo, sha)
-        if not isinstance(tree, Tree):
-            raise _DamagedObject(f"object {sha.decode('ascii')} is not a tree")
-        for name, mode, entry in tree.iteritems():
-            if not _safe_name(name):
-                raise _DamagedObject(f"tree {sha.decode('ascii')} holds the entry {name!r}")
-            path = prefix + b"/" + name if prefix else name
-            if mode == _MODE_TREE:
-                folders.add(path)
-                pending.append((path, entry))
-            elif mode == _MODE_GITLINK:
-                # A submodule is an empty folder, as a checkout without its repository leaves it.
-                folders.add(path)
-            else:
-                files[path] = (mode, entry)
-    return files, folders
 
 
 def _key(st: os.stat_result) -> tuple[int, int, int, int, int, int]:
@@ -149,9 +101,7 @@ def _open_folder(top: int, path: bytes) -> int:
     return fd
 
 
-def _prune(
-    root: bytes, files: dict[bytes, tuple[int, bytes]], folders: set[bytes], known: _Written
-) -> _Written:
+def _prune(root: bytes, files: TreeFiles, folders: set[bytes], known: _Written) -> _Written:
     """Remove from the folder at `root` everything the tree does not hold as it is; return the
     files that stay: those the last checkout wrote with the same mode and blob, whose stat data
     (ctime and inode included, which no write can set back) are unchanged since."""
@@ -172,7 +122,7 @@ def _prune(
                         _removed(os.fsdecode(entry.path))
                     continue
                 wanted, before = files.get(path), known.get(path)
-                if wanted is not None and before is not None and before == (*wanted, _key(st)):
+                if wanted is not None and before == (wanted[0], wanted[1], _key(st)):
                     kept[path] = before
                     continue
                 os.unlink(entry.path)
@@ -180,9 +130,8 @@ def _prune(
 
 
 def _write(
-    repo: Repo,
     folder: str,
-    files: dict[bytes, tuple[int, bytes]],
+    files: TreeFiles,
     folders: set[bytes],
     kept: _Written,
 ) -> _Written:
@@ -199,7 +148,7 @@ def _write(
             fd = _open_folder(top, parent)
             try:
                 for path in by_folder[parent]:
-                    written[path] = _write_entry(repo, fd, path, files[path])
+                    written[path] = _write_entry(fd, path, files[path])
             finally:
                 os.close(fd)
     finally:
@@ -208,14 +157,14 @@ def _write(
 
 
 def _write_entry(
-    repo: Repo, folder_fd: int, path: bytes, entry: tuple[int, bytes]
+    folder_fd: int, path: bytes, entry: tuple[int, bytes, Repo]
 ) -> tuple[int, bytes, tuple[int, int, int, int, int, int]]:
-    mode, sha = entry
+    mode, sha, repo = entry
     name = path.rpartition(b"/")[2]
-    blob = _verified(repo, sha)
+    blob = verified(repo, sha)
     if not isinstance(blob, Blob):
-        raise _DamagedObject(f"tree entry {path!r} is no blob")
-    if mode == _MODE_SYMLINK:
+        raise DamagedObject(f"tree entry {path!r} is no blob")
+    if mode == MODE_SYMLINK:
         os.symlink(blob.as_raw_string(), name, dir_fd=folder_fd)
     else:
         _write_file(folder_fd, name, blob, 0o755 if mode & 0o100 else 0o644)
@@ -252,7 +201,13 @@ def _removed(path: str) -> None:
 
 def _synced(repo: Repo, tree: bytes, folder: str) -> None:
     """Make `folder` hold exactly the files of `tree`, rewriting only what differs."""
-    files, folders = _flattened(repo, tree)
+    with contextlib.ExitStack() as repos:  # the submodules' repositories, closed at the end
+        files, folders = tree_files(repo, tree, os.fsencode(repo.path), repos)
+        _synced_to(folder, files, folders)
+
+
+def _synced_to(folder: str, files: TreeFiles, folders: set[bytes]) -> None:
+    """`_synced` once the tree's files are known."""
     manifest = folder + ".manifest"
     known = _load(manifest)
     with contextlib.suppress(FileNotFoundError):
@@ -268,7 +223,7 @@ def _synced(repo: Repo, tree: bytes, folder: str) -> None:
         _removed(folder)
         os.makedirs(folder, 0o755)
         kept = {}
-    _save(manifest, _write(repo, folder, files, folders, kept))
+    _save(manifest, _write(folder, files, folders, kept))
 
 
 def checkout_tree(repo_path: str, tree: str, folder: str) -> Result[str, CheckoutError]:
@@ -280,7 +235,7 @@ def checkout_tree(repo_path: str, tree: str, folder: str) -> Result[str, Checkou
     with repo:
         try:
             _synced(repo, tree.encode("ascii"), folder)
-        except (_DamagedObject, *OBJECTS_UNREADABLE) as exc:
+        except (DamagedObject, *OBJECTS_UNREADABLE) as exc:
             return Failure(
                 CheckoutError(
                     code="checkout-unreadable",

@@ -351,3 +351,47 @@ def test_what_a_gate_left_in_a_folder_it_locked_is_removed(
     (folder / "pkg" / "left").chmod(0)
     checkout_tree(str(repo), tree, str(folder)).unwrap()
     assert _files(folder) == {"pkg/a.py": ("file-", "a\n")}
+
+
+def _with_submodule(tmp_path: Path) -> Path:
+    sub = init_repo(tmp_path / "sub", {"lib.py": "LIB = 1\n", "pkg/inner.py": "I = 1\n"})
+    repo = init_repo(tmp_path / "repo", {"a.py": "a\n"})
+    git(repo, "-c", "protocol.file.allow=always", "submodule", "add", "-q", str(sub), "vendor")
+    commit_all(repo, "add the submodule")
+    # A file the submodule's commit does not hold: the checkout takes the commit, not the folder.
+    write(repo / "vendor", {"extra.txt": "left in the submodule's folder\n"})
+    return repo
+
+
+def test_a_submodule_folder_holds_the_files_of_its_recorded_commit(tmp_path: Path) -> None:
+    repo = _with_submodule(tmp_path)
+    tree = git(repo, "rev-parse", "HEAD^{tree}").strip()
+    folder = tmp_path / "checkout"
+    checkout_tree(str(repo), tree, str(folder)).unwrap()
+    assert _files(folder) == {
+        ".gitmodules": ("file-", (repo / ".gitmodules").read_text()),
+        "a.py": ("file-", "a\n"),
+        "vendor/lib.py": ("file-", "LIB = 1\n"),
+        "vendor/pkg/inner.py": ("file-", "I = 1\n"),
+    }
+
+
+def test_a_submodule_never_checked_out_is_an_empty_folder(tmp_path: Path) -> None:
+    repo = _with_submodule(tmp_path)
+    tree = git(repo, "rev-parse", "HEAD^{tree}").strip()
+    shutil.rmtree(repo / "vendor")
+    (repo / "vendor").mkdir()
+    folder = tmp_path / "checkout"
+    checkout_tree(str(repo), tree, str(folder)).unwrap()
+    assert os.listdir(folder / "vendor") == []
+
+
+def test_a_submodule_whose_commit_is_missing_fails_the_checkout(tmp_path: Path) -> None:
+    repo = _with_submodule(tmp_path)
+    with Repo(str(repo)) as opened:
+        tree = Tree()
+        tree.add(b"vendor", 0o160000, b"1" * 40)
+        opened.object_store.add_object(tree)
+        tree_id = tree.id.decode()
+    found = checkout_tree(str(repo), tree_id, str(tmp_path / "checkout"))
+    assert found.failure().code == "checkout-unreadable"
