@@ -16,7 +16,7 @@ from typing import Any
 
 import anyio
 import pytest
-from dulwich.objects import Blob, Tree
+from dulwich.objects import Blob, ObjectID, Tree
 from dulwich.repo import Repo
 
 from adapters.git.changes import _candidate, collect_changes
@@ -390,7 +390,7 @@ def test_a_submodule_whose_commit_is_missing_fails_the_checkout(tmp_path: Path) 
     repo = _with_submodule(tmp_path)
     with Repo(str(repo)) as opened:
         tree = Tree()
-        tree.add(b"vendor", 0o160000, b"1" * 40)
+        tree.add(b"vendor", 0o160000, ObjectID(b"1" * 40))
         opened.object_store.add_object(tree)
         tree_id = tree.id.decode()
     found = checkout_tree(str(repo), tree_id, str(tmp_path / "checkout"))
