@@ -1,4 +1,5 @@
-"""Benchmarks of change inspection: collection against git itself, and the secret scan.
+"""Benchmarks of change inspection: collection and the candidate tree's checkout against git
+itself, and the secret scan.
 
 Run: `uv run --no-sync python -m benchmarks.bench_changes [--files N] [--changed N] [--mb N]`.
 Prints times and ratios measured in the same run; it never asserts a wall-clock time.
@@ -8,8 +9,10 @@ Target (issue 5): collection within 3x of `git status --porcelain` / `git diff -
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import random
+import shutil
 import statistics
 import subprocess
 import tempfile
@@ -20,6 +23,7 @@ from pathlib import Path
 from adapters.git.changes import collect_changes
 from adapters.git.changes._stat_cache import RACY_NS
 from adapters.git.changes._stat_helper import helper_share
+from adapters.git.checkout import checkout_tree
 from domain.changes.change_set import AddedHunk
 from domain.policy.secrets import compile_scanner, scan_hunk
 
@@ -123,6 +127,54 @@ def bench_collection(files: int, changed: int, runs: int) -> None:
             for label, seconds in gits:
                 verdict = "met" if mine <= 3 * seconds else "NOT met"
                 print(f"  {mode} / {label}: {mine / seconds:.2f}x (target within 3x: {verdict})")
+        bench_checkout(repo, Path(scratch), runs, cold)
+
+
+def _timed(action: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
+
+
+def bench_checkout(repo: Path, scratch: Path, runs: int, collection: float) -> None:
+    """The gates' checkout of the candidate tree against git's own checkout of it: into an
+    empty folder (the first check of a repository), then again into the same folder."""
+    tree = collect_changes(str(repo), "HEAD").unwrap().tree
+    assert tree is not None
+    index = scratch / "git-checkout.index"
+    _git(repo, "read-tree", f"--index-output={index}", tree)
+
+    def git_checkout(folder: Path) -> None:
+        subprocess.run(
+            ["git", "checkout-index", "-a", f"--prefix={folder}/"],
+            cwd=repo,
+            env={**GIT_ENV, "GIT_INDEX_FILE": str(index)},
+            check=True,
+            capture_output=True,
+        )
+
+    ours = scratch / "checkout"
+    first: list[float] = []
+    theirs: list[float] = []
+    for run in range(runs):  # each into a new, empty folder (no warm-up: nothing to warm)
+        shutil.rmtree(ours, ignore_errors=True)
+        Path(f"{ours}.manifest").unlink(missing_ok=True)
+        first.append(_timed(lambda: checkout_tree(str(repo), tree, str(ours)).unwrap()))
+        theirs.append(_timed(functools.partial(git_checkout, scratch / f"git-checkout-{run}")))
+    again = best_of(runs, lambda: checkout_tree(str(repo), tree, str(ours)).unwrap())
+    full, git_time = statistics.median(first), statistics.median(theirs)
+    files = sum(len(names) for _, _, names in os.walk(ours))
+    print(f"candidate checkout: {files} files of tree {tree[:12]} (median of {runs} runs)")
+    print("  (every object read and its id checked; files copied, never hard-linked)")
+    for label, seconds in [
+        ("checkout_tree, into an empty folder", full),
+        ("checkout_tree, again (same folder)", again),
+        ("git checkout-index -a, empty folder", git_time),
+    ]:
+        print(f"  {label:<38}: {seconds * 1000:8.1f} ms")
+    print(f"  checkout / git checkout-index: {full / git_time:.2f}x")
+    print(f"  checkout again / git checkout-index: {again / git_time:.2f}x")
+    print(f"  checkout again / collect_changes (default, no cache): {again / collection:.2f}x")
 
 
 def bench_secret_scan(megabytes: int) -> None:

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from domain.forge.config import ForgeSettings
     from domain.forge.values import ForgeError
     from ports.changes import ChangeCollector, UpstreamReader
+    from ports.checkout import CandidateCheckout
     from ports.config import ConfigSource
     from ports.files import FileReader
     from ports.forge import Forge, GitRemote, LocalForgeAdmin
@@ -89,6 +90,17 @@ def change_collector() -> ChangeCollector:
     home = cache_home(os.environ)
     folder = None if home is None else os.path.join(home, "engineering-loop", "worktree-stats")
     return DulwichChangeCollector(stat_cache_dir=folder)
+
+
+def candidate_checkout() -> CandidateCheckout:
+    """The dulwich checkout of candidate trees, one scratch folder per repository in the
+    per-user cache home (outside every worktree)."""
+    from adapters.git.checkout import DulwichCheckout
+
+    home = cache_home(os.environ)
+    return DulwichCheckout(
+        None if home is None else os.path.join(home, "engineering-loop", "checkouts")
+    )
 
 
 def upstream_reader() -> UpstreamReader:

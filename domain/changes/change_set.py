@@ -155,6 +155,20 @@ class ChangeSet(msgspec.Struct, frozen=True, kw_only=True):
     changes: tuple[FileChange, ...] = ()
     history: History = History()
     relinked: tuple[RelinkedSymlink, ...] = ()
+    # The candidate tree: the id of the git tree publication commits (the base tree with every
+    # change applied); None when the collector wrote none.
+    tree: str | None = None
+    # Untracked self-ignoring folders (`.pytest_cache/`): no part of the candidate tree.
+    excluded: tuple[str, ...] = ()
+
+
+def excluded_notices(excluded: Iterable[str]) -> tuple[str, ...]:
+    """The notice of each self-ignoring folder left out of the candidate tree.
+
+    >>> excluded_notices([".pytest_cache/"])
+    ('excluded: .pytest_cache/ (self-ignoring folder)',)
+    """
+    return tuple(f"excluded: {folder} (self-ignoring folder)" for folder in excluded)
 
 
 def entry_type(mode: int | None) -> EntryType | None:

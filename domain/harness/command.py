@@ -8,6 +8,7 @@ Code `-p` reads stdin when no prompt argument is given, and `codex exec -` reads
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Mapping
 
 import msgspec
@@ -137,20 +138,56 @@ def harness_environment(harness: ResolvedHarness, parent: Mapping[str, str]) -> 
     return env
 
 
+def tool_state_dir(transcript_path: str) -> str:
+    """The run's own folder for its tools' state: beside its transcript (so outside the worktree,
+    which the transcript folder is checked to be), named after it.
+
+    >>> tool_state_dir("/s/transcripts/harness-pi-20260101T000000Z-ab12cd34.jsonl")
+    '/s/transcripts/harness-pi-20260101T000000Z-ab12cd34.tools'
+    """
+    stem = transcript_path.removesuffix(".jsonl")
+    return stem + ".tools"
+
+
+def tool_state_environment(folder: str) -> dict[str, str]:
+    """Where uv, Python, mypy and ruff keep their state during a harness run: below `folder`,
+    never in the worktree (a `.venv`, `__pycache__` or cache there is no part of the change,
+    and the agent's uv cache is never the one the gates read).
+
+    >>> sorted(tool_state_environment("/r/run.tools").items())[:2]
+    [('MYPY_CACHE_DIR', '/r/run.tools/mypy'), ('PYTHONPYCACHEPREFIX', '/r/run.tools/pycache')]
+    """
+    return {
+        "UV_PROJECT_ENVIRONMENT": posixpath.join(folder, "venv"),
+        "UV_CACHE_DIR": posixpath.join(folder, "uv-cache"),
+        "PYTHONPYCACHEPREFIX": posixpath.join(folder, "pycache"),
+        "MYPY_CACHE_DIR": posixpath.join(folder, "mypy"),
+        "RUFF_CACHE_DIR": posixpath.join(folder, "ruff"),
+    }
+
+
 def build_command(
-    harness: ResolvedHarness, *, executable: str, parent_env: Mapping[str, str]
+    harness: ResolvedHarness,
+    *,
+    executable: str,
+    parent_env: Mapping[str, str],
+    tool_dir: str | None = None,
 ) -> HarnessCommand:
-    """The argv and environment of one run of `harness` found at `executable`.
+    """The argv and environment of one run of `harness` found at `executable`; with `tool_dir`
+    (absolute, outside the worktree) its tools keep their state there (`tool_state_environment`).
 
     >>> from domain.harness.config import resolve_harness, HarnessSettings
     >>> claude = resolve_harness(HarnessSettings(name="claude", model="opus")).unwrap()
     >>> build_command(claude, executable="claude", parent_env={}).argv
     ('claude', '-p', '--output-format', 'stream-json', '--verbose', '--model', 'opus')
+    >>> build_command(claude, executable="c", parent_env={}, tool_dir="/t").env["RUFF_CACHE_DIR"]
+    '/t/ruff'
     """
-    return HarnessCommand(
-        argv=harness_argv(harness, executable),
-        env=harness_environment(harness, parent_env),
-    )
+    env = harness_environment(harness, parent_env)
+    if tool_dir is not None:
+        # Set last: an `env_allow` entry of the same name must not point them back inside.
+        env.update(tool_state_environment(tool_dir))
+    return HarnessCommand(argv=harness_argv(harness, executable), env=env)
 
 
 def provider_key_names(harness: ResolvedHarness) -> tuple[str, ...] | None:

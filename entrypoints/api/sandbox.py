@@ -16,7 +16,7 @@ import os
 import posixpath
 import sys
 import tempfile
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 import msgspec
 from returns.result import Failure, Result, Success
@@ -160,6 +160,9 @@ class Sandbox:
         if isinstance(role, HarnessRole):
             network = self.settings.harness_network == "shared"
             binds.append(Bind(source=installation_root(role.executable)))
+            # The run's own tool-state folders (`tool_state_environment`): the agent's uv, Python,
+            # mypy and ruff must be able to write their state there, as outside the sandbox.
+            binds += _state_binds(request.env, _HARNESS_STATE, host)
             copy = settings_copy(role.harness, request.env, folder)
             if copy is not None:
                 copied = host.copy_settings(copy)
@@ -192,13 +195,8 @@ class Sandbox:
     ) -> list[Bind]:
         binds: list[Bind] = []
         # The gate's own state outside the worktree, kept between its runs: the uv environment
-        # it syncs and the bytecode prefix beside it (`domain.gates.env`).
-        for name in ("UV_PROJECT_ENVIRONMENT", "PYTHONPYCACHEPREFIX"):
-            state = env.get(name, "")
-            if state.startswith("/"):
-                # uv and Python create them on first use; bwrap binds only what exists.
-                host.make_directory(state)
-                binds.append(Bind(source=state, writable=True))
+        # it syncs, the bytecode prefix and the mypy and ruff caches (`domain.gates.env`).
+        binds += _state_binds(env, _GATE_STATE, host)
         environment = env.get("UV_PROJECT_ENVIRONMENT", "")
         home = host.venv_home(environment) if environment.startswith("/") else None
         if home is not None:
@@ -213,6 +211,22 @@ class Sandbox:
         # The interpreter the loop runs on (often below the home, as pyenv's are).
         binds.append(Bind(source=sys.base_prefix))
         return binds
+
+
+# The variables naming a folder a confined command keeps its tools' state in (writable there).
+_GATE_STATE = ("UV_PROJECT_ENVIRONMENT", "PYTHONPYCACHEPREFIX", "MYPY_CACHE_DIR", "RUFF_CACHE_DIR")
+_HARNESS_STATE = (*_GATE_STATE, "UV_CACHE_DIR")
+
+
+def _state_binds(env: Mapping[str, str], names: Sequence[str], host: SandboxHost) -> list[Bind]:
+    binds: list[Bind] = []
+    for name in names:
+        state = env.get(name, "")
+        if state.startswith("/"):
+            # The tools create them on first use; bwrap binds only what exists.
+            host.make_directory(state)
+            binds.append(Bind(source=state, writable=True))
+    return binds
 
 
 def _interpreter_bins() -> list[str]:

@@ -32,6 +32,9 @@ def _fake(tmp_path: Path) -> Setup:
     repo.worktree.update({p: t.encode() for p, t in CHANGED_FILES.items()})
     del repo.worktree["a.txt"]
     repo.worktree["docs/new.md"] = repo.worktree.pop("docs/old.md")
+    repo.worktree[".pytest_cache/.gitignore"] = b"*\n"
+    repo.worktree[".pytest_cache/v/x"] = b"cache\n"
+    repo.self_ignoring.append(".pytest_cache/")
     return FakeChangeCollector({"/repo": repo}), "/repo", "base", "/nowhere"
 
 
@@ -39,6 +42,7 @@ def _dulwich(tmp_path: Path) -> Setup:
     repo = init_repo(tmp_path / "repo", {**BASE_FILES, ".gitignore": "*.log\n"})
     base = git(repo, "rev-parse", "HEAD").strip()
     write(repo, CHANGED_FILES)
+    write(repo, {".pytest_cache/.gitignore": "*\n", ".pytest_cache/v/x": "cache\n"})
     (repo / "a.txt").unlink()
     (repo / "docs/old.md").rename(repo / "docs/new.md")
     return DulwichChangeCollector(), str(repo), base, str(tmp_path)
@@ -66,6 +70,18 @@ def test_collects_edits_deletions_renames_and_untracked_files(setup: Setup) -> N
         ("added", "notes/n.txt", None),
         ("modified", "src/b.py", None),
     ]
+
+
+def test_self_ignoring_folders_are_excluded_from_the_candidate_tree(setup: Setup) -> None:
+    collector, repo, base, _ = setup
+    collected = _collect(collector, repo, base)
+    assert collected.excluded == (".pytest_cache/",)
+    assert collected.tree is not None
+
+
+def test_the_candidate_tree_is_the_same_for_the_same_worktree(setup: Setup) -> None:
+    collector, repo, base, _ = setup
+    assert _collect(collector, repo, base).tree == _collect(collector, repo, base).tree
 
 
 def test_added_lines_have_their_line_numbers(setup: Setup) -> None:

@@ -40,6 +40,8 @@ class FakeRepository:
         self.upstream_ref: str | None = None
         self.worktree: dict[str, bytes] = dict(files)
         self.ignored_suffixes: list[str] = []
+        # Untracked folders (`.pytest_cache/`) holding a `.gitignore` of `*`: never visible.
+        self.self_ignoring: list[str] = []
 
     def commit(self, name: str, message: str | None = None) -> None:
         """Record the worktree (minus ignored files) as commit `name` (its message: `name`)
@@ -55,7 +57,18 @@ class FakeRepository:
     def visible(self) -> dict[str, bytes]:
         """What `git add -A` would stage."""
         tracked = self.commits[self.head]
-        return {p: d for p, d in self.worktree.items() if p in tracked or not self._ignored(p)}
+        return {
+            p: d
+            for p, d in self.worktree.items()
+            if p in tracked or not (self._ignored(p) or p.startswith(tuple(self.self_ignoring)))
+        }
+
+    def tree_id(self) -> str:
+        """A stand-in for the candidate tree's id: a digest of what `visible` holds."""
+        digest = hashlib.sha1(usedforsecurity=False)
+        for path, data in sorted(self.visible().items()):
+            digest.update(path.encode() + b"\0" + _blob_id(data).encode() + b"\0")
+        return digest.hexdigest()
 
 
 def _added(old: bytes | None, new: bytes) -> tuple[tuple[AddedHunk, ...], int]:
@@ -163,6 +176,8 @@ class FakeChangeCollector:
                 base=base,
                 changes=pair_exact_renames(changes),
                 history=_history(fake, resolved),
+                tree=fake.tree_id(),
+                excluded=tuple(sorted(fake.self_ignoring)),
             )
         )
 

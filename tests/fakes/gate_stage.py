@@ -25,6 +25,8 @@ class FakeGateStage:
         self.declared: list[tuple[str, tuple[DeclaredGate, ...]]] = []
         # The base each run judged side effects against (its ignore rules).
         self.bases: list[str | None] = []
+        # The candidate tree each run was asked to check out.
+        self.trees: list[str | None] = []
 
     async def plan(
         self, repo: str, changes: Sequence[FileChange], *, declared: Sequence[DeclaredGate] = ()
@@ -35,9 +37,10 @@ class FakeGateStage:
         return self.plans.get(repo, PlannedGates())
 
     async def run(
-        self, repo: str, planned: PlannedGates, *, base: str | None = None
+        self, repo: str, planned: PlannedGates, *, base: str | None = None, tree: str | None = None
     ) -> GateOutcome:
         """The configured outcome (none: nothing ran and nothing was touched)."""
         self.ran.append(repo)
         self.bases.append(base)
+        self.trees.append(tree)
         return self.outcomes.get(repo, GateOutcome())

@@ -44,6 +44,9 @@ def test_bench_changes_prints_both_modes_against_git_and_the_scan_rate() -> None
     for mode in ("default, no cache", "default, warm cache", "trust_index_stat"):
         for git in ("git status --porcelain", "git diff --name-status HEAD"):
             assert re.search(rf"{mode} / {re.escape(git)}: [\d.]+x \(target within 3x", out)
+    assert re.search(r"candidate checkout: \d+ files of tree [0-9a-f]{12}", out)
+    assert re.search(r"checkout / git checkout-index: [\d.]+x", out)
+    assert re.search(r"checkout again / git checkout-index: [\d.]+x", out)
     assert re.search(r"secret scan: \d+ MB, \d+ added lines, \d+ findings .* MB/s", out)
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from domain.harness.command import tool_state_dir
 from tests.support.model_server import Reply, ScriptedModelServer, ToolCall
 from tests.support.pi_agent import MODEL, PROVIDER, require_pi, write_agent_dir
 from tests.support.sandbox import (
@@ -124,6 +125,12 @@ def test_a_script_agent_cannot_escape_but_edits_its_clone(world: Planted) -> Non
     assert_confined(world, results)
     assert results["edit"] == "done"
     assert (world.clone / "edited-by-agent.txt").read_text() == "edited\n"
+    state = {key: value for key, value in results.items() if key.startswith("state_")}
+    assert set(state.values()) == {"writable"}, state
+    # Written through to the run's tool-state folder on the host, not to a private tmpfs.
+    tools = Path(tool_state_dir(str(report["transcript_path"])))
+    for folder in ("uv-cache", "venv", "mypy", "ruff"):
+        assert (tools / folder / "probe").exists(), folder
 
 
 def test_the_same_probe_unconfined_finds_every_escape(world: Planted) -> None:

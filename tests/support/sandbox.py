@@ -143,6 +143,13 @@ def probe_script(world: Planted, loop_marker: str, *, edit: bool) -> str:
     lines.append(f"setsid sleep {world.sleep_seconds} >/dev/null 2>&1 < /dev/null &")
     if edit:
         lines.append("echo edited > edited-by-agent.txt && echo edit=done")
+        # The tools' own state folders (uv, Python, mypy, ruff) stay writable for the agent.
+        for name in ("UV_CACHE_DIR", "UV_PROJECT_ENVIRONMENT", "MYPY_CACHE_DIR", "RUFF_CACHE_DIR"):
+            lines.append(
+                f'if [ -n "${name}" ] && mkdir -p "${name}" && touch "${name}/probe" '
+                f"2>/dev/null; then echo state_{name.lower()}=writable; "
+                f"else echo state_{name.lower()}=unwritable; fi"
+            )
     lines.append("echo probe=finished")
     return "\n".join(lines) + "\n"
 

@@ -327,3 +327,16 @@ def test_a_secret_committed_and_removed_again_blocks() -> None:
     assert [(v.code, v.path) for v in report.repos[0].violations] == [
         ("secret-in-history", "docs/k.md")
     ]
+
+
+def test_gates_run_on_the_candidate_tree_and_the_report_names_it_with_excluded_folders() -> None:
+    stage = FakeGateStage()
+    repo = repo_with({"src/b.py": "b\n", ".pytest_cache/v/x": "cache"})
+    repo.self_ignoring.append(".pytest_cache/")
+    report = check({"/one": repo}, stage).unwrap()
+    assert report.verdict == "publishable"
+    (one,) = report.repos
+    assert one.tree == repo.tree_id()
+    assert stage.trees == [one.tree]
+    assert [c.path for c in one.changes] == ["src/b.py"]
+    assert "excluded: .pytest_cache/ (self-ignoring folder)" in one.notices

@@ -17,6 +17,7 @@ from entrypoints.api.check.run import GateOutcome, PlannedGates
 from entrypoints.api.gates import run as gates_api
 from ports.process import ProcessRequest, ProcessResult
 from tests.fake_project_files import FakeProjectFilesReader
+from tests.fakes.checkout import FakeCheckout
 from tests.fakes.files import FakeFileReader
 from tests.fakes.process import FakeProcessRunner, exits
 from tests.fakes.worktree import FakeSnapshotter, FakeWorktree
@@ -100,3 +101,56 @@ def test_gate_traces_are_judged_with_the_ignore_rules_of_the_checks_base(tmp_pat
     outcome = anyio.run(plan_then_run)
     assert outcome.side_effects == ("tests/trace.txt",)
     assert set(snapshotter.bases) == {base}
+
+
+def test_gates_run_in_the_checkout_of_the_candidate_tree_and_its_traces_count(
+    tmp_path: Path,
+) -> None:
+    root = str(tmp_path / "repo")
+    (tmp_path / "repo").mkdir()
+    (tmp_path / "checkout").mkdir()
+    snapshotter = FakeSnapshotter({root: FakeWorktree()})
+    files = {"tests/test_a.py": b"def test_a(): pass\n"}
+    checkout = FakeCheckout({"tree-1": files}, snapshotter, str(tmp_path / "checkout"))
+
+    def writes_trace(request: ProcessRequest) -> ProcessResult:
+        checkout.folders[request.cwd].files["tests/trace.txt"] = b"x"
+        return exits(0)
+
+    runner = FakeProcessRunner(dict.fromkeys(("uv", "pytest"), writes_trace))
+    stage = ApiGateStage(
+        reader=FakeProjectFilesReader({root: UV_PROJECT}),
+        runner=runner,
+        snapshotter=snapshotter,
+        files=FakeFileReader({}),
+        checkout=checkout,
+    )
+
+    async def plan_then_run() -> GateOutcome:
+        return await stage.run(root, await stage.plan(root, [CHANGE]), base="b", tree="tree-1")
+
+    outcome = anyio.run(plan_then_run)
+    assert {r.cwd for r in runner.requests} == {str(tmp_path / "checkout")}
+    assert outcome.side_effects == ("tests/trace.txt",)
+    assert set(snapshotter.bases) == {None}  # a plain folder: no ignore rules at all
+
+
+def test_a_checkout_that_fails_is_a_gate_error_and_nothing_runs(tmp_path: Path) -> None:
+    root = str(tmp_path)
+    snapshotter = FakeSnapshotter({root: FakeWorktree()})
+    runner = FakeProcessRunner(dict.fromkeys(("uv", "pytest"), ok))
+    stage = ApiGateStage(
+        reader=FakeProjectFilesReader({root: UV_PROJECT}),
+        runner=runner,
+        snapshotter=snapshotter,
+        files=FakeFileReader({}),
+        checkout=FakeCheckout({}, snapshotter, str(tmp_path)),
+    )
+
+    async def plan_then_run() -> GateOutcome:
+        return await stage.run(root, await stage.plan(root, [CHANGE]), tree="missing")
+
+    outcome = anyio.run(plan_then_run)
+    assert [(r.name, r.status) for r in outcome.results] == [("(checkout)", "error")]
+    assert "checkout-unreadable" in outcome.results[0].detail
+    assert runner.requests == []

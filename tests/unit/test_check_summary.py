@@ -99,3 +99,12 @@ def test_every_control_character_from_the_repository_is_printed_escaped() -> Non
     assert "  gate py\\ntest: passed" in text
     assert "    declared: pytest docs/a\\n  added" in text
     assert "  note: note\\x07\\nforged" in text
+
+
+def test_the_summary_names_the_candidate_tree_when_there_is_one() -> None:
+    with_tree = msgspec.structs.replace(repo(), tree="4b825dc642cb6eb9a060e54bf8d69288fbee4904")
+    text = render_summary(CheckReport(verdict="publishable", repos=(with_tree,)))
+    assert "  candidate tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904 (what publication" in text
+    assert "candidate tree" not in render_summary(
+        CheckReport(verdict="publishable", repos=(repo(),))
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,7 @@ def _run(
     *,
     host: FakeHarnessHost | None = None,
     config: FakeConfigSource | None = None,
+    environ_extra: dict[str, str] | None = None,
     **request: Any,
 ) -> HarnessRun | HarnessRunError:
     fields: dict[str, Any] = {
@@ -63,7 +65,7 @@ def _run(
             runner=runner,
             host=host or _host(tmp_path),
             config_source=config or FakeConfigSource(),
-            environ=ENV,
+            environ=ENV | (environ_extra or {}),
         )
     )
     return result.unwrap() if isinstance(result, Success) else result.failure()
@@ -85,8 +87,36 @@ def test_the_process_gets_the_prompt_on_stdin_and_a_scrubbed_environment(tmp_pat
     assert request.stdin_path == "/task.md"
     assert request.argv[0] == PI
     assert "/task.md" not in request.argv
+    tools = {name: request.env.pop(name) for name in TOOL_STATE}
     assert request.env == {"PATH": "/opt/pi/bin", "HOME": "/home/u", "ANTHROPIC_API_KEY": "k"}
     assert request.cwd == "/repo"
+    assert len(tools) == len(TOOL_STATE)
+
+
+TOOL_STATE = (
+    "UV_PROJECT_ENVIRONMENT",
+    "UV_CACHE_DIR",
+    "PYTHONPYCACHEPREFIX",
+    "MYPY_CACHE_DIR",
+    "RUFF_CACHE_DIR",
+)
+
+
+def test_the_tools_keep_their_state_in_the_runs_own_folder_beside_its_transcript(
+    tmp_path: Path,
+) -> None:
+    runner = _pi(_lines("success-write"))
+    # An allowed variable of the same name must not point the state back into the worktree.
+    config = FakeConfigSource('[harness]\nmodel = "m"\nenv_allow = ["UV_PROJECT_ENVIRONMENT"]\n')
+    with_inside = {"UV_PROJECT_ENVIRONMENT": "/repo/.venv"}
+    run = _run(tmp_path, runner, config=config, environ_extra=with_inside)
+    assert isinstance(run, HarnessRun)
+    folder = run.transcript_path.removesuffix(".jsonl") + ".tools"
+    env = runner.requests[0].env
+    assert {name: os.path.dirname(env[name]) for name in TOOL_STATE} == dict.fromkeys(
+        TOOL_STATE, folder
+    )
+    assert not any(env[name].startswith("/repo") for name in TOOL_STATE)
 
 
 def test_pi_exit_0_after_every_attempt_failed_is_failed(tmp_path: Path) -> None:

@@ -30,6 +30,7 @@ from dulwich.objectspec import parse_commit
 from dulwich.repo import Repo
 from returns.result import Failure, Result, Success
 
+from adapters.git.changes._candidate import CandidateChangedError, write_candidate_tree
 from adapters.git.changes._compare import _base_files, _compared
 from adapters.git.changes._content import _display, _Reader
 from adapters.git.changes._gc import paused_gc
@@ -180,12 +181,25 @@ def _collect_changes(
         cache = None if trust_index_stat else _open_stat_cache(repo, stat_cache_dir)
         started = time.time_ns()
         try:
-            snapshot = read_worktree(repo, commit.tree, trust_stat=trust_index_stat, cache=cache)
+            snapshot = read_worktree(
+                repo, commit.tree, trust_stat=trust_index_stat, cache=cache, self_ignoring=True
+            )
             files, pruned = _base_files(repo, commit.tree, snapshot, cache)
             reader = _Reader(repo)
             differing = _compared(files, pruned, snapshot)
             raw = [reader.change(path, old, new) for path, old, new in differing]
             relinked = relinked_symlinks(snapshot, {p: (old, new) for p, old, new in differing})
+            # The commits are read before the candidate's blobs join the object store: an object
+            # a commit lost stays lost to its scan (the history is then incomplete).
+            history = read_history(repo, commit.id)
+            tree = write_candidate_tree(repo, commit.tree, [(p, new) for p, _, new in differing])
+        except CandidateChangedError as exc:
+            return Failure(
+                ChangeReadError(
+                    code="repo-unreadable",
+                    message=f"cannot write the candidate tree of {repo.path}: {exc}",
+                )
+            )
         except SpecialFileError as exc:
             return Failure(
                 ChangeReadError(
@@ -212,8 +226,10 @@ def _collect_changes(
                 repo=_display(os.fsencode(repo.path))[0],
                 base=commit.id.decode(),
                 changes=pair_exact_renames(raw),
-                history=read_history(repo, commit.id),
+                history=history,
                 relinked=tuple(relinked),
+                tree=tree.decode("ascii"),
+                excluded=tuple(_display(path)[0] + "/" for path in sorted(snapshot.excluded)),
             )
         )
 

@@ -51,9 +51,13 @@ def read_worktree(
     trust_stat: bool,
     cache: StatCache | None = None,
     depth: int = 0,
+    self_ignoring: bool = False,
 ) -> _Snapshot:
-    """`_Snapshot` of `repo`'s worktree with the state of every submodule settled."""
-    snapshot = _Snapshot(repo, ignore_tree, trust_stat=trust_stat, cache=cache)
+    """`_Snapshot` of `repo`'s worktree with the state of every submodule settled
+    (`self_ignoring`: untracked self-ignoring folders excluded, in submodules too)."""
+    snapshot = _Snapshot(
+        repo, ignore_tree, trust_stat=trust_stat, cache=cache, self_ignoring=self_ignoring
+    )
     for path, recorded in snapshot.submodules.items():
         snapshot.entries[path] = (MODE_GITLINK, _state(snapshot, path, recorded, depth))
     return snapshot
@@ -76,7 +80,12 @@ def _state(snapshot: _Snapshot, path: bytes, recorded: ObjectID | None, depth: i
             cache = snapshot.cache
             child = cache.for_submodule(os.path.realpath(folder)) if cache else None
             inner = read_worktree(
-                sub, commit.tree, trust_stat=snapshot.trust_stat, cache=child, depth=depth + 1
+                sub,
+                commit.tree,
+                trust_stat=snapshot.trust_stat,
+                cache=child,
+                depth=depth + 1,
+                self_ignoring=snapshot.self_ignoring,
             )
             files, pruned = _base_files(sub, commit.tree, inner, child)
             differing = _compared(files, pruned, inner)

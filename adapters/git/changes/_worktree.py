@@ -5,15 +5,22 @@ come from a trusted tree only (`_ignore`), skip-worktree/assume-unchanged bits a
 `core.filemode` is not consulted (we run on POSIX file systems, which keep the exec bit). The
 index's stat data (size, mtime, ctime) and cache tree are trusted to skip re-hashing clean files
 only when the caller asks (`trust_stat`): see `docs/changes.md` (`trust_index_stat`).
+
+With `self_ignoring`, an untracked folder whose own `.gitignore` holds the single pattern `*`
+(the marker pytest, uv, virtualenv, mypy and ruff write) is not listed but recorded in
+`excluded`: git would add nothing of it, and it is no part of the candidate tree
+(docs/candidate-tree.md). A folder holding index paths is read as always.
 """
 
 from __future__ import annotations
 
 import bisect
 import hashlib
+import io
 import os
 import stat
 
+from dulwich.ignore import read_ignore_patterns
 from dulwich.index import cleanup_mode
 from dulwich.objects import ZERO_SHA, ObjectID
 from dulwich.repo import Repo
@@ -33,6 +40,33 @@ _Entry = tuple[int, ObjectID]  # (mode, hex sha)
 def _blob_id(data: bytes) -> ObjectID:
     header = b"blob %d\x00" % len(data)
     return ObjectID(hashlib.sha1(header + data, usedforsecurity=False).hexdigest().encode("ascii"))
+
+
+# A self-ignoring marker is a line or two; a larger `.gitignore` is an ordinary file.
+MARKER_MAX_BYTES = 4096
+
+
+def is_self_ignoring(folder: bytes) -> bool:
+    """Whether `folder/.gitignore` is a regular file whose one pattern is `*` (comments and
+    blank lines aside), the marker tools write into the folders they make."""
+    fd = None
+    try:
+        # O_NOFOLLOW/O_NONBLOCK: a symlink or FIFO named `.gitignore` is no marker (git reads
+        # no symlinked `.gitignore` either), and opening it must not block.
+        fd = os.open(
+            folder + b"/.gitignore", os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK
+        )
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return False
+        data = os.read(fd, MARKER_MAX_BYTES + 1)
+    except OSError:
+        return False
+    finally:
+        if fd is not None:
+            os.close(fd)
+    if len(data) > MARKER_MAX_BYTES:
+        return False
+    return list(read_ignore_patterns(io.BytesIO(data))) == [b"*"]
 
 
 # Files larger than this are hashed in chunks, never held in memory whole.
@@ -113,8 +147,12 @@ class _Snapshot:
         *,
         trust_stat: bool,
         cache: StatCache | None = None,
+        self_ignoring: bool = False,
     ) -> None:
         self.repo = repo
+        self.self_ignoring = self_ignoring
+        # The untracked self-ignoring folders not listed (only with `self_ignoring`).
+        self.excluded: list[bytes] = []
         self.cache = cache
         self.trust_stat = trust_stat
         self.submodules: dict[bytes, ObjectID | None] = {}
@@ -358,6 +396,9 @@ class _Snapshot:
             self.submodules[rel] = None
             self.entries[rel] = (MODE_GITLINK, ZERO_SHA)
             self.untracked.add(rel)
+            return False
+        if self.self_ignoring and is_self_ignoring(prefix + rel):
+            self.excluded.append(rel)
             return False
         return True
 

@@ -14,9 +14,11 @@ from domain.changes.change_set import FileChange
 from domain.gates.declared import DeclaredGate, plan_gates
 from domain.gates.select import ChangedFile
 from domain.policy.evaluate import GateArgv
+from entrypoints import bootstrap
 from entrypoints.api.check.values import GateOutcome, PlannedGates, RanGate, RefusedGate
 from entrypoints.api.gates.run import DEFAULT_TIMEOUT_S, prepare, read_facts, run_prepared_async
 from entrypoints.api.sandbox import Sandbox
+from ports.checkout import CandidateCheckout
 from ports.files import FileReader
 from ports.process import ProcessRunner
 from ports.project import ProjectFilesReader
@@ -47,10 +49,12 @@ class ApiGateStage:
         snapshotter: WorktreeSnapshotter | None = None,
         files: FileReader | None = None,
         sandbox: Sandbox | None = None,
+        checkout: CandidateCheckout | None = None,
     ) -> None:
         self.timeout_s = timeout_s
         self.sandbox = sandbox
         self.reader, self.runner, self.snapshotter, self.files = reader, runner, snapshotter, files
+        self.checkout = checkout
 
     async def plan(
         self, repo: str, changes: Sequence[FileChange], *, declared: Sequence[DeclaredGate] = ()
@@ -88,15 +92,28 @@ class ApiGateStage:
         )
 
     async def run(
-        self, repo: str, planned: PlannedGates, *, base: str | None = None
+        self, repo: str, planned: PlannedGates, *, base: str | None = None, tree: str | None = None
     ) -> GateOutcome:
-        """Run the prepared gates the policy judged, judging their traces with `base`'s ignore
-        rules; an API error counts as a failed run."""
+        """Run the prepared gates the policy judged, on a clean checkout of the candidate `tree`
+        when one is given (else in `repo`, judging traces with `base`'s ignore rules); an API
+        error counts as a failed run."""
         prepared = planned.prepared
         if prepared is None or not (prepared.ready or prepared.refusals):
             return GateOutcome()
+        where = repo
+        if tree is not None:
+            checkout = self.checkout or bootstrap.candidate_checkout()
+            done = await checkout.checkout(repo, tree)
+            if not is_successful(done):
+                problem = done.failure()
+                failed = RanGate(
+                    name="(checkout)", status="error", detail=f"{problem.code}: {problem.message}"
+                )
+                return GateOutcome(results=(failed,))
+            # A plain folder: every file a gate writes in it is a trace (no ignore rules).
+            where, base = done.unwrap(), None
         report = await run_prepared_async(
-            repo,
+            where,
             prepared,
             timeout_s=self.timeout_s,
             runner=self.runner,

@@ -17,6 +17,7 @@ from returns.result import Failure, Result, Success
 from domain.changes.change_set import (
     ChangeSet,
     default_base_notice,
+    excluded_notices,
     manifest_paths,
     summarise,
 )
@@ -369,7 +370,9 @@ async def check_repos(
     outcomes: list[GateOutcome | None] = [None] * len(inspected)
     if run_gates and all(v.allowed for v in verdicts):
         for index, item in enumerate(inspected):
-            outcome = await stage.run(item.changes.repo, item.planned, base=item.changes.base)
+            outcome = await stage.run(
+                item.changes.repo, item.planned, base=item.changes.base, tree=item.changes.tree
+            )
             outcomes[index] = outcome
             verdicts[index] = evaluate_policy(
                 item.changes.changes,
@@ -386,10 +389,11 @@ async def check_repos(
                 repo=item.changes.repo,
                 name=item.name,
                 base=item.changes.base,
+                tree=item.changes.tree,
                 changes=tuple(summarise(c) for c in item.changes.changes),
                 gates=_gate_reports(item.planned, outcome, held_back=run_gates),
                 violations=verdict.violations,
-                notices=item.notices + verdict.notices,
+                notices=item.notices + excluded_notices(item.changes.excluded) + verdict.notices,
             ),
             compile_scanner(item.rules.secret_patterns, secrets),
         )

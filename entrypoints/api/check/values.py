@@ -70,10 +70,11 @@ class GateStage(Protocol):
         ...
 
     async def run(
-        self, repo: str, planned: PlannedGates, *, base: str | None = None
+        self, repo: str, planned: PlannedGates, *, base: str | None = None, tree: str | None = None
     ) -> GateOutcome:
-        """Run the prepared gates and report results and side effects (untracked files that
-        `base`'s committed ignore rules ignore are no side effect; HEAD's are the agent's)."""
+        """Run the prepared gates and report results and side effects: on a clean checkout of
+        the candidate `tree` when given (every file a gate writes there is one), else in `repo`
+        (untracked files that `base`'s committed ignore rules ignore are no side effect)."""
         ...
 
 
@@ -110,6 +111,9 @@ class RepoReport(msgspec.Struct, frozen=True, kw_only=True):
     # are those of `[policy.repos.NAME]` for this name, else for the directory name.
     name: str
     base: str
+    # The candidate tree: the git tree id publication commits, and the tree the gates ran on
+    # (docs/candidate-tree.md); None when the collector wrote none.
+    tree: str | None = None
     changes: tuple[ChangeSummary, ...]
     gates: tuple[GateReport, ...]
     violations: tuple[Violation, ...]

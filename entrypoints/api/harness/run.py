@@ -14,7 +14,7 @@ import msgspec
 from returns.result import Failure, Result, Success
 
 from domain.config import LoopConfig
-from domain.harness.command import build_command
+from domain.harness.command import build_command, tool_state_dir
 from domain.harness.config import ResolvedHarness, resolve_harness
 from domain.harness.normalise import new_normaliser
 from domain.harness.run import (
@@ -187,7 +187,14 @@ async def run_harness(
     if not isinstance(chosen, Success):
         return _error(chosen.failure().code, chosen.failure().message)
     confinement = chosen.unwrap()
-    command = build_command(harness, executable=executable, parent_env=environ)
+    # The tools' state (uv's environment and cache, bytecode, mypy and ruff caches) goes into
+    # the run's own folder beside its transcript, outside the worktree.
+    command = build_command(
+        harness,
+        executable=executable,
+        parent_env=environ,
+        tool_dir=tool_state_dir(transcript_path),
+    )
     normaliser = new_normaliser(harness.name)
     stopped_for_cost = False
 

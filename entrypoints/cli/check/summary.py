@@ -59,6 +59,8 @@ def render_summary(report: CheckReport) -> str:
             f"{printable(repo.repo)} (as {printable(repo.name)}, base "
             f"{printable(repo.base[:12])}): {len(repo.changes)} change(s)"
         )
+        if repo.tree is not None:
+            lines.append(f"  candidate tree {printable(repo.tree)} (what publication commits)")
         for change in repo.changes:
             moved = f" (from {printable(change.old_path)})" if change.old_path else ""
             target = (
