@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from ports.harness import HarnessHost
     from ports.ledger import Ledger
     from ports.line_source import LineSource
+    from ports.lock import LoopLock
     from ports.process import ProcessRunner
     from ports.project import ProjectFilesReader
     from ports.sandbox import SandboxHost
@@ -205,3 +206,10 @@ def sandbox_host() -> SandboxHost:
     from adapters.bwrap_host import BwrapHost
 
     return BwrapHost()
+
+
+def loop_lock() -> LoopLock:
+    """`flock(2)` locks: one `run` or daemon cycle at a time per state folder."""
+    from adapters.flock_lock import FlockLoopLock
+
+    return FlockLoopLock()
