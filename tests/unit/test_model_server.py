@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
+from adapters.scripted_model.server import HttpError, Reply, ScriptedModelServer, ToolCall
 from tests.support.codex_agent import codex_reply
-from tests.support.model_server import HttpError, Reply, ScriptedModelServer, ToolCall
 
 
 def _post(url: str, body: dict[str, Any]) -> tuple[int, bytes]:
