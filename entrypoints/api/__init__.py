@@ -47,3 +47,5 @@ from entrypoints.api.harness.normalise import normalise_harness_output as normal
 from entrypoints.api.harness.run import HarnessRunError as HarnessRunError
 from entrypoints.api.harness.run import HarnessRunRequest as HarnessRunRequest
 from entrypoints.api.harness.run import run_harness as run_harness
+from entrypoints.api.service import ServiceReport as ServiceReport
+from entrypoints.api.service import check_service as check_service

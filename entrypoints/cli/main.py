@@ -25,6 +25,7 @@ _FEATURE_MODULES: tuple[str, ...] = (
     "entrypoints.cli.harness.run",
     "entrypoints.cli.harness.models",
     "entrypoints.cli.forge",
+    "entrypoints.cli.loop",
 )
 
 GroupFactory = Callable[[str, str], "argparse._SubParsersAction[argparse.ArgumentParser]"]
