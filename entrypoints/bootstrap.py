@@ -8,7 +8,7 @@ command pays only for the adapters it uses (httpx and dulwich are slow to import
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from returns.pipeline import is_successful
 from returns.result import Failure, Result, Success
@@ -26,6 +26,7 @@ from ports.line_source import LineSource
 from ports.process import ProcessRunner
 from ports.project import ProjectFilesReader
 from ports.scratch import ScratchRepoBuilder
+from ports.scripted_model import ScriptedModel, ScriptedSession
 from ports.worktree import WorktreeSnapshotter
 
 
@@ -175,3 +176,11 @@ def forge(
     return Success(
         (LocalForge(store, actor=actor), DulwichGitRemote(lambda repo: bare_path(folder, repo)))
     )
+
+
+def scripted_model(sessions: Sequence[ScriptedSession]) -> ScriptedModel:
+    """The scripted model server on 127.0.0.1 playing `sessions` (OpenAI chat completions, as
+    Pi's `openai-completions` provider calls it); start it with `with`."""
+    from adapters.scripted_model import serve_sessions
+
+    return serve_sessions(sessions)
