@@ -13,6 +13,7 @@ from returns.result import Failure, Result, Success
 from domain.config import ConfigError, LoopConfig, parse_config
 from domain.loop.service import ServiceError, check_service_unit
 from domain.loop.unit_file import UnitFileError, parse_unit_file
+from domain.loop.unit_paths import write_notices
 from entrypoints import bootstrap
 from ports.config import ConfigSource
 from ports.files import FileReader
@@ -85,7 +86,8 @@ def check_service(
     config_source: ConfigSource | None = None,
 ) -> Result[ServiceReport, ServiceCheckError]:
     """Check that `unit_path` is a oneshot `daemon --once` unit whose `TimeoutStartSec` holds
-    `max_runs_per_cycle x wall_clock_ceiling_s + 300` seconds of the configuration."""
+    `max_runs_per_cycle x wall_clock_ceiling_s + 300` seconds of the configuration; notices say
+    what else deserves a look (no timeout, a state folder a strict unit leaves read-only)."""
     text = _read_unit(unit_path, reader or bootstrap.file_reader())
     if not is_successful(text):
         return Failure(text.failure())
@@ -106,7 +108,7 @@ def check_service(
         refused = checked.failure()
         return Failure(ServiceError(code=refused.code, message=f"{unit_path}: {refused.message}"))
     check = checked.unwrap()
-    notices = check.notices
+    notices = (*check.notices, *write_notices(unit.unwrap(), config.loop))
     if config_name is None:
         notices = (
             "no engineering-loop.toml in the working directory: checked against the default "

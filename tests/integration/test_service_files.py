@@ -246,3 +246,14 @@ def test_continued_lines_join_as_systemd_joins_them(pieces: list[str], newline: 
         return
     ours = parsed.unwrap().assigned("Service", "TimeoutStartSec")
     assert (timeouts, missing) == ([(str(a.line), a.value) for a in ours], [])
+
+
+def test_a_state_folder_the_unit_leaves_read_only_is_accepted_with_a_notice(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "engineering-loop.toml"
+    config.write_text('[loop]\nstate_dir = "/srv/engineering-loop"\n')
+    code, out = run(capsys, "loop", "service-check", "--unit", str(UNIT), "--config", str(config))
+    assert code == 0
+    assert len(out["notices"]) == 1
+    assert "/srv/engineering-loop is read-only under ProtectSystem=strict" in out["notices"][0]
