@@ -16,7 +16,7 @@ import msgspec
 from returns.pipeline import is_successful
 from returns.result import Failure, Result, Success
 
-from domain.loop.unit_file import Assignment, UnitFile, command_words, list_values
+from domain.loop.unit_file import Assignment, UnitFile, command_words, last_value, list_values
 
 USEC_PER_SEC = 1_000_000
 # The largest span systemd keeps; all ones is its `infinity`.
@@ -147,6 +147,7 @@ def parse_time_span(text: str) -> Result[TimeSpan, TimeSpanError]:
 SERVICE_SLACK_S = 300
 _SERVICE = "Service"
 _TIMEOUT_KEYS = ("TimeoutStartSec", "TimeoutSec")
+_TRUE = ("1", "yes", "y", "true", "t", "on")
 _SERVICE_TYPES = ("simple", "exec", "forking", "oneshot", "dbus", "notify", "notify-reload", "idle")
 
 
@@ -165,8 +166,9 @@ class ServiceCheck(msgspec.Struct, frozen=True, kw_only=True):
 
 class ServiceError(msgspec.Struct, frozen=True, kw_only=True, tag="service-error"):
     """A unit the loop cannot run under: `service-timeout-too-short` (a refusal), or one that is
-    no oneshot running `daemon --once` (`service-not-oneshot`, `service-not-daemon-once`) or
-    whose timeout systemd cannot read (`service-timeout-invalid`)."""
+    no oneshot running `daemon --once` (`service-not-oneshot`, `service-not-daemon-once`), that
+    stays active so the timer never fires again (`service-remains-active`) or whose timeout
+    systemd cannot read (`service-timeout-invalid`)."""
 
     code: str
     message: str
@@ -232,6 +234,13 @@ def _is_oneshot(unit: UnitFile) -> Result[None, ServiceError]:
                 f"line {assignment.line}: Type={assignment.value} is no service type; "
                 "systemd would ignore it, so write Type=oneshot",
             )
+    remain = last_value(unit, _SERVICE, "RemainAfterExit")
+    if remain is not None and remain.value.lower() in _TRUE:
+        return _error(
+            "service-remains-active",
+            f"line {remain.line}: RemainAfterExit={remain.value} keeps the unit active after "
+            "the cycle, so the timer never starts another; remove the line",
+        )
     if not types or types[-1].value != "oneshot":
         found = "no Type= (simple)" if not types else f"Type={types[-1].value}"
         return _error(

@@ -81,7 +81,8 @@ def _logical_lines(text: str) -> Result[list[tuple[int, str]], UnitFileError]:
     lines: list[tuple[int, str]] = []
     pending: str | None = None
     last = 0
-    for number, raw in enumerate(_LINE_END.split(text), start=1):
+    # systemd skips a UTF-8 byte order mark at the start of the file.
+    for number, raw in enumerate(_LINE_END.split(text.removeprefix("\ufeff")), start=1):
         if len(raw) > MAX_LINE_CHARS:
             return _invalid(number, "the line is longer than 1 MiB")
         stripped = raw.strip(_SPACE)

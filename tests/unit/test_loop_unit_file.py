@@ -107,3 +107,7 @@ def test_parsing_never_raises_and_keeps_assignments_inside_sections(lines: list[
         assert assignment.key == assignment.key.strip()
         assert assignment.value == assignment.value.strip()
         assert 1 <= assignment.line <= len(lines)
+
+
+def test_a_byte_order_mark_at_the_start_is_skipped_as_systemd_does() -> None:
+    assert _values("\ufeff[Service]\nType=oneshot\n", "Type") == ["oneshot"]

@@ -129,3 +129,10 @@ def test_an_exec_start_reset_then_set_runs_the_last_command() -> None:
 @pytest.mark.parametrize("seconds", [0, 1, 59, 60, 61, 3599, 3600, 3900, 86_400, 90_061])
 def test_a_formatted_span_reads_back_as_the_same_seconds(seconds: int) -> None:
     assert parse_time_span(format_span(seconds)).unwrap().micros == seconds * 1_000_000
+
+
+@pytest.mark.parametrize("value", ["yes", "true", "on", "1"])
+def test_a_unit_that_stays_active_after_the_cycle_is_refused(value: str) -> None:
+    error = _refused(HEAD + f"TimeoutStartSec=2h\nRemainAfterExit={value}\n")
+    assert error.code == "service-remains-active"
+    assert _check(HEAD + "TimeoutStartSec=2h\nRemainAfterExit=no\n").timeout_s == 7200
