@@ -8,7 +8,7 @@ command pays only for the adapters it uses (httpx and dulwich are slow to import
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from domain.kernel.locations import cache_home
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from ports.project import ProjectFilesReader
     from ports.sandbox import SandboxHost
     from ports.scratch import ScratchRepoBuilder
+    from ports.scripted_model import ScriptedModel, ScriptedSession
     from ports.worktree import WorktreeSnapshotter
 
 
@@ -213,3 +214,11 @@ def loop_lock() -> LoopLock:
     from adapters.flock_lock import FlockLoopLock
 
     return FlockLoopLock()
+
+
+def scripted_model(sessions: Sequence[ScriptedSession]) -> ScriptedModel:
+    """The scripted model server on 127.0.0.1 playing `sessions` (OpenAI chat completions, as
+    Pi's `openai-completions` provider calls it); start it with `with`."""
+    from adapters.scripted_model import serve_sessions
+
+    return serve_sessions(sessions)

@@ -59,6 +59,8 @@ if TYPE_CHECKING:
     from entrypoints.api.harness.run import HarnessRunError as HarnessRunError
     from entrypoints.api.harness.run import HarnessRunRequest as HarnessRunRequest
     from entrypoints.api.harness.run import run_harness as run_harness
+    from entrypoints.api.service import ServiceReport as ServiceReport
+    from entrypoints.api.service import check_service as check_service
 
 _EXPORTS: dict[str, str] = {
     "close_harness_run": "entrypoints.api.budget",
@@ -104,6 +106,8 @@ _EXPORTS: dict[str, str] = {
     "HarnessRunRequest": "entrypoints.api.harness.run",
     "run_harness": "entrypoints.api.harness.run",
     "declared_gates_in": "entrypoints.api.gates.declared",
+    "ServiceReport": "entrypoints.api.service",
+    "check_service": "entrypoints.api.service",
 }
 
 # Defined for the interpreter only: mypy reads the imports above and still rejects unknown names.

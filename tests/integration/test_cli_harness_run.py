@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.model_server import HttpError, Reply, ScriptedModelServer, ToolCall
+from adapters.scripted_model.server import HttpError, Reply, ScriptedModelServer, ToolCall
 from tests.support.pi_agent import MODEL, PROVIDER, require_pi, write_agent_dir
 
 pytestmark = pytest.mark.integration

@@ -13,6 +13,7 @@ from pathlib import Path
 import anyio
 import pytest
 
+from adapters.scripted_model.server import HttpError, Reply, ScriptedModelServer, Step, ToolCall
 from domain.harness.run import HarnessRun
 from entrypoints.api.harness.run import HarnessRunRequest, run_harness
 from tests.support.claude_agent import (
@@ -22,7 +23,6 @@ from tests.support.claude_agent import (
     message_cost_usd,
     require_claude,
 )
-from tests.support.model_server import HttpError, Reply, ScriptedModelServer, Step, ToolCall
 
 pytestmark = pytest.mark.integration
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import anyio
 import pytest
 
+from adapters.scripted_model.server import HttpError, ScriptedModelServer, Step
 from domain.harness.run import HarnessRun
 from entrypoints.api.harness.run import HarnessRunRequest, run_harness
 from tests.support.codex_agent import (
@@ -24,7 +25,6 @@ from tests.support.codex_agent import (
     require_codex,
     write_codex_home,
 )
-from tests.support.model_server import HttpError, ScriptedModelServer, Step
 
 pytestmark = pytest.mark.integration
 

@@ -13,9 +13,9 @@ from pathlib import Path
 import anyio
 import pytest
 
+from adapters.scripted_model.server import HttpError, Reply, ScriptedModelServer, Step, ToolCall
 from domain.harness.run import HarnessRun
 from entrypoints.api.harness.run import HarnessRunRequest, run_harness
-from tests.support.model_server import HttpError, Reply, ScriptedModelServer, Step, ToolCall
 from tests.support.pi_agent import (
     MODEL,
     PI_VERSION,

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from adapters.scripted_model.server import Reply, ScriptedModelServer, ToolCall
 from domain.harness.command import tool_state_dir
-from tests.support.model_server import Reply, ScriptedModelServer, ToolCall
 from tests.support.pi_agent import MODEL, PROVIDER, require_pi, write_agent_dir
 from tests.support.sandbox import (
     CONFINED,

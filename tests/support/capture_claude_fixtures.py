@@ -29,6 +29,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from adapters.scripted_model.server import HttpError, Reply, ScriptedModelServer, Step, ToolCall
 from tests.support.claude_agent import (
     CLAUDE_VERSION,
     MODEL,
@@ -36,7 +37,6 @@ from tests.support.claude_agent import (
     claude_environment,
     message_cost_usd,
 )
-from tests.support.model_server import HttpError, Reply, ScriptedModelServer, Step, ToolCall
 from tests.support.pi_agent import REPO_ROOT
 
 FIXTURE_DIR = REPO_ROOT / "tests" / "fixtures" / "harness" / "claude-real"

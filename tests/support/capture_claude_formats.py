@@ -9,10 +9,11 @@ Run: `uv run --no-sync python -m tests.support.capture_claude_formats --claude P
 with PATH a `claude` binary (`tools/claude/node_modules/.bin/claude` once `scripts/test.sh` has
 installed it).
 
-Each scenario runs `claude -p` against the scripted Messages API server (`model_server.py`,
-`api="anthropic-messages"`) through `ANTHROPIC_BASE_URL`, with a throwaway `HOME`, the prompt on
-stdin, in an empty git worktree, and writes the transcript and `capture/NAME.json` (argv, exit
-code, stderr, requests the server saw, and the totals the script implies). The reviewed
+Each scenario runs `claude -p` against the scripted Messages API server
+(`adapters/scripted_model/server.py`, `api="anthropic-messages"`) through `ANTHROPIC_BASE_URL`,
+with a throwaway `HOME`, the prompt on stdin, in an empty git worktree, and writes the transcript
+and `capture/NAME.json` (argv, exit code, stderr, requests the server saw, and the totals the
+script implies). The reviewed
 `NAME.expected.json` reports are written by hand, not here, so the normaliser is not its own
 oracle.
 
@@ -33,7 +34,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.support.model_server import HttpError, Reply, ScriptedModelServer, Step, ToolCall
+from adapters.scripted_model.server import HttpError, Reply, ScriptedModelServer, Step, ToolCall
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FIXTURE_DIR = REPO_ROOT / "tests" / "fixtures" / "harness" / "claude-formats"

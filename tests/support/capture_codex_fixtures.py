@@ -5,8 +5,9 @@ with PATH a `codex` binary (`npm install @openai/codex` in a scratch folder give
 `node_modules/.bin/codex`; the project does not install it).
 
 Each scenario runs `codex exec --json -` (prompt on stdin) against the scripted Responses API
-server (`model_server.py`, `api="openai-responses"`), declared as a custom provider in a throwaway
-`CODEX_HOME`, in an empty git worktree, and writes `NAME.jsonl` (stdout) and `capture/NAME.json`
+server (`adapters/scripted_model/server.py`, `api="openai-responses"`), declared as a custom
+provider in a throwaway `CODEX_HOME`, in an empty git worktree, and writes `NAME.jsonl` (stdout)
+and `capture/NAME.json`
 (argv, exit code, requests the server saw, and the totals the script implies). The reviewed
 `NAME.expected.json` reports are written by hand, not here. Thread ids and temporary paths are
 scrubbed to constants.
@@ -22,8 +23,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from adapters.scripted_model.server import HttpError, Reply, ScriptedModelServer, Step
 from tests.support.codex_agent import codex_reply
-from tests.support.model_server import HttpError, Reply, ScriptedModelServer, Step
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FIXTURE_DIR = REPO_ROOT / "tests" / "fixtures" / "harness" / "codex-real"

@@ -32,8 +32,8 @@ from pathlib import Path
 
 import anyio
 
+from adapters.scripted_model.server import HttpError, Reply, ScriptedModelServer, Step, ToolCall
 from entrypoints.api.harness.run import HarnessRunRequest, run_harness
-from tests.support.model_server import HttpError, Reply, ScriptedModelServer, Step, ToolCall
 from tests.support.pi_agent import (
     MODEL,
     PI_BINARY,

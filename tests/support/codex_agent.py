@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from tests.support.model_server import Reply, ToolCall
+from adapters.scripted_model.server import Reply, ToolCall
 from tests.support.pi_agent import REPO_ROOT
 from tests.support.tools import missing_harness
 

@@ -9,8 +9,14 @@ from typing import Any
 
 import pytest
 
+from adapters.scripted_model.server import (
+    HttpError,
+    Reply,
+    ScriptedModelServer,
+    ToolCall,
+    opens_conversation,
+)
 from tests.support.codex_agent import codex_reply
-from tests.support.model_server import HttpError, Reply, ScriptedModelServer, ToolCall
 
 
 def _post(url: str, body: dict[str, Any]) -> tuple[int, bytes]:
@@ -70,3 +76,59 @@ def test_played_steps_follow_requests_and_an_exhausted_script_answers_500(api: A
         assert _post(url, {"model": "m", "stream": True})[0] == 500
         assert (server.played_steps, server.remaining_steps) == ((HttpError(503),), 0)
         assert len(server.requests) == 2
+
+
+def _chat(server: ScriptedModelServer, messages: list[dict[str, Any]]) -> bytes:
+    status, stream = _post(
+        f"{server.base_url}/chat/completions", {"model": "m", "stream": True, "messages": messages}
+    )
+    assert status == 200
+    return stream
+
+
+OPENING = [{"role": "system", "content": "s"}, {"role": "user", "content": "task"}]
+FOLLOW_UP = [*OPENING, {"role": "assistant", "content": "a"}, {"role": "user", "content": "more"}]
+
+
+def test_a_new_conversation_after_a_reply_starts_the_next_session() -> None:
+    with ScriptedModelServer(
+        [Reply("one-a"), Reply("one-b"), Reply("one-c")], next_sessions=[[Reply("two-a")]]
+    ) as server:
+        assert b"one-a" in _chat(server, OPENING)
+        assert b"one-b" in _chat(server, FOLLOW_UP)
+        assert server.sessions_started == 1
+        # The second agent run opens a conversation: session 1's last reply is never played.
+        assert b"two-a" in _chat(server, OPENING)
+        assert (server.sessions_started, server.requests_served) == (2, 3)
+        assert server.played_steps == (Reply("one-a"), Reply("one-b"), Reply("two-a"))
+
+
+def test_a_retried_first_request_does_not_skip_to_the_next_session() -> None:
+    with ScriptedModelServer(
+        [HttpError(503), Reply("one")], next_sessions=[[Reply("two")]]
+    ) as server:
+        url = f"{server.base_url}/chat/completions"
+        assert _post(url, {"model": "m", "stream": True, "messages": OPENING})[0] == 503
+        assert b"one" in _chat(server, OPENING)
+        assert server.sessions_started == 1
+
+
+def test_a_single_session_script_plays_on_across_conversations() -> None:
+    with ScriptedModelServer([Reply("a"), Reply("b")]) as server:
+        assert b'"a"' in _chat(server, OPENING)
+        assert b'"b"' in _chat(server, OPENING)
+
+
+@pytest.mark.parametrize(
+    ("body", "opens"),
+    [
+        ({"messages": OPENING}, True),
+        ({"messages": [*OPENING, {"role": "tool", "content": "out"}]}, False),
+        ({"input": "task"}, True),
+        ({"input": [{"role": "user", "content": "t"}, {"type": "function_call"}]}, False),
+        ({"input": [{"role": "user", "content": "t"}], "previous_response_id": "r"}, False),
+        ({"unparsed": "x"}, False),
+    ],
+)
+def test_what_opens_a_conversation(body: dict[str, Any], opens: bool) -> None:
+    assert opens_conversation(body) is opens

@@ -9,6 +9,11 @@ Anthropic request does not ask for a stream), an HTTP error, or a reply that wai
 Anthropic token counting gets a fixed count and plays no step. Requests are recorded so a test
 can assert what the harness sent. When the script runs out the server answers 500 saying so,
 which shows up in the harness's transcript instead of hanging the test.
+
+A script may hold several sessions, one per agent run: a request that opens a conversation (no
+assistant turn in it yet) after the current session has replied starts the next session, so the
+second round of a run gets its own replies while a retry of an unanswered first request does not
+skip ahead. The model is this script, not an LLM.
 """
 
 from __future__ import annotations
@@ -76,19 +81,57 @@ class RecordedRequest:
     body: dict[str, Any]
 
 
+def opens_conversation(body: dict[str, Any]) -> bool:
+    """Whether a request starts a conversation: no assistant turn or tool result in it yet."""
+    if body.get("previous_response_id"):
+        return False
+    turns = body.get("messages", body.get("input"))
+    if not isinstance(turns, list):
+        return isinstance(turns, str)
+    for turn in turns:
+        if not isinstance(turn, dict):
+            continue
+        if turn.get("role") in ("assistant", "tool") or turn.get("type") in (
+            "function_call",
+            "function_call_output",
+        ):
+            return False
+    return True
+
+
 @dataclass
 class _Script:
-    steps: tuple[Step, ...]
+    sessions: tuple[tuple[Step, ...], ...]
     requests: list[RecordedRequest] = field(default_factory=list)
+    played: list[Step] = field(default_factory=list)
+    session: int = 0
+    position: int = 0
+    replied: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
     closing: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def steps(self) -> tuple[Step, ...]:
+        return tuple(step for session in self.sessions for step in session)
 
     def next_step(self, request: RecordedRequest) -> tuple[int, Step | None]:
         """Record the request; return its 1-based number and the step to play (None: none left)."""
         with self.lock:
             self.requests.append(request)
-            number = len(self.requests)
-            return number, (self.steps[number - 1] if number <= len(self.steps) else None)
+            if (
+                self.session + 1 < len(self.sessions)
+                and self.replied
+                and opens_conversation(request.body)
+            ):
+                self.session, self.position, self.replied = self.session + 1, 0, False
+            steps = self.sessions[self.session]
+            if self.position >= len(steps):
+                return len(self.requests), None
+            step = steps[self.position]
+            self.position += 1
+            self.played.append(step)
+            self.replied = self.replied or isinstance(step, Reply)
+            return len(self.requests), step
 
 
 def _sse_chunks(reply: Reply, model: str, completion_id: str) -> Iterator[dict[str, Any]]:
@@ -372,11 +415,21 @@ class _Server(ThreadingHTTPServer):
 
 
 class ScriptedModelServer:
-    """Serves one script on 127.0.0.1 (ephemeral port); use as a context manager."""
+    """Serves one script on 127.0.0.1 (ephemeral port); use as a context manager.
 
-    def __init__(self, steps: Sequence[Step], api: Api = "openai-completions") -> None:
+    `steps` is the first session; `next_sessions` are played by the agent runs after it.
+    """
+
+    def __init__(
+        self,
+        steps: Sequence[Step],
+        api: Api = "openai-completions",
+        *,
+        next_sessions: Sequence[Sequence[Step]] = (),
+    ) -> None:
         self._server = _Server(("127.0.0.1", 0), _Handler)
-        self._server.script = _Script(steps=tuple(steps))
+        sessions = (tuple(steps), *(tuple(session) for session in next_sessions))
+        self._server.script = _Script(sessions=sessions)
         self._server.api = api
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -404,15 +457,27 @@ class ScriptedModelServer:
 
     @property
     def played_steps(self) -> tuple[Step, ...]:
-        """The steps played so far, in order (requests past the script's end play none)."""
+        """The steps played so far, in order (requests past a session's end play none)."""
         with self._server.script.lock:
-            return self._server.script.steps[: len(self._server.script.requests)]
+            return tuple(self._server.script.played)
 
     @property
     def remaining_steps(self) -> int:
         """How many scripted steps have not been played yet."""
         with self._server.script.lock:
-            return max(0, len(self._server.script.steps) - len(self._server.script.requests))
+            return len(self._server.script.steps) - len(self._server.script.played)
+
+    @property
+    def requests_served(self) -> int:
+        """How many model requests arrived so far."""
+        with self._server.script.lock:
+            return len(self._server.script.requests)
+
+    @property
+    def sessions_started(self) -> int:
+        """How many sessions have begun (0 before the first request)."""
+        with self._server.script.lock:
+            return self._server.script.session + 1 if self._server.script.requests else 0
 
     def __enter__(self) -> ScriptedModelServer:
         self._thread.start()
