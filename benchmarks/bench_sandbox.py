@@ -108,7 +108,7 @@ def main() -> None:
     print(f"  sandboxed:   {gate_boxed * 1000:.0f} ms")
     print(
         f"  ratio sandboxed/unsandboxed: {gate_boxed / gate_plain:.2f}x "
-        f"(+{(gate_boxed - gate_plain) * 1000:.0f} ms)"
+        f"({(gate_boxed - gate_plain) * 1000:+.0f} ms)"
     )
     print(
         f"/bin/true: {true_plain * 1000:.1f} ms bare, {true_boxed * 1000:.1f} ms under bwrap, "
