@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from ports.ledger import Ledger
     from ports.line_source import LineSource
     from ports.lock import LoopLock
+    from ports.notify import WebhookPoster
     from ports.process import ProcessRunner
     from ports.project import ProjectFilesReader
     from ports.sandbox import SandboxHost
@@ -213,3 +214,10 @@ def loop_lock() -> LoopLock:
     from adapters.flock_lock import FlockLoopLock
 
     return FlockLoopLock()
+
+
+def webhook_poster() -> WebhookPoster:
+    """httpx webhook delivery (one POST, explicit timeout, no proxies from the environment)."""
+    from adapters.httpx_webhook import HttpxWebhookPoster
+
+    return HttpxWebhookPoster()
