@@ -25,6 +25,8 @@ _FEATURE_MODULES: tuple[str, ...] = (
     "entrypoints.cli.harness.models",
     "entrypoints.cli.forge",
     "entrypoints.cli.sandbox",
+    "entrypoints.cli.daemon",
+    "entrypoints.cli.loop_queue",
 )
 
 # The modules that register each top-level command: a command imports only its own feature
@@ -40,6 +42,8 @@ _COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "models": ("entrypoints.cli.harness.models",),
     "forge": ("entrypoints.cli.forge",),
     "sandbox": ("entrypoints.cli.sandbox",),
+    "daemon": ("entrypoints.cli.daemon",),
+    "loop": ("entrypoints.cli.loop_queue",),
 }
 
 GroupFactory = Callable[[str, str], "argparse._SubParsersAction[argparse.ArgumentParser]"]
