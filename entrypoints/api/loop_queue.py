@@ -25,10 +25,12 @@ LoopApiError = ConfigError | ForgeError
 
 
 class RepoLabels(msgspec.Struct, frozen=True, kw_only=True):
-    """A served repository's needed labels and, with `apply`, those just created."""
+    """A served repository's needed labels, those it lacks, and (with `apply`) those created."""
 
     repo: str
     required: tuple[str, ...]
+    # Missing before this command (with `apply`, they are now created).
+    missing: tuple[str, ...] = ()
     created: tuple[str, ...] = ()
 
 
@@ -126,11 +128,16 @@ async def loop_labels_needed(
         parsed = parse_repo(slug)
         if not is_successful(parsed):
             return Failure(parsed.failure())
+        have = await found.repository_labels(parsed.unwrap())
+        if not is_successful(have):
+            return Failure(have.failure())
+        existing = {name.casefold() for name in have.unwrap()}
+        missing = tuple(name for name in names if name.casefold() not in existing)
         created: tuple[str, ...] = ()
-        if apply:
+        if apply and missing:
             made = await found.ensure_labels(parsed.unwrap(), specs)
             if not is_successful(made):
                 return Failure(made.failure())
             created = made.unwrap()
-        repos.append(RepoLabels(repo=slug, required=names, created=created))
+        repos.append(RepoLabels(repo=slug, required=names, missing=missing, created=created))
     return Success(LabelsReport(applied=apply, repos=tuple(repos)))

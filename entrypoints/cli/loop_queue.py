@@ -79,6 +79,7 @@ def _labels(args: argparse.Namespace) -> int:
         return EXIT_OK
     for repo in report.repos:
         print(f"{repo.repo}: needs {', '.join(repo.required)}")
+        print(f"  missing: {', '.join(repo.missing) or 'none'}")
         if report.applied:
-            print(f"  created: {', '.join(repo.created) or 'none (all existed)'}")
+            print(f"  created: {', '.join(repo.created) or 'none'}")
     return EXIT_OK
