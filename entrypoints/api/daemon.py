@@ -2,9 +2,12 @@
 run, notify.
 
 The cycle gathers facts through ports, lets `domain.loop` decide, and acts. The run itself is
-injected (`RunOne`): the cycle hands it a `RunTarget` (the claimed issue, the comments the prompt
-may use, the configuration, the lock already held) and gets the run's `RunReport` back; the run
-writes its outcome back to the issue, as `run` does.
+injected (`RunOne`): the cycle hands it a `RunTarget` (the chosen issue, the comments the prompt
+may use, the configuration, the lock already held) and gets the run's `RunReport` back. The run
+does what `run` does for an issue: reserve its budget, claim the issue (`loop:in-progress`, and
+off with `loop:needs-human` for a re-approved one) before the agent starts, and write the outcome
+back at the end; the cycle checked the budget before handing it over, so a refusal leaves the
+issue untouched.
 """
 
 from __future__ import annotations
@@ -23,12 +26,11 @@ from domain.config import ConfigError, LoopConfig
 from domain.forge.values import ForgeError, RepoRef
 from domain.loop.config import ledger_path, lock_path, refusing_variables, state_dir
 from domain.loop.facts import trusted_comments
-from domain.loop.intake import IN_PROGRESS, IssueFacts, choose
+from domain.loop.intake import IssueFacts, choose
 from domain.loop.notify import WEBHOOK_TIMEOUT_S, should_notify
-from domain.loop.outcomes import RUN_SEVERITY, Outcome, Reason, cycle_outcome
+from domain.loop.outcomes import Outcome, Reason, cycle_outcome
 from domain.loop.prompt import IssueComment as PromptComment
 from domain.loop.report import CycleReport, RunReport, Skipped
-from domain.loop.writeback import claim_labels
 from entrypoints import bootstrap
 from entrypoints.api.budget import open_ledger, plan_run
 from entrypoints.api.loop_intake import IntakeEntry, RepoIntake, read_intake
@@ -54,7 +56,7 @@ DaemonApiError = ConfigError | ForgeError | LockError | DaemonError
 
 @dataclass(frozen=True, kw_only=True)
 class RunTarget:
-    """One claimed issue for the run: everything the run needs that the cycle already knows."""
+    """One chosen issue for the run: everything the run needs that the cycle already knows."""
 
     repo: RepoRef
     issue: IssueFacts
@@ -65,9 +67,8 @@ class RunTarget:
     config: LoopConfig
     config_path: str | None
     staged: bool
-    # The cycle set `loop:in-progress` (unless staged): the run must not refuse the issue for
-    # it, and its write-back removes it.
-    claimed: bool
+    # A re-approved `loop:needs-human` issue: the run's claim removes that label.
+    clears_needs_human: bool
     # The cycle holds `<state_dir>/daemon.lock`: the run must not take it again.
     lock_held: bool
     state_dir: str
@@ -149,30 +150,7 @@ async def _comments(cycle: _Cycle, entry: IntakeEntry, ref: RepoRef) -> tuple[Pr
     return trusted_comments(read.unwrap(), trusted) if is_successful(read) else ()
 
 
-async def _claim(cycle: _Cycle, entry: IntakeEntry, ref: RepoRef) -> Reason | None:
-    change = claim_labels(clears_needs_human=entry.verdict.clears_needs_human)
-    added = await cycle.forge.add_labels(ref, entry.facts.number, change.add)
-    if not is_successful(added):
-        return Reason(code=added.failure().code, detail=added.failure().message)
-    for label in change.remove:
-        removed = await cycle.forge.remove_label(ref, entry.facts.number, label)
-        if not is_successful(removed):
-            return Reason(code=removed.failure().code, detail=removed.failure().message)
-    return None
-
-
-async def _release_claim(cycle: _Cycle, entry: IntakeEntry, ref: RepoRef) -> None:
-    # The run never started (e.g. the budget refused it after all): the issue is free again.
-    await cycle.forge.remove_label(ref, entry.facts.number, IN_PROGRESS)
-
-
 async def _start(cycle: _Cycle, entry: IntakeEntry, ref: RepoRef, run_one: RunOne) -> RunReport:
-    if not cycle.staged:
-        failed = await _claim(cycle, entry, ref)
-        if failed is not None:
-            return RunReport(
-                outcome="error", repo=entry.repo, issue=entry.facts.number, reasons=(failed,)
-            )
     target = RunTarget(
         repo=ref,
         issue=entry.facts,
@@ -181,31 +159,39 @@ async def _start(cycle: _Cycle, entry: IntakeEntry, ref: RepoRef, run_one: RunOn
         config=cycle.config,
         config_path=cycle.config_path,
         staged=cycle.staged,
-        claimed=not cycle.staged,
+        clears_needs_human=entry.verdict.clears_needs_human,
         lock_held=True,
         state_dir=cycle.state,
         environ=cycle.environ,
         forge=cycle.forge,
         ledger=cycle.ledger,
     )
-    report = await run_one(target)
-    if not cycle.staged and report.outcome not in RUN_SEVERITY:
-        await _release_claim(cycle, entry, ref)
-    return report
+    return await run_one(target)
+
+
+async def _recover(cycle: _Cycle) -> tuple[RunReport, ...]:
+    """Close the runs that started and never ended (step 3); a staged cycle writes nothing.
+
+    LEAD (merge with `run`): `run` records a run's start in `start.json` through its
+    `RunRecords` port and recovers with `entrypoints.api.run_steps.records.recover_interrupted`;
+    call that here instead (and drop `entrypoints.api.loop_recovery`), turning each closed
+    `RunRecord` into a `RunReport` as `loop_recovery._close` does.
+    """
+    if cycle.staged:
+        return ()
+    return await recover_interrupted(
+        cycle.state,
+        forge=cycle.forge,
+        ledger=cycle.ledger,
+        approval_label=cycle.config.loop.approval_label,
+        now=cycle.now(),
+    )
 
 
 async def _serve(
     cycle: _Cycle,
 ) -> Result[tuple[list[RunReport], list[Skipped], list[Outcome]], ForgeError]:
-    runs: list[RunReport] = []
-    if not cycle.staged:
-        runs += await recover_interrupted(
-            cycle.state,
-            forge=cycle.forge,
-            ledger=cycle.ledger,
-            approval_label=cycle.config.loop.approval_label,
-            now=cycle.now(),
-        )
+    runs = list(await _recover(cycle))
     intake = await read_intake(cycle.forge, cycle.config.loop, cycle.now())
     if not is_successful(intake):
         return Failure(intake.failure())
@@ -265,7 +251,7 @@ async def run_cycle(
     webhook_timeout_s: float = WEBHOOK_TIMEOUT_S,
     source: ConfigSource | None = None,
 ) -> Result[CycleReport, DaemonApiError]:
-    """Run one cycle and report it; `run_one` runs a claimed issue (default: `default_run_one`).
+    """Run one cycle and report it; `run_one` runs a chosen issue (default: `default_run_one`).
 
     Under CI (a `[loop] refuse_env` variable set in `environ`) nothing is read but the
     configuration: no token, no ledger, no request. Without the lock nothing is read either.

@@ -100,6 +100,13 @@ def cycle(
     return anyio.run(go)
 
 
+async def _cycle_with(world: World, state: Path, run: RunOne) -> CycleReport:
+    done = await run_cycle(
+        config=config(state), environ=environ(state.parent), run_one=run, forge=world.forge
+    )
+    return done.unwrap()
+
+
 async def _no_sleep(_: float) -> None:
     return None
 
@@ -114,14 +121,18 @@ def labels(world: World, number: int) -> tuple[str, ...]:
     return anyio.run(world.forge.issue, REPO, number).unwrap().labels
 
 
-def footprint(world: World, number: int) -> tuple[Any, ...]:
+async def footprint_now(world: World, number: int) -> tuple[Any, ...]:
     """Everything a write would change: labels, events and comments."""
     forge = world.forge
     return (
-        labels(world, number),
-        anyio.run(forge.issue_events, REPO, number).unwrap(),
-        anyio.run(forge.issue_comments, REPO, number).unwrap(),
+        (await forge.issue(REPO, number)).unwrap().labels,
+        (await forge.issue_events(REPO, number)).unwrap(),
+        (await forge.issue_comments(REPO, number)).unwrap(),
     )
+
+
+def footprint(world: World, number: int) -> tuple[Any, ...]:
+    return anyio.run(footprint_now, world, number)
 
 
 def test_an_approved_issue_runs_and_the_next_cycle_is_idle(
@@ -137,14 +148,22 @@ def test_an_approved_issue_runs_and_the_next_cycle_is_idle(
     assert second.runs == ()
 
 
-def test_the_claim_is_on_the_issue_before_the_run_starts(world: World, state: Path) -> None:
+def test_the_run_is_handed_the_untouched_issue_with_the_lock_held(
+    world: World, state: Path
+) -> None:
     number = approved(world)
+    before = footprint(world, number)
     run = ScriptedRun()
-    cycle(world, state, run)
-    assert "loop:in-progress" in run.labels_at_start[0]
+
+    async def looking(target: RunTarget) -> RunReport:
+        # Intake and the budget check wrote nothing: the run's own claim is the first write.
+        assert await footprint_now(world, number) == before
+        return await run(target)
+
+    anyio.run(lambda: _cycle_with(world, state, looking))
     target = run.targets[0]
-    assert (target.claimed, target.lock_held, target.staged) == (True, True, False)
-    assert target.approver == "alice"
+    assert (target.lock_held, target.staged, target.clears_needs_human) == (True, False, False)
+    assert (target.repo, target.issue.number, target.approver) == (REPO, number, "alice")
     assert "loop:in-progress" not in labels(world, number)
 
 
@@ -215,9 +234,10 @@ def test_a_needs_human_issue_approved_again_runs_again(world: World, state: Path
     world.label_as(REPO, number, APPROVED, "alice")
     again = cycle(world, state, run)
     assert [r.issue for r in again.runs] == [number]
-    # The claim removed `loop:needs-human` before the second run started.
-    assert "loop:needs-human" not in run.labels_at_start[1]
+    assert run.targets[1].clears_needs_human
+    # The run's claim removed `loop:needs-human`; it published this time.
     assert "loop:needs-human" not in labels(world, number)
+    assert "loop:pr-open" in labels(world, number)
 
 
 def test_needs_human_still_labelled_and_approved_earlier_waits_for_reapproval(
@@ -279,7 +299,7 @@ def test_a_staged_cycle_writes_nothing_to_the_forge(world: World, state: Path) -
     run = ScriptedRun()
     report = cycle(world, state, run, staged=True)
     assert report.outcome == "staged"
-    assert (run.targets[0].staged, run.targets[0].claimed) == (True, False)
+    assert run.targets[0].staged
     assert footprint(world, number) == before
 
 
