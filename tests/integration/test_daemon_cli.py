@@ -45,23 +45,24 @@ def test_daemon_without_once_is_a_usage_error_that_says_so(
     assert "--once" in out["error"]["message"]
 
 
-def test_daemon_once_lists_every_skip_and_touches_nothing_without_a_run(
+def test_daemon_once_lists_every_skip_and_touches_nothing(
     world: LocalWorld, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    good = world.issue(REPO, "Fix it", "b", (), "alice")
-    world.label_as(REPO, good, "loop:approved", "alice")
+    stale = world.issue(REPO, "Fix it", "b", (), "alice")
+    world.label_as(REPO, stale, "loop:approved", "alice")
+    world.edit_as(REPO, stale, "eve", None, "do something else")
     bad = world.issue(REPO, "By eve", "b", (), "eve")
     world.label_as(REPO, bad, "loop:approved", "eve")
-    before = anyio.run(world.forge.issue_events, REPO, good).unwrap()
+    before = anyio.run(world.forge.issue_events, REPO, stale).unwrap()
     code, out = run(capsys, "daemon", "--once", "--json")
     assert code == 0
     assert set(out) == {"outcome", "runs", "skipped", "notifications"}
     assert out["outcome"] == "idle"
     assert sorted((s["issue"], s["code"]) for s in out["skipped"]) == [
-        (good, "run-unavailable"),
+        (stale, "approval-stale"),
         (bad, "approval-untrusted"),
     ]
-    assert anyio.run(world.forge.issue_events, REPO, good).unwrap() == before
+    assert anyio.run(world.forge.issue_events, REPO, stale).unwrap() == before
 
 
 def test_daemon_once_under_github_actions_exits_refused_ci(

@@ -24,6 +24,7 @@ from domain.config import LoopConfig
 from domain.loop.report import CycleReport, RunReport
 from domain.loop.verdict import RunRecord
 from entrypoints.api.budget import open_ledger, reserve_run
+from entrypoints.api import daemon
 from entrypoints.api.daemon import RunOne, RunTarget, run_cycle
 from tests.support.forge_worlds import REPO, GitHubWorld, LocalWorld, World
 from tests.support.github_server import TOKEN, github_server
@@ -505,3 +506,22 @@ def test_an_unreachable_forge_repository_fails_the_cycle_with_its_code(
         return done.failure().code
 
     assert anyio.run(go) == "forge-not-found"
+
+
+def test_without_a_run_wired_in_a_chosen_issue_is_listed_and_left_untouched(
+    local: LocalWorld, state: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(daemon, "default_run_one", lambda: None)
+    number = approved(local)
+    before = footprint(local, number)
+
+    async def go() -> CycleReport:
+        done = await run_cycle(
+            config=config(state), environ=environ(state.parent), forge=local.forge
+        )
+        return done.unwrap()
+
+    report = anyio.run(go)
+    assert report.outcome == "idle"
+    assert [(s.issue, s.code) for s in report.skipped] == [(number, "run-unavailable")]
+    assert footprint(local, number) == before
