@@ -23,8 +23,8 @@ import pytest
 from domain.config import LoopConfig
 from domain.loop.report import CycleReport, RunReport
 from domain.loop.verdict import RunRecord
-from entrypoints.api.budget import open_ledger, reserve_run
 from entrypoints.api import daemon
+from entrypoints.api.budget import open_ledger, reserve_run
 from entrypoints.api.daemon import RunOne, RunTarget, run_cycle
 from tests.support.forge_worlds import REPO, GitHubWorld, LocalWorld, World
 from tests.support.github_server import TOKEN, github_server
