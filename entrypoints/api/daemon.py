@@ -205,6 +205,18 @@ async def _serve(
     }
     refs = {repo.repo: repo.ref for repo in repos}
     chosen = choose([e.ranked() for e in eligible.values()], cycle.config.loop.max_runs_per_cycle)
+    taken = {(pick.repo, pick.issue.number) for pick in chosen}
+    limit = cycle.config.loop.max_runs_per_cycle
+    skipped += [
+        _skipped(
+            entry,
+            "cycle-full",
+            f"eligible (score {entry.score}), but [loop] max_runs_per_cycle = {limit} better "
+            "issues come first; a later cycle takes it",
+        )
+        for key, entry in eligible.items()
+        if key not in taken
+    ]
     stopped: list[Outcome] = []
     for pick in chosen:
         entry = eligible[(pick.repo, pick.issue.number)]
