@@ -26,6 +26,7 @@ from domain.loop.verdict import RunRecord
 from entrypoints.api import daemon
 from entrypoints.api.budget import open_ledger, reserve_run
 from entrypoints.api.daemon import RunOne, RunTarget, run_cycle
+from tests.fakes.lock import FakeLoopLock
 from tests.support.forge_worlds import REPO, GitHubWorld, LocalWorld, World
 from tests.support.github_server import TOKEN, github_server
 from tests.support.scripted_run import ScriptedRun
@@ -525,3 +526,55 @@ def test_without_a_run_wired_in_a_chosen_issue_is_listed_and_left_untouched(
     assert report.outcome == "idle"
     assert [(s.issue, s.code) for s in report.skipped] == [(number, "run-unavailable")]
     assert footprint(local, number) == before
+
+
+def _github_config(server_url: str, state: Path) -> LoopConfig:
+    return msgspec.convert(
+        {
+            "loop": {"repos": [REPO.slug], "state_dir": str(state)},
+            "forge": {
+                "kind": "github",
+                "api_url": server_url,
+                "graphql_url": server_url + "/graphql",
+                "git_url": server_url,
+                "token_env": "LOOP_TEST_TOKEN",
+            },
+        },
+        LoopConfig,
+    )
+
+
+def test_a_cycle_opens_the_configured_github_forge_with_the_token_of_its_environment(
+    tmp_path: Path,
+) -> None:
+    state = tmp_path / "state"
+    with github_server() as server:
+        world = GitHubWorld(server)
+        world.create_repo(REPO)
+        world.set_permission(REPO, "alice", "write")
+        number = approved(world)
+        env = {"LOOP_TEST_TOKEN": TOKEN, "HOME": str(tmp_path)}
+        settings = _github_config(server.url, state)
+        run = ScriptedRun()
+        done = anyio.run(lambda: run_cycle(config=settings, environ=env, run_one=run))
+        assert [(r.issue, r.outcome) for r in done.unwrap().runs] == [(number, "published")]
+        assert "loop:pr-open" in labels(world, number)
+        assert all(s.headers["authorization"] == f"Bearer {TOKEN}" for s in server.seen)
+
+
+def test_a_locked_cycle_sends_no_request(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    with github_server() as server:
+        world = GitHubWorld(server)
+        world.create_repo(REPO)
+        approved(world)
+        seen = len(server.seen)
+        lock = FakeLoopLock()
+        lock.held.add(str(state / "daemon.lock"))
+        env = {"LOOP_TEST_TOKEN": TOKEN, "HOME": str(tmp_path)}
+        settings = _github_config(server.url, state)
+        done = anyio.run(
+            lambda: run_cycle(config=settings, environ=env, run_one=ScriptedRun(), lock=lock)
+        )
+        assert done.unwrap().outcome == "locked"
+        assert len(server.seen) == seen
