@@ -62,8 +62,8 @@ if TYPE_CHECKING:
     from entrypoints.api.harness.run import HarnessRunError as HarnessRunError
     from entrypoints.api.harness.run import HarnessRunRequest as HarnessRunRequest
     from entrypoints.api.harness.run import run_harness as run_harness
-    from entrypoints.api.loop_queue import loop_labels_needed as loop_labels_needed
-    from entrypoints.api.loop_queue import loop_queue as loop_queue
+    from entrypoints.api.loop_repos import loop_labels_needed as loop_labels_needed
+    from entrypoints.api.loop_repos import loop_queue as loop_queue
 
 _EXPORTS: dict[str, str] = {
     "close_harness_run": "entrypoints.api.budget",
@@ -112,8 +112,8 @@ _EXPORTS: dict[str, str] = {
     "RunOne": "entrypoints.api.daemon",
     "RunTarget": "entrypoints.api.daemon",
     "run_cycle": "entrypoints.api.daemon",
-    "loop_labels_needed": "entrypoints.api.loop_queue",
-    "loop_queue": "entrypoints.api.loop_queue",
+    "loop_labels_needed": "entrypoints.api.loop_repos",
+    "loop_queue": "entrypoints.api.loop_repos",
 }
 
 # Defined for the interpreter only: mypy reads the imports above and still rejects unknown names.

@@ -43,7 +43,7 @@ def _queue(args: argparse.Namespace) -> int:
     import anyio
     from returns.pipeline import is_successful
 
-    from entrypoints.api.loop_queue import loop_queue
+    from entrypoints.api.loop_repos import loop_queue
 
     done = anyio.run(functools.partial(loop_queue, args.config))
     if not is_successful(done):
@@ -67,7 +67,7 @@ def _labels(args: argparse.Namespace) -> int:
     import anyio
     from returns.pipeline import is_successful
 
-    from entrypoints.api.loop_queue import loop_labels_needed
+    from entrypoints.api.loop_repos import loop_labels_needed
 
     done = anyio.run(functools.partial(loop_labels_needed, args.config, apply=args.apply))
     if not is_successful(done):
