@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from ports.ledger import Ledger
     from ports.line_source import LineSource
     from ports.lock import LoopLock
+    from ports.notify import WebhookPoster
     from ports.process import ProcessRunner
     from ports.project import ProjectFilesReader
     from ports.sandbox import SandboxHost
@@ -222,3 +223,10 @@ def scripted_model(sessions: Sequence[ScriptedSession]) -> ScriptedModel:
     from adapters.scripted_model import serve_sessions
 
     return serve_sessions(sessions)
+
+
+def webhook_poster() -> WebhookPoster:
+    """httpx webhook delivery (one POST, explicit timeout, no proxies from the environment)."""
+    from adapters.httpx_webhook import HttpxWebhookPoster
+
+    return HttpxWebhookPoster()

@@ -78,6 +78,10 @@ class Forge(Protocol):
         """Remove one label from an issue; removing one it does not carry is no error."""
         ...
 
+    async def repository_labels(self, repo: RepoRef) -> Result[tuple[str, ...], ForgeError]:
+        """The names of every label the repository defines (every page)."""
+        ...
+
     async def ensure_labels(
         self, repo: RepoRef, labels: tuple[LabelSpec, ...]
     ) -> Result[tuple[str, ...], ForgeError]:

@@ -232,6 +232,13 @@ class HttpxGitHubForge:
             )
         return sent.map(lambda _: None)
 
+    async def repository_labels(self, repo: RepoRef) -> Result[tuple[str, ...], ForgeError]:
+        """`GET /repos/{owner}/{repo}/labels`, every page."""
+        found = await self._list(_repo_path(repo) + "/labels", list[Label])
+        if isinstance(found, Failure):
+            return Failure(found.failure())
+        return Success(tuple(label.name for label in found.unwrap()))
+
     async def ensure_labels(
         self, repo: RepoRef, labels: tuple[LabelSpec, ...]
     ) -> Result[tuple[str, ...], ForgeError]:

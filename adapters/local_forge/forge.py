@@ -80,6 +80,10 @@ class LocalForge:
         """Remove a label as the acting user; absent is fine."""
         return self.store.remove_label(repo, number, label, self._who(repo))
 
+    async def repository_labels(self, repo: RepoRef) -> Result[tuple[str, ...], ForgeError]:
+        """The repository's labels."""
+        return self.store.repository_labels(repo)
+
     async def ensure_labels(
         self, repo: RepoRef, labels: tuple[LabelSpec, ...]
     ) -> Result[tuple[str, ...], ForgeError]:

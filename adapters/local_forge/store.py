@@ -563,6 +563,18 @@ class LocalForgeStore:
 
         return self._run(work)
 
+    def repository_labels(self, repo: RepoRef) -> Result[tuple[str, ...], ForgeError]:
+        """The names of the repository's labels, in the order they were made."""
+
+        def work(db: sqlite3.Connection) -> tuple[str, ...]:
+            repo_id = self._repo_id(db, repo)
+            rows = db.execute(
+                "SELECT name FROM labels WHERE repo_id = ? ORDER BY rowid", (repo_id,)
+            ).fetchall()
+            return tuple(name for (name,) in rows)
+
+        return self._run(work)
+
     def ensure_labels(
         self, repo: RepoRef, labels: tuple[LabelSpec, ...]
     ) -> Result[tuple[str, ...], ForgeError]:

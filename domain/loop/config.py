@@ -19,7 +19,7 @@ keep_failed_clones = 5
 labels = { critical = 5, security = 4, bug = 2 }
 
 [notify]
-webhooks = []                   # secrets: never printed whole
+webhooks = []                   # https (http to loopback only); secrets: never printed whole
 ```
 """
 
@@ -41,7 +41,15 @@ EnvName = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
 BranchPrefix = Annotated[str, msgspec.Meta(pattern=r"^(?:[A-Za-z0-9._-]+/)*$")]
 Author = Annotated[str, msgspec.Meta(pattern=r"^[^<>\n]+ <[^<>\s]+>$")]
 AbsolutePath = Annotated[str, msgspec.Meta(pattern=r"^/")]
-HttpsUrl = Annotated[str, msgspec.Meta(pattern=r"^https://[^\s/]+(?:/\S*)?$")]
+# https, or plain http to this machine only (a local relay; the tests' webhook server), as the
+# forge's token rule allows.
+HttpsUrl = Annotated[
+    str,
+    msgspec.Meta(
+        pattern=r"^(?:https://[^\s/]+|http://(?:127\.0\.0\.1|localhost|\[::1\])(?::\d+)?)"
+        r"(?:/\S*)?$"
+    ),
+]
 Weight = Annotated[int, msgspec.Meta(ge=-100, le=100)]
 
 DEFAULT_APPROVAL_LABEL = "loop:approved"

@@ -112,6 +112,8 @@ def _skip(code: SkipCode, detail: str) -> Eligibility:
 
 
 def _trusted(actor: str, settings: LoopSettings, permissions: Mapping[str, str]) -> bool:
+    if not actor:  # a deleted account (GitHub's "ghost"): nobody can vouch for it
+        return False
     if settings.approvers:
         return actor.casefold() in {login.casefold() for login in settings.approvers}
     by_login = {login.casefold(): level for login, level in permissions.items()}

@@ -52,3 +52,25 @@ def webhook_message(cycle: CycleReport) -> WebhookMessage:
     if len(text) > MAX_MESSAGE_CHARS:
         text = text[: MAX_MESSAGE_CHARS - 1] + "…"
     return WebhookMessage(text=text, content=text)
+
+
+# One POST per webhook per cycle, retried a bounded number of times on timeouts, connection
+# errors, 429 and 5xx; anything else (a 4xx) is the hook's answer and is not retried.
+WEBHOOK_ATTEMPTS = 3
+WEBHOOK_TIMEOUT_S = 10.0
+WEBHOOK_BACKOFF_S = 1.0
+
+
+def webhook_retry_delay(attempt: int, status: int | None) -> float | None:
+    """Seconds to wait before another try after `attempt` (1-based) answered `status` (None: no
+    answer: timeout or connection error), or None when delivery is over (done or given up).
+
+    >>> webhook_retry_delay(1, None), webhook_retry_delay(2, 503), webhook_retry_delay(3, 503)
+    (1.0, 2.0, None)
+    >>> webhook_retry_delay(1, 204), webhook_retry_delay(1, 404)
+    (None, None)
+    """
+    retryable = status is None or status == 429 or status >= 500
+    if not retryable or attempt >= WEBHOOK_ATTEMPTS:
+        return None
+    return WEBHOOK_BACKOFF_S * float(2 ** (attempt - 1))

@@ -24,6 +24,9 @@ if TYPE_CHECKING:
     from entrypoints.api.budget import show_ledger as show_ledger
     from entrypoints.api.check.run import check_repos as check_repos
     from entrypoints.api.check.run import load_policy as load_policy
+    from entrypoints.api.daemon import RunOne as RunOne
+    from entrypoints.api.daemon import RunTarget as RunTarget
+    from entrypoints.api.daemon import run_cycle as run_cycle
     from entrypoints.api.demo import run_demo as run_demo
     from entrypoints.api.forge import IssueView as IssueView
     from entrypoints.api.forge import comment_local_issue as comment_local_issue
@@ -59,6 +62,8 @@ if TYPE_CHECKING:
     from entrypoints.api.harness.run import HarnessRunError as HarnessRunError
     from entrypoints.api.harness.run import HarnessRunRequest as HarnessRunRequest
     from entrypoints.api.harness.run import run_harness as run_harness
+    from entrypoints.api.loop_repos import loop_labels_needed as loop_labels_needed
+    from entrypoints.api.loop_repos import loop_queue as loop_queue
     from entrypoints.api.service import ServiceReport as ServiceReport
     from entrypoints.api.service import check_service as check_service
 
@@ -108,6 +113,11 @@ _EXPORTS: dict[str, str] = {
     "declared_gates_in": "entrypoints.api.gates.declared",
     "ServiceReport": "entrypoints.api.service",
     "check_service": "entrypoints.api.service",
+    "RunOne": "entrypoints.api.daemon",
+    "RunTarget": "entrypoints.api.daemon",
+    "run_cycle": "entrypoints.api.daemon",
+    "loop_labels_needed": "entrypoints.api.loop_repos",
+    "loop_queue": "entrypoints.api.loop_repos",
 }
 
 # Defined for the interpreter only: mypy reads the imports above and still rejects unknown names.

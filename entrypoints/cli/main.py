@@ -26,6 +26,8 @@ _FEATURE_MODULES: tuple[str, ...] = (
     "entrypoints.cli.forge",
     "entrypoints.cli.sandbox",
     "entrypoints.cli.loop",
+    "entrypoints.cli.daemon",
+    "entrypoints.cli.loop_queue",
 )
 
 # The modules that register each top-level command: a command imports only its own feature
@@ -41,7 +43,8 @@ _COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "models": ("entrypoints.cli.harness.models",),
     "forge": ("entrypoints.cli.forge",),
     "sandbox": ("entrypoints.cli.sandbox",),
-    "loop": ("entrypoints.cli.loop",),
+    "loop": ("entrypoints.cli.loop", "entrypoints.cli.loop_queue"),
+    "daemon": ("entrypoints.cli.daemon",),
 }
 
 GroupFactory = Callable[[str, str], "argparse._SubParsersAction[argparse.ArgumentParser]"]

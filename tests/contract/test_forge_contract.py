@@ -176,6 +176,14 @@ def test_missing_labels_are_created_once(world: World) -> None:
     assert ok(world.forge.ensure_labels, REPO, specs) == ()
 
 
+def test_repository_labels_lists_made_and_used_labels(world: World) -> None:
+    assert ok(world.forge.repository_labels, REPO) == ()
+    spec = LabelSpec(name="loop:approved", color="0e8a16", description="Approved")
+    ok(world.forge.ensure_labels, REPO, (spec,))
+    world.issue(REPO, "t", "", ("bug",), "octo")
+    assert sorted(ok(world.forge.repository_labels, REPO)) == ["bug", "loop:approved"]
+
+
 def test_a_comment_is_kept_verbatim(world: World) -> None:
     number = world.issue(REPO, "t", "", (), "octo")
     made = ok(world.forge.comment, REPO, number, "Done: see #2\n\n```\nx\n```")

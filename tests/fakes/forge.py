@@ -350,6 +350,10 @@ class FakeForge:
         self.unlabel_as(repo, number, label, self._actor(repo))
         return Success(None)
 
+    async def repository_labels(self, repo: RepoRef) -> Result[tuple[str, ...], ForgeError]:
+        """The repository's labels, in the order they were made."""
+        return self._repo(repo).map(lambda s: tuple(spec.name for spec in s.labels.values()))
+
     async def ensure_labels(
         self, repo: RepoRef, labels: tuple[LabelSpec, ...]
     ) -> Result[tuple[str, ...], ForgeError]:

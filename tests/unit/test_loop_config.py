@@ -79,6 +79,26 @@ def test_a_webhook_must_be_https_and_its_error_never_shows_it() -> None:
         msgspec.convert({"webhook": []}, NotifySettings, strict=True)
 
 
+@pytest.mark.parametrize(
+    ("url", "accepted"),
+    [
+        ("http://127.0.0.1:8080/hook", True),
+        ("http://localhost/hook", True),
+        ("http://[::1]:9/h", True),
+        ("http://127.0.0.1.evil.example/hook", False),
+        ("http://localhost.example/hook", False),
+        ("https://hooks.example/T0/B0/x", True),
+    ],
+)
+def test_plain_http_webhooks_reach_this_machine_only(url: str, accepted: bool) -> None:
+    document: dict[str, Any] = {"webhooks": [url]}
+    if accepted:
+        assert msgspec.convert(document, NotifySettings, strict=True).webhooks == (url,)
+    else:
+        with pytest.raises(msgspec.ValidationError):
+            msgspec.convert(document, NotifySettings, strict=True)
+
+
 def test_state_paths_follow_the_state_dir() -> None:
     state = state_dir(LoopSettings(), {"XDG_STATE_HOME": "/x"})
     assert state == "/x/engineering-loop"
