@@ -31,8 +31,10 @@ if TYPE_CHECKING:
     from ports.lock import LoopLock
     from ports.process import ProcessRunner
     from ports.project import ProjectFilesReader
+    from ports.run_records import RunRecords
     from ports.sandbox import SandboxHost
     from ports.scratch import ScratchRepoBuilder
+    from ports.workspace import Workspace
     from ports.worktree import WorktreeSnapshotter
 
 
@@ -213,3 +215,17 @@ def loop_lock() -> LoopLock:
     from adapters.flock_lock import FlockLoopLock
 
     return FlockLoopLock()
+
+
+def workspace() -> Workspace:
+    """dulwich mirrors, standalone clones and commits for `run`."""
+    from adapters.git.workspace import DulwichWorkspace
+
+    return DulwichWorkspace()
+
+
+def run_records(state_dir: str) -> RunRecords:
+    """The run folders below `<state_dir>/runs` on the local file system."""
+    from adapters.fs_run_records import FsRunRecords
+
+    return FsRunRecords(state_dir)

@@ -59,6 +59,8 @@ if TYPE_CHECKING:
     from entrypoints.api.harness.run import HarnessRunError as HarnessRunError
     from entrypoints.api.harness.run import HarnessRunRequest as HarnessRunRequest
     from entrypoints.api.harness.run import run_harness as run_harness
+    from entrypoints.api.run import RunError as RunError
+    from entrypoints.api.run import run_issue as run_issue
 
 _EXPORTS: dict[str, str] = {
     "close_harness_run": "entrypoints.api.budget",
@@ -103,6 +105,8 @@ _EXPORTS: dict[str, str] = {
     "HarnessRunError": "entrypoints.api.harness.run",
     "HarnessRunRequest": "entrypoints.api.harness.run",
     "run_harness": "entrypoints.api.harness.run",
+    "RunError": "entrypoints.api.run",
+    "run_issue": "entrypoints.api.run",
     "declared_gates_in": "entrypoints.api.gates.declared",
 }
 

@@ -25,6 +25,7 @@ _FEATURE_MODULES: tuple[str, ...] = (
     "entrypoints.cli.harness.models",
     "entrypoints.cli.forge",
     "entrypoints.cli.sandbox",
+    "entrypoints.cli.run",
 )
 
 # The modules that register each top-level command: a command imports only its own feature
@@ -40,6 +41,7 @@ _COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "models": ("entrypoints.cli.harness.models",),
     "forge": ("entrypoints.cli.forge",),
     "sandbox": ("entrypoints.cli.sandbox",),
+    "run": ("entrypoints.cli.run",),
 }
 
 GroupFactory = Callable[[str, str], "argparse._SubParsersAction[argparse.ArgumentParser]"]
