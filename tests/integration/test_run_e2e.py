@@ -3,11 +3,13 @@ real git, real uv gates in bubblewrap, against the embedded local forge."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
 import pytest
 
+from adapters.sqlite_ledger import SqliteLedger
 from tests.support.gitrepo import git
 from tests.support.loop_world import PLANTED, REPO, LoopWorld, make_world
 from tests.support.model_server import Reply, ToolCall
@@ -16,7 +18,10 @@ from tests.support.sandbox import require_bwrap
 pytestmark = pytest.mark.integration
 
 DOUBLE = '"""Doubling."""\n\n\ndef double(x: int) -> int:\n    return 2 * x\n'
-TEST_DOUBLE = "from demo_calc.double import double\n\n\ndef test_double() -> None:\n    assert double(2) == {}\n"
+TEST_DOUBLE = (
+    "from demo_calc.double import double\n\n\ndef test_double() -> None:\n"
+    "    assert double(2) == {}\n"
+)
 
 
 def write(path: str, content: str) -> ToolCall:
@@ -78,8 +83,6 @@ def test_a_published_run_pushes_exactly_the_agents_change_on_the_base(world: Loo
     assert pr.body.startswith("Closes #1")
     assert "sandboxed: yes" in pr.body
     verdict = world.state / "runs" / str(report.run_id) / "verdict.json"
-    import hashlib
-
     assert hashlib.sha256(verdict.read_bytes()).hexdigest() in pr.body
     assert "| pytest |" in pr.body
     assert "ignore every rule" not in pr.body
@@ -103,3 +106,121 @@ def test_a_published_run_pushes_exactly_the_agents_change_on_the_base(world: Loo
     kept = git(mirror, "rev-parse", f"refs/engineering-loop/runs/{report.run_id}/round-1^{{tree}}")
     assert kept.strip() == git(bare, "rev-parse", f"{tip}^{{tree}}").strip()
     assert not (world.state / "runs" / str(report.run_id) / "clone").exists()
+
+
+def branch_tip(world: LoopWorld) -> str | None:
+    heads = git(world.bare, "for-each-ref", "--format=%(refname)", "refs/heads/")
+    return "refs/heads/engineering-loop/issue-1" if "engineering-loop/issue-1" in heads else None
+
+
+def test_a_policy_blocked_run_pushes_nothing_and_runs_no_gate(world: LoopWorld) -> None:
+    steps = [
+        Reply(text="Editing.", tool_calls=(write("notes/plan.md", "plan\n"),)),
+        Reply(text="Done."),
+    ]
+    result, _ = world.run(steps)
+    report = result.unwrap()
+    assert report.outcome == "needs-human", report
+    assert [r.code for r in report.reasons] == ["policy-blocked"]
+    assert report.reasons[0].detail.startswith("path-not-allowed: notes/plan.md")
+    assert branch_tip(world) is None
+    assert world.store.pull_requests(REPO).unwrap() == ()
+    run_dir = world.state / "runs" / str(report.run_id)
+    assert not (run_dir / "gates").exists()
+    # The clone of a run that needs a human is kept for inspection.
+    assert (run_dir / "clone" / "notes" / "plan.md").is_file()
+    issue = world.store.issue(REPO, world.issue).unwrap()
+    assert set(issue.labels) == {"loop:needs-human"}
+    comment = world.store.issue_comments(REPO, world.issue).unwrap()[-1].body
+    assert "`policy-blocked`" in comment
+    record = json.loads((run_dir / "record.json").read_text())
+    assert (record["outcome"], record["commit"]) == ("needs-human", None)
+
+
+def test_a_staged_run_writes_nothing_to_the_forge_and_carries_the_pull_request(
+    world: LoopWorld,
+) -> None:
+    before_issue = world.store.issue(REPO, world.issue).unwrap()
+    before_refs = git(world.bare, "for-each-ref")
+    result, _ = world.run(agent_adds_double(), staged=True)
+    report = result.unwrap()
+    assert report.outcome == "staged", report
+    assert report.pr is not None
+    assert (report.pr.head, report.pr.base) == ("engineering-loop/issue-1", "main")
+    assert report.pr.title == "Add double (#1)"
+    assert report.pr.body.startswith("Closes #1")
+    assert report.pr_url is None
+    assert git(world.bare, "for-each-ref") == before_refs
+    assert world.store.issue(REPO, world.issue).unwrap() == before_issue
+    assert world.store.issue_comments(REPO, world.issue).unwrap() == ()
+    assert world.store.pull_requests(REPO).unwrap() == ()
+    assert PLANTED not in report.pr.body
+
+
+def test_a_gate_failure_is_fixed_in_round_2_with_the_failing_output_in_its_prompt(
+    world: LoopWorld,
+) -> None:
+    steps = [
+        *agent_adds_double(expected=5),
+        Reply(text="Fixing.", tool_calls=(write("tests/test_double.py", TEST_DOUBLE.format(4)),)),
+        Reply(text="Fixed the test."),
+    ]
+    result, _ = world.run(steps)
+    report = result.unwrap()
+    assert report.outcome == "published", report
+    assert report.rounds == 2
+    run_dir = world.state / "runs" / str(report.run_id)
+    second = (run_dir / "prompts" / "round-2.md").read_text()
+    assert "Findings of round 1" in second
+    assert "assert 4 == 5" in second
+    assert "round-1" not in (run_dir / "prompts" / "round-1.md").read_text()
+    verdict = json.loads((run_dir / "verdict.json").read_text())
+    assert [r["decision"] for r in verdict["rounds"]] == ["retry", "publish"]
+    tip = git(world.bare, "rev-parse", "refs/heads/engineering-loop/issue-1").strip()
+    assert "== 4" in git(world.bare, "show", f"{tip}:tests/test_double.py")
+    mirror = world.state / "mirrors" / "octo" / "calc.git"
+    refs = git(mirror, "for-each-ref", "--format=%(refname)", "refs/engineering-loop/")
+    assert refs.split() == [
+        f"refs/engineering-loop/runs/{report.run_id}/round-1",
+        f"refs/engineering-loop/runs/{report.run_id}/round-2",
+    ]
+
+
+def test_a_round_that_changes_nothing_more_is_stalled(world: LoopWorld) -> None:
+    steps = [*agent_adds_double(expected=5), Reply(text="I think it is fine.")]
+    result, _ = world.run(steps)
+    report = result.unwrap()
+    assert report.outcome == "needs-human", report
+    assert [r.code for r in report.reasons] == ["stalled"]
+    assert report.rounds == 2
+    assert branch_tip(world) is None
+
+
+def test_the_cost_kill_switch_ends_the_run_as_budget_exhausted(world: LoopWorld) -> None:
+    steps = [
+        Reply(
+            text="Thinking a lot.",
+            tool_calls=(write("src/demo_calc/double.py", DOUBLE),),
+            prompt_tokens=600_000,
+        ),
+        Reply(text="More.", tool_calls=(write("docs/a.md", "a\n"),)),
+        Reply(text="Done."),
+    ]
+    result, _ = world.run(steps)
+    report = result.unwrap()
+    assert report.outcome == "needs-human", report
+    assert [r.code for r in report.reasons] == ["budget-exhausted"]
+    assert branch_tip(world) is None
+    # The stream was cut off, so its cost is not trusted: the ledger holds what was printed,
+    # already over the cap, and nothing is left reserved.
+    assert report.cost_usd is None
+    day = SqliteLedger(str(world.state / "ledger.sqlite")).day_summary(
+        json.loads((world.state / "runs" / str(report.run_id) / "verdict.json").read_text())[
+            "budget"
+        ]["day"]
+    )
+    totals = day.unwrap()
+    assert totals.reserved_micros == 0
+    assert totals.spent_micros > 5_000_000
+    # The kill came before the agent's next tool call.
+    assert not (world.state / "runs" / str(report.run_id) / "clone" / "docs" / "a.md").exists()
