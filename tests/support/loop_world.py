@@ -9,6 +9,7 @@ import json
 import os
 import shutil
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -95,7 +96,7 @@ class LoopWorld:
         )
 
     def run(
-        self, steps: list[Step], *, staged: bool = False, **overrides: Any
+        self, steps: Sequence[Step], *, staged: bool = False, **overrides: Any
     ) -> tuple[Result[RunReport, RunError], ScriptedModelServer]:
         with ScriptedModelServer(steps) as server:
             agent_dir = write_agent_dir(self.root / "pi-agent", server.base_url, max_retries=0)
