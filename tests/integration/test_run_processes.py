@@ -32,10 +32,13 @@ def world(tmp_path: Path) -> LoopWorld:
     return make_world(tmp_path)
 
 
+def cli_tail(world: LoopWorld) -> list[str]:
+    return ["--config", str(world.config), "--json"]
+
+
 def start_cli(world: LoopWorld, agent_dir: Path) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [CLI, "run", "--repo", REPO.slug, "--issue", str(world.issue)]
-        + ["--config", str(world.config), "--json"],
+        [CLI, "run", "--repo", REPO.slug, "--issue", str(world.issue), *cli_tail(world)],
         env=world.environ(agent_dir),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
