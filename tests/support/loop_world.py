@@ -58,6 +58,9 @@ class LoopWorld:
     config: Path
     state: Path
     extra_config: str = ""
+    # The `[forge]` section (default: this world's local forge) and variables the run adds.
+    forge_section: str | None = None
+    extra_env: dict[str, str] = field(default_factory=dict)
     reports: list[RunReport] = field(default_factory=list)
 
     @property
@@ -75,9 +78,11 @@ class LoopWorld:
             "UV_PYTHON_DOWNLOADS": "never",
             "PI_CODING_AGENT_DIR": str(agent_dir),
             "GITHUB_TOKEN": PLANTED,
+            **self.extra_env,
         }
 
     def write_config(self, policy: str = 'allowed_paths = ["src/", "tests/", "docs/"]') -> None:
+        local = f'[forge]\nkind = "local"\npath = {json.dumps(self.store.folder)}\n'
         self.config.write_text(
             "[policy]\n"
             f"{policy}\n"
@@ -88,11 +93,9 @@ class LoopWorld:
             f"binary = {json.dumps(require_pi())}\n"
             "[loop]\n"
             f"state_dir = {json.dumps(str(self.state))}\n"
-            "[forge]\n"
-            'kind = "local"\n'
-            f"path = {json.dumps(self.store.folder)}\n"
-            "[sandbox]\n"
-            'kind = "bwrap"\n' + self.extra_config
+            + (self.forge_section or local)
+            + '[sandbox]\nkind = "bwrap"\n'
+            + self.extra_config
         )
 
     def run(
