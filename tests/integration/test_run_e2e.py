@@ -224,3 +224,94 @@ def test_the_cost_kill_switch_ends_the_run_as_budget_exhausted(world: LoopWorld)
     assert totals.spent_micros > 5_000_000
     # The kill came before the agent's next tool call.
     assert not (world.state / "runs" / str(report.run_id) / "clone" / "docs" / "a.md").exists()
+
+
+ENV_GATE = (
+    "\n[[gates.commands]]\n"
+    'argv = ["python", "-c", "import os; print(sorted(os.environ.items()))"]\n'
+)
+
+
+def test_the_planted_token_reaches_neither_the_agent_nor_a_gate_nor_any_evidence(
+    world: LoopWorld,
+) -> None:
+    world.extra_config = "[gates]" + ENV_GATE
+    world.write_config()
+    steps = [
+        Reply(
+            text="Looking around.",
+            tool_calls=(ToolCall("bash", {"command": "env; cat ~/.config/gh/hosts.yml"}),),
+        ),
+        *agent_adds_double(),
+    ]
+    result, server = world.run(steps)
+    report = result.unwrap()
+    assert report.outcome == "published", report
+    run_dir = world.state / "runs" / str(report.run_id)
+    gate_log = (run_dir / "gates" / "round-1.json").read_text()
+    # The gate did print its environment, and the agent did run `env`: neither held the token.
+    assert "UV_PROJECT_ENVIRONMENT" in gate_log
+    tool_output = json.dumps([r.body for r in server.requests])
+    assert "PATH=" in tool_output
+    assert PLANTED not in tool_output
+    assert PLANTED not in gate_log
+    assert PLANTED not in record_text(world, str(report.run_id))
+    ((_, pr),) = world.store.pull_requests(REPO).unwrap()
+    assert PLANTED not in pr.body
+    for comment in world.store.issue_comments(REPO, world.issue).unwrap():
+        assert PLANTED not in comment.body
+
+
+def test_a_refused_budget_touches_nothing(world: LoopWorld) -> None:
+    world.extra_config = "[budget.daily]\nmax_runs = 1\n"
+    world.write_config()
+    first, _ = world.run(agent_adds_double(), staged=True)
+    assert first.unwrap().outcome == "staged"
+    labels = world.store.issue(REPO, world.issue).unwrap().labels
+    result, server = world.run(agent_adds_double())
+    report = result.unwrap()
+    assert report.outcome == "over-budget", report
+    assert server.requests == []
+    assert world.store.issue(REPO, world.issue).unwrap().labels == labels
+    assert branch_tip(world) is None
+    assert sorted(p.name for p in (world.state / "runs").iterdir()) == [str(first.unwrap().run_id)]
+
+
+def test_an_issue_in_progress_is_refused(world: LoopWorld) -> None:
+    world.store.add_labels(REPO, world.issue, ("loop:in-progress",), "alice").unwrap()
+    result, server = world.run(agent_adds_double())
+    report = result.unwrap()
+    assert (report.outcome, [r.code for r in report.reasons]) == (
+        "needs-human",
+        ["issue-in-progress"],
+    )
+    assert server.requests == []
+
+
+def test_a_branch_someone_else_made_is_never_replaced(world: LoopWorld) -> None:
+    git(world.bare, "branch", "engineering-loop/issue-1", "main")
+    before = git(world.bare, "rev-parse", "engineering-loop/issue-1")
+    result, _ = world.run(agent_adds_double())
+    report = result.unwrap()
+    assert (report.outcome, [r.code for r in report.reasons]) == (
+        "needs-human",
+        ["branch-exists"],
+    )
+    assert git(world.bare, "rev-parse", "engineering-loop/issue-1") == before
+
+
+def test_a_second_run_replaces_the_tip_its_first_run_made_and_updates_the_draft(
+    world: LoopWorld,
+) -> None:
+    first, _ = world.run(agent_adds_double())
+    assert first.unwrap().outcome == "published"
+    world.store.add_labels(REPO, world.issue, ("loop:approved",), "alice").unwrap()
+    again, _ = world.run(agent_adds_double(expected=4))
+    report = again.unwrap()
+    assert report.outcome == "published", report
+    assert report.pr_url == first.unwrap().pr_url
+    tip = git(world.bare, "rev-parse", "refs/heads/engineering-loop/issue-1").strip()
+    assert f"Engineering-Loop-Run: {report.run_id}" in git(
+        world.bare, "log", "-1", "--format=%B", tip
+    )
+    assert len(world.store.pull_requests(REPO).unwrap()) == 1
