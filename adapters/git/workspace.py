@@ -10,7 +10,7 @@ import stat
 
 import anyio
 from dulwich.client import LocalGitClient
-from dulwich.errors import NotGitRepository, ObjectFormatException
+from dulwich.errors import ChecksumMismatch, NotGitRepository, ObjectFormatException
 from dulwich.index import build_index_from_tree
 from dulwich.objects import Commit, ObjectID, ShaFile, Tree
 from dulwich.refs import Ref
@@ -109,6 +109,8 @@ class DulwichWorkspace:
                 if ref is not None:
                     target.refs[Ref(ref.encode())] = made.id
                 return Success(made.id.decode("ascii"))
+        except ChecksumMismatch as exc:
+            return Failure(_forged(str(exc)))
         except _GIT_ERRORS as exc:
             return Failure(_failed("git-commit-failed", f"committing tree {spec.tree}", exc))
 
@@ -160,6 +162,14 @@ def _remove(path: str) -> None:
     shutil.rmtree(path, ignore_errors=True)
 
 
+def _forged(detail: str) -> WorkspaceError:
+    return WorkspaceError(
+        code="git-object-forged",
+        message=f"an object in the clone is not what its name says ({detail}); nothing of it "
+        "was kept or published",
+    )
+
+
 def _is_gitlink(mode: int) -> bool:
     return stat.S_IFMT(mode) == _GITLINK
 
@@ -177,11 +187,7 @@ def _copy_tree(origin: Repo, target: Repo, tree: ObjectID) -> WorkspaceError | N
         stored = origin.object_store[sha]
         fresh = ShaFile.from_raw_string(stored.type_num, stored.as_raw_string())
         if fresh.id != sha:
-            return WorkspaceError(
-                code="git-object-forged",
-                message=f"object {sha.decode()} in the clone does not hash to its name; "
-                "the candidate was not kept",
-            )
+            return _forged(f"object {sha.decode()} does not hash to its name")
         target.object_store.add_object(fresh)
         if isinstance(fresh, Tree):
             # Submodule entries name commits of another repository: not ours to copy.
