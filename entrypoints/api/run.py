@@ -58,6 +58,7 @@ from entrypoints.api.run_steps.records import (
     VERDICT,
     RunStart,
     recover_interrupted,
+    tidy_clones,
     write_json,
 )
 from entrypoints.api.run_steps.rounds import Adapters, RoundsInput, RoundsState, run_rounds
@@ -396,8 +397,8 @@ class _Run:
             writeback=tuple(self.writeback),
         )
         saved = write_json(self.records, self.run_id, RECORD, record)
-        if ending.outcome in ("published", "staged") and not isinstance(saved, Failure):
-            await self._workspace().remove(self.clone)
+        if not isinstance(saved, Failure):
+            await tidy_clones(self.records, self._workspace(), self.config.loop.keep_failed_clones)
         return RunReport(
             outcome=ending.outcome,
             repo=self.repo.slug,

@@ -315,3 +315,17 @@ def test_a_second_run_replaces_the_tip_its_first_run_made_and_updates_the_draft(
         world.bare, "log", "-1", "--format=%B", tip
     )
     assert len(world.store.pull_requests(REPO).unwrap()) == 1
+
+
+def test_only_the_newest_failed_clones_are_kept(world: LoopWorld) -> None:
+    world.config.write_text(
+        world.config.read_text().replace("[loop]\n", "[loop]\nkeep_failed_clones = 1\n")
+    )
+    blocked = [Reply(text="Editing.", tool_calls=(write("notes/plan.md", "plan\n"),)), Reply()]
+    first, _ = world.run(blocked)
+    second, _ = world.run(blocked)
+    runs = world.state / "runs"
+    assert not (runs / str(first.unwrap().run_id) / "clone").exists()
+    assert (runs / str(second.unwrap().run_id) / "clone" / "notes" / "plan.md").is_file()
+    # The evidence of both runs stays.
+    assert (runs / str(first.unwrap().run_id) / "record.json").is_file()

@@ -11,7 +11,7 @@ import msgspec
 from returns.result import Failure, Result
 
 from domain.forge.values import RepoRef
-from domain.loop.housekeeping import RunRecordFacts, interrupted_runs
+from domain.loop.housekeeping import RunRecordFacts, clones_to_remove, interrupted_runs
 from domain.loop.outcomes import Reason
 from domain.loop.verdict import RunRecord
 from domain.loop.writeback import final_labels, outcome_comment
@@ -19,7 +19,7 @@ from domain.policy.secrets import SecretScanner, redact
 from ports.forge import Forge
 from ports.ledger import Ledger
 from ports.run_records import RunRecords
-from ports.workspace import WorkspaceError
+from ports.workspace import Workspace, WorkspaceError
 
 START = "start.json"
 VERDICT = "verdict.json"
@@ -131,3 +131,40 @@ async def _label_interrupted(forge: Forge, start: RunStart, reason: Reason) -> S
     commented = await forge.comment(repo, start.issue, body)
     steps.append("comment" if not isinstance(commented, Failure) else "comment-failed")
     return steps
+
+
+def _outcome(records: RunRecords, run_id: str) -> RunRecord | None:
+    data = records.read(run_id, RECORD)
+    if data is None:
+        return None
+    try:
+        return msgspec.json.decode(data, type=RunRecord)
+    except msgspec.ValidationError:
+        return None
+
+
+async def tidy_clones(
+    records: RunRecords, workspace: Workspace, keep_failed: int
+) -> tuple[str, ...]:
+    """Remove the clones of finished runs but the newest `keep_failed` that need a human (an
+    interrupted run's clone counts as one of those); returns the run ids whose clones went."""
+    facts = []
+    for run_id in records.run_ids():
+        start = _start(records, run_id)
+        record = _outcome(records, run_id)
+        if start is None or record is None or not records.exists(run_id, CLONE):
+            continue
+        facts.append(
+            RunRecordFacts(
+                run_id=run_id,
+                repo=start.repo,
+                issue=start.issue,
+                started_at=start.started_at,
+                outcome=record.outcome,
+                clone_exists=True,
+            )
+        )
+    gone = clones_to_remove(facts, keep_failed)
+    for run_id in gone:
+        await workspace.remove(f"{records.run_dir(run_id)}/{CLONE}")
+    return gone
