@@ -58,6 +58,13 @@ class Workspace(Protocol):
         """The tree id of `commit` in `repo`."""
         ...
 
+    async def line_counts(
+        self, repo: str, old_tree: str, new_tree: str
+    ) -> Result[dict[str, tuple[int, int]], WorkspaceError]:
+        """Lines added and removed per changed path between two trees of `repo` (binary files
+        count none)."""
+        ...
+
     async def remove(self, path: str) -> None:
         """Delete a clone folder (a missing one is no error)."""
         ...

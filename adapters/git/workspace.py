@@ -4,15 +4,18 @@ of verified trees written into the mirror (never into the agent-writable clone).
 
 from __future__ import annotations
 
+import difflib
 import os
 import shutil
 import stat
 
 import anyio
 from dulwich.client import LocalGitClient
+from dulwich.diff_tree import tree_changes
 from dulwich.errors import ChecksumMismatch, NotGitRepository, ObjectFormatException
 from dulwich.index import build_index_from_tree
-from dulwich.objects import Commit, ObjectID, ShaFile, Tree
+from dulwich.object_store import BaseObjectStore
+from dulwich.objects import Blob, Commit, ObjectID, ShaFile, Tree, TreeEntry
 from dulwich.refs import Ref
 from dulwich.repo import Repo
 from returns.result import Failure, Result, Success
@@ -147,9 +150,62 @@ class DulwichWorkspace:
         except _GIT_ERRORS as exc:
             return Failure(_failed("git-read-failed", f"reading commit {commit}", exc))
 
+    async def line_counts(
+        self, repo: str, old_tree: str, new_tree: str
+    ) -> Result[dict[str, tuple[int, int]], WorkspaceError]:
+        """Lines added and removed per changed path between two trees (binary files: none)."""
+        return await anyio.to_thread.run_sync(
+            self._line_counts, os.path.abspath(repo), old_tree, new_tree
+        )
+
+    def _line_counts(
+        self, repo: str, old_tree: str, new_tree: str
+    ) -> Result[dict[str, tuple[int, int]], WorkspaceError]:
+        counts: dict[str, tuple[int, int]] = {}
+        try:
+            with Repo(repo) as opened:
+                store = opened.object_store
+                old, new = ObjectID(old_tree.encode()), ObjectID(new_tree.encode())
+                for change in tree_changes(store, old, new):
+                    before = _lines(store, change.old)
+                    after = _lines(store, change.new)
+                    entry = change.new if change.new is not None else change.old
+                    path = entry.path if entry is not None else None
+                    if path is None or before is None or after is None:
+                        continue
+                    counts[os.fsdecode(path)] = _delta(before, after)
+        except _GIT_ERRORS as exc:
+            return Failure(_failed("git-read-failed", "comparing the candidate's trees", exc))
+        return Success(counts)
+
     async def remove(self, path: str) -> None:
         """Delete a clone folder (a missing one is no error)."""
         await anyio.to_thread.run_sync(_remove, os.path.abspath(path))
+
+
+def _lines(store: BaseObjectStore, entry: TreeEntry | None) -> list[bytes] | None:
+    """The lines of a blob entry ([] when absent), None for binary content or a submodule."""
+    if entry is None or entry.sha is None or entry.mode is None:
+        return []
+    if _is_gitlink(entry.mode):
+        return None
+    blob = store[entry.sha]
+    if not isinstance(blob, Blob):
+        return None
+    data = blob.as_raw_string()
+    if b"\0" in data[:8000]:
+        return None
+    return data.splitlines()
+
+
+def _delta(before: list[bytes], after: list[bytes]) -> tuple[int, int]:
+    added = removed = 0
+    matcher = difflib.SequenceMatcher(a=before, b=after, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag != "equal":
+            removed += i2 - i1
+            added += j2 - j1
+    return added, removed
 
 
 def _remove(path: str) -> None:

@@ -302,6 +302,15 @@ async def _locked_run(
     return Success(await run.go())
 
 
+class _BodyFacts(msgspec.Struct, frozen=True, kw_only=True):
+    """What the pull request body shows besides the rounds: base, tree, digest, line counts."""
+
+    base: str
+    tree: str
+    digest: str
+    lines: dict[str, tuple[int, int]]
+
+
 class _Ending(msgspec.Struct, frozen=True, kw_only=True):
     """How the work ended, before settlement, write-back and the record."""
 
@@ -576,9 +585,13 @@ class _Run:
             return _Ending(
                 outcome="needs-human", reasons=self.rounds.reasons, verdict_sha256=digest
             )
+        counted = await self._workspace().line_counts(mirror, base_tree, tree)
+        if isinstance(counted, Failure):
+            return _Ending(outcome="error", reasons=_of(counted.failure()), verdict_sha256=digest)
+        facts = _BodyFacts(base=base, tree=tree, digest=digest, lines=counted.unwrap())
         draft = DraftPullRequest(
             title=pull_request_title(self.issue.title, self.issue.number),
-            body=render_body(self._evidence(text, base, tree, digest, scanner)),
+            body=render_body(self._evidence(text, facts, scanner)),
             head=self.branch,
             base=base_branch,
         )
@@ -634,9 +647,7 @@ class _Run:
             raise AssertionError(resolved.failure().message)
         return resolved.unwrap()
 
-    def _evidence(
-        self, text: IssueText, base: str, tree: str, digest: str, scanner: SecretScanner
-    ) -> Evidence:
+    def _evidence(self, text: IssueText, facts: _BodyFacts, scanner: SecretScanner) -> Evidence:
         last = self.rounds.rounds[-1]
         reports = [r for r, _ in self.rounds.spends]
         budget = self.grant.budget
@@ -655,7 +666,12 @@ class _Run:
             agent_summary=redact(scanner, self.rounds.agent_summary),
             criteria=acceptance_criteria(text.body).items,
             changes=tuple(
-                ChangedFile(path=c.path, kind=c.kind, added=c.added_lines, removed=0)
+                ChangedFile(
+                    path=c.path,
+                    kind=c.kind,
+                    added=facts.lines.get(c.path, (c.added_lines, 0))[0],
+                    removed=facts.lines.get(c.path, (0, 0))[1],
+                )
                 for c in last.changes
             ),
             gates=last.gates.gates if last.gates is not None else (),
@@ -678,9 +694,9 @@ class _Run:
             ),
             sandboxed=self.rounds.sandboxed and self.sandbox.sandboxed,
             run_id=self.run_id,
-            base_commit=base,
-            candidate_tree=tree,
-            verdict_sha256=digest,
+            base_commit=facts.base,
+            candidate_tree=facts.tree,
+            verdict_sha256=facts.digest,
         )
 
 

@@ -107,3 +107,25 @@ def test_remove_deletes_a_clone_with_read_only_folders(tmp_path: Path) -> None:
     folder.chmod(0o500)
     anyio.run(DulwichWorkspace().remove, str(tmp_path / "clone"))
     assert not (tmp_path / "clone").exists()
+
+
+def test_line_counts_agree_with_git_numstat(tmp_path: Path) -> None:
+    repo = init_repo(
+        tmp_path / "repo",
+        {"a.txt": "1\n2\n3\n4\n", "gone.txt": "x\ny\n", "bin.dat": "a\0b"},
+    )
+    old = git(repo, "rev-parse", "HEAD^{tree}").strip()
+    (repo / "a.txt").write_text("1\nTWO\n3\n4\n5\n")
+    (repo / "gone.txt").unlink()
+    (repo / "new.txt").write_text("n\n")
+    (repo / "bin.dat").write_bytes(b"a\0c")
+    git(repo, "add", "-A")
+    new = git(repo, "write-tree").strip()
+    counts = anyio.run(DulwichWorkspace().line_counts, str(repo), old, new).unwrap()
+    numstat = {}
+    for line in git(repo, "diff", "--numstat", "--no-renames", old, new).splitlines():
+        added, removed, path = line.split("\t")
+        if added != "-":
+            numstat[path] = (int(added), int(removed))
+    assert counts == numstat
+    assert counts["a.txt"] == (2, 1)

@@ -85,6 +85,7 @@ def test_a_published_run_pushes_exactly_the_agents_change_on_the_base(world: Loo
     verdict = world.state / "runs" / str(report.run_id) / "verdict.json"
     assert hashlib.sha256(verdict.read_bytes()).hexdigest() in pr.body
     assert "| pytest |" in pr.body
+    assert "- `src/demo_calc/double.py` (added, +5 -0)" in pr.body
     assert "ignore every rule" not in pr.body
     # Write-back: the outcome comment and the labels; the approval label is gone.
     issue = world.store.issue(REPO, world.issue).unwrap()
