@@ -330,3 +330,31 @@ def test_only_the_newest_failed_clones_are_kept(world: LoopWorld) -> None:
     assert (runs / str(second.unwrap().run_id) / "clone" / "notes" / "plan.md").is_file()
     # The evidence of both runs stays.
     assert (runs / str(first.unwrap().run_id) / "record.json").is_file()
+
+
+def test_the_tiers_wall_clock_bounds_the_whole_run(world: LoopWorld) -> None:
+    world.extra_config = "[budget.run]\nmax_wall_clock_s = 6\n"
+    world.write_config()
+    slow = Reply(text="Slowly.", tool_calls=(write("docs/a.md", "a\n"),), delay_s=60)
+    result, _ = world.run([slow, Reply(text="Done.")])
+    report = result.unwrap()
+    assert report.outcome == "needs-human", report
+    assert [r.code for r in report.reasons] == ["budget-exhausted"]
+    # Pi's stop grace comes on top of the cap; nothing waits for the slow model's minute.
+    assert report.wall_clock_s < 30
+    assert branch_tip(world) is None
+    assert set(world.store.issue(REPO, world.issue).unwrap().labels) == {"loop:needs-human"}
+
+
+def test_a_base_branch_the_forge_lacks_is_an_error_and_nothing_is_published(
+    world: LoopWorld,
+) -> None:
+    world.config.write_text(
+        world.config.read_text().replace("[loop]\n", '[loop]\nbase_branch = "trunk"\n')
+    )
+    result, server = world.run(agent_adds_double())
+    report = result.unwrap()
+    assert (report.outcome, [r.code for r in report.reasons]) == ("error", ["forge-not-found"])
+    assert server.requests == []
+    assert branch_tip(world) is None
+    assert set(world.store.issue(REPO, world.issue).unwrap().labels) == {"loop:needs-human"}

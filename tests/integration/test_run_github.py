@@ -91,3 +91,20 @@ def test_a_staged_run_on_github_sends_no_write(
     writes = [s for s in server.seen[before:] if s.method != "GET" and s.path != "/graphql"]
     assert writes == []
     assert report.pr is not None
+
+
+def test_a_forge_that_refuses_drafts_is_draft_unavailable_and_never_a_ready_pr(
+    github: tuple[LoopWorld, GitHubTestServer],
+) -> None:
+    world, server = github
+    state = server.fake.state(REPO)
+    assert state is not None
+    state.drafts_allowed = False
+    result, _ = world.run(agent_adds_double())
+    report = result.unwrap()
+    assert (report.outcome, [r.code for r in report.reasons]) == (
+        "needs-human",
+        ["draft-unavailable"],
+    )
+    assert [i for i in state.items.values() if i.is_pull] == []
+    assert set(state.items[world.issue].labels) == {"loop:needs-human"}
