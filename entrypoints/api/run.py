@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 
 import msgspec
@@ -96,6 +96,7 @@ async def run_issue(
     sandbox: Sandbox | None = None,
     records: RunRecords | None = None,
     clock: Callable[[], datetime] | None = None,
+    trusted_commenters: Sequence[str] = (),
 ) -> Result[RunReport, RunError]:
     """Run issue `issue` of `repo` (`OWNER/NAME`) through the loop once.
 
@@ -103,7 +104,8 @@ async def run_issue(
     (the daemon's cycle) already holds it; held elsewhere, the run is `locked`. `staged` does
     everything but the forge writes (no label, comment, push or pull request). `environ` is
     the environment the run reads (the token, HOME, PATH) and hands, filtered, to the agent and
-    the gates (default: this process's).
+    the gates (default: this process's). Issue comments reach the prompt only from
+    `trusted_commenters` (the daemon's `[loop] trusted_commenters`; nobody for `run`).
     """
     env = os.environ if environ is None else environ
     now = clock or (lambda: datetime.now(UTC))
@@ -153,6 +155,7 @@ async def run_issue(
                 checkout=checkout,
                 sandbox=sandbox,
                 records=records,
+                trusted_commenters=tuple(trusted_commenters),
             ),
         )
     finally:

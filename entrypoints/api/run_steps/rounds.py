@@ -21,7 +21,7 @@ from domain.gates.run import GateRunReport, ReadyGate
 from domain.harness.report import HarnessReport
 from domain.harness.run import HarnessRun
 from domain.loop.outcomes import Reason
-from domain.loop.prompt import IssueText, PromptInputs, build_prompt
+from domain.loop.prompt import IssueComment, IssueText, PromptInputs, build_prompt
 from domain.loop.rounds import (
     AgentRound,
     Allowance,
@@ -55,6 +55,8 @@ class RoundsInput:
 
     run_id: str
     issue: IssueText
+    comments: tuple[IssueComment, ...]
+    trusted_commenters: tuple[str, ...]
     names: tuple[str, ...]
     rules: PolicyRules
     gates: GatesConfig
@@ -198,6 +200,8 @@ async def _agent(
             gates=following.gates,
             round_number=number,
             findings=following.findings,
+            comments=run.comments,
+            trusted_commenters=run.trusted_commenters,
         )
     )
     written = write_text(

@@ -20,7 +20,7 @@ from domain.harness.config import ResolvedHarness, resolve_harness
 from domain.loop.evidence import render_body
 from domain.loop.intake import NEEDS_HUMAN
 from domain.loop.outcomes import Outcome, Reason
-from domain.loop.prompt import IssueText
+from domain.loop.prompt import IssueComment, IssueText
 from domain.loop.publication import branch_name, pull_request_title
 from domain.loop.report import PullRequestDraft, RunReport
 from domain.loop.spend import cumulative_spend, judge_run_rounds
@@ -75,6 +75,7 @@ class Overrides:
     checkout: CandidateCheckout | None
     sandbox: Sandbox | None
     records: RunRecords | None
+    trusted_commenters: tuple[str, ...] = ()
 
 
 def reason_of(code: str, detail: str) -> tuple[Reason, ...]:
@@ -315,9 +316,17 @@ class RunSession:
             labels=self.issue.labels,
         )
         tier = self.grant.budget.tier
+        comments: tuple[IssueComment, ...] = ()
+        if self.given.trusted_commenters:
+            read = await self.forge.issue_comments(self.repo, self.issue.number)
+            if isinstance(read, Failure):
+                return Ending(outcome="error", reasons=reasons_of(read.failure()))
+            comments = tuple(IssueComment(author=c.author, body=c.body) for c in read.unwrap())
         inputs = RoundsInput(
             run_id=self.run_id,
             issue=text,
+            comments=comments,
+            trusted_commenters=self.given.trusted_commenters,
             names=names,
             rules=rules,
             gates=config.gates,
