@@ -12,7 +12,7 @@ import pytest
 from adapters.sqlite_ledger import SqliteLedger
 from tests.support.gitrepo import git
 from tests.support.loop_world import PLANTED, REPO, LoopWorld, make_world
-from tests.support.model_server import Reply, ToolCall
+from tests.support.model_server import HttpError, Reply, ToolCall
 from tests.support.sandbox import require_bwrap
 
 pytestmark = pytest.mark.integration
@@ -374,3 +374,21 @@ def test_only_trusted_commenters_reach_the_prompt(world: LoopWorld) -> None:
     again, _ = world.run(blocked, staged=True)
     plain = world.state / "runs" / str(again.unwrap().run_id) / "prompts" / "round-1.md"
     assert "Use integers only" not in plain.read_text()
+
+
+def test_an_agent_that_changes_nothing_is_no_changes(world: LoopWorld) -> None:
+    result, _ = world.run([Reply(text="Nothing to do here.")])
+    report = result.unwrap()
+    assert (report.outcome, [r.code for r in report.reasons]) == ("needs-human", ["no-changes"])
+    assert branch_tip(world) is None
+
+
+def test_a_failing_harness_is_harness_failed_with_no_retry(world: LoopWorld) -> None:
+    result, server = world.run([HttpError(status=500), HttpError(status=500)])
+    report = result.unwrap()
+    assert (report.outcome, [r.code for r in report.reasons]) == (
+        "needs-human",
+        ["harness-failed"],
+    )
+    assert report.rounds == 1
+    assert len(server.requests) == 1
