@@ -79,15 +79,19 @@ class Overrides:
 
 
 def reason_of(code: str, detail: str) -> tuple[Reason, ...]:
+    """One reason, as a run's `reasons`."""
     return (Reason(code=code, detail=detail),)
 
 
 class Coded(Protocol):
+    """Any error value of a port or the domain: a stable code and a message."""
+
     code: str
     message: str
 
 
 def reasons_of(error: Coded) -> tuple[Reason, ...]:
+    """An error value as a run's `reasons`."""
     return reason_of(error.code, error.message)
 
 
@@ -134,7 +138,6 @@ class RunSession:
     rounds: RoundsState = field(default_factory=RoundsState)
     writeback: list[str] = field(default_factory=list)
     claimed: bool = False
-    published_clone: bool = False
 
     @property
     def branch(self) -> str:
@@ -165,9 +168,6 @@ class RunSession:
                 reasons=reason_of(written.failure().code, written.failure().message),
             )
         else:
-            ending = Ending(
-                outcome="error", reasons=reason_of("run-cut-off", "the run did not end")
-            )
             with anyio.move_on_after(budget.max_wall_clock_s) as scope:
                 ending = await self._work()
             if scope.cancelled_caught:
@@ -233,6 +233,7 @@ class RunSession:
         ).charge_micros
 
     def known_cost(self) -> float | None:
+        """What every round cost together, None when a round's cost cannot be trusted."""
         observed = cumulative_spend(self.rounds.spends, 0.0)
         return observed.total_cost_usd if self.rounds.spends else 0.0
 
