@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.test_run_e2e import DOUBLE, agent_adds_double
+from tests.integration.test_run_e2e import DOUBLE, TEST_DOUBLE, agent_adds_double, write
 from tests.support.git_http_server import git_http_server
 from tests.support.github_server import TOKEN, GitHubTestServer
 from tests.support.gitrepo import git
 from tests.support.loop_world import ISSUE_BODY, PLANTED, REPO, LoopWorld, make_world
+from tests.support.model_server import Reply
 from tests.support.sandbox import require_bwrap
 
 pytestmark = pytest.mark.integration
@@ -108,3 +109,38 @@ def test_a_forge_that_refuses_drafts_is_draft_unavailable_and_never_a_ready_pr(
     )
     assert [i for i in state.items.values() if i.is_pull] == []
     assert set(state.items[world.issue].labels) == {"loop:needs-human"}
+
+
+def test_a_policy_blocked_run_on_github_pushes_nothing_and_says_why(
+    github: tuple[LoopWorld, GitHubTestServer],
+) -> None:
+    world, server = github
+    blocked = [Reply(text="Editing.", tool_calls=(write("notes/plan.md", "plan\n"),)), Reply()]
+    result, _ = world.run(blocked)
+    report = result.unwrap()
+    assert (report.outcome, [r.code for r in report.reasons]) == ("needs-human", ["policy-blocked"])
+    heads = git(world.bare, "for-each-ref", "--format=%(refname)", "refs/heads/")
+    assert heads.split() == ["refs/heads/main"]
+    state = server.fake.state(REPO)
+    assert state is not None
+    assert set(state.items[world.issue].labels) == {"loop:needs-human"}
+    comments = state.comments[world.issue]
+    assert "`policy-blocked`" in comments[-1].body
+
+
+def test_a_gate_failure_on_github_is_fixed_in_round_2(
+    github: tuple[LoopWorld, GitHubTestServer],
+) -> None:
+    world, server = github
+    steps = [
+        *agent_adds_double(expected=5),
+        Reply(text="Fixing.", tool_calls=(write("tests/test_double.py", TEST_DOUBLE.format(4)),)),
+        Reply(text="Fixed the test."),
+    ]
+    result, _ = world.run(steps)
+    report = result.unwrap()
+    assert (report.outcome, report.rounds) == ("published", 2), report
+    state = server.fake.state(REPO)
+    assert state is not None
+    (pull,) = [i for i in state.items.values() if i.is_pull]
+    assert "rounds: 2" in pull.body
