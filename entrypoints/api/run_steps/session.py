@@ -138,6 +138,8 @@ class RunSession:
     rounds: RoundsState = field(default_factory=RoundsState)
     writeback: list[str] = field(default_factory=list)
     claimed: bool = False
+    # Set once `verdict.json` is written, so a run cut off later still records its digest.
+    verdict_sha256: str | None = None
 
     @property
     def branch(self) -> str:
@@ -177,6 +179,7 @@ class RunSession:
                         "budget-exhausted",
                         f"the run's wall clock of {budget.max_wall_clock_s} s ran out",
                     ),
+                    verdict_sha256=self.verdict_sha256,
                 )
         charge = self._charge()
         settled = self.ledger.settle(
@@ -381,6 +384,7 @@ class RunSession:
                 outcome="error", reasons=reason_of(saved.failure().code, saved.failure().message)
             )
         digest = sha256_hex(data)
+        self.verdict_sha256 = digest
         tree = self.rounds.publish_tree
         if tree is None:
             return Ending(outcome="needs-human", reasons=self.rounds.reasons, verdict_sha256=digest)
