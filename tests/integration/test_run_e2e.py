@@ -8,8 +8,11 @@ import json
 from pathlib import Path
 
 import pytest
+from returns.result import Result
 
 from adapters.sqlite_ledger import SqliteLedger
+from domain.forge.values import ForgeError, RepoRef
+from ports.forge import PushResult
 from tests.support.gitrepo import git
 from tests.support.loop_world import PLANTED, REPO, LoopWorld, make_world
 from tests.support.model_server import HttpError, Reply, ToolCall
@@ -392,3 +395,40 @@ def test_a_failing_harness_is_harness_failed_with_no_retry(world: LoopWorld) -> 
     )
     assert report.rounds == 1
     assert len(server.requests) == 1
+
+
+class _RacingRemote:
+    """The real remote, but someone pushes the branch just before our push (a race)."""
+
+    def __init__(self, world: LoopWorld) -> None:
+        from adapters.git.remote import DulwichGitRemote
+        from adapters.local_forge.repos import bare_path
+
+        self.world = world
+        self.real = DulwichGitRemote(lambda repo: bare_path(world.store.folder, repo))
+
+    async def fetch(self, repo: RepoRef, branch: str, into: str) -> Result[str, ForgeError]:
+        return await self.real.fetch(repo, branch, into)
+
+    async def remote_tip(self, repo: RepoRef, branch: str) -> Result[str | None, ForgeError]:
+        return await self.real.remote_tip(repo, branch)
+
+    async def push(
+        self, repo: RepoRef, *, local: str, commit: str, branch: str, expected: str | None
+    ) -> Result[PushResult, ForgeError]:
+        git(self.world.bare, "branch", branch, "main")
+        return await self.real.push(
+            repo, local=local, commit=commit, branch=branch, expected=expected
+        )
+
+
+def test_a_push_that_loses_a_race_is_an_error_and_opens_no_pull_request(
+    world: LoopWorld,
+) -> None:
+    result, _ = world.run(agent_adds_double(), forge=world.forge(), remote=_RacingRemote(world))
+    report = result.unwrap()
+    assert (report.outcome, [r.code for r in report.reasons]) == ("error", ["forge-lease-refused"])
+    assert world.store.pull_requests(REPO).unwrap() == ()
+    main = git(world.bare, "rev-parse", "main")
+    assert git(world.bare, "rev-parse", "engineering-loop/issue-1") == main
+    assert set(world.store.issue(REPO, world.issue).unwrap().labels) == {"loop:needs-human"}
