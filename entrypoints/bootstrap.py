@@ -32,9 +32,11 @@ if TYPE_CHECKING:
     from ports.notify import WebhookPoster
     from ports.process import ProcessRunner
     from ports.project import ProjectFilesReader
+    from ports.run_records import RunRecords
     from ports.sandbox import SandboxHost
     from ports.scratch import ScratchRepoBuilder
     from ports.scripted_model import ScriptedModel, ScriptedSession
+    from ports.workspace import Workspace
     from ports.worktree import WorktreeSnapshotter
 
 
@@ -230,3 +232,17 @@ def webhook_poster() -> WebhookPoster:
     from adapters.httpx_webhook import HttpxWebhookPoster
 
     return HttpxWebhookPoster()
+
+
+def workspace() -> Workspace:
+    """dulwich mirrors, standalone clones and commits for `run`."""
+    from adapters.git.workspace import DulwichWorkspace
+
+    return DulwichWorkspace()
+
+
+def run_records(state_dir: str) -> RunRecords:
+    """The run folders below `<state_dir>/runs` on the local file system."""
+    from adapters.fs_run_records import FsRunRecords
+
+    return FsRunRecords(state_dir)

@@ -17,8 +17,8 @@ from domain.budget.config import BudgetConfig
 from domain.budget.plan import RunBudget
 from domain.budget.spend import SpendJudgement
 from domain.changes.change_set import ChangeSummary
+from domain.gates.declared import GatesConfig
 from domain.gates.run import GateRunReport
-from domain.gates.select import GatePlan
 from domain.harness.config import ResolvedHarness
 from domain.harness.report import HarnessReport
 from domain.loop.outcomes import Outcome, Reason
@@ -35,7 +35,8 @@ class VerdictConfig(msgspec.Struct, frozen=True, kw_only=True):
     policy: PolicyRules
     budget: BudgetConfig
     harness: ResolvedHarness
-    gates: GatePlan
+    # The `[gates]` section: declared gates per repository (none: selection).
+    gates: GatesConfig
 
 
 class RoundEvidence(msgspec.Struct, frozen=True, kw_only=True):

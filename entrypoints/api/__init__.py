@@ -64,6 +64,8 @@ if TYPE_CHECKING:
     from entrypoints.api.harness.run import run_harness as run_harness
     from entrypoints.api.loop_repos import loop_labels_needed as loop_labels_needed
     from entrypoints.api.loop_repos import loop_queue as loop_queue
+    from entrypoints.api.run import RunError as RunError
+    from entrypoints.api.run import run_issue as run_issue
     from entrypoints.api.service import ServiceReport as ServiceReport
     from entrypoints.api.service import check_service as check_service
 
@@ -110,6 +112,8 @@ _EXPORTS: dict[str, str] = {
     "HarnessRunError": "entrypoints.api.harness.run",
     "HarnessRunRequest": "entrypoints.api.harness.run",
     "run_harness": "entrypoints.api.harness.run",
+    "RunError": "entrypoints.api.run",
+    "run_issue": "entrypoints.api.run",
     "declared_gates_in": "entrypoints.api.gates.declared",
     "ServiceReport": "entrypoints.api.service",
     "check_service": "entrypoints.api.service",

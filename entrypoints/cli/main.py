@@ -28,6 +28,7 @@ _FEATURE_MODULES: tuple[str, ...] = (
     "entrypoints.cli.loop",
     "entrypoints.cli.daemon",
     "entrypoints.cli.loop_queue",
+    "entrypoints.cli.run",
 )
 
 # The modules that register each top-level command: a command imports only its own feature
@@ -45,6 +46,7 @@ _COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "sandbox": ("entrypoints.cli.sandbox",),
     "loop": ("entrypoints.cli.loop", "entrypoints.cli.loop_queue"),
     "daemon": ("entrypoints.cli.daemon",),
+    "run": ("entrypoints.cli.run",),
 }
 
 GroupFactory = Callable[[str, str], "argparse._SubParsersAction[argparse.ArgumentParser]"]

@@ -8,8 +8,8 @@ import msgspec
 
 from domain.budget.config import BudgetConfig
 from domain.budget.plan import RunBudget
+from domain.gates.declared import GatesConfig
 from domain.gates.run import GateResult, GateRunReport
-from domain.gates.select import GatePlan
 from domain.harness.config import HarnessSettings, resolve_harness
 from domain.harness.report import HarnessReport, HarnessUsage
 from domain.loop.outcomes import Reason
@@ -57,7 +57,7 @@ def _verdict(rounds: tuple[RoundEvidence, ...]) -> Verdict:
         issue_sha256=issue_sha256(IssueText(number=15, title="t", body="b")),
         base_commit="b" * 40,
         config=VerdictConfig(
-            policy=PolicyRules(), budget=BudgetConfig(), harness=harness, gates=GatePlan()
+            policy=PolicyRules(), budget=BudgetConfig(), harness=harness, gates=GatesConfig()
         ),
         budget=RunBudget(
             day="2026-01-01", tier="base", max_cost_micros=1, max_wall_clock_s=1, max_turns=1

@@ -1,0 +1,96 @@
+"""`run_issue` before any agent runs: usage and configuration errors, the lock, the in-progress
+refusal and the budget, with in-memory fakes (the end-to-end tests cover the rest)."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any
+
+import anyio
+from returns.result import Result
+
+from domain.forge.values import RepoRef
+from domain.loop.report import RunReport
+from entrypoints.api.run import RunError, run_issue
+from tests.fakes.forge import FakeForge
+from tests.fakes.lock import FakeLoopLock
+
+REPO = RepoRef(owner="octo", name="calc")
+
+
+def config(tmp_path: Path, extra: str = "") -> str:
+    path = tmp_path / "engineering-loop.toml"
+    path.write_text(
+        f'[policy]\n[sandbox]\nkind = "none"\n[loop]\nstate_dir = "{tmp_path / "state"}"\n' + extra
+    )
+    return str(path)
+
+
+def run(
+    tmp_path: Path, repo: str = "octo/calc", issue: int = 1, **kw: Any
+) -> Result[RunReport, RunError]:
+    if "config_path" not in kw:
+        kw["config_path"] = config(tmp_path)
+    kw.setdefault("environ", {"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"})
+    return anyio.run(functools.partial(run_issue, repo, issue, **kw))
+
+
+def test_a_repository_that_is_not_owner_slash_name_is_a_usage_error(tmp_path: Path) -> None:
+    assert run(tmp_path, repo="../etc").failure().code == "usage-error"
+
+
+def test_an_issue_number_below_one_is_a_usage_error(tmp_path: Path) -> None:
+    assert run(tmp_path, issue=0).failure().code == "usage-error"
+
+
+def test_a_configuration_without_policy_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text("[loop]\n")
+    assert run(tmp_path, config_path=str(path)).failure().code == "config-policy-missing"
+
+
+def test_a_held_lock_is_locked_and_asks_the_forge_nothing(tmp_path: Path) -> None:
+    lock = FakeLoopLock()
+    lock.held.add(str(tmp_path / "state" / "daemon.lock"))
+    forge = FakeForge()
+    report = run(tmp_path, lock=lock, forge=forge, remote=object()).unwrap()
+    assert (report.outcome, report.run_id) == ("locked", None)
+    assert forge.state(REPO) is None
+
+
+def test_the_run_releases_the_lock_it_took(tmp_path: Path) -> None:
+    lock = FakeLoopLock()
+    forge = FakeForge()
+    forge.create_repo(REPO)
+    report = run(tmp_path, lock=lock, forge=forge, remote=object()).unwrap()
+    # Issue 1 does not exist: the forge's error, nothing reserved.
+    assert (report.outcome, report.reasons[0].code) == ("error", "forge-not-found")
+    assert lock.held == set()
+
+
+def test_a_caller_holding_the_lock_is_not_locked_out(tmp_path: Path) -> None:
+    lock = FakeLoopLock()
+    lock.held.add(str(tmp_path / "state" / "daemon.lock"))
+    forge = FakeForge()
+    forge.create_repo(REPO)
+    number = forge.create_issue(REPO, title="t", labels=("loop:in-progress",))
+    report = run(tmp_path, issue=number, lock=lock, lock_held=True, forge=forge, remote=object())
+    assert [r.code for r in report.unwrap().reasons] == ["issue-in-progress"]
+    assert lock.held == {str(tmp_path / "state" / "daemon.lock")}
+
+
+def test_a_budget_refusal_is_over_budget_and_leaves_the_issue_untouched(tmp_path: Path) -> None:
+    forge = FakeForge()
+    forge.create_repo(REPO)
+    number = forge.create_issue(REPO, title="t", labels=("loop:approved",))
+    path = config(tmp_path, "[budget.daily]\nmax_runs = 0\n")
+    report = run(tmp_path, issue=number, config_path=path, forge=forge, remote=object()).unwrap()
+    assert report.outcome == "over-budget"
+    assert [r.code for r in report.reasons] == ["daily-runs-exhausted"]
+    state = forge.state(REPO)
+    assert state is not None
+    assert state.items[number].labels == ["loop:approved"] or tuple(state.items[number].labels) == (
+        "loop:approved",
+    )
+    assert not (tmp_path / "state" / "runs").exists()
