@@ -16,6 +16,7 @@ import os
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import anyio
 import msgspec
@@ -35,7 +36,6 @@ from entrypoints import bootstrap
 from entrypoints.api.budget import open_ledger, plan_run
 from entrypoints.api.loop_intake import IntakeEntry, RepoIntake, read_intake
 from entrypoints.api.loop_notify import Sleep, notify
-from entrypoints.api.loop_recovery import recover_interrupted
 from entrypoints.config import load_config
 from ports.config import ConfigSource
 from ports.forge import Forge
@@ -82,13 +82,41 @@ Clock = Callable[[], datetime]
 
 
 def default_run_one() -> RunOne | None:
-    """The run the CLI uses; None until `run` is wired in (chosen issues are then skipped as
-    `run-unavailable`, untouched).
+    """The run the CLI uses: `entrypoints.api.run.run_issue` under the cycle's lock."""
+    return run_with_run_issue()
 
-    LEAD: once `entrypoints.api.run` exists, return an adapter from `RunTarget` to its
-    `run_issue` here (see the daemon branch's report).
-    """
-    return None
+
+def run_with_run_issue(**overrides: Any) -> RunOne:
+    """Adapt `run_issue` to the cycle: the lock is held, the trusted comments may reach the
+    prompt, and a run that cannot start becomes an `error` run with its code. `overrides` are
+    `run_issue`'s adapter keywords (tests pass fakes or a checkout folder there)."""
+
+    async def run(target: RunTarget) -> RunReport:
+        from entrypoints.api.run import run_issue
+
+        done = await run_issue(
+            target.repo.slug,
+            target.issue.number,
+            config_path=target.config_path,
+            staged=target.staged,
+            environ=target.environ,
+            lock_held=target.lock_held,
+            forge=target.forge,
+            ledger=target.ledger,
+            trusted_commenters=target.config.loop.trusted_commenters,
+            **overrides,
+        )
+        if not is_successful(done):
+            error = done.failure()
+            return RunReport(
+                outcome="error",
+                repo=target.repo.slug,
+                issue=target.issue.number,
+                reasons=(Reason(code=error.code, detail=error.message),),
+            )
+        return done.unwrap()
+
+    return run
 
 
 def _utc_now() -> datetime:
@@ -170,21 +198,25 @@ async def _start(cycle: _Cycle, entry: IntakeEntry, ref: RepoRef, run_one: RunOn
 
 
 async def _recover(cycle: _Cycle) -> tuple[RunReport, ...]:
-    """Close the runs that started and never ended (step 3); a staged cycle writes nothing.
-
-    LEAD (merge with `run`): `run` records a run's start in `start.json` through its
-    `RunRecords` port and recovers with `entrypoints.api.run_steps.records.recover_interrupted`;
-    call that here instead (and drop `entrypoints.api.loop_recovery`), turning each closed
-    `RunRecord` into a `RunReport` as `loop_recovery._close` does.
-    """
+    """Close the runs that started and never ended (step 3), as `run` does; a staged cycle
+    writes nothing. Each closed run is listed in the cycle's runs as `interrupted`."""
     if cycle.staged:
         return ()
-    return await recover_interrupted(
-        cycle.state,
-        forge=cycle.forge,
-        ledger=cycle.ledger,
-        approval_label=cycle.config.loop.approval_label,
-        now=cycle.now(),
+    from entrypoints.api.run_steps.records import RECORD
+    from entrypoints.api.run_steps.records import recover_interrupted as recover_runs
+
+    records = bootstrap.run_records(cycle.state)
+    closed = await recover_runs(records, cycle.ledger, cycle.forge, now=cycle.now())
+    return tuple(
+        RunReport(
+            outcome=record.outcome or "needs-human",
+            repo=record.repo,
+            issue=record.issue,
+            run_id=record.run_id,
+            reasons=record.reasons,
+            record=os.path.join(records.run_dir(record.run_id), RECORD),
+        )
+        for record in closed
     )
 
 

@@ -12,6 +12,7 @@ import os
 import threading
 import time
 from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from domain.loop.verdict import RunRecord
 from entrypoints.api import daemon
 from entrypoints.api.budget import open_ledger, reserve_run
 from entrypoints.api.daemon import RunOne, RunTarget, run_cycle
+from entrypoints.api.run_steps.records import RunStart
 from tests.fakes.lock import FakeLoopLock
 from tests.support.forge_worlds import REPO, GitHubWorld, LocalWorld, World
 from tests.support.github_server import TOKEN, github_server
@@ -395,11 +397,19 @@ def test_an_interrupted_run_is_recovered_by_the_next_cycle(
     run_id = "20260102T030405Z-ff0010"
     folder = state / "runs" / run_id
     folder.mkdir(parents=True)
-    record = RunRecord(run_id=run_id, repo=REPO.slug, issue=number)
-    (folder / "record.json").write_bytes(msgspec.json.encode(record))
     settings = config(state)
     ledger = open_ledger(str(state / "ledger.sqlite"))
     grant = reserve_run((), run_id, config=settings.budget, ledger=ledger).unwrap()
+    # What `run` writes once its budget is reserved; the process then died without a record.
+    start = RunStart(
+        run_id=run_id,
+        repo=REPO.slug,
+        issue=number,
+        started_at=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
+        reservation_id=grant.reservation.reservation_id,
+        reserved_micros=grant.reservation.reserved_micros,
+    )
+    (folder / "start.json").write_bytes(msgspec.json.encode(start))
 
     report = cycle(local, state, run_one)
 

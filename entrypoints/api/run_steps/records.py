@@ -60,7 +60,7 @@ def _start(records: RunRecords, run_id: str) -> RunStart | None:
         return None
     try:
         return msgspec.json.decode(data, type=RunStart)
-    except msgspec.ValidationError:
+    except msgspec.DecodeError:  # damaged or not ours: never a crash
         return None
 
 
@@ -70,7 +70,7 @@ def _ended(records: RunRecords, run_id: str) -> bool:
         return False
     try:
         return msgspec.json.decode(data, type=RunRecord).outcome is not None
-    except msgspec.ValidationError:
+    except msgspec.DecodeError:  # damaged or not ours: never a crash
         return False
 
 
@@ -139,7 +139,7 @@ def _outcome(records: RunRecords, run_id: str) -> RunRecord | None:
         return None
     try:
         return msgspec.json.decode(data, type=RunRecord)
-    except msgspec.ValidationError:
+    except msgspec.DecodeError:  # damaged or not ours: never a crash
         return None
 
 
