@@ -439,6 +439,7 @@ class PiNormaliser(LineNormaliser[_PiEvent]):
             unknown_events=self.unknown_events,
             malformed_lines=self.malformed_lines,
             long_lines=self.long_lines,
+            deep_lines=self.deep_lines,
         )
 
     def _total_cost(self) -> float | None:
