@@ -208,6 +208,15 @@ class LineNormaliser(ABC, Generic[EventT]):
     def running_cost_usd(self) -> float | None:
         """The cost reported so far, or None when the harness has reported none yet."""
 
+    @property
+    def cost_lost(self) -> str | None:
+        """Why the running cost can no longer be known from the input read so far, or None.
+
+        Only a harness that reports cost as it goes can lose it mid-run; the others never had a
+        running cost to lose.
+        """
+        return None
+
     @abstractmethod
     def _report(self, exit_code: int | None) -> HarnessReport:
         """The harness's report for everything fed so far."""
