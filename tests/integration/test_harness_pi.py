@@ -281,9 +281,7 @@ def test_pi_tool_call_nested_within_the_bound_is_read_and_the_cap_still_holds(
     tmp_path: Path,
 ) -> None:
     shallow = ToolCall("bash", {"command": "echo hi", "note": _nested(MAX_JSON_DEPTH - 10)})
-    done = run_pi(
-        tmp_path, [Reply(tool_calls=(shallow,)), Reply(text="Done.")], max_cost_usd=5.0
-    )
+    done = run_pi(tmp_path, [Reply(tool_calls=(shallow,)), Reply(text="Done.")], max_cost_usd=5.0)
     assert done.run.status == "completed"
     assert (done.run.report.deep_lines, done.run.report.malformed_lines) == (0, 0)
     assert done.run.report.total_cost_usd is not None
