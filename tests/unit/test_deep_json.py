@@ -145,6 +145,6 @@ def test_cli_normalise_on_the_issue_transcript_answers_instead_of_exit_70(
 
 def test_arguments_that_are_no_utf8_are_answered_as_json_not_exit_70() -> None:
     # Python holds bytes of argv that are no UTF-8 as lone surrogates (`$'\xff'` in a shell).
-    answer = run_cli(["harness", "normalise", "--harness", "pi", "/nonexistent/\udcff\ud800"])
+    answer = run_cli(["harness", "normalise", "--harness", "pi", "/nonexistent/\udcff"])
     assert answer.code == 2
     assert json.loads(answer.stdout)["error"]["code"] == "input-missing"
