@@ -127,7 +127,7 @@ def json_values(harness: HarnessName) -> st.SearchStrategy[bytes]:
         objects = members.map(lambda ms: b"{" + b",".join(k + b":" + v for k, v in ms) + b"}")
         return arrays | objects
 
-    return st.recursive(scalars | deep, containers, max_leaves=25)
+    return st.recursive(scalars | deep, containers, max_leaves=12)
 
 
 def events(harness: HarnessName) -> st.SearchStrategy[bytes]:
@@ -193,7 +193,7 @@ def _document(parts: list[bytes]) -> bytes:
 
 def transcripts(harness: HarnessName) -> st.SearchStrategy[bytes]:
     """A whole output: JSON lines (LF or CRLF, maybe unterminated), or one document."""
-    parts = st.lists(lines(harness), max_size=12)
+    parts = st.lists(lines(harness), max_size=10)
     joined = st.builds(
         lambda ps, sep, end: sep.join(ps) + end,
         parts,
