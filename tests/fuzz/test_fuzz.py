@@ -13,7 +13,7 @@ from pathlib import Path
 
 import msgspec
 import pytest
-from hypothesis import example, given, settings
+from hypothesis import HealthCheck, example, given, settings
 
 from tests.fuzz.targets import Target, Workspace, all_targets, new_workspace
 
@@ -56,7 +56,11 @@ def test_untrusted_input_never_crashes_the_entry_point(workspace: Workspace, nam
 
     for pinned in target.pinned:
         run = example(pinned)(run)
-    settings(max_examples=target.suite_examples)(given(target.strategy)(run))()
+    # Big generated inputs are the point here, and slow to draw: not a health problem.
+    slow = [HealthCheck.too_slow, HealthCheck.data_too_large]
+    settings(max_examples=target.suite_examples, suppress_health_check=slow)(
+        given(target.strategy)(run)
+    )()
 
 
 @pytest.mark.parametrize("name", TARGET_NAMES)

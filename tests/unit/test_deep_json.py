@@ -148,3 +148,8 @@ def test_arguments_that_are_no_utf8_are_answered_as_json_not_exit_70() -> None:
     answer = run_cli(["harness", "normalise", "--harness", "pi", "/nonexistent/\udcff"])
     assert answer.code == 2
     assert json.loads(answer.stdout)["error"]["code"] == "input-missing"
+
+
+def test_the_fuzz_page_states_the_bound_in_force() -> None:
+    page = (Path(__file__).parents[2] / "docs" / "fuzz.md").read_text()
+    assert f"`MAX_JSON_DEPTH = {MAX_JSON_DEPTH}`" in page
