@@ -175,7 +175,7 @@ def _odd_repository(path: Path) -> Path:
 
 
 # Worktree changes: (operation, name, payload).
-_OPERATIONS = [
+OPERATIONS = [
     "write", "delete", "chmod-x", "chmod-0", "symlink", "mkdir", "fifo", "replace-with-dir",
     "stage",
 ]  # fmt: skip
@@ -191,18 +191,40 @@ def repo_changes() -> st.SearchStrategy[list[tuple[str, bytes, bytes]]]:
     payload = st.binary(max_size=64) | st.sampled_from(
         [b"../../etc", b"/", b"\x00\x01", b"x" * 5000, b"\xef\xbb\xbfbom", b"ghp_" + b"a" * 36]
     )
-    change = st.tuples(st.sampled_from(_OPERATIONS), names | generated, payload)
+    change = st.tuples(st.sampled_from(OPERATIONS), names | generated, payload)
     return st.lists(change, max_size=6)
 
 
-def _apply(repo: Path, operation: str, name: bytes, payload: bytes) -> None:
-    """Make one change; a change the file system refuses is simply not made."""
-    path = os.path.join(os.fsencode(repo), name)
+def _within(root: bytes, path: bytes) -> bool:
+    """True when `path`, every symlink in it resolved, lies in the folder `root` (resolved)."""
+    resolved = os.path.realpath(path)
+    return resolved == root or resolved.startswith(root + b"/")
+
+
+def apply_change(repo: Path, operation: str, name: bytes, payload: bytes) -> None:
+    """Make one change; a change the file system refuses is simply not made.
+
+    The repository holds symlinks out of it (to `/etc/passwd`, to `/`) and the changes make more:
+    no change may reach through one, since the tests may run as root. So the folder a change
+    is made in must resolve inside the repository, a file is opened without following a
+    symlink, and a mode or folder is changed only where the whole path resolves inside.
+    """
+    root = os.path.realpath(os.fsencode(repo))
+    path = os.path.join(root, name)
+    if not _within(root, os.path.dirname(path)):
+        return
+    if operation in ("chmod-x", "chmod-0", "mkdir") and not _within(root, path):
+        return
     try:
         if operation in ("write", "stage"):
             os.makedirs(os.path.dirname(path), exist_ok=True)
-            with open(path, "wb") as handle:
-                handle.write(payload)
+            # Non-blocking: opening a FIFO made by an earlier change would wait for a reader.
+            flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NONBLOCK | os.O_NOFOLLOW
+            fd = os.open(path, flags, 0o644)
+            try:
+                os.write(fd, payload)
+            finally:
+                os.close(fd)
             if operation == "stage":
                 git(repo, "add", "-f", "--", os.fsdecode(name))
         elif operation == "delete":
@@ -234,7 +256,7 @@ def _changed_repository(workspace: Workspace) -> Callable[[list[tuple[str, bytes
         repo = workspace.fresh_copy()
         try:
             for operation, name, payload in changes:
-                _apply(repo, operation, name, payload)
+                apply_change(repo, operation, name, payload)
             collected = collect_changes(str(repo), "base")
             assert isinstance(collected, Success | Failure)
             check_argv = ["policy", "check", "--repo", str(repo), "--base", "base"]

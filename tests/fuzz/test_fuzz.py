@@ -7,7 +7,9 @@ longer fuzz run (`benchmarks/fuzz.py`) ever kept in `tests/fuzz/crashes/`.
 
 from __future__ import annotations
 
+import os
 import shutil
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +17,14 @@ import msgspec
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 
-from tests.fuzz.targets import Target, Workspace, all_targets, new_workspace
+from tests.fuzz.targets import (
+    OPERATIONS,
+    Target,
+    Workspace,
+    all_targets,
+    apply_change,
+    new_workspace,
+)
 
 CRASHES = Path(__file__).parent / "crashes"
 TARGET_NAMES = [
@@ -68,3 +77,23 @@ def test_kept_crashing_inputs_no_longer_crash(workspace: Workspace, name: str) -
     target = _target(workspace, name)
     for kept in sorted((CRASHES / name).glob("*.msgpack")):
         target.check(msgspec.msgpack.decode(kept.read_bytes()))
+
+
+def test_repository_changes_never_reach_through_a_symlink_out_of_it(tmp_path: Path) -> None:
+    # The fuzz suite may run as root: a change made through a symlink could overwrite any file.
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    victim = outside / "victim"
+    victim.write_bytes(b"keep")
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "file-link").symlink_to(victim)
+    (repo / "dir-link").symlink_to(outside)
+    (repo / "root-link").symlink_to("/")
+    for operation in OPERATIONS:
+        for name in (b"file-link", b"dir-link/victim", b"dir-link/new", b"root-link/tmp/x"):
+            apply_change(repo, operation, name, b"overwritten")
+    assert victim.read_bytes() == b"keep"
+    assert os.listdir(outside) == ["victim"]
+    assert stat.S_IMODE(victim.stat().st_mode) == 0o644
+    assert not Path("/tmp/x").exists()
