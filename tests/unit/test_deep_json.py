@@ -153,3 +153,13 @@ def test_arguments_that_are_no_utf8_are_answered_as_json_not_exit_70() -> None:
 def test_the_fuzz_page_states_the_bound_in_force() -> None:
     page = (Path(__file__).parents[2] / "docs" / "fuzz.md").read_text()
     assert f"`MAX_JSON_DEPTH = {MAX_JSON_DEPTH}`" in page
+
+
+def test_cli_reads_a_deep_line_too_long_to_hold_from_its_ends(tmp_path: Path) -> None:
+    # Past MAX_LINE_BYTES only the ends are kept: thousands of levels in each, none decoded.
+    transcript = tmp_path / "long-deep.jsonl"
+    transcript.write_bytes(b'{"type":"message_end","message":' + DEEP * 600 + b"}\n")
+    answer = run_cli(["harness", "normalise", "--harness", "pi", str(transcript)])
+    assert answer.code == 0
+    report = json.loads(answer.stdout)
+    assert (report["is_error"], report["long_lines"]) == (True, 1)
