@@ -308,3 +308,30 @@ def config_texts() -> st.SearchStrategy[str]:
 
 def config_bytes() -> st.SearchStrategy[bytes]:
     return config_texts().map(str.encode) | st.binary(max_size=100)
+
+
+# -- files a gate checks
+
+
+def _python_text() -> st.SearchStrategy[bytes]:
+    deep = st.builds(
+        lambda opener, n: b"x = " + opener * n,
+        st.sampled_from([b"(", b"[", b"{", b"-", b"not ", b"lambda: "]),
+        st.integers(min_value=1, max_value=5000),
+    )
+    snippets = st.sampled_from(
+        [b"def f(:\n", b"x = 1\x00\n", b"\xef\xbb\xbfx = 1\n", b"x = '\\N{nope}'\n", b"\tx\n y\n"]
+    )
+    return deep | snippets | st.text(max_size=40).map(str.encode)
+
+
+def checked_files() -> st.SearchStrategy[tuple[str, bytes]]:
+    """A file for `gate check-files`: a suffix that picks its check, and any content."""
+    suffixes = st.sampled_from([".py", ".pyi", ".toml", ".json", ".md", ".txt", ""])
+    contents = st.one_of(
+        json_values("pi"),
+        config_texts().map(str.encode),
+        _python_text(),
+        st.binary(max_size=200),
+    )
+    return st.tuples(suffixes, contents)

@@ -40,6 +40,7 @@ NORMALISE_CODES = frozenset({0, 2})
 PREPARE_CODES = frozenset({0, 2, 3})
 BUDGET_CODES = frozenset({0, 1, 2, 3})
 CHECK_CODES = frozenset({0, 1, 2, 3})
+CHECK_FILES_CODES = frozenset({0, 1, 2})
 NOW = "2026-01-01T12:00:00Z"
 
 
@@ -136,9 +137,9 @@ class Workspace:
         shutil.copytree(self.base, target, symlinks=True)
         return target
 
-    def scratch_file(self, data: bytes) -> Path:
+    def scratch_file(self, data: bytes, suffix: str = "") -> Path:
         self._count += 1
-        path = self.root / f"input-{self._count}"
+        path = self.root / f"input-{self._count}{suffix}"
         path.write_bytes(data)
         return path
 
@@ -308,6 +309,18 @@ def _config_cli(workspace: Workspace) -> Callable[[bytes], None]:
     return check
 
 
+def _check_files(workspace: Workspace) -> Callable[[tuple[str, bytes]], None]:
+    def check(case: tuple[str, bytes]) -> None:
+        suffix, content = case
+        path = workspace.scratch_file(content, suffix)
+        try:
+            assert_answers(run_cli(["gate", "check-files", str(path)]), CHECK_FILES_CODES)
+        finally:
+            path.unlink()
+
+    return check
+
+
 def all_targets(workspace: Workspace) -> list[Target]:
     """Every target, with the share of the test suite's time each gets."""
     harnesses: list[HarnessName] = ["pi", "claude", "codex"]
@@ -365,6 +378,13 @@ def all_targets(workspace: Workspace) -> list[Target]:
             _config_cli(workspace),
             suite_examples=100,
             pinned=(deep_toml.encode(),),
+        ),
+        Target(
+            "check-files",
+            inputs.checked_files(),
+            _check_files(workspace),
+            suite_examples=150,
+            pinned=((".toml", deep_toml.encode()),),  # tomli's RecursionError
         ),
         Target(
             "change-collection",

@@ -37,6 +37,7 @@ TARGET_NAMES = [
     "gate-batch",
     "config-parse",
     "config-cli",
+    "check-files",
     "change-collection",
 ]
 
