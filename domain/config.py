@@ -56,7 +56,7 @@ def parse_config(text: str, source: str = CONFIG_FILE_NAME) -> Result[LoopConfig
     """
     try:
         document = tomli.loads(text)
-    except tomli.TOMLDecodeError as exc:
+    except (tomli.TOMLDecodeError, RecursionError) as exc:  # tomli: nested too deep
         return Failure(
             ConfigError(
                 code="config-invalid",

@@ -106,7 +106,7 @@ def check_file_bytes(path: str, data: bytes) -> FileCheck:
     if kind == "toml":
         try:
             tomli.loads(text)
-        except tomli.TOMLDecodeError as exc:
+        except (tomli.TOMLDecodeError, RecursionError) as exc:  # tomli: nested too deep
             return _failed(path, kind, "toml-invalid", f"{path}: invalid TOML ({exc}); fix it.")
     elif kind == "json":
         try:

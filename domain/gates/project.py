@@ -139,7 +139,7 @@ def derive_facts(files: ProjectFiles) -> Result[ProjectFacts, FactsError]:
         )
     try:
         doc = tomli.loads(files.pyproject_text)
-    except tomli.TOMLDecodeError as exc:
+    except (tomli.TOMLDecodeError, RecursionError) as exc:  # tomli: nested too deep
         return Failure(
             FactsError(
                 code="pyproject-unreadable",

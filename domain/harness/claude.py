@@ -246,6 +246,7 @@ class ClaudeNormaliser(LineNormaliser[_ClaudeEvent]):
             unknown_events=self.unknown_events,
             malformed_lines=self.malformed_lines,
             long_lines=self.long_lines,
+            deep_lines=self.deep_lines,
         )
 
 

@@ -218,4 +218,5 @@ class CodexNormaliser(LineNormaliser[_CodexEvent]):
             unknown_events=self.unknown_events,
             malformed_lines=self.malformed_lines,
             long_lines=self.long_lines,
+            deep_lines=self.deep_lines,
         )

@@ -12,14 +12,18 @@ from returns.result import Failure, Result, Success
 
 from domain.harness.report import HarnessReport
 from domain.text.bounded_lines import Line, LongLine
+from domain.text.depth import MAX_JSON_DEPTH, exceeds_depth
 from domain.text.json_document import Document, DocumentAssembler, NotADocument, opens_document
-from domain.text.long_json import Visible, read_long, read_whole
+from domain.text.long_json import Visible, read_long, read_shallow, read_whole
 
 EventT = TypeVar("EventT")
 T = TypeVar("T")
 
 # msgspec raises UnicodeDecodeError (not DecodeError) for invalid UTF-8 inside a string it keeps.
 UNREADABLE = (msgspec.DecodeError, UnicodeDecodeError)
+
+# Why a value nested too deep to decode was not read (`domain.text.depth`).
+TOO_DEEP = f"it nests deeper than {MAX_JSON_DEPTH} levels"
 
 # A surrogate escape: a valid pair (group 1, kept) or a lone half (replaced).
 _SURROGATE_ESCAPE = re.compile(
@@ -56,11 +60,17 @@ def repaired_text(data: bytes) -> bytes | None:
 def decode_repairing(decoder: msgspec.json.Decoder[T], data: bytes) -> Result[T, str]:
     r"""Decode `data`, repairing its text (`repaired_text`) before giving up with the reason.
 
+    Data nested deeper than `MAX_JSON_DEPTH` is refused undecoded (`TOO_DEEP`).
+
     >>> decode_repairing(msgspec.json.Decoder(str), b'"a\\udc00"').unwrap().encode()
     b'a\xef\xbf\xbd'
     >>> decode_repairing(msgspec.json.Decoder(int), b'null').failure()
     'Expected `int`, got `null`'
+    >>> decode_repairing(msgspec.json.Decoder(object), b"[" * 5000).failure()
+    'it nests deeper than 64 levels'
     """
+    if exceeds_depth(data):
+        return Failure(TOO_DEEP)
     try:
         return Success(decoder.decode(data))
     except UNREADABLE as exc:
@@ -114,6 +124,7 @@ class LineNormaliser(ABC, Generic[EventT]):
         self.unknown_events = 0
         self.malformed_lines = 0
         self.long_lines = 0
+        self.deep_lines = 0
         # Before the first line that is not blank, or right after a multi-line JSON document:
         # the next line may open one (any line that leaves an object or array open).
         self._first = True
@@ -179,6 +190,9 @@ class LineNormaliser(ABC, Generic[EventT]):
         if isinstance(line, LongLine):
             self._feed_long(line)
             return
+        if exceeds_depth(line):
+            self._feed_deep(line)
+            return
         try:
             event = self._decoder.decode(line)
         except UNREADABLE as exc:
@@ -193,6 +207,15 @@ class LineNormaliser(ABC, Generic[EventT]):
     @abstractmethod
     def running_cost_usd(self) -> float | None:
         """The cost reported so far, or None when the harness has reported none yet."""
+
+    @property
+    def cost_lost(self) -> str | None:
+        """Why the running cost can no longer be known from the input read so far, or None.
+
+        Only a harness that reports cost as it goes can lose it mid-run; the others never had a
+        running cost to lose.
+        """
+        return None
 
     @abstractmethod
     def _report(self, exit_code: int | None) -> HarnessReport:
@@ -325,7 +348,34 @@ class LineNormaliser(ABC, Generic[EventT]):
         else:
             self._unreadable(shape.type, read_whole(line), len(line), why)
 
+    def _feed_deep(self, line: bytes, *, nested: bool = False) -> None:
+        """A value nested too deep to decode (`domain.text.depth`), read from its shallow members.
+
+        It is malformed, counted in `deep_lines`, and fails closed as an undecodable line does: a
+        known event is unreadable (`_unreadable`: what it said of the verdict or cost is
+        unknown), and so are the events of a value that does not show its type. An array's
+        events (Claude's `--verbose` json form) are read one by one, each measured again.
+        """
+        view = read_shallow(line)
+        if view.kind == "array" and not nested:
+            for element in view.items:
+                self._feed_element(bytes(element))
+            return
+        self.deep_lines += 1
+        event_type = view.text("type")
+        if view.kind != "object" or event_type is None:
+            self.malformed_lines += 1
+            if not nested and not (view.kind == "object" and view.knows("type")):
+                self._events_unread(f"a line of {len(line)} bytes was not read: {TOO_DEEP}")
+        elif event_type not in self._known_types:
+            self.unknown_events += 1
+        else:
+            self._unreadable(event_type, view, len(line), TOO_DEEP)
+
     def _feed_element(self, element: bytes) -> None:
+        if exceeds_depth(element):
+            self._feed_deep(element, nested=True)
+            return
         try:
             event = self._decoder.decode(element)
         except UNREADABLE as exc:

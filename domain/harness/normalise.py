@@ -49,6 +49,11 @@ class Normaliser(Protocol):
         """The cost reported so far (for the live kill switch), None when none is known."""
         ...
 
+    @property
+    def cost_lost(self) -> str | None:
+        """Why the running cost can no longer be known (lines that could not be read), or None."""
+        ...
+
     def finish(self, exit_code: int | None) -> HarnessReport:
         """The report for everything fed so far; `exit_code` None means it is not known."""
         ...

@@ -221,11 +221,26 @@ class PiNormaliser(LineNormaliser[_PiEvent]):
         self._last_content: msgspec.Raw | None = None
         # Why some events could not be read at all: any may have been a priced message.
         self._events_lost: str | None = None
+        # Why the running cost became unknown from what could not be read (not a missing price).
+        self._cost_lost: str | None = None
 
     @property
     def running_cost_usd(self) -> float | None:
         """Pi's cost estimate summed over the assistant messages so far."""
         return self._cost + self._cost_error if self._cost_known else None
+
+    @property
+    def cost_lost(self) -> str | None:
+        """Why the running cost became unknown: events or a message that could not be read.
+
+        >>> n = PiNormaliser()
+        >>> n.feed(b'{"type":"agent_start"}'); n.cost_lost is None
+        True
+        >>> n.feed(b'{"type":"message_end","message":' + b"[" * 100 + b"]" * 100 + b"}")
+        >>> n.cost_lost.split(" (")[0]
+        'an assistant message_end of 233 bytes could not be read'
+        """
+        return self._cost_lost
 
     @property
     def _cost_known(self) -> bool:
@@ -383,12 +398,14 @@ class PiNormaliser(LineNormaliser[_PiEvent]):
         is unknown and the run an error, whatever the events read after them say."""
         self._cost_unknown = True
         self._events_lost = self._events_lost or reason
+        self._cost_lost = self._cost_lost or reason
 
     def _message_unread(self, reason: str) -> None:
         """An assistant message whose usage or outcome is unknown: so are the cost and whether
         this attempt succeeded (an error, unless a later attempt succeeds)."""
         self._assistant_messages += 1
         self._cost_unknown = True
+        self._cost_lost = self._cost_lost or reason
         self._stop_reason = None
         self._last_content = None
         self._last_error = reason
@@ -439,6 +456,7 @@ class PiNormaliser(LineNormaliser[_PiEvent]):
             unknown_events=self.unknown_events,
             malformed_lines=self.malformed_lines,
             long_lines=self.long_lines,
+            deep_lines=self.deep_lines,
         )
 
     def _total_cost(self) -> float | None:

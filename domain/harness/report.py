@@ -37,6 +37,8 @@ class HarnessReport(msgspec.Struct, frozen=True, kw_only=True):
     that are not JSON objects, or known events whose shape we could not read. `long_lines`
     counts lines too long to hold, read from their first and last bytes only
     (`domain.text.bounded_lines`): what those could not show is unknown, never a default.
+    `deep_lines` counts values nested too deep to decode (`domain.text.depth`), each also
+    malformed (or an unknown event, when its type shows it is one).
     """
 
     harness: HarnessName
@@ -55,3 +57,4 @@ class HarnessReport(msgspec.Struct, frozen=True, kw_only=True):
     unknown_events: int
     malformed_lines: int
     long_lines: int = 0
+    deep_lines: int = 0

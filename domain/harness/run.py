@@ -38,6 +38,8 @@ class HarnessRun(msgspec.Struct, frozen=True, kw_only=True):
     # Whether the harness ran inside the sandbox; when not, the notice says why.
     sandboxed: bool = False
     sandbox_notice: str | None = None
+    # Why the live kill switch stopped the run (`cost_stop`); None when it did not.
+    cost_stop_detail: str | None = None
 
 
 class RunLimits(msgspec.Struct, frozen=True, kw_only=True):
@@ -125,14 +127,44 @@ def cost_cap_reached(running_cost_usd: float | None, max_cost_usd: float | None)
     return running_cost_usd >= max_cost_usd
 
 
+def cost_stop(
+    running_cost_usd: float | None, cost_lost: str | None, max_cost_usd: float | None
+) -> str | None:
+    """Why a capped run must stop now, or None: its cost reached the cap, or became unknown.
+
+    A cost that became unknown (output that could not be read: a model can write a tool call
+    too long or too deep to read) can no longer be held to the cap, so it stops the run as the
+    cap does; the budget then charges the run its whole reservation, as for any unknown cost.
+
+    >>> cost_stop(0.05, None, 0.05)
+    'the cost reached $0.05, the cap of $0.05'
+    >>> cost_stop(0.01, "a line of 9 bytes was not read", 0.05)
+    'the cost became unknown (a line of 9 bytes was not read), so the cap could no longer hold'
+    >>> cost_stop(0.01, None, 0.05), cost_stop(None, "a line was not read", None)
+    (None, None)
+    """
+    if max_cost_usd is None:
+        return None
+    if cost_lost is not None:
+        return f"the cost became unknown ({cost_lost}), so the cap could no longer hold"
+    if cost_cap_reached(running_cost_usd, max_cost_usd):
+        return f"the cost reached ${running_cost_usd:g}, the cap of ${max_cost_usd:g}"
+    return None
+
+
 def cap_enforcement(
-    harness: HarnessName, report: HarnessReport, max_cost_usd: float | None
+    harness: HarnessName,
+    report: HarnessReport,
+    max_cost_usd: float | None,
+    *,
+    stopped_for_unknown_cost: bool = False,
 ) -> CapEnforcement | None:
     """How far the run's cost cap could act, from how the harness reports cost and what it did.
 
     A cap can only act on a known cost: Codex reports none, Claude Code only at its end, and Pi
-    none for a model it has no price for (or a message whose usage we could not read). Saying so
-    keeps a `completed` run from reading as "held to its cap" when nothing could have stopped it.
+    none for a model it has no price for. Saying so keeps a `completed` run from reading as "held
+    to its cap" when nothing could have stopped it. A Pi run whose cost was lost to output that
+    could not be read was stopped live for it (`cost_stop`).
 
     >>> from domain.harness.normalise import normalise_text
     >>> codex = normalise_text("codex", b'{"type":"turn.completed","usage":{}}', 0)
@@ -141,6 +173,8 @@ def cap_enforcement(
     """
     if max_cost_usd is None:
         return None
+    if stopped_for_unknown_cost:
+        return "live"  # the switch watched the cost until it was lost, then stopped the run
     if not report.cost_reported:
         return "none"
     reporting = COST_REPORTING[harness]

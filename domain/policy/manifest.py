@@ -23,7 +23,7 @@ def dependency_tables(text: str | None) -> dict[str, object] | None:
         return {}
     try:
         doc = tomli.loads(text)
-    except tomli.TOMLDecodeError:
+    except (tomli.TOMLDecodeError, RecursionError):  # tomli: nested too deep
         return None
     project = _table(doc.get("project"))
     return {

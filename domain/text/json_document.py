@@ -20,6 +20,7 @@ from domain.text.bounded_lines import (
     LongLine,
     LongLineBuilder,
 )
+from domain.text.depth import exceeds_depth
 
 _STRINGS = re.compile(rb'"(?:[^"\\]|\\.)*"')
 _ANY_VALUE = msgspec.json.Decoder(msgspec.Raw)
@@ -48,7 +49,10 @@ def opens_document(line: bytes) -> bool:
 
 
 class Document(msgspec.Struct, frozen=True, kw_only=True):
-    """The assembled value: whole, or its ends when it outgrew the limit."""
+    """The assembled value: whole, or its ends when it outgrew the limit.
+
+    A whole value nested too deep to decode (`domain.text.depth`) is not checked to be JSON.
+    """
 
     value: Line
 
@@ -108,6 +112,9 @@ class DocumentAssembler:
         if self._long is not None:
             return Document(value=self._long.line())
         joined = b"\n".join(self._lines)
+        if exceeds_depth(joined):
+            # Too deep to decode, even to check it: its reader measures it and fails closed.
+            return Document(value=joined)
         try:
             _ANY_VALUE.decode(joined)
         except (msgspec.DecodeError, UnicodeDecodeError):

@@ -21,6 +21,7 @@ from typing import Literal, NamedTuple
 
 import msgspec
 
+from domain.text.depth import MAX_JSON_DEPTH, exceeds_depth
 from domain.text.json_middle import Middle
 
 _WS = b" \t\r\n"
@@ -29,6 +30,8 @@ _QUOTE, _BACKSLASH, _COLON, _COMMA = 0x22, 0x5C, 0x3A, 0x2C
 _OPENERS, _CLOSERS = b"{[", b"}]"
 _STRUCTURAL = re.compile(rb'["{}\[\]]')
 _KEY = msgspec.json.Decoder(str)
+# msgspec raises UnicodeDecodeError (not DecodeError) for invalid UTF-8 inside a string it keeps.
+_UNREADABLE = (msgspec.DecodeError, UnicodeDecodeError)
 # How deep `inner` views go: the harnesses' decisions need two levels (`message` in an event).
 MAX_LEVELS = 3
 
@@ -65,7 +68,7 @@ class Visible(msgspec.Struct, frozen=True, kw_only=True):
             return None
         try:
             return _KEY.decode(raw)
-        except msgspec.DecodeError:
+        except _UNREADABLE:
             return None
 
     def as_object(self) -> bytes:
@@ -177,11 +180,42 @@ def read_whole(data: bytes) -> Visible:
     >>> v.text("type"), bytes(v.members["n"]), v.knows("other"), read_whole(b"[1]").kind
     ('x', b'2', True, 'unreadable')
     """
+    if exceeds_depth(data):
+        return read_shallow(data)
     try:
         members = _MEMBERS.decode(data)
-    except (msgspec.DecodeError, UnicodeDecodeError):
+    except _UNREADABLE:
         return Visible(kind="unreadable")
     return Visible(kind="object", members=members, whole=True)
+
+
+def read_shallow(data: bytes, limit: int = MAX_JSON_DEPTH) -> Visible:
+    """A JSON value held whole but nested too deep to decode, as a view of its shallow parts.
+
+    An object shows its members nested at most `limit` levels (the last of a repeated one); a
+    deeper one is unknown, and then `whole` is False. An array shows all its elements in `items`,
+    each to be measured again before it is decoded. Nothing deep is ever decoded here.
+
+    >>> v = read_shallow(b'{"type":"x","deep":[[[1]]],"n":2}', limit=2)
+    >>> v.text("type"), sorted(v.members), v.knows("deep"), v.knows("other"), v.whole
+    ('x', ['n', 'type'], False, False, False)
+    >>> [bytes(item) for item in read_shallow(b'[{"a":[[1]]}, 2 ]').items]
+    [b'{"a":[[1]]}', b'2']
+    >>> read_shallow(b'{"type":"x",').kind, read_shallow(b'[[[').kind, read_shallow(b'{"a":1]').kind
+    ('unreadable', 'unreadable', 'unreadable')
+    """
+    body = data.rstrip(_WS)
+    closer = body[-1:]
+    # Without its closer the value never ends, and its last member ends at the added space.
+    start = _read_head(body[:-1] + b" ") if closer in (b"}", b"]") else None
+    if start is None or start.gap != "between" or (start.kind == "object") != (closer == b"}"):
+        return Visible(kind="unreadable")
+    if start.kind == "array":
+        return Visible(kind="array", items=tuple(start.items), whole=True)
+    members = {
+        key: raw for key, raw in start.members.items() if not exceeds_depth(bytes(raw), limit)
+    }
+    return Visible(kind="object", members=members, whole=len(members) == len(start.members))
 
 
 def _gap_kind_at_start(byte: int) -> GapKind:
@@ -285,7 +319,7 @@ def _read_head(buf: bytes) -> _End | None:
                 return stop("key")
             try:
                 key = _KEY.decode(buf[i:key_end])
-            except msgspec.DecodeError:
+            except _UNREADABLE:
                 return None
             i = _skip_ws(buf, key_end)
             if i < len(buf) and buf[i] != _COLON:
@@ -410,7 +444,7 @@ def _read_tail(buf: bytes) -> _End | None:
                 return stop("key")
             try:
                 key = _KEY.decode(buf[name_start:name_end])
-            except msgspec.DecodeError:
+            except _UNREADABLE:
                 return None
             members.setdefault(key, value)  # read backward: the first seen is the last printed
             p = name_start

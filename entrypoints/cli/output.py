@@ -18,8 +18,29 @@ _encoder = msgspec.json.Encoder(order="deterministic")
 
 def emit(payload: Any) -> None:
     """Write one JSON document (structs, dicts, lists) and a newline to stdout."""
-    sys.stdout.buffer.write(_encoder.encode(payload) + b"\n")
+    try:
+        data = _encoder.encode(payload)
+    except UnicodeEncodeError:
+        # An argument or path from the command line may hold bytes that are no UTF-8 (Python
+        # keeps them as lone surrogates), which JSON text cannot: they are shown as U+FFFD.
+        data = _encoder.encode(_valid_text(msgspec.to_builtins(payload)))
+    sys.stdout.buffer.write(data + b"\n")
     sys.stdout.flush()
+
+
+def _valid_text(value: Any) -> Any:
+    """`value` (built-in types only) with every string made encodable as UTF-8."""
+    if isinstance(value, str):
+        try:
+            raw = value.encode("utf-8", "surrogateescape")  # bytes Python decoded from the OS
+        except UnicodeEncodeError:
+            raw = value.encode("utf-8", "surrogatepass")  # any other lone surrogate
+        return raw.decode("utf-8", "replace")
+    if isinstance(value, dict):
+        return {_valid_text(key): _valid_text(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_valid_text(item) for item in value]
+    return value
 
 
 def error_object(code: str, message: str, **extra: Any) -> dict[str, Any]:

@@ -14,7 +14,10 @@ import anyio
 import pytest
 
 from adapters.scripted_model.server import HttpError, Reply, ScriptedModelServer, Step, ToolCall
+from domain.budget.plan import RunBudget
 from domain.harness.run import HarnessRun
+from domain.harness.run_spend import judge_run_spend
+from domain.text.depth import MAX_JSON_DEPTH
 from entrypoints.api.harness.run import HarnessRunRequest, run_harness
 from tests.support.pi_agent import (
     MODEL,
@@ -243,3 +246,42 @@ def test_start_up_failure_is_failed_with_pi_s_reason_on_stderr(tmp_path: Path) -
     assert (done.run.status, done.run.exit_code) == ("failed", 1)
     assert "No API key found for anthropic" in done.run.stderr
     assert done.server.requests == []
+
+
+def _nested(levels: int) -> object:
+    value: object = "bottom"
+    for _ in range(levels):
+        value = [value]
+    return value
+
+
+def test_pi_is_stopped_once_a_tool_call_too_deep_to_read_makes_its_cost_unknown(
+    tmp_path: Path,
+) -> None:
+    # The model shapes its tool calls and Pi prints them in its events: a call nested deeper
+    # than the bound hides that message's usage, so the cap cannot hold and the run stops.
+    deep = ToolCall("bash", {"command": "echo hi", "note": _nested(MAX_JSON_DEPTH + 10)})
+    steps = [Reply(tool_calls=(deep,))] + [Reply(text=f"step {n}") for n in range(5)]
+    done = run_pi(tmp_path, steps, max_cost_usd=5.0)
+    assert done.run.status == "budget-exhausted"
+    assert "the cost became unknown" in (done.run.cost_stop_detail or "")
+    assert done.run.cost_cap_enforcement == "live"
+    assert done.run.report.deep_lines >= 1
+    assert done.run.report.total_cost_usd is None
+    # Pi never asked the model again, and the budget charges the run its whole reservation.
+    assert len(done.server.requests) == 1
+    budget = RunBudget(
+        day="2026-01-01", tier="base", max_cost_micros=5_000_000, max_wall_clock_s=600, max_turns=50
+    )
+    judgement = judge_run_spend(done.run.report, done.run.duration_s, budget)
+    assert (judgement.verdict, judgement.charge_micros) == ("cost-unknown", 5_000_000)
+
+
+def test_pi_tool_call_nested_within_the_bound_is_read_and_the_cap_still_holds(
+    tmp_path: Path,
+) -> None:
+    shallow = ToolCall("bash", {"command": "echo hi", "note": _nested(MAX_JSON_DEPTH - 10)})
+    done = run_pi(tmp_path, [Reply(tool_calls=(shallow,)), Reply(text="Done.")], max_cost_usd=5.0)
+    assert done.run.status == "completed"
+    assert (done.run.report.deep_lines, done.run.report.malformed_lines) == (0, 0)
+    assert done.run.report.total_cost_usd is not None

@@ -33,7 +33,7 @@ def _transcript(message_costs: list[int]) -> list[bytes]:
     return pi_events.lines([pi_events.header(), *pi_events.attempt(*replies)])
 
 
-def _run(lines: list[bytes], cap_usd: float) -> tuple[HarnessRun, int]:
+def _run(lines: list[bytes], cap_usd: float | None) -> tuple[HarnessRun, int]:
     runner = FakeProcessRunner({"/opt/pi": replay(lines)})
     with tempfile.TemporaryDirectory() as transcripts:
         host = FakeHarnessHost(
@@ -91,3 +91,42 @@ def test_budget_stop_happens_at_the_first_message_that_reaches_the_cap(
     else:
         assert run.status == "completed"
         assert abs(spent - running[-1] / 10_000) < 1e-12
+
+
+_UNREADABLE_LINES = {
+    "deep": b'{"type":"message_end","message":' + b"[" * 5000,
+    "cut-off": b'{"type":"message_end","message":{"role":"assistant","usage":{"cost":',
+    "null-cost": b'{"type":"message_end","message":{"role":"assistant","usage":{"input":1,'
+    b'"output":1,"cacheRead":0,"cacheWrite":0,"cost":{"total":null}}}}',
+}
+
+
+@given(
+    message_costs=costs,
+    at=st.integers(min_value=0, max_value=40),
+    kind=st.sampled_from(sorted(_UNREADABLE_LINES)),
+)
+@example(message_costs=[100, 100], at=0, kind="deep")
+def test_cost_lost_to_an_unreadable_line_stops_a_capped_run_at_that_line(
+    message_costs: list[int], at: int, kind: str
+) -> None:
+    lines = _transcript(message_costs)
+    position = 1 + at % (len(lines) - 1)  # after the session header, before the last line
+    lines.insert(position, _UNREADABLE_LINES[kind])
+    cap = (sum(message_costs) + 1) / 10_000  # never reached by the readable messages
+    run, fed = _run(lines, cap)
+    assert fed == position + 1
+    assert run.status == "budget-exhausted"
+    assert "the cost became unknown" in (run.cost_stop_detail or "")
+    assert run.report.total_cost_usd is None
+    assert run.cost_cap_enforcement == "live"
+
+
+@given(message_costs=costs, kind=st.sampled_from(sorted(_UNREADABLE_LINES)))
+def test_without_a_cap_a_lost_cost_stops_nothing(message_costs: list[int], kind: str) -> None:
+    lines = _transcript(message_costs)
+    lines.insert(1, _UNREADABLE_LINES[kind])
+    run, fed = _run(lines, None)
+    assert fed == len(lines)
+    assert run.status != "budget-exhausted"
+    assert run.cost_stop_detail is None

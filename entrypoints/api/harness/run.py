@@ -21,7 +21,7 @@ from domain.harness.run import (
     HarnessRun,
     RunLimits,
     cap_enforcement,
-    cost_cap_reached,
+    cost_stop,
     limits_problem,
     no_transcript_home,
     run_status,
@@ -196,15 +196,17 @@ async def run_harness(
         tool_dir=tool_state_dir(transcript_path),
     )
     normaliser = new_normaliser(harness.name)
-    stopped_for_cost = False
+    stop_detail: str | None = None
+    cost_lost = False
 
     def on_line(line: Line) -> LineVerdict:
-        nonlocal stopped_for_cost
+        nonlocal stop_detail, cost_lost
         normaliser.feed(line)
-        if cost_cap_reached(normaliser.running_cost_usd, request.max_cost_usd):
-            stopped_for_cost = True
-            return "stop"
-        return "continue"
+        if stop_detail is None:  # the first reason stands: a cost once lost stays lost
+            lost = normaliser.cost_lost
+            stop_detail = cost_stop(normaliser.running_cost_usd, lost, request.max_cost_usd)
+            cost_lost = lost is not None
+        return "continue" if stop_detail is None else "stop"
 
     result = await confinement.stream(
         runner,
@@ -222,19 +224,27 @@ async def run_harness(
         role=HarnessRole(harness=harness.name, executable=executable),
     )
     report = normaliser.finish(result.exit_code)
+    stopped_for_cost = stop_detail is not None
+    status = run_status(result.status, stopped_for_cost=stopped_for_cost, report=report)
     return Success(
         HarnessRun(
-            status=run_status(result.status, stopped_for_cost=stopped_for_cost, report=report),
+            status=status,
             harness=harness.name,
             report=report,
             exit_code=result.exit_code,
             duration_s=result.duration_s,
             transcript_path=transcript_path,
             max_cost_usd=request.max_cost_usd,
-            cost_cap_enforcement=cap_enforcement(harness.name, report, request.max_cost_usd),
+            cost_cap_enforcement=cap_enforcement(
+                harness.name,
+                report,
+                request.max_cost_usd,
+                stopped_for_unknown_cost=cost_lost and status == "budget-exhausted",
+            ),
             timeout_s=request.timeout_s,
             stderr=result.stderr,
             sandboxed=confinement.sandboxed,
             sandbox_notice=confinement.notice,
+            cost_stop_detail=stop_detail if status == "budget-exhausted" else None,
         )
     )

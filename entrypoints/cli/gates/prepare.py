@@ -12,6 +12,7 @@ from returns.pipeline import is_successful
 from returns.result import Result
 
 from domain.gates.prepare import GateRejected, PreparedGate
+from domain.text.depth import MAX_JSON_DEPTH, exceeds_depth
 from entrypoints.cli.output import EXIT_OK, EXIT_REFUSED, emit, error_object, fail
 
 GroupFactory = Callable[[str, str], "argparse._SubParsersAction[argparse.ArgumentParser]"]
@@ -119,12 +120,17 @@ def _run_batch(
     prepare: Callable[[list[str]], Result[PreparedGate, GateRejected]],
 ) -> int:
     for number, line in enumerate(source, start=1):
-        try:
-            argv = _argv_decoder.decode(line)
-        except msgspec.DecodeError as exc:
+        why = f"it nests deeper than {MAX_JSON_DEPTH} levels" if exceeds_depth(line) else None
+        if why is None:
+            try:
+                argv = _argv_decoder.decode(line)
+            # msgspec raises UnicodeDecodeError (not DecodeError) for invalid UTF-8 in a string.
+            except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+                why = str(exc)
+        if why is not None:
             return fail(
                 "batch-line-unreadable",
-                f"line {number} of {name} is not a JSON array of strings ({exc}); "
+                f"line {number} of {name} is not a JSON array of strings ({why}); "
                 'write one array per line, e.g. ["pytest", "-q"].',
                 line=number,
             )

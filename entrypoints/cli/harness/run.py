@@ -35,7 +35,9 @@ def register(
     )
     run.add_argument("--tier", metavar="LABEL", help="apply [harness.tiers.LABEL]")
     run.add_argument(
-        "--max-cost-usd", type=float, help="stop the harness once its reported cost reaches this"
+        "--max-cost-usd",
+        type=float,
+        help="stop the harness once its reported cost reaches this, or can no longer be known",
     )
     run.add_argument("--timeout", type=float, default=1800.0, help="wall-clock seconds (1800)")
     run.add_argument(
