@@ -61,8 +61,6 @@ def _run(args: argparse.Namespace) -> int:
     from entrypoints.api.demo_run import run_demo_loop
     from entrypoints.demo.script import SCRIPT_NOTICE
 
-    if not args.json:
-        print(SCRIPT_NOTICE, flush=True)
     result = anyio.run(functools.partial(run_demo_loop, args.variant, directory=args.dir))
     if not is_successful(result):
         error = result.failure()
@@ -74,13 +72,14 @@ def _run(args: argparse.Namespace) -> int:
         print(SCRIPT_NOTICE, file=sys.stderr)
         emit({**msgspec.to_builtins(done.report), "dir": done.dir})
     else:
+        print(textwrap.fill(SCRIPT_NOTICE, 100))
         _print_summary(done)
     return exit_code(done.report.outcome)
 
 
 def _print_summary(done: DemoLoopRun) -> None:
     report = done.report
-    print(f"demo {done.variant}: {done.script.summary}")
+    print(textwrap.fill(f"demo {done.variant}: {done.script.summary}", 100, subsequent_indent="  "))
     print(f"folder: {done.dir}")
     print("sandboxed: yes" if done.sandboxed else f"sandboxed: no ({done.sandbox_notice})")
     rounds = f"{report.rounds} round{'s' if report.rounds != 1 else ''}"
