@@ -26,6 +26,11 @@ class ScratchRepoBuilder(Protocol):
         """
         ...
 
+    def commit_folder(self, source_dir: str, target: str) -> Result[str, ScratchError]:
+        """Commit every file of `source_dir` as one commit on `main` of a new repository at
+        `target` (which must not exist yet); returns `target`'s absolute path."""
+        ...
+
     def remove(self, repo: str) -> None:
         """Delete a repository made by `build` (and its temporary folder)."""
         ...

@@ -83,6 +83,30 @@ class DulwichScratchRepos:
             )
         return Success(root)
 
+    def commit_folder(self, source_dir: str, target: str) -> Result[str, ScratchError]:
+        """Commit `source_dir` on `main` of a new repository at `target`."""
+        if not os.path.isdir(source_dir):
+            return Failure(
+                ScratchError(
+                    code="example-missing",
+                    message=f"example folder {source_dir} not found; run from a checkout of "
+                    "engineering-loop (the examples are not part of the wheel).",
+                )
+            )
+        root = os.path.abspath(target)
+        try:
+            os.makedirs(root)
+            with Repo.init(root, default_branch=b"main") as repo:
+                _commit(repo, _copy_over(source_dir, root), b"The project before the agent")
+        except OSError as exc:
+            return Failure(
+                ScratchError(
+                    code="scratch-unwritable",
+                    message=f"cannot build the example repository at {root}: {exc}",
+                )
+            )
+        return Success(root)
+
     def remove(self, repo: str) -> None:
         """Delete the repository's temporary folder."""
         shutil.rmtree(os.path.dirname(repo), ignore_errors=True)

@@ -29,6 +29,7 @@ _FEATURE_MODULES: tuple[str, ...] = (
     "entrypoints.cli.daemon",
     "entrypoints.cli.loop_queue",
     "entrypoints.cli.run",
+    "entrypoints.cli.demo_run",
 )
 
 # The modules that register each top-level command: a command imports only its own feature
@@ -39,7 +40,7 @@ _COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "gate": ("entrypoints.cli.gates.prepare", "entrypoints.cli.gates.run"),
     "check": ("entrypoints.cli.check.run",),
     "policy": ("entrypoints.cli.check.run",),
-    "demo": ("entrypoints.cli.check.run",),
+    "demo": ("entrypoints.cli.check.run", "entrypoints.cli.demo_run"),
     "harness": ("entrypoints.cli.harness.normalise", "entrypoints.cli.harness.run"),
     "models": ("entrypoints.cli.harness.models",),
     "forge": ("entrypoints.cli.forge",),

@@ -54,6 +54,8 @@ def _sandbox(root: Path) -> dict[str, str]:
         (root / name).symlink_to(ROOT / name, target_is_directory=True)
     home_cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     bin_dir = os.path.dirname(sys.executable)
+    # Temporary folders too (`demo run` keeps its folder, as the README says).
+    (root / "tmp").mkdir()
     return {
         **os.environ,
         "PATH": bin_dir + os.pathsep + os.environ.get("PATH", ""),
@@ -61,6 +63,7 @@ def _sandbox(root: Path) -> dict[str, str]:
         "XDG_CACHE_HOME": str(root / "cache"),
         "UV_CACHE_DIR": os.environ.get("UV_CACHE_DIR") or str(home_cache / "uv"),
         "XDG_STATE_HOME": str(root / "state"),
+        "TMPDIR": str(root / "tmp"),
         "PI_CODING_AGENT_DIR": str(root / "pi-agent"),
     }
 
