@@ -131,7 +131,8 @@ def view_of(evidence: RoundEvidence) -> RoundView:
         else f"{spend.verdict}, {spend.status}, publish "
         + ("allowed" if spend.publish_allowed else "refused"),
         decision=evidence.decision,
-        reasons=tuple(r.code for r in evidence.reasons),
+        # One per code: a policy block gives one reason per violation, and `policy` lists those.
+        reasons=tuple(dict.fromkeys(r.code for r in evidence.reasons)),
     )
 
 

@@ -136,7 +136,7 @@ def test_replay_under_a_stricter_policy_disagrees_and_says_why(
     shown = json.loads(capsys.readouterr().out)
     assert code == 1
     assert shown["agrees"] is False
-    assert set(shown["rounds"][0]["now"]["reasons"]) == {"policy-blocked"}
+    assert shown["rounds"][0]["now"]["reasons"] == ["policy-blocked"]
 
 
 def test_replay_agrees_on_a_policy_blocked_run(tmp_path: Path) -> None:
