@@ -54,6 +54,10 @@ class Workspace(Protocol):
         """The message of `commit` in `repo` (None when `repo` does not hold it)."""
         ...
 
+    async def ref_commit(self, repo: str, ref: str) -> Result[str | None, WorkspaceError]:
+        """The commit `ref` points at in `repo` (None when there is no such ref)."""
+        ...
+
     async def commit_tree(self, repo: str, commit: str) -> Result[str, WorkspaceError]:
         """The tree id of `commit` in `repo`."""
         ...

@@ -134,6 +134,20 @@ class DulwichWorkspace:
         except _GIT_ERRORS as exc:
             return Failure(_failed("git-read-failed", f"reading commit {commit}", exc))
 
+    async def ref_commit(self, repo: str, ref: str) -> Result[str | None, WorkspaceError]:
+        """The commit `ref` points at in `repo`, None when the ref is missing."""
+        return await anyio.to_thread.run_sync(self._ref_commit, os.path.abspath(repo), ref)
+
+    def _ref_commit(self, repo: str, ref: str) -> Result[str | None, WorkspaceError]:
+        try:
+            with Repo(repo) as opened:
+                key = Ref(ref.encode())
+                if key not in opened.refs:
+                    return Success(None)
+                return Success(opened.refs[key].decode("ascii"))
+        except _GIT_ERRORS as exc:
+            return Failure(_failed("git-read-failed", f"reading ref {ref}", exc))
+
     async def commit_tree(self, repo: str, commit: str) -> Result[str, WorkspaceError]:
         """The tree id of `commit` in `repo`."""
         return await anyio.to_thread.run_sync(self._tree, os.path.abspath(repo), commit)

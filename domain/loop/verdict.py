@@ -26,7 +26,9 @@ from domain.loop.prompt import IssueText
 from domain.policy.evaluate import PolicyRules, PolicyVerdict
 from domain.policy.secrets import SecretScanner, redact
 
-VERDICT_SCHEMA = 1
+# 2 added what replay needs to re-derive each verdict: the harness's status and duration per
+# round, the run's wall clock when the spend was judged, and `[loop] max_rounds`.
+VERDICT_SCHEMA = 2
 
 
 class VerdictConfig(msgspec.Struct, frozen=True, kw_only=True):
@@ -37,6 +39,8 @@ class VerdictConfig(msgspec.Struct, frozen=True, kw_only=True):
     harness: ResolvedHarness
     # The `[gates]` section: declared gates per repository (none: selection).
     gates: GatesConfig
+    # `[loop] max_rounds` (schema 2): whether failed gates earned another round.
+    max_rounds: int = 3
 
 
 class RoundEvidence(msgspec.Struct, frozen=True, kw_only=True):
@@ -54,6 +58,11 @@ class RoundEvidence(msgspec.Struct, frozen=True, kw_only=True):
     # "publish", "retry" or "stop", with the reasons of a stop.
     decision: str
     reasons: tuple[Reason, ...] = ()
+    # Schema 2: the harness's own verdict ("completed", "budget-exhausted", ...) and duration,
+    # and the run's wall clock when the spend was judged (None: not reached).
+    harness_status: str | None = None
+    harness_duration_s: float | None = None
+    elapsed_s: float | None = None
 
 
 class Verdict(msgspec.Struct, frozen=True, kw_only=True):

@@ -64,6 +64,8 @@ if TYPE_CHECKING:
     from entrypoints.api.harness.run import run_harness as run_harness
     from entrypoints.api.loop_repos import loop_labels_needed as loop_labels_needed
     from entrypoints.api.loop_repos import loop_queue as loop_queue
+    from entrypoints.api.replay import ReplayError as ReplayError
+    from entrypoints.api.replay import replay_run as replay_run
     from entrypoints.api.run import RunError as RunError
     from entrypoints.api.run import run_issue as run_issue
     from entrypoints.api.service import ServiceReport as ServiceReport
@@ -114,6 +116,8 @@ _EXPORTS: dict[str, str] = {
     "run_harness": "entrypoints.api.harness.run",
     "RunError": "entrypoints.api.run",
     "run_issue": "entrypoints.api.run",
+    "ReplayError": "entrypoints.api.replay",
+    "replay_run": "entrypoints.api.replay",
     "declared_gates_in": "entrypoints.api.gates.declared",
     "ServiceReport": "entrypoints.api.service",
     "check_service": "entrypoints.api.service",

@@ -30,6 +30,7 @@ _FEATURE_MODULES: tuple[str, ...] = (
     "entrypoints.cli.loop_queue",
     "entrypoints.cli.run",
     "entrypoints.cli.demo_run",
+    "entrypoints.cli.replay",
 )
 
 # The modules that register each top-level command: a command imports only its own feature
@@ -48,6 +49,7 @@ _COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "loop": ("entrypoints.cli.loop", "entrypoints.cli.loop_queue"),
     "daemon": ("entrypoints.cli.daemon",),
     "run": ("entrypoints.cli.run",),
+    "replay": ("entrypoints.cli.replay",),
 }
 
 GroupFactory = Callable[[str, str], "argparse._SubParsersAction[argparse.ArgumentParser]"]

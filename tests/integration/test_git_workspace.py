@@ -129,3 +129,17 @@ def test_line_counts_agree_with_git_numstat(tmp_path: Path) -> None:
             numstat[path] = (int(added), int(removed))
     assert counts == numstat
     assert counts["a.txt"] == (2, 1)
+
+
+def test_ref_commit_agrees_with_git_and_is_none_for_a_missing_ref(tmp_path: Path) -> None:
+    mirror, base = mirror_with_base(tmp_path)
+    git(mirror, "update-ref", "refs/engineering-loop/runs/r1/round-1", base)
+    space = DulwichWorkspace()
+    kept = anyio.run(space.ref_commit, str(mirror), "refs/engineering-loop/runs/r1/round-1")
+    assert (
+        kept.unwrap() == git(mirror, "rev-parse", "refs/engineering-loop/runs/r1/round-1").strip()
+    )
+    gone = anyio.run(space.ref_commit, str(mirror), "refs/engineering-loop/runs/r1/round-2")
+    assert gone.unwrap() is None
+    broken = anyio.run(space.ref_commit, str(tmp_path / "nowhere"), "refs/heads/main")
+    assert broken.failure().code == "git-read-failed"

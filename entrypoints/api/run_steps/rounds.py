@@ -167,6 +167,8 @@ async def run_rounds(run: RoundsInput, adapters: Adapters, state: RoundsState) -
             changes=tuple(summarise(c) for c in seen.changes.changes),
             policy=seen.policy,
             decision="stop",
+            harness_status=status,
+            harness_duration_s=harness.duration_s,
         )
         stopped = judge_agent_round(agent, base_tree=run.base_tree, previous_tree=previous)
         blocked = policy_reasons(seen.policy)
@@ -291,8 +293,10 @@ async def _verify(
         adapters.records, run.run_id, f"gates/round-{number}.json", _masked_gates(report, run)
     )
     state.sandboxed = state.sandboxed and (report.sandboxed or not report.gates)
+    # One reading of the clock for the spend and the allowance, recorded so replay can re-judge.
+    elapsed = _elapsed(run)
     spend = judge_run_rounds(
-        state.spends, _elapsed(run), run.budget, unknown_cost=run.budget_config.unknown_cost
+        state.spends, elapsed, run.budget, unknown_cost=run.budget_config.unknown_cost
     )
     state.spend = spend
     decision = decide_after_gates(
@@ -300,10 +304,15 @@ async def _verify(
         spend,
         round_number=number,
         max_rounds=run.max_rounds,
-        allowance=_left(run, state),
+        allowance=remaining_allowance(
+            run.budget,
+            spent_micros=_spent_micros(state),
+            elapsed_s=elapsed,
+            turns_used=sum(r.num_turns for r, _ in state.spends),
+        ),
         scanner=run.scanner,
     )
-    evidence = _replace(evidence, gates=report, spend=spend)
+    evidence = _replace(evidence, gates=report, spend=spend, elapsed_s=elapsed)
     if isinstance(decision, Publish):
         state.rounds.append(mask_round(_replace(evidence, decision="publish"), run.scanner))
         state.publish_tree = evidence.candidate_tree

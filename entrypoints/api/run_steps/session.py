@@ -373,6 +373,7 @@ class RunSession:
                 budget=config.budget,
                 harness=self._resolved_harness(inputs.harness_tier),
                 gates=config.gates,
+                max_rounds=config.loop.max_rounds,
             ),
             budget=self.grant.budget,
             rounds=tuple(self.rounds.rounds),
