@@ -78,6 +78,25 @@ class IssueFacts(msgspec.Struct, frozen=True, kw_only=True):
         return IssueText(number=self.number, title=self.title, body=self.body, labels=self.labels)
 
 
+def text_changed(approved: IssueText, current: IssueText) -> str | None:
+    """What changed in the text the agent reads since it was approved, or None.
+
+    >>> before = IssueText(number=1, title="Fix", body="Do it.")
+    >>> text_changed(before, IssueText(number=1, title="Fix", body="Do it.", labels=("x",)))
+    >>> text_changed(before, IssueText(number=1, title="Fix", body="Do more."))
+    'body'
+    """
+    changed = [
+        part
+        for part, old, new in (
+            ("title", approved.title, current.title),
+            ("body", approved.body, current.body),
+        )
+        if old != new
+    ]
+    return " and ".join(changed) or None
+
+
 class Eligibility(msgspec.Struct, frozen=True, kw_only=True):
     """Whether an issue may run now; `code` and `detail` say why not. A re-approved issue's
     claim removes `loop:needs-human` (`clears_needs_human`)."""

@@ -58,6 +58,9 @@ NEEDS_HUMAN_CODES: tuple[NeedsHumanCode, ...] = (
 
 # `run` refuses an issue another run is working on (exit 1, like needs-human).
 ISSUE_IN_PROGRESS = "issue-in-progress"
+# The daemon's run refuses an issue whose title or body changed after intake checked its
+# approval: the agent reads only text a trusted person approved (exit 1, like needs-human).
+ISSUE_CHANGED = "issue-changed"
 
 # Worst first: a cycle that started runs reports the worst of them.
 RUN_SEVERITY: tuple[Outcome, ...] = ("error", "needs-human", "published", "staged")

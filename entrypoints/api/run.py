@@ -20,10 +20,11 @@ from returns.result import Failure, Result, Success
 
 from domain.budget.plan import BudgetRefusal
 from domain.config import LoopConfig
-from domain.forge.values import RepoRef, parse_repo
+from domain.forge.values import Issue, RepoRef, parse_repo
 from domain.loop.config import ledger_path, lock_path, state_dir
-from domain.loop.intake import IN_PROGRESS
-from domain.loop.outcomes import ISSUE_IN_PROGRESS, Outcome
+from domain.loop.intake import IN_PROGRESS, text_changed
+from domain.loop.outcomes import ISSUE_CHANGED, ISSUE_IN_PROGRESS, Outcome
+from domain.loop.prompt import IssueText
 from domain.loop.publication import new_run_id
 from domain.loop.report import RunReport
 from domain.policy.evaluate import validate_policy
@@ -35,7 +36,7 @@ from entrypoints.api.run_steps.records import (
 )
 from entrypoints.api.run_steps.session import Overrides, RunSession, reason_of, reasons_of
 from entrypoints.api.sandbox import Sandbox, require_sandbox
-from entrypoints.config import load_config
+from entrypoints.config import load_config, snapshot_config
 from ports.changes import ChangeCollector
 from ports.checkout import CandidateCheckout
 from ports.config import ConfigSource
@@ -76,6 +77,10 @@ def _load(config_path: str | None, source: ConfigSource | None) -> Result[LoopCo
     return Success(config)
 
 
+def _text(issue: Issue) -> IssueText:
+    return IssueText(number=issue.number, title=issue.title, body=issue.body, labels=issue.labels)
+
+
 async def run_issue(
     repo: str,
     issue: int,
@@ -97,6 +102,7 @@ async def run_issue(
     records: RunRecords | None = None,
     clock: Callable[[], datetime] | None = None,
     trusted_commenters: Sequence[str] = (),
+    approved: IssueText | None = None,
 ) -> Result[RunReport, RunError]:
     """Run issue `issue` of `repo` (`OWNER/NAME`) through the loop once.
 
@@ -106,6 +112,11 @@ async def run_issue(
     the environment the run reads (the token, HOME, PATH) and hands, filtered, to the agent and
     the gates (default: this process's). Issue comments reach the prompt only from
     `trusted_commenters` (the daemon's `[loop] trusted_commenters`; nobody for `run`).
+
+    The configuration is read once: every step of the run (the agent, the gates) sees that
+    text. `approved` is the issue's text as the daemon's intake checked its approval: when the
+    title or body the forge now holds differs, the run stops before anything is touched
+    (`needs-human`, `issue-changed`), so the agent reads only approved text.
     """
     env = os.environ if environ is None else environ
     now = clock or (lambda: datetime.now(UTC))
@@ -114,6 +125,10 @@ async def run_issue(
         return Failure(RunError(code="usage-error", message=parsed.failure().message))
     if issue < 1:
         return Failure(RunError(code="usage-error", message="--issue takes a positive number"))
+    snapshot = snapshot_config(config_path, source=config_source)
+    if isinstance(snapshot, Failure):
+        return Failure(RunError(code=snapshot.failure().code, message=snapshot.failure().message))
+    config_source = snapshot.unwrap()
     loaded = _load(config_path, config_source)
     if isinstance(loaded, Failure):
         return Failure(loaded.failure())
@@ -143,6 +158,7 @@ async def run_issue(
             env=env,
             staged=staged,
             now=now,
+            approved=approved,
             given=Overrides(
                 config_path=config_path,
                 config_source=config_source,
@@ -173,6 +189,7 @@ async def _locked_run(
     staged: bool,
     now: Callable[[], datetime],
     given: Overrides,
+    approved: IssueText | None = None,
 ) -> Result[RunReport, RunError]:
     """The run once the lock is held: sandbox, forge, recovery, the issue, the budget."""
     slug = repo.slug
@@ -211,6 +228,20 @@ async def _locked_run(
                     ISSUE_IN_PROGRESS,
                     f"issue #{number} is labelled {IN_PROGRESS}: another run is working on it; "
                     f"remove the label if that run is gone",
+                ),
+            )
+        )
+    changed = None if approved is None else text_changed(approved, _text(issue))
+    if changed is not None:
+        return Success(
+            _ended(
+                "needs-human",
+                slug,
+                number,
+                reasons=reason_of(
+                    ISSUE_CHANGED,
+                    f"the {changed} of issue #{number} changed after its approval was checked; "
+                    "nothing ran: the next cycle checks the approval of the new text",
                 ),
             )
         )

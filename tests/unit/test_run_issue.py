@@ -11,8 +11,10 @@ import anyio
 from returns.result import Result
 
 from domain.forge.values import RepoRef
+from domain.loop.prompt import IssueText
 from domain.loop.report import RunReport
 from entrypoints.api.run import RunError, run_issue
+from entrypoints.config import snapshot_config
 from tests.fakes.forge import FakeForge
 from tests.fakes.lock import FakeLoopLock
 
@@ -94,3 +96,33 @@ def test_a_budget_refusal_is_over_budget_and_leaves_the_issue_untouched(tmp_path
         "loop:approved",
     )
     assert not (tmp_path / "state" / "runs").exists()
+
+
+def test_text_changed_after_approval_runs_nothing_and_says_which_part(tmp_path: Path) -> None:
+    forge = FakeForge()
+    forge.create_repo(REPO)
+    number = forge.create_issue(REPO, title="t", body="edited", labels=("loop:approved",))
+    approved = IssueText(number=number, title="t", body="as approved")
+    report = run(tmp_path, issue=number, forge=forge, remote=object(), approved=approved).unwrap()
+    assert (report.outcome, report.run_id) == ("needs-human", None)
+    assert [r.code for r in report.reasons] == ["issue-changed"]
+    assert "body" in report.reasons[0].detail
+    state = forge.state(REPO)
+    assert state is not None
+    assert tuple(state.items[number].labels) == ("loop:approved",)
+    assert not (tmp_path / "state" / "runs").exists()
+
+
+def test_a_configuration_snapshot_answers_the_text_first_read(tmp_path: Path) -> None:
+    # The run and the daemon's cycle read the file once: the agent's and the gates' later
+    # reads see that text, not a file rewritten meanwhile.
+    path = Path(config(tmp_path))
+    first = path.read_text()
+    snapshot = snapshot_config(str(path)).unwrap()
+    path.write_text(first + "[budget.daily]\nmax_runs = 0\n")
+    assert snapshot.read(str(path)).unwrap() == (str(path), first)
+    assert snapshot.read(None).unwrap() == (str(path), first)
+    other = tmp_path / "other.toml"
+    other.write_text("[policy]\n")
+    assert snapshot.read(str(other)).unwrap()[1] == "[policy]\n"
+    assert snapshot_config(str(tmp_path / "absent.toml")).failure().code == "config-missing"
