@@ -11,10 +11,9 @@ import pytest
 
 from adapters.scripted_model.server import Reply
 from tests.integration.test_run_e2e import DOUBLE, TEST_DOUBLE, agent_adds_double, write
-from tests.support.git_http_server import git_http_server
 from tests.support.github_server import TOKEN, GitHubTestServer
 from tests.support.gitrepo import git
-from tests.support.loop_world import ISSUE_BODY, PLANTED, REPO, LoopWorld, make_world
+from tests.support.loop_world import PLANTED, REPO, LoopWorld, make_world, on_github
 from tests.support.sandbox import require_bwrap
 
 pytestmark = pytest.mark.integration
@@ -24,32 +23,8 @@ pytestmark = pytest.mark.integration
 def github(tmp_path: Path) -> Iterator[tuple[LoopWorld, GitHubTestServer]]:
     require_bwrap()
     world = make_world(tmp_path)
-    server = GitHubTestServer()
-    server.start()
-    try:
-        fake = server.fake
-        state = fake.create_repo(REPO)
-        # The git server and the REST fake are two processes' worth of state: the fake learns
-        # of the branch the push creates so it accepts the pull request's head, as GitHub would.
-        state.branches.add("engineering-loop/issue-1")
-        number = fake.create_issue(
-            REPO, title="Add double", body=ISSUE_BODY, labels=("loop:approved",), author="alice"
-        )
-        assert number == world.issue
-        with git_http_server({"/octo/calc.git": world.bare}, TOKEN) as (git_url, _seen):
-            world.forge_section = (
-                "[forge]\n"
-                'kind = "github"\n'
-                f'api_url = "{server.url}"\n'
-                f'git_url = "{git_url}"\n'
-                'token_env = "LOOP_GITHUB_TOKEN"\n'
-            )
-            world.extra_env = {"LOOP_GITHUB_TOKEN": TOKEN}
-            world.write_config()
-            yield world, server
-    finally:
-        server.stop()
-    assert server.mismatches == []
+    with on_github(world) as server:
+        yield world, server
 
 
 def test_a_published_run_on_github_opens_a_draft_with_the_evidence(

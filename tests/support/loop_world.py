@@ -9,7 +9,8 @@ import json
 import os
 import shutil
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,8 @@ from domain.forge.values import RepoRef
 from domain.loop.report import RunReport
 from entrypoints.api.demo import EXAMPLE_DIR
 from entrypoints.api.run import RunError, run_issue
+from tests.support.git_http_server import git_http_server
+from tests.support.github_server import TOKEN, GitHubTestServer
 from tests.support.gitrepo import commit_all, init_repo
 from tests.support.pi_agent import MODEL, PROVIDER, require_pi, write_agent_dir
 
@@ -143,3 +146,36 @@ def make_world(root: Path) -> LoopWorld:
     )
     world.write_config()
     return world
+
+
+@contextmanager
+def on_github(world: LoopWorld) -> Iterator[GitHubTestServer]:
+    """Serve `world` from the GitHub test server (REST validated against GitHub's OpenAPI
+    description) and a smart-HTTP git server over its bare repository; issue #1 is there too,
+    approved by alice (who may write). Asserts no request strayed from the description."""
+    server = GitHubTestServer()
+    server.start()
+    try:
+        fake = server.fake
+        state = fake.create_repo(REPO)
+        state.permissions["alice"] = "write"
+        # The git server and the REST fake are two processes' worth of state: the fake learns
+        # of the branch the push creates so it accepts the pull request's head, as GitHub would.
+        state.branches.add("engineering-loop/issue-1")
+        number = fake.create_issue(REPO, title="Add double", body=ISSUE_BODY, author="alice")
+        fake.label_as(REPO, number, "loop:approved", "alice")
+        assert number == world.issue
+        with git_http_server({"/octo/calc.git": world.bare}, TOKEN) as (git_url, _seen):
+            world.forge_section = (
+                "[forge]\n"
+                'kind = "github"\n'
+                f'api_url = "{server.url}"\n'
+                f'git_url = "{git_url}"\n'
+                'token_env = "LOOP_GITHUB_TOKEN"\n'
+            )
+            world.extra_env = {"LOOP_GITHUB_TOKEN": TOKEN}
+            world.write_config()
+            yield server
+    finally:
+        server.stop()
+    assert server.mismatches == []
