@@ -6,6 +6,7 @@ only; a wall-clock time is never asserted (it depends on the machine).
 
 from __future__ import annotations
 
+import argparse
 import os
 import random
 import resource
@@ -167,7 +168,11 @@ _BYTECODE_VARIABLES = ("PYTHONDONTWRITEBYTECODE", "PYTHONPYCACHEPREFIX")
 
 def main() -> None:
     """Print the benchmark results."""
-    count = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument(
+        "lines", nargs="?", type=int, default=100_000, help="gate lines to prepare (100,000)"
+    )
+    count = parser.parse_args().lines
     lines = generate_lines(count)
     prepared_per_second(lines[:2000])  # warm up caches and the specialising interpreter
     per_cpu, per_wall, accepted = prepared_per_second(lines)
