@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
-from returns.pipeline import is_successful
 from returns.result import Failure, Result, Success
 
 from domain.gates.prepare import GateRejected, PreparedGate, gate_project_dir, prepare_gate
@@ -35,10 +34,10 @@ def _read(
     directory: str, reader: ProjectFilesReader
 ) -> Result[tuple[ProjectFiles, ProjectFacts], RepoError]:
     files = reader.read(directory)
-    if not is_successful(files):
+    if not isinstance(files, Success):
         return Failure(files.failure())
     derived = derive_facts(files.unwrap())
-    if not is_successful(derived):
+    if not isinstance(derived, Success):
         return Failure(derived.failure())
     return Success((files.unwrap(), derived.unwrap()))
 
@@ -48,7 +47,7 @@ def read_facts(
 ) -> Result[ProjectFacts, RepoError]:
     """Read and derive the facts of the project in `directory`."""
     found = _read(directory, reader if reader is not None else _production_reader())
-    if not is_successful(found):
+    if not isinstance(found, Success):
         return Failure(found.failure())
     return Success(found.unwrap()[1])
 
@@ -81,7 +80,7 @@ class GatePreparer:
         if directory not in self._nested:
             read = _read(os.path.join(self.repo, directory), self._reader)
             found: Result[ProjectFacts, RepoError]
-            if not is_successful(read):
+            if not isinstance(read, Success):
                 found = Failure(read.failure())
             elif self._escapes(read.unwrap()[0]):
                 found = Failure(
@@ -93,7 +92,7 @@ class GatePreparer:
                 )
             else:
                 found = Success(read.unwrap()[1])
-            if is_successful(found) and not found.unwrap().has_pyproject:
+            if isinstance(found, Success) and not found.unwrap().has_pyproject:
                 parent = directory.rpartition("/")[0]
                 found = self._nested_facts(parent) if parent else Success(self.facts)
             self._nested[directory] = found
@@ -105,7 +104,7 @@ class GatePreparer:
         if directory is None:
             return prepare_gate(argv, self.facts)
         nested = self._nested_facts(directory)
-        if not is_successful(nested):
+        if not isinstance(nested, Success):
             problem = nested.failure()
             if problem.code == "project-outside-repo":
                 return Failure(GateRejected(code=problem.code, message=problem.message))
@@ -126,7 +125,7 @@ def open_repo(
     """Read the repository's facts once and return a preparer for its gates."""
     chosen = reader if reader is not None else _production_reader()
     found = _read(repo, chosen)
-    if not is_successful(found):
+    if not isinstance(found, Success):
         return Failure(found.failure())
     files, facts = found.unwrap()
     return Success(GatePreparer(repo, facts, chosen, resolved_root=files.resolved_root))
@@ -137,9 +136,9 @@ def prepare_gate_in(
 ) -> Result[PreparedGate, GateRejected | RepoError]:
     """Prepare one gate for the repository at `repo` (its root is the gate's working directory)."""
     opened = open_repo(repo, reader=reader)
-    if not is_successful(opened):
+    if not isinstance(opened, Success):
         return Failure(opened.failure())
     prepared = opened.unwrap().prepare(argv)
-    if not is_successful(prepared):
+    if not isinstance(prepared, Success):
         return Failure(prepared.failure())
     return Success(prepared.unwrap())

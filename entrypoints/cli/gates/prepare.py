@@ -8,8 +8,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, BinaryIO
 
 import msgspec
-from returns.pipeline import is_successful
-from returns.result import Result
+from returns.result import Result, Success
 
 from domain.gates.prepare import GateRejected, PreparedGate
 from domain.text.depth import MAX_JSON_DEPTH, exceeds_depth
@@ -72,7 +71,7 @@ def register(
 
 
 def _outcome(declared: Iterable[str], result: Result[PreparedGate, GateRejected]) -> dict[str, Any]:
-    if is_successful(result):
+    if isinstance(result, Success):
         prepared = result.unwrap()
         return {
             "ok": True,
@@ -94,14 +93,14 @@ def handle_prepare(args: argparse.Namespace) -> int:
     if args.batch is not None and argv:
         return fail("usage-error", "give either --batch FILE or `-- ARGV...`, not both.")
     opened = open_repo(args.repo)
-    if not is_successful(opened):
+    if not isinstance(opened, Success):
         problem = opened.failure()
         return fail(problem.code, problem.message, declared=argv)
     preparer = opened.unwrap()
     if args.batch is None:
         result = preparer.prepare(argv)
         emit(_outcome(argv, result))
-        return EXIT_OK if is_successful(result) else EXIT_REFUSED
+        return EXIT_OK if isinstance(result, Success) else EXIT_REFUSED
     if args.batch == "-":
         return _run_batch(sys.stdin.buffer, "stdin", preparer.prepare)
     try:
