@@ -6,16 +6,18 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import anyio
 import httpx
 import pytest
 
 from adapters.github import open_github_forge
-from adapters.github.forge import LAST_EDITED_QUERY
+from adapters.github.forge import LAST_EDITED_QUERY, HttpxGitHubForge
+from domain.forge.links import MAX_PAGES
 from domain.forge.retry import RetryPolicy
 from domain.forge.values import DraftPullRequest, ForgeError, LabelSpec, RepoRef
+from domain.text.depth import MAX_JSON_DEPTH
 from tests.support.forge_worlds import REPO, GitHubWorld
 from tests.support.github_server import TOKEN, Fault, github_server
 from tests.support.openapi import OpenApiMismatch, github_openapi
@@ -230,6 +232,55 @@ def test_a_body_that_is_not_what_github_documents_is_invalid_response() -> None:
         transport=httpx.MockTransport(handler),
     ).unwrap()
     assert anyio.run(forge.repository, REPO).failure().code == "forge-invalid-response"
+
+
+def _mock_forge(handler: Callable[[httpx.Request], httpx.Response]) -> HttpxGitHubForge:
+    return open_github_forge(
+        api_url="https://api.github.com",
+        graphql_url="https://api.github.com/graphql",
+        token=TOKEN,
+        user_agent="engineering-loop/test",
+        transport=httpx.MockTransport(handler),
+    ).unwrap()
+
+
+def test_a_body_nested_deeper_than_the_bound_is_invalid_response_not_a_crash() -> None:
+    # msgspec raises RecursionError on JSON nested ~1000 deep, even in a field it skips.
+    deep = b"[" * 5000 + b"]" * 5000
+    bodies = {
+        "/repos/octo/hello": b'{"default_branch":"main","x":' + deep + b"}",
+        "/repos/octo/hello/issues/1/comments": b"[" + deep + b"]",
+        "/graphql": b'{"data":{"repository":{"issue":' + deep + b"}}}",
+    }
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=bodies[request.url.path])
+
+    forge = _mock_forge(handler)
+    for error in (
+        anyio.run(forge.repository, REPO).failure(),
+        anyio.run(forge.issue_comments, REPO, 1).failure(),
+    ):
+        assert error.code == "forge-invalid-response"
+        assert f"nests deeper than {MAX_JSON_DEPTH} levels" in error.message
+    edited = anyio.run(forge.issue_last_edited, REPO, 1).failure()
+    assert edited.code == "forge-invalid-response"
+    # A deep error body loses GitHub's words, never the status's meaning.
+    gone = _mock_forge(lambda request: httpx.Response(404, content=b'{"message":' + deep + b"}"))
+    assert anyio.run(gone.issue, REPO, 1).failure().code == "forge-not-found"
+
+
+def test_next_links_that_never_end_stop_after_the_page_bound() -> None:
+    asked: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        asked.append(str(request.url))
+        following = f"https://api.github.com/repos/octo/hello/labels?page={len(asked) + 1}"
+        return httpx.Response(200, json=[], headers={"link": f'<{following}>; rel="next"'})
+
+    error = anyio.run(_mock_forge(handler).repository_labels, REPO).failure()
+    assert error.code == "forge-invalid-response"
+    assert len(asked) == MAX_PAGES
 
 
 def test_the_graphql_edit_time_of_a_pull_request_or_missing_issue_is_not_found(
