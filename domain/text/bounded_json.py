@@ -19,7 +19,7 @@ T = TypeVar("T")
 
 
 def decode_bounded(raw: bytes, kind: type[T], limit: int = MAX_JSON_DEPTH) -> Result[T, str]:
-    """`raw` decoded strictly into `kind`, or why it cannot be: too deep, no JSON, not `kind`.
+    r"""`raw` decoded strictly into `kind`, or why it cannot be: too deep, no JSON, not `kind`.
 
     >>> decode_bounded(b'{"a": [1, 2]}', dict[str, list[int]])
     <Success: {'a': [1, 2]}>
@@ -27,10 +27,13 @@ def decode_bounded(raw: bytes, kind: type[T], limit: int = MAX_JSON_DEPTH) -> Re
     'it nests deeper than 64 levels'
     >>> decode_bounded(b'{"a": "x"}', dict[str, list[int]]).failure()
     'Expected `array`, got `str` - at `$[...]`'
+    >>> decode_bounded(b'{"a": "\x80"}', dict[str, str]).failure()  # msgspec: UnicodeDecodeError
+    "'utf-8' codec can't decode byte 0x80 in position 0: invalid start byte"
     """
     if exceeds_depth(raw, limit):
         return Failure(f"it nests deeper than {limit} levels")
     try:
         return Success(msgspec.json.decode(raw, type=kind))
-    except msgspec.DecodeError as exc:  # ValidationError is one too
+    # ValidationError is a DecodeError; a string that is no UTF-8 raises UnicodeDecodeError.
+    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
         return Failure(str(exc))

@@ -22,8 +22,13 @@ class CliAnswer:
 
 
 @cache
-def _parser() -> argparse.ArgumentParser:
-    return _build_parser()
+def _cached_parser(modules: tuple[str, ...]) -> argparse.ArgumentParser:
+    return _build_parser(modules)
+
+
+def _parser(modules: Sequence[str] = cli_main._FEATURE_MODULES) -> argparse.ArgumentParser:
+    """The command tree of `modules` (as `main` asks for it), built once per set of modules."""
+    return _cached_parser(tuple(modules))
 
 
 _build_parser = cli_main.build_parser

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Annotated
 
 import msgspec
 from returns.result import Failure, Result, Success
 
+from domain.budget.money import MAX_USD, MICROS_PER_USD
 from domain.forge.values import RepoRef
 from domain.loop.housekeeping import RunRecordFacts, clones_to_remove, interrupted_runs
 from domain.loop.outcomes import Reason
@@ -34,9 +36,11 @@ class RunStart(msgspec.Struct, frozen=True, kw_only=True):
     run_id: str
     repo: str
     issue: int
-    started_at: datetime
+    # Checked as it is read back (a damaged file is no start): runs are ordered by their aware
+    # start times, and the reservation is settled at this amount in the ledger's integers.
+    started_at: Annotated[datetime, msgspec.Meta(tz=True)]
     reservation_id: str
-    reserved_micros: int
+    reserved_micros: Annotated[int, msgspec.Meta(ge=0, le=MAX_USD * MICROS_PER_USD)]
     staged: bool = False
     approval_label: str = "loop:approved"
 
