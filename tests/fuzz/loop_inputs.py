@@ -395,7 +395,8 @@ def _changed(document: Any, mutations: list[tuple[int, int, bool]]) -> Any:
         if delete and isinstance(parent, dict):
             del parent[path[-1]]
         else:
-            parent[path[-1]] = ODD_VALUES[what % len(ODD_VALUES)]
+            # A copy: the same list or object put in twice could end up inside itself.
+            parent[path[-1]] = copy.deepcopy(ODD_VALUES[what % len(ODD_VALUES)])
     return changed
 
 

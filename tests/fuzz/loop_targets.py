@@ -284,9 +284,8 @@ class RecordsWorkspace:
         return [f"20261207T{self._count:06d}Z-{n}" for n in range(count)]
 
 
-def _write_folders(ws: RecordsWorkspace, folders: Any) -> list[str]:
+def _write_folders(ws: RecordsWorkspace, run_ids: list[str], folders: Any) -> None:
     runs = ws.state / "runs"
-    run_ids = ws.new_run_ids(len(folders))
     # A reservation of its own for each folder but the third, which names the first's (as two
     # damaged records could).
     reservations = [ws.reserve(run_id) for run_id in run_ids[:2]]
@@ -310,7 +309,6 @@ def _write_folders(ws: RecordsWorkspace, folders: Any) -> list[str]:
                 (runs / run_id / name).write_bytes(data)
         if clone:
             (runs / run_id / CLONE / "inside").mkdir(parents=True)
-    return run_ids
 
 
 def _outside_runs(state: Path) -> set[str]:
@@ -329,8 +327,9 @@ def _outside_runs(state: Path) -> set[str]:
 def _run_records(ws: RecordsWorkspace) -> Callable[[Any], None]:
     def check(folders: Any) -> None:
         before = _outside_runs(ws.state)
-        run_ids = _write_folders(ws, folders)
+        run_ids = ws.new_run_ids(len(folders))
         try:
+            _write_folders(ws, run_ids, folders)
             records = FsRunRecords(str(ws.state))
             now = datetime(2026, 12, 7, 12, tzinfo=UTC)
             closed = anyio.run(lambda: recover_interrupted(records, ws.ledger, ws.forge, now=now))
