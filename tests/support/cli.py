@@ -27,7 +27,6 @@ def _cached_parser(modules: tuple[str, ...]) -> argparse.ArgumentParser:
 
 
 def _parser(modules: Sequence[str] = cli_main._FEATURE_MODULES) -> argparse.ArgumentParser:
-    """The command tree of `modules` (as `main` asks for it), built once per set of modules."""
     return _cached_parser(tuple(modules))
 
 
@@ -37,7 +36,7 @@ _build_parser = cli_main.build_parser
 def run_cli(argv: Sequence[str], stdin: bytes = b"") -> CliAnswer:
     """Run `engineering-loop ARGV` in this process; a `SystemExit` (argparse) is its exit code.
 
-    The command tree is built once and reused (`main` builds it per call, as a process runs
+    Each command tree is built once and reused (`main` builds it per call, as a process runs
     once): parsing never changes it, and building it is most of an in-process call's time.
     """
     out = io.BytesIO()
