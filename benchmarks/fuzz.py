@@ -23,7 +23,8 @@ import msgspec
 from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis.errors import InvalidArgument
 
-from tests.fuzz.targets import Target, all_targets, new_workspace
+from tests.fuzz.common import Target
+from tests.fuzz.targets import all_targets, new_workspace
 
 DEFAULT_KEEP = Path(__file__).resolve().parent.parent / "tests" / "fuzz" / "crashes"
 # Inputs per hypothesis run: the clock is looked at between runs, so a run stays short.

@@ -12,9 +12,10 @@ import httpx
 import msgspec
 from returns.result import Failure, Result, Success
 
-from domain.forge.links import next_link, same_origin
+from domain.forge.links import MAX_PAGES, next_link, same_origin
 from domain.forge.retry import Answer, GiveUp, RetryAfter, RetryPolicy, decide, status_error
 from domain.forge.values import ForgeError
+from domain.text.bounded_json import decode_bounded
 
 T = TypeVar("T")
 
@@ -29,17 +30,19 @@ Clock = Callable[[], float]
 def decode_github_json(content: bytes, kind: type[T]) -> Result[T, ForgeError]:
     """Decode one GitHub response body into `kind`; every response passes through here.
 
-    Untrusted input: the one place to bound what a forge may send (depth, size).
+    Untrusted input: a body nesting deeper than `MAX_JSON_DEPTH` is refused before decoding
+    (GitHub's documented answers nest at most 6 levels, docs/fuzz.md).
     """
-    try:
-        return Success(msgspec.json.decode(content, type=kind))
-    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+    decoded = decode_bounded(content, kind)
+    if isinstance(decoded, Failure):
         return Failure(
             ForgeError(
                 code="forge-invalid-response",
-                message=f"the forge answered a body that is not what GitHub documents: {exc}",
+                message="the forge answered a body that is not what GitHub documents: "
+                f"{decoded.failure()}",
             )
         )
+    return Success(decoded.unwrap())
 
 
 class _Message(msgspec.Struct, frozen=True):
@@ -180,11 +183,22 @@ class GitHubHttp:
         params: dict[str, str],
         kind: type[list[T]],
     ) -> Result[list[T], ForgeError]:
-        """Every page of a list, 100 a page, following `Link: rel="next"` on the same origin."""
+        """Every page of a list, 100 a page, following `Link: rel="next"` on the same origin,
+        at most `MAX_PAGES` of them."""
         url: str | None = self.api_url + path
         query: dict[str, str] | None = {**params, "per_page": "100"}
         items: list[T] = []
+        pages = 0
         while url is not None:
+            pages += 1
+            if pages > MAX_PAGES:
+                return Failure(
+                    ForgeError(
+                        code="forge-invalid-response",
+                        message=f"the list {path} goes on past {MAX_PAGES} pages of 100; "
+                        "the loop reads no more (a forge whose next links never end)",
+                    )
+                )
             sent = await self.send(client, "GET", url, params=query)
             if isinstance(sent, Failure):
                 return Failure(sent.failure())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import msgspec
 
@@ -10,6 +11,9 @@ from domain.forge.values import Issue, IssueComment, IssueEvent, PullRequest
 
 # GitHub shows a deleted account as this user.
 GHOST = "ghost"
+# GitHub writes every time in UTC (`...Z`); a time without its zone is no answer of GitHub's, and
+# the domain compares times with aware ones (a naive one would raise TypeError there).
+AwareTime = Annotated[datetime, msgspec.Meta(tz=True)]
 
 
 class User(msgspec.Struct, frozen=True):
@@ -40,8 +44,8 @@ class IssueJson(msgspec.Struct, frozen=True):
     title: str
     state: str
     locked: bool
-    created_at: datetime
-    updated_at: datetime
+    created_at: AwareTime
+    updated_at: AwareTime
     labels: list[Label | str] = msgspec.field(default_factory=list)
     body: str | None = None
     user: User | None = None
@@ -75,7 +79,7 @@ class EventJson(msgspec.Struct, frozen=True):
     """`issue-event-for-issue` (only the fields the loop reads)."""
 
     event: str
-    created_at: datetime
+    created_at: AwareTime
     actor: User | None = None
     label: Label | None = None
     rename: Rename | None = None
@@ -96,7 +100,7 @@ class CommentJson(msgspec.Struct, frozen=True):
     """`issue-comment`."""
 
     id: int
-    created_at: datetime
+    created_at: AwareTime
     author_association: str
     body: str | None = None
     user: User | None = None
@@ -153,7 +157,7 @@ class PullJson(msgspec.Struct, frozen=True):
 class LastEdited(msgspec.Struct, frozen=True):
     """`Issue.lastEditedAt` in GraphQL."""
 
-    lastEditedAt: datetime | None = None  # GraphQL's field name, verbatim
+    lastEditedAt: AwareTime | None = None  # GraphQL's field name, verbatim
 
 
 class RepositoryIssue(msgspec.Struct, frozen=True):

@@ -26,6 +26,7 @@ from domain.forge.values import (
     PERMISSIONS,
     DraftPullRequest,
     ForgeError,
+    ForgeErrorCode,
     Issue,
     IssueComment,
     IssueEvent,
@@ -188,9 +189,11 @@ class HttpxGitHubForge:
         answer: GraphAnswer = decoded.unwrap()
         if answer.errors:
             first = answer.errors[0]
-            if first.type == "NOT_FOUND":
-                return Failure(ForgeError(code="forge-not-found", message=first.message))
-            return Failure(ForgeError(code="forge-rejected", message=first.message))
+            code: ForgeErrorCode = (
+                "forge-not-found" if first.type == "NOT_FOUND" else "forge-rejected"
+            )
+            # GitHub's words, the token scrubbed should they echo it (as `send` does for REST).
+            return Failure(self._http.scrub(ForgeError(code=code, message=first.message)))
         repository = None if answer.data is None else answer.data.repository
         if repository is None or repository.issue is None:
             return Failure(
@@ -209,9 +212,8 @@ class HttpxGitHubForge:
         for permission in PERMISSIONS:
             if permission == given:
                 return Success(permission)
-        return Failure(
-            ForgeError(code="forge-invalid-response", message=f"unknown permission {given!r}")
-        )
+        unknown = ForgeError(code="forge-invalid-response", message=f"unknown permission {given!r}")
+        return Failure(self._http.scrub(unknown))
 
     async def add_labels(
         self, repo: RepoRef, number: int, labels: tuple[str, ...]
@@ -265,12 +267,11 @@ class HttpxGitHubForge:
                     return Failure(sent.failure())
                 answer = sent.unwrap()
                 if answer.status_code == 422 and b"already_exists" not in answer.content:
-                    return Failure(
-                        ForgeError(
-                            code="forge-rejected",
-                            message=f"label {spec.name!r}: {error_detail(answer.content)}",
-                        )
+                    detail = error_detail(answer.content)
+                    refused = ForgeError(
+                        code="forge-rejected", message=f"label {spec.name!r}: {detail}"
                     )
+                    return Failure(self._http.scrub(refused))
                 if answer.status_code == 201:
                     created.append(spec.name)
                 have.add(spec.name.casefold())

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import re
 
-_ENTRY = re.compile(r"<(?P<url>[^>]*)>\s*((?:;\s*[^;,]+)*)")
+# A URL holds no `<`: a header of many `<` and no `>` would otherwise be scanned to its end from
+# each of them (quadratic time in the header's length).
+_ENTRY = re.compile(r"<(?P<url>[^<>]*)>\s*((?:;\s*[^;,]+)*)")
 _REL = re.compile(r';\s*rel\s*=\s*"?(?P<rel>[^";,]+)"?')
+
+
+# The most pages of one list the loop reads (100 items each): far beyond any list it asks for (an
+# issue's events or comments, a repository's approved issues or labels), and a forge whose next
+# links never end cannot keep a call going for ever.
+MAX_PAGES = 100
 
 
 def next_link(header: str | None) -> str | None:

@@ -26,8 +26,10 @@ GENERIC_CRITERIA: tuple[str, ...] = (
 MAX_CRITERIA = 50
 MAX_CRITERION_CHARS = 500
 
-_ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?[ \t]*$")
-_ATX_CLOSING = re.compile(r"(?:^|[ \t]+)#+[ \t]*$")
+# Linear on any line: the title takes the rest of the line and trailing blanks and the closing
+# `#`s are cut in Python (a lazy title before `[ \t]*$`, or a search for `[ \t]+#+[ \t]*$`,
+# is quadratic on a heading holding a long run of blanks).
+_ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*))?$")
 _SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
 _THEMATIC = re.compile(r"^ {0,3}(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,})$")
 _FENCE = re.compile(r"^( *)(`{3,}|~{3,})(.*)$")
@@ -61,7 +63,16 @@ def strip_html_comments(text: str) -> str:
 
 
 def _heading_title(content: str | None) -> str:
-    return _ATX_CLOSING.sub("", content or "").strip()
+    """An ATX heading's title: without its closing `#`s (all `#`, or after a blank).
+
+    >>> _heading_title("Title ## "), _heading_title("C#"), _heading_title("##")
+    ('Title', 'C#', '')
+    """
+    title = (content or "").rstrip(" \t")
+    opened = title.rstrip("#")
+    if opened != title and (not opened or opened[-1] in " \t"):
+        title = opened
+    return title.strip()
 
 
 def _is_acceptance(title: str) -> bool:

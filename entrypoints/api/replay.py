@@ -37,6 +37,7 @@ from domain.loop.rounds import policy_reasons
 from domain.loop.verdict import RoundEvidence, RunRecord, Verdict, VerdictConfig, sha256_hex
 from domain.policy.evaluate import policy_names, rules_for_repo, validate_policy
 from domain.policy.secrets import compile_scanner, known_secret_values
+from domain.text.bounded_json import decode_bounded
 from entrypoints import bootstrap
 from entrypoints.api.check.gates import ApiGateStage
 from entrypoints.api.check.values import GateStage
@@ -102,11 +103,12 @@ def _read_verdict(folder: str) -> Result[tuple[Verdict, str], ReplayError]:
             f"{folder}/{missing} is missing: the run ended before its verdict was written, "
             "or the folder is not a run's",
         )
-    try:
-        record = msgspec.json.decode(raw_record, type=RunRecord)
-        schema = msgspec.json.decode(raw_verdict, type=_Schema).schema
-    except msgspec.DecodeError as exc:
-        return _error("replay-record-damaged", f"the run's record cannot be read: {exc}")
+    record_read = decode_bounded(raw_record, RunRecord)
+    schema_read = decode_bounded(raw_verdict, _Schema)
+    for name, read in ((RECORD, record_read), (VERDICT, schema_read)):
+        if isinstance(read, Failure):
+            return _error("replay-record-damaged", f"{name} cannot be read: {read.failure()}")
+    record, schema = record_read.unwrap(), schema_read.unwrap().schema
     if schema not in REPLAYABLE_SCHEMAS:
         return _error(
             "replay-record-unknown-version",
@@ -121,10 +123,12 @@ def _read_verdict(folder: str) -> Result[tuple[Verdict, str], ReplayError]:
             f"verdict.json's SHA-256 is {digest} but record.json (and the pull request) carry "
             f"{record.verdict_sha256}: the verdict was changed after the run, replay refuses it",
         )
-    try:
-        verdict = msgspec.json.decode(raw_verdict, type=Verdict)
-    except msgspec.DecodeError as exc:
-        return _error("replay-record-damaged", f"verdict.json cannot be read: {exc}")
+    verdict_read = decode_bounded(raw_verdict, Verdict)
+    if isinstance(verdict_read, Failure):
+        return _error(
+            "replay-record-damaged", f"verdict.json cannot be read: {verdict_read.failure()}"
+        )
+    verdict = verdict_read.unwrap()
     if (verdict.run_id, verdict.repo, verdict.issue) != (record.run_id, record.repo, record.issue):
         return _error(
             "replay-record-damaged", "verdict.json and record.json describe different runs"

@@ -10,16 +10,13 @@ return a value (a `Result`, a report), never raise.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import shutil
 import stat
 import subprocess
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import msgspec
 from hypothesis import strategies as st
@@ -31,8 +28,9 @@ from domain.harness.normalise import new_normaliser, normalise_text
 from domain.harness.report import HarnessName, HarnessReport
 from domain.text.bounded_lines import LineSplitter
 from domain.text.depth import MAX_JSON_DEPTH, exceeds_depth
-from tests.fuzz import inputs
-from tests.support.cli import CliAnswer, run_cli
+from tests.fuzz import inputs, loop_targets
+from tests.fuzz.common import Target, assert_answers
+from tests.support.cli import run_cli
 from tests.support.gitrepo import commit_all, git, init_repo
 
 # Exit codes each command documents in its --help.
@@ -42,30 +40,6 @@ BUDGET_CODES = frozenset({0, 1, 2, 3})
 CHECK_CODES = frozenset({0, 1, 2, 3})
 CHECK_FILES_CODES = frozenset({0, 1, 2})
 NOW = "2026-01-01T12:00:00Z"
-
-
-@dataclass(frozen=True)
-class Target:
-    """One entry point under fuzzing: its inputs, its property, and its share of the suite."""
-
-    name: str
-    strategy: st.SearchStrategy[Any]
-    check: Callable[[Any], None]
-    # Inputs per run of the test suite (the fuzz script runs each for minutes instead).
-    suite_examples: int
-    # Inputs that once broke the property, replayed first on every run.
-    pinned: tuple[Any, ...] = ()
-
-
-def assert_answers(answer: CliAnswer, codes: frozenset[int], *, per_line: bool = False) -> None:
-    """A documented exit code, no traceback, and one JSON object (or one per line) on stdout."""
-    assert answer.code in codes, (answer.code, answer.stdout[-500:], answer.stderr[-2000:])
-    assert "Traceback" not in answer.stderr, answer.stderr[-2000:]
-    printed = answer.stdout.splitlines()
-    assert printed, "nothing on stdout"
-    assert per_line or len(printed) == 1, printed[:3]
-    for line in printed:
-        assert isinstance(json.loads(line), dict), line[:200]
 
 
 def _report_is_consistent(report: HarnessReport) -> None:
@@ -128,6 +102,7 @@ class Workspace:
         self.config = root / "config.toml"
         self.config.write_text("[policy]\nallowed_paths = []\nmax_files = 1000\n")
         self.base = _odd_repository(root / "base")
+        self.records = loop_targets.RecordsWorkspace(root / "records")
         self._count = 0
 
     def fresh_copy(self) -> Path:
@@ -392,6 +367,7 @@ def all_targets(workspace: Workspace) -> list[Target]:
             _changed_repository(workspace),
             suite_examples=30,
         ),
+        *loop_targets.loop_targets(workspace.records),
     ]
 
 

@@ -17,9 +17,9 @@ import msgspec
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 
+from tests.fuzz.common import Target
 from tests.fuzz.targets import (
     OPERATIONS,
-    Target,
     Workspace,
     all_targets,
     apply_change,
@@ -39,6 +39,9 @@ TARGET_NAMES = [
     "config-cli",
     "check-files",
     "change-collection",
+    "github-payloads",
+    "issue-bodies",
+    "run-records",
 ]
 
 

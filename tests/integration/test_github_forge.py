@@ -6,19 +6,22 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import anyio
 import httpx
 import pytest
 
 from adapters.github import open_github_forge
-from adapters.github.forge import LAST_EDITED_QUERY
+from adapters.github.forge import LAST_EDITED_QUERY, HttpxGitHubForge
+from domain.forge.links import MAX_PAGES
 from domain.forge.retry import RetryPolicy
 from domain.forge.values import DraftPullRequest, ForgeError, LabelSpec, RepoRef
+from domain.text.depth import MAX_JSON_DEPTH, deepest
 from tests.support.forge_worlds import REPO, GitHubWorld
 from tests.support.github_server import TOKEN, Fault, github_server
-from tests.support.openapi import OpenApiMismatch, github_openapi
+from tests.support.openapi import GitHubOpenApi, OpenApiMismatch, github_openapi
 
 
 @pytest.fixture
@@ -232,6 +235,55 @@ def test_a_body_that_is_not_what_github_documents_is_invalid_response() -> None:
     assert anyio.run(forge.repository, REPO).failure().code == "forge-invalid-response"
 
 
+def _mock_forge(handler: Callable[[httpx.Request], httpx.Response]) -> HttpxGitHubForge:
+    return open_github_forge(
+        api_url="https://api.github.com",
+        graphql_url="https://api.github.com/graphql",
+        token=TOKEN,
+        user_agent="engineering-loop/test",
+        transport=httpx.MockTransport(handler),
+    ).unwrap()
+
+
+def test_a_body_nested_deeper_than_the_bound_is_invalid_response_not_a_crash() -> None:
+    # msgspec raises RecursionError on JSON nested ~1000 deep, even in a field it skips.
+    deep = b"[" * 5000 + b"]" * 5000
+    bodies = {
+        "/repos/octo/hello": b'{"default_branch":"main","x":' + deep + b"}",
+        "/repos/octo/hello/issues/1/comments": b"[" + deep + b"]",
+        "/graphql": b'{"data":{"repository":{"issue":' + deep + b"}}}",
+    }
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=bodies[request.url.path])
+
+    forge = _mock_forge(handler)
+    for error in (
+        anyio.run(forge.repository, REPO).failure(),
+        anyio.run(forge.issue_comments, REPO, 1).failure(),
+    ):
+        assert error.code == "forge-invalid-response"
+        assert f"nests deeper than {MAX_JSON_DEPTH} levels" in error.message
+    edited = anyio.run(forge.issue_last_edited, REPO, 1).failure()
+    assert edited.code == "forge-invalid-response"
+    # A deep error body loses GitHub's words, never the status's meaning.
+    gone = _mock_forge(lambda request: httpx.Response(404, content=b'{"message":' + deep + b"}"))
+    assert anyio.run(gone.issue, REPO, 1).failure().code == "forge-not-found"
+
+
+def test_next_links_that_never_end_stop_after_the_page_bound() -> None:
+    asked: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        asked.append(str(request.url))
+        following = f"https://api.github.com/repos/octo/hello/labels?page={len(asked) + 1}"
+        return httpx.Response(200, json=[], headers={"link": f'<{following}>; rel="next"'})
+
+    error = anyio.run(_mock_forge(handler).repository_labels, REPO).failure()
+    assert error.code == "forge-invalid-response"
+    assert len(asked) == MAX_PAGES
+
+
 def test_the_graphql_edit_time_of_a_pull_request_or_missing_issue_is_not_found(
     world: GitHubWorld,
 ) -> None:
@@ -309,3 +361,64 @@ def test_a_label_someone_made_meanwhile_counts_as_there(world: GitHubWorld) -> N
     assert anyio.run(world.forge.ensure_labels, REPO, (spec,)).unwrap() == ()
     posts = [s for s in world.server.seen if s.method == "POST" and s.path.endswith("/labels")]
     assert len(posts) == 2
+
+
+# Every operation the adapter sends (docs/fuzz.md quotes how deep their answers nest).
+FORGE_OPERATIONS = [
+    ("get", "/repos/{owner}/{repo}"),
+    ("get", "/repos/{owner}/{repo}/issues"),
+    ("get", "/repos/{owner}/{repo}/issues/{issue_number}"),
+    ("get", "/repos/{owner}/{repo}/issues/{issue_number}/events"),
+    ("get", "/repos/{owner}/{repo}/issues/{issue_number}/comments"),
+    ("post", "/repos/{owner}/{repo}/issues/{issue_number}/comments"),
+    ("get", "/repos/{owner}/{repo}/collaborators/{username}/permission"),
+    ("get", "/repos/{owner}/{repo}/labels"),
+    ("post", "/repos/{owner}/{repo}/labels"),
+    ("post", "/repos/{owner}/{repo}/issues/{issue_number}/labels"),
+    ("delete", "/repos/{owner}/{repo}/issues/{issue_number}/labels/{name}"),
+    ("get", "/repos/{owner}/{repo}/pulls"),
+    ("post", "/repos/{owner}/{repo}/pulls"),
+    ("patch", "/repos/{owner}/{repo}/pulls/{pull_number}"),
+]
+
+
+def _schema_depth(api: GitHubOpenApi, node: Any, seen: frozenset[str] = frozenset()) -> int:
+    """How many arrays and objects a value of `node` may nest (a schema naming itself: cut)."""
+    if not isinstance(node, dict):
+        return 0
+    ref = node.get("$ref")
+    if isinstance(ref, str):
+        return 0 if ref in seen else _schema_depth(api, api.resolve(node), seen | {ref})
+    depth = max(
+        (
+            _schema_depth(api, sub, seen)
+            for key in ("anyOf", "oneOf", "allOf")
+            for sub in node.get(key, [])
+        ),
+        default=0,
+    )
+    if node.get("type") == "array" or "items" in node:
+        depth = max(depth, 1 + _schema_depth(api, node.get("items", {}), seen))
+    if node.get("type") == "object" or "properties" in node:
+        members = [*node.get("properties", {}).values(), node.get("additionalProperties")]
+        depth = max(depth, 1 + max(_schema_depth(api, m, seen) for m in members))
+    return depth
+
+
+def test_githubs_documented_answers_nest_far_below_the_depth_bound() -> None:
+    api = github_openapi()
+    examples, schemas = [], []
+    for method, template in FORGE_OPERATIONS:
+        for response in api.document["paths"][template][method]["responses"].values():
+            content = api.resolve(response).get("content", {}).get("application/json", {})
+            named = [api.resolve(e).get("value") for e in content.get("examples", {}).values()]
+            for example in [*named, *([content["example"]] if "example" in content else [])]:
+                examples.append(deepest(json.dumps(example).encode()))
+            if "schema" in content:
+                schemas.append(_schema_depth(api, content["schema"]))
+    graphql = (
+        b'{"data":{"repository":{"issue":{"lastEditedAt":"2026-01-01T00:00:00Z"}}},"errors":[]}'
+    )
+    # Measured on @octokit/openapi as pinned: examples 5 deep, schemas 6, the GraphQL answer 4.
+    assert (max(examples), max(schemas), deepest(graphql)) == (5, 6, 4)
+    assert max(schemas) * 10 < MAX_JSON_DEPTH

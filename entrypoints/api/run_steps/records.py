@@ -6,16 +6,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Annotated
 
 import msgspec
-from returns.result import Failure, Result
+from returns.result import Failure, Result, Success
 
+from domain.budget.money import MAX_USD, MICROS_PER_USD
 from domain.forge.values import RepoRef
 from domain.loop.housekeeping import RunRecordFacts, clones_to_remove, interrupted_runs
 from domain.loop.outcomes import Reason
 from domain.loop.verdict import RunRecord
 from domain.loop.writeback import final_labels, outcome_comment
 from domain.policy.secrets import SecretScanner, redact
+from domain.text.bounded_json import decode_bounded
 from ports.forge import Forge
 from ports.ledger import Ledger
 from ports.run_records import RunRecords
@@ -33,9 +36,11 @@ class RunStart(msgspec.Struct, frozen=True, kw_only=True):
     run_id: str
     repo: str
     issue: int
-    started_at: datetime
+    # Checked as it is read back (a damaged file is no start): runs are ordered by their aware
+    # start times, and the reservation is settled at this amount in the ledger's integers.
+    started_at: Annotated[datetime, msgspec.Meta(tz=True)]
     reservation_id: str
-    reserved_micros: int
+    reserved_micros: Annotated[int, msgspec.Meta(ge=0, le=MAX_USD * MICROS_PER_USD)]
     staged: bool = False
     approval_label: str = "loop:approved"
 
@@ -55,23 +60,20 @@ def write_text(
 
 
 def _start(records: RunRecords, run_id: str) -> RunStart | None:
+    """The run's start, None when missing or damaged (undecodable, too deep, not ours): a start
+    naming another run is damaged too, since its record is written where it names."""
     data = records.read(run_id, START)
     if data is None:
         return None
-    try:
-        return msgspec.json.decode(data, type=RunStart)
-    except msgspec.DecodeError:  # damaged or not ours: never a crash
+    decoded = decode_bounded(data, RunStart)
+    if isinstance(decoded, Failure) or decoded.unwrap().run_id != run_id:
         return None
+    return decoded.unwrap()
 
 
 def _ended(records: RunRecords, run_id: str) -> bool:
-    data = records.read(run_id, RECORD)
-    if data is None:
-        return False
-    try:
-        return msgspec.json.decode(data, type=RunRecord).outcome is not None
-    except msgspec.DecodeError:  # damaged or not ours: never a crash
-        return False
+    record = _outcome(records, run_id)
+    return record is not None and record.outcome is not None
 
 
 async def recover_interrupted(
@@ -134,13 +136,12 @@ async def _label_interrupted(forge: Forge, start: RunStart, reason: Reason) -> S
 
 
 def _outcome(records: RunRecords, run_id: str) -> RunRecord | None:
+    """The run's record, None when missing or damaged (undecodable, too deep): never a crash."""
     data = records.read(run_id, RECORD)
     if data is None:
         return None
-    try:
-        return msgspec.json.decode(data, type=RunRecord)
-    except msgspec.DecodeError:  # damaged or not ours: never a crash
-        return None
+    decoded = decode_bounded(data, RunRecord)
+    return decoded.unwrap() if isinstance(decoded, Success) else None
 
 
 async def tidy_clones(
