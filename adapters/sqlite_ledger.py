@@ -82,6 +82,10 @@ WHERE r.day = ?
 _Row = tuple[str, str, str, int, str, int | None, str | None]
 
 
+# SQLite's INTEGER holds 64-bit signed values: a larger amount raises OverflowError.
+_MAX_MICROS = 2**63 - 1
+
+
 class SqliteLedger:
     """The spend ledger in one SQLite file; one instance per process (connections do not fork)."""
 
@@ -137,6 +141,15 @@ class SqliteLedger:
         self, reservation_id: str, *, cost_micros: int, at: datetime
     ) -> Result[Settlement, LedgerError]:
         """Record a reservation's actual cost once; repeating that settlement changes nothing."""
+        if not 0 <= cost_micros <= _MAX_MICROS:
+            return Failure(
+                LedgerError(
+                    code="cost-invalid",
+                    message=f"{reservation_id} cannot be settled at {cost_micros} micro-dollars: "
+                    "a cost is between $0 and the largest amount the books hold "
+                    f"({format_usd(_MAX_MICROS)}); nothing was recorded.",
+                )
+            )
         opened = self._open(create=False)
         if not isinstance(opened, sqlite3.Connection):
             return Failure(opened)

@@ -88,6 +88,15 @@ def _locate(run: str, config: LoopConfig, env: Mapping[str, str]) -> Result[str,
             f"no run folder {folder}: give a run id under the configuration's state_dir "
             "(`<state_dir>/runs/<run_id>`) or the path of a run folder",
         )
+    folder = os.path.realpath(folder)
+    if posixpath.basename(posixpath.dirname(folder)) != "runs":
+        # The run's candidates live in `<state_dir>/mirrors/`: a folder moved out of its state
+        # folder cannot be replayed, and one read from elsewhere would be another run's.
+        return _error(
+            "replay-run-not-found",
+            f"{folder} is not a run folder: a run's folder is `<state_dir>/runs/<run_id>`, "
+            "beside the state folder's mirrors that hold its candidates",
+        )
     return Success(folder)
 
 

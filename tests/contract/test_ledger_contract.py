@@ -104,6 +104,15 @@ def test_settling_again_with_another_cost_is_refused_and_the_first_stands(ledger
     assert totals(ledger).spent_micros == 1_250_000
 
 
+@pytest.mark.parametrize("cost", [-1, 2**63, 10**30])
+def test_a_cost_the_books_cannot_hold_is_cost_invalid_and_records_nothing(
+    ledger: Ledger, cost: int
+) -> None:
+    reservation_id = reserve(ledger)
+    assert ledger.settle(reservation_id, cost_micros=cost, at=AT).failure().code == "cost-invalid"
+    assert ledger.settle(reservation_id, cost_micros=5, at=AT).unwrap().replayed is False
+
+
 def test_settling_an_unknown_reservation_is_reservation_unknown(ledger: Ledger) -> None:
     reserve(ledger)
     assert ledger.settle("rsv-nope", cost_micros=1, at=AT).failure().code == ("reservation-unknown")

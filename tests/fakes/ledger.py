@@ -48,6 +48,8 @@ class FakeLedger:
         """Record the cost once; the same settlement again is a replay, another cost a refusal."""
         if not self.exists:
             return Failure(LedgerError(code="ledger-missing", message="no fake ledger yet"))
+        if not 0 <= cost_micros < 2**63:
+            return Failure(LedgerError(code="cost-invalid", message="out of the books' range"))
         for index, reservation in enumerate(self.reservations):
             if reservation.reservation_id != reservation_id:
                 continue

@@ -219,6 +219,10 @@ def test_a_damaged_or_unknown_record_is_exit_2(
     verdict.unlink()
     assert _refused(copy.replay(str(copy.folder))) == "replay-record-missing"
     assert _refused(copy.replay("no-such-run")) == "replay-run-not-found"
+    # A run folder moved out of its state folder is not read from somewhere else.
+    moved = tmp_path / "elsewhere" / copy.run_id
+    shutil.copytree(copy.folder, moved)
+    assert _refused(copy.replay(str(moved))) == "replay-run-not-found"
     code = main(["replay", "no-such-run", "--config", str(copy.world.config)])
     assert code == 2
     assert json.loads(capsys.readouterr().out)["error"]["code"] == "replay-run-not-found"
