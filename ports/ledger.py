@@ -24,6 +24,7 @@ LedgerErrorCode = Literal[
     "ledger-busy",  # other processes held the ledger longer than the wait allowed (exit 1)
     "reservation-unknown",
     "reservation-already-settled",  # settled before with a different cost; the books stand
+    "cost-invalid",  # a settlement below 0 or beyond what the books hold (64-bit micro-dollars)
 ]
 
 # How long an operation waits for a ledger other processes hold before it is `ledger-busy`.
