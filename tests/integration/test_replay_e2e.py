@@ -18,7 +18,12 @@ from adapters.scripted_model.server import Reply
 from domain.loop.replay import ReplayReport
 from entrypoints.api.replay import ReplayError, replay_run
 from entrypoints.cli.main import main
-from tests.integration.test_run_e2e import DOUBLE, TEST_DOUBLE, agent_adds_double, write
+from tests.integration.test_run_e2e import (
+    TEST_DOUBLE,
+    agent_adds_double,
+    agent_overspends,
+    write,
+)
 from tests.support.gitrepo import git
 from tests.support.loop_world import LoopWorld, make_world
 from tests.support.sandbox import require_bwrap
@@ -152,15 +157,7 @@ def test_replay_agrees_on_a_policy_blocked_run(tmp_path: Path) -> None:
 
 
 def test_replay_agrees_on_a_cost_killed_run(tmp_path: Path) -> None:
-    steps = [
-        Reply(
-            text="Thinking a lot.",
-            tool_calls=(write("src/demo_calc/double.py", DOUBLE),),
-            prompt_tokens=600_000,
-        ),
-        Reply(text="More.", tool_calls=(write("docs/a.md", "a\n"),)),
-        Reply(text="Done."),
-    ]
+    steps = agent_overspends()
     recorded = _record(tmp_path, steps, "needs-human")
     report = recorded.replay().unwrap()
     assert report.agrees, report

@@ -31,6 +31,19 @@ def write(path: str, content: str) -> ToolCall:
     return ToolCall("write", {"path": path, "content": content})
 
 
+def agent_overspends() -> list[Reply]:
+    """A first turn whose reported cost crosses any small cap, then more work."""
+    return [
+        Reply(
+            text="Thinking a lot.",
+            tool_calls=(write("src/demo_calc/double.py", DOUBLE),),
+            prompt_tokens=600_000,
+        ),
+        Reply(text="More.", tool_calls=(write("docs/a.md", "a\n"),)),
+        Reply(text="Done."),
+    ]
+
+
 def agent_adds_double(expected: int = 4) -> list[Reply]:
     return [
         Reply(
@@ -201,15 +214,7 @@ def test_a_round_that_changes_nothing_more_is_stalled(world: LoopWorld) -> None:
 
 
 def test_the_cost_kill_switch_ends_the_run_as_budget_exhausted(world: LoopWorld) -> None:
-    steps = [
-        Reply(
-            text="Thinking a lot.",
-            tool_calls=(write("src/demo_calc/double.py", DOUBLE),),
-            prompt_tokens=600_000,
-        ),
-        Reply(text="More.", tool_calls=(write("docs/a.md", "a\n"),)),
-        Reply(text="Done."),
-    ]
+    steps = agent_overspends()
     result, _ = world.run(steps)
     report = result.unwrap()
     assert report.outcome == "needs-human", report
