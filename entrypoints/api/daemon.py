@@ -107,6 +107,7 @@ def run_with_run_issue(**overrides: Any) -> RunOne:
             ledger=target.ledger,
             trusted_commenters=target.config.loop.trusted_commenters,
             approved=target.issue.text(),
+            config=target.config,
             config_source=target.config_source,
             **overrides,
         )

@@ -62,7 +62,11 @@ def _load(config_path: str | None, source: ConfigSource | None) -> Result[LoopCo
     loaded = load_config(config_path, source=source)
     if isinstance(loaded, Failure):
         return Failure(RunError(code=loaded.failure().code, message=loaded.failure().message))
-    config = loaded.unwrap()
+    return _checked(loaded.unwrap())
+
+
+def _checked(config: LoopConfig) -> Result[LoopConfig, RunError]:
+    """A configuration a run may use: it has a valid `[policy]`."""
     if config.policy is None:
         return Failure(
             RunError(
@@ -103,6 +107,7 @@ async def run_issue(
     clock: Callable[[], datetime] | None = None,
     trusted_commenters: Sequence[str] = (),
     approved: IssueText | None = None,
+    config: LoopConfig | None = None,
 ) -> Result[RunReport, RunError]:
     """Run issue `issue` of `repo` (`OWNER/NAME`) through the loop once.
 
@@ -113,9 +118,10 @@ async def run_issue(
     the gates (default: this process's). Issue comments reach the prompt only from
     `trusted_commenters` (the daemon's `[loop] trusted_commenters`; nobody for `run`).
 
-    The configuration is read once: every step of the run (the agent, the gates) sees that
-    text. `approved` is the issue's text as the daemon's intake checked its approval: when the
-    title or body the forge now holds differs, the run stops before anything is touched
+    The configuration is read once and every step of the run (the agent, the gates) uses it;
+    `config`, when given (the daemon's cycle passes the one it read), is used instead.
+    `approved` is the issue's text as the daemon's intake checked its approval: when the title
+    or body the forge now holds differs, the run stops before anything is touched
     (`needs-human`, `issue-changed`), so the agent reads only approved text.
     """
     env = os.environ if environ is None else environ
@@ -125,11 +131,15 @@ async def run_issue(
         return Failure(RunError(code="usage-error", message=parsed.failure().message))
     if issue < 1:
         return Failure(RunError(code="usage-error", message="--issue takes a positive number"))
-    snapshot = snapshot_config(config_path, source=config_source)
-    if isinstance(snapshot, Failure):
-        return Failure(RunError(code=snapshot.failure().code, message=snapshot.failure().message))
-    config_source = snapshot.unwrap()
-    loaded = _load(config_path, config_source)
+    if config is None:
+        snapshot = snapshot_config(config_path, source=config_source)
+        if isinstance(snapshot, Failure):
+            error = snapshot.failure()
+            return Failure(RunError(code=error.code, message=error.message))
+        config_source = snapshot.unwrap()
+        loaded = _load(config_path, config_source)
+    else:
+        loaded = _checked(config)
     if isinstance(loaded, Failure):
         return Failure(loaded.failure())
     config = loaded.unwrap()

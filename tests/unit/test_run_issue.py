@@ -8,8 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import msgspec
 from returns.result import Result
 
+from domain.config import LoopConfig
 from domain.forge.values import RepoRef
 from domain.loop.prompt import IssueText
 from domain.loop.report import RunReport
@@ -126,3 +128,18 @@ def test_a_configuration_snapshot_answers_the_text_first_read(tmp_path: Path) ->
     other.write_text("[policy]\n")
     assert snapshot.read(str(other)).unwrap()[1] == "[policy]\n"
     assert snapshot_config(str(tmp_path / "absent.toml")).failure().code == "config-missing"
+
+
+def test_a_configuration_given_as_a_value_is_used_and_no_file_is_read(tmp_path: Path) -> None:
+    state = tmp_path / "elsewhere"
+    document = {"policy": {}, "sandbox": {"kind": "none"}, "loop": {"state_dir": str(state)}}
+    given = msgspec.convert(document, LoopConfig)
+    lock = FakeLoopLock()
+    lock.held.add(str(state / "daemon.lock"))
+    absent = str(tmp_path / "no-such-file.toml")
+    report = run(tmp_path, config_path=absent, config=given, lock=lock, forge=FakeForge())
+    # The lock the value's state_dir names was asked for: the value, not a file, was read.
+    assert report.unwrap().outcome == "locked"
+    without_policy = msgspec.convert({"loop": {"state_dir": str(state)}}, LoopConfig)
+    refused = run(tmp_path, config_path=absent, config=without_policy, lock=lock)
+    assert refused.failure().code == "config-policy-missing"

@@ -106,6 +106,7 @@ def _prepare(
     host: HarnessHost,
     source: ConfigSource,
     environ: Mapping[str, str],
+    given: LoopConfig | None,
 ) -> Result[tuple[ResolvedHarness, str, str, SandboxSettings], HarnessRunError]:
     """Resolve the harness, find its executable and create the transcript file."""
     problem = limits_problem(
@@ -113,7 +114,7 @@ def _prepare(
     )
     if problem is not None:
         return _error(problem.code, problem.message)
-    config = _config(request, source)
+    config = Success(given) if given is not None else _config(request, source)
     if not isinstance(config, Success):
         return Failure(config.failure())
     loop_config = config.unwrap()
@@ -165,9 +166,11 @@ async def run_harness(
     config_source: ConfigSource | None = None,
     environ: Mapping[str, str] | None = None,
     sandbox: Sandbox | None = None,
+    config: LoopConfig | None = None,
 ) -> Result[HarnessRun, HarnessRunError]:
     """Run the harness once; a run that fails is a `HarnessRun`, only a run that cannot start
-    is a `HarnessRunError`.
+    is a `HarnessRunError`. `config`, when given, is used instead of reading
+    `request.config_path` (the loop's run hands over the configuration it already read).
 
     It runs in the sandbox (`entrypoints.api.sandbox`) when that works, else unconfined with
     a notice; `[sandbox] kind = "bwrap"` makes a sandbox that does not work an error.
@@ -177,7 +180,7 @@ async def run_harness(
     host = host if host is not None else bootstrap.harness_host()
     source = config_source if config_source is not None else bootstrap.config_source()
     environ = environ if environ is not None else os.environ
-    prepared = _prepare(request, host, source, environ)
+    prepared = _prepare(request, host, source, environ, config)
     if not isinstance(prepared, Success):
         return Failure(prepared.failure())
     harness, executable, transcript_path, sandbox_settings = prepared.unwrap()

@@ -16,6 +16,7 @@ from domain.budget.config import BudgetConfig
 from domain.budget.plan import RunBudget
 from domain.budget.spend import SpendJudgement
 from domain.changes.change_set import summarise
+from domain.config import LoopConfig
 from domain.gates.declared import GatesConfig, declared_gates_for
 from domain.gates.run import GateRunReport, ReadyGate
 from domain.harness.report import HarnessReport
@@ -69,6 +70,8 @@ class RoundsInput:
     base_tree: str
     author: str
     config_path: str | None
+    # The configuration the run read: the agent runs under exactly this one.
+    config: LoopConfig
     harness_tier: str | None
     environ: Mapping[str, str]
     known_secrets: tuple[KnownSecret, ...]
@@ -226,6 +229,7 @@ async def _agent(
         environ=run.environ,
         sandbox=adapters.sandbox,
         config_source=adapters.config_source,
+        config=run.config,
     )
     state.agent_running = False
     if isinstance(ran, Failure):

@@ -343,6 +343,7 @@ class RunSession:
             base_tree=base_tree,
             author=config.loop.author,
             config_path=self.given.config_path,
+            config=config,
             harness_tier=None if tier == "base" else tier,
             environ=self.env,
             known_secrets=secrets,
