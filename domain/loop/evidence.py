@@ -13,7 +13,7 @@ import msgspec
 
 from domain.budget.money import format_usd
 from domain.gates.run import GateResult
-from domain.loop.markdown import code_span, escape_text, fenced
+from domain.loop.markdown import code_span, escape_inline, escape_text, fenced
 from domain.policy.evaluate import PolicyVerdict
 
 MAX_SUMMARY_CHARS = 4_000
@@ -189,7 +189,9 @@ def _render(evidence: Evidence, limits: _Limits) -> str:
     summary = evidence.agent_summary.strip()
     if len(summary) > MAX_SUMMARY_CHARS:
         summary = summary[:MAX_SUMMARY_CHARS] + "\n[… cut]"
-    criteria = [f"- [ ] {escape_text(limits.clip(c))}" for c in evidence.criteria[: limits.listed]]
+    # Criteria keep their inline code spans (`total_cents([1])`) as code; the rest is inert.
+    shown = evidence.criteria[: limits.listed]
+    criteria = [f"- [ ] {escape_inline(limits.clip(c))}" for c in shown]
     lines = [
         f"Closes #{evidence.issue_number}",
         "",

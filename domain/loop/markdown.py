@@ -46,6 +46,42 @@ def escape_text(text: str) -> str:
     return _MENTION_OR_REFERENCE.sub(lambda m: m.group(1) + ZWJ, escaped)
 
 
+# An inline code span as CommonMark reads one on a single line: a backtick run, then the
+# nearest run of the same length (neither run touching another backtick).
+_CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)")
+
+
+def escape_inline(text: str) -> str:
+    """`text` as one line of inert Markdown that keeps its inline code spans as code.
+
+    A code span renders no HTML, link, mention or reference, so its content stays as written
+    (a closing keyword in it still loses its power); the prose around it is `escape_text`'s.
+
+    >>> escape_inline("`f(x_1)` returns <b>2</b> for @bob, `closes #4`")
+    '`f(x_1)` returns &lt;b&gt;2&lt;/b&gt; for @\u200dbob, `c\u200dloses #4`'
+    >>> escape_inline("an unclosed ` tick and `` a `` span")
+    'an unclosed \\\\` tick and `` a `` span'
+    """
+    line = " ".join(text.split())
+    parts: list[str] = []
+    done = 0
+    for match in _CODE_SPAN.finditer(line):
+        parts.append(_prose(line[done : match.start()]))
+        parts.append(match.group(1) + _CLOSING.sub(_unkeyword, match.group(2)) + match.group(1))
+        done = match.end()
+    parts.append(_prose(line[done:]))
+    return "".join(parts)
+
+
+def _prose(piece: str) -> str:
+    """A piece of a line between code spans, escaped, its edge spaces kept."""
+    if not piece.strip():
+        return piece
+    lead = " " if piece[0] == " " else ""
+    trail = " " if piece[-1] == " " else ""
+    return lead + escape_text(piece) + trail
+
+
 def code_span(text: str, *, in_table: bool = False) -> str:
     """`text` as an inline code span that nothing inside can close (on one line; in a table,
     with `|` escaped as GFM requires even inside code).

@@ -44,6 +44,7 @@ HOSTILE = st.one_of(
             "````\n</code></pre><b>x</b>", "[click](https://evil.example)", "![i](x.png)",
             "| a | b |", "line\n# heading", "&lt;b&gt;", "&#64;bob", "\\@carol", "`@dave`",
             "- [x] checked", "1. item", "<details><summary>x</summary>", "*emph* _u_",
+            "`fixes #7` and `<b>`", "``a ` b``",
         ]
     ),
 )  # fmt: skip
@@ -173,6 +174,18 @@ def test_a_list_longer_than_the_limit_says_how_many_are_not_shown() -> None:
 def test_escaped_text_keeps_its_words() -> None:
     rendered = "".join(_render(escape_text("a <b> *c* [d](e) @f #1 fixes")).prose).strip()
     assert rendered.replace("\u200d", "") == "a <b> *c* [d](e) @f #1 fixes"
+
+
+def test_criteria_keep_their_code_spans_as_code() -> None:
+    criterion = "`demo.total_cents([999, 1])` returns `1000` for <b>@bob</b>; `fixes #4`"
+    html = MarkdownIt("commonmark").render(render_body(_evidence(criteria=(criterion,))))
+    assert "<code>demo.total_cents([999, 1])</code> returns <code>1000</code>" in html
+    assert "&lt;b&gt;@\u200dbob&lt;/b&gt;" in html
+    # A closing keyword keeps its words but loses its power, in code as in prose.
+    assert "<code>f\u200dixes #4</code>" in html
+    unclosed = MarkdownIt("commonmark").render(render_body(_evidence(criteria=("a `b",))))
+    assert "a `b" in unclosed
+    assert "<code>" not in unclosed.split("Acceptance criteria")[1].split("</ul>")[0]
 
 
 def test_a_code_span_holds_backticks_and_pipes() -> None:
