@@ -31,7 +31,7 @@ from entrypoints.cli.output import EXIT_BLOCKED, EXIT_OK, EXIT_REFUSED, EXIT_USA
 from ports.ledger import DEFAULT_LEDGER_WAIT_S, Ledger
 
 if TYPE_CHECKING:
-    from entrypoints.cli.main import GroupFactory
+    from entrypoints.cli.output import GroupFactory
 
 # Error codes that are decisions (exit 3) or transient (exit 1); every other code is usage (2).
 _REFUSALS = frozenset(

@@ -15,7 +15,7 @@ from entrypoints.cli.output import EXIT_BLOCKED, EXIT_USAGE, emit, fail
 
 if TYPE_CHECKING:
     from domain.loop.report import CycleReport
-    from entrypoints.cli.main import GroupFactory
+    from entrypoints.cli.output import GroupFactory
 
 # Errors that are a failing forge (exit 1); every other error is configuration or usage (2).
 _FORGE_FAILURES = frozenset(

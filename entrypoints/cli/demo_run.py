@@ -7,17 +7,15 @@ import argparse
 import functools
 import sys
 import textwrap
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import msgspec
 
-from entrypoints.cli.output import EXIT_BLOCKED, EXIT_USAGE, emit, fail
+from entrypoints.cli.output import EXIT_BLOCKED, EXIT_USAGE, GroupFactory, emit, fail
 
 if TYPE_CHECKING:
     from entrypoints.api.demo_run import DemoLoopRun
 
-GroupFactory = Callable[[str, str], "argparse._SubParsersAction[argparse.ArgumentParser]"]
 
 _HELP = (
     "Run the whole loop on a fresh machine: inside --dir (default a new temporary folder) an "

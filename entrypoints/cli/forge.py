@@ -19,7 +19,7 @@ from domain.forge.values import ForgeError, PullRequest
 from entrypoints.cli.output import EXIT_BLOCKED, EXIT_OK, EXIT_USAGE, emit, fail
 
 if TYPE_CHECKING:
-    from entrypoints.cli.main import GroupFactory
+    from entrypoints.cli.output import GroupFactory
 
 _USAGE_CODES = frozenset({"forge-invalid-input", "config-invalid", "config-missing"})
 

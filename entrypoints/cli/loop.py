@@ -19,7 +19,7 @@ from entrypoints.cli.output import EXIT_OK, EXIT_REFUSED, EXIT_USAGE, emit, fail
 
 if TYPE_CHECKING:
     from entrypoints.api.service import ServiceReport
-    from entrypoints.cli.main import GroupFactory
+    from entrypoints.cli.output import GroupFactory
 
 _REFUSALS = frozenset({"service-timeout-too-short"})
 

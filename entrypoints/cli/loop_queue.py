@@ -13,7 +13,7 @@ from entrypoints.cli.daemon import error_exit
 from entrypoints.cli.output import EXIT_OK, emit, fail
 
 if TYPE_CHECKING:
-    from entrypoints.cli.main import GroupFactory
+    from entrypoints.cli.output import GroupFactory
 
 
 def register(

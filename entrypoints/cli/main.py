@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 
 from entrypoints.cli.output import EXIT_INTERNAL, EXIT_USAGE, fail
 
-# Each module has `register(root, group)`; see `GroupFactory`.
+# Each module has `register(root, group)`; see `entrypoints.cli.output.GroupFactory`.
 _FEATURE_MODULES: tuple[str, ...] = (
     "entrypoints.cli.budget",
     "entrypoints.cli.gates.prepare",
@@ -52,7 +52,6 @@ _COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "replay": ("entrypoints.cli.replay",),
 }
 
-GroupFactory = Callable[[str, str], "argparse._SubParsersAction[argparse.ArgumentParser]"]
 Handler = Callable[[argparse.Namespace], int]
 
 

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
+from collections.abc import Callable
 from typing import Any
 
 import msgspec
+
+# What `main` hands each command module to open (or reuse) a command group: (name, help).
+GroupFactory = Callable[[str, str], "argparse._SubParsersAction[argparse.ArgumentParser]"]
 
 EXIT_OK = 0
 EXIT_BLOCKED = 1  # a verdict of "blocked" (check) or a run that failed

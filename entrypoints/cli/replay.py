@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import argparse
 import functools
-from collections.abc import Callable
 
-from entrypoints.cli.output import EXIT_BLOCKED, EXIT_OK, emit, fail
-
-GroupFactory = Callable[[str, str], "argparse._SubParsersAction[argparse.ArgumentParser]"]
+from entrypoints.cli.output import EXIT_BLOCKED, EXIT_OK, GroupFactory, emit, fail
 
 
 def register(

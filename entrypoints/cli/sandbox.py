@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import msgspec
 
-from entrypoints.cli.output import EXIT_OK, emit, fail
+from entrypoints.cli.output import EXIT_OK, GroupFactory, emit, fail
 
 if TYPE_CHECKING:
     from returns.result import Result
 
     from entrypoints.api.sandbox import Sandbox
 
-GroupFactory = Callable[[str, str], "argparse._SubParsersAction[argparse.ArgumentParser]"]
 
 _CHECK_HELP = """\
 Find bubblewrap (bwrap), prove it can create its namespaces here, and run one probe per rule

@@ -12,9 +12,7 @@ from returns.result import Result, Success
 
 from domain.gates.prepare import GateRejected, PreparedGate
 from domain.text.depth import MAX_JSON_DEPTH, exceeds_depth
-from entrypoints.cli.output import EXIT_OK, EXIT_REFUSED, emit, error_object, fail
-
-GroupFactory = Callable[[str, str], "argparse._SubParsersAction[argparse.ArgumentParser]"]
+from entrypoints.cli.output import EXIT_OK, EXIT_REFUSED, GroupFactory, emit, error_object, fail
 
 _DESCRIPTION = """\
 Prepare gate command lines for the repository at --repo (its root is the gate's working

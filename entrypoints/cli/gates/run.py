@@ -7,7 +7,6 @@ and through bootstrap dulwich) loads inside the handlers that need it.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 from typing import Any
 
 import msgspec
@@ -17,12 +16,11 @@ from entrypoints.cli.output import (
     EXIT_BLOCKED,
     EXIT_OK,
     EXIT_REFUSED,
+    GroupFactory,
     emit,
     error_object,
     fail,
 )
-
-GroupFactory = Callable[[str, str], "argparse._SubParsersAction[argparse.ArgumentParser]"]
 
 _GATE_HELP = "Prepare, select and run a repository's quality gates (pytest, ruff, mypy, ...)."
 

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 
-from entrypoints.cli.output import EXIT_BLOCKED, EXIT_OK, EXIT_USAGE, emit
-
-GroupFactory = Callable[[str, str], "argparse._SubParsersAction[argparse.ArgumentParser]"]
+from entrypoints.cli.output import EXIT_BLOCKED, EXIT_OK, EXIT_USAGE, GroupFactory, emit
 
 
 def register(

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 
 from domain.harness.report import HARNESS_NAMES
-from entrypoints.cli.output import EXIT_OK, emit, fail
-
-GroupFactory = Callable[[str, str], "argparse._SubParsersAction[argparse.ArgumentParser]"]
+from entrypoints.cli.output import EXIT_OK, GroupFactory, emit, fail
 
 
 def register(

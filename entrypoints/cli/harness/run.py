@@ -5,12 +5,9 @@ from __future__ import annotations
 import argparse
 import functools
 import sys
-from collections.abc import Callable
 
 from domain.harness.report import HARNESS_NAMES
-from entrypoints.cli.output import EXIT_BLOCKED, EXIT_OK, emit, fail
-
-GroupFactory = Callable[[str, str], "argparse._SubParsersAction[argparse.ArgumentParser]"]
+from entrypoints.cli.output import EXIT_BLOCKED, EXIT_OK, GroupFactory, emit, fail
 
 
 def register(
