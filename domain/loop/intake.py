@@ -15,6 +15,7 @@ import msgspec
 
 from domain.loop.acceptance import headings
 from domain.loop.config import LoopSettings
+from domain.loop.outcomes import ISSUE_CHANGED, ISSUE_IN_PROGRESS, Reason
 from domain.loop.prompt import IssueText
 
 IN_PROGRESS = "loop:in-progress"
@@ -95,6 +96,36 @@ def text_changed(approved: IssueText, current: IssueText) -> str | None:
         if old != new
     ]
     return " and ".join(changed) or None
+
+
+def run_refusal(current: IssueText, approved: IssueText | None) -> Reason | None:
+    """Why a run must not start on this issue, before anything is touched, or None: another run
+    holds it (`issue-in-progress`), or its text changed since its approval was checked
+    (`issue-changed`; `approved` is None for `run` by hand, where typing it is the approval).
+
+    >>> issue = IssueText(number=3, title="Fix", body="Do it.")
+    >>> run_refusal(issue, None) is None, run_refusal(issue, issue) is None
+    (True, True)
+    >>> run_refusal(IssueText(number=3, title="Fix", body="", labels=(IN_PROGRESS,)), None).code
+    'issue-in-progress'
+    >>> run_refusal(issue, IssueText(number=3, title="Fixed", body="Do it.")).code
+    'issue-changed'
+    """
+    number = current.number
+    if IN_PROGRESS in current.labels:
+        return Reason(
+            code=ISSUE_IN_PROGRESS,
+            detail=f"issue #{number} is labelled {IN_PROGRESS}: another run is working on it; "
+            "remove the label if that run is gone",
+        )
+    changed = None if approved is None else text_changed(approved, current)
+    if changed is not None:
+        return Reason(
+            code=ISSUE_CHANGED,
+            detail=f"the {changed} of issue #{number} changed after its approval was checked; "
+            "nothing ran: the next cycle checks the approval of the new text",
+        )
+    return None
 
 
 class Eligibility(msgspec.Struct, frozen=True, kw_only=True):

@@ -22,8 +22,8 @@ from domain.budget.plan import BudgetRefusal
 from domain.config import LoopConfig
 from domain.forge.values import Issue, RepoRef, parse_repo
 from domain.loop.config import ledger_path, lock_path, state_dir
-from domain.loop.intake import IN_PROGRESS, text_changed
-from domain.loop.outcomes import ISSUE_CHANGED, ISSUE_IN_PROGRESS, Outcome
+from domain.loop.intake import run_refusal
+from domain.loop.outcomes import Outcome
 from domain.loop.prompt import IssueText
 from domain.loop.publication import new_run_id
 from domain.loop.report import RunReport
@@ -228,33 +228,9 @@ async def _locked_run(
         error = found.failure()
         return Success(_ended("error", slug, number, reasons=reasons_of(error)))
     issue = found.unwrap()
-    if IN_PROGRESS in issue.labels:
-        return Success(
-            _ended(
-                "needs-human",
-                slug,
-                number,
-                reasons=reason_of(
-                    ISSUE_IN_PROGRESS,
-                    f"issue #{number} is labelled {IN_PROGRESS}: another run is working on it; "
-                    f"remove the label if that run is gone",
-                ),
-            )
-        )
-    changed = None if approved is None else text_changed(approved, _text(issue))
-    if changed is not None:
-        return Success(
-            _ended(
-                "needs-human",
-                slug,
-                number,
-                reasons=reason_of(
-                    ISSUE_CHANGED,
-                    f"the {changed} of issue #{number} changed after its approval was checked; "
-                    "nothing ran: the next cycle checks the approval of the new text",
-                ),
-            )
-        )
+    refused = run_refusal(_text(issue), approved)
+    if refused is not None:
+        return Success(_ended("needs-human", slug, number, reasons=(refused,)))
     started_at = now()
     run_id = new_run_id(started_at, os.urandom(3))
     granted = reserve_run(issue.labels, run_id, config=config.budget, ledger=ledger, now=started_at)

@@ -210,13 +210,7 @@ def test_a_page_link_to_another_origin_is_refused(world: GitHubWorld) -> None:
             200, json=[], headers={"link": '<https://evil.example/x?page=2>; rel="next"'}
         )
 
-    forge = open_github_forge(
-        api_url="https://api.github.com",
-        graphql_url="https://api.github.com/graphql",
-        token=TOKEN,
-        user_agent="engineering-loop/test",
-        transport=httpx.MockTransport(handler),
-    ).unwrap()
+    forge = _mock_forge(handler)
     error = anyio.run(forge.issue_comments, REPO, 1).failure()
     assert error.code == "forge-invalid-response"
 
@@ -225,13 +219,7 @@ def test_a_body_that_is_not_what_github_documents_is_invalid_response() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, json={"default_branch": 3})
 
-    forge = open_github_forge(
-        api_url="https://api.github.com",
-        graphql_url="https://api.github.com/graphql",
-        token=TOKEN,
-        user_agent="engineering-loop/test",
-        transport=httpx.MockTransport(handler),
-    ).unwrap()
+    forge = _mock_forge(handler)
     assert anyio.run(forge.repository, REPO).failure().code == "forge-invalid-response"
 
 
