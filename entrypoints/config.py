@@ -32,34 +32,3 @@ def load_config(
         return Failure(error)
     name, text = found.unwrap()
     return parse_config(text, source=name)
-
-
-class ConfigSnapshot:
-    """The configuration file's text read once: every later read in one run or cycle sees the
-    same text, even when the file is rewritten meanwhile (a `ConfigSource`)."""
-
-    def __init__(self, requested: str | None, name: str, text: str, fallback: ConfigSource):
-        self._requested = requested
-        self._found = (name, text)
-        self._fallback = fallback
-
-    def read(self, path: str | None) -> Result[tuple[str, str], ConfigError]:
-        """The text read at first for the file it was read from; any other file as it is."""
-        if path is None or path in (self._requested, self._found[0]):
-            return Success(self._found)
-        return self._fallback.read(path)
-
-
-def snapshot_config(
-    path: str | None, *, source: ConfigSource | None = None
-) -> Result[ConfigSnapshot, ConfigError]:
-    """Read `path` (as `load_config` finds it) once, for a run or cycle to read it from."""
-    if source is None:
-        from entrypoints.bootstrap import config_source
-
-        source = config_source()
-    found = source.read(path)
-    if isinstance(found, Failure):
-        return Failure(found.failure())
-    name, text = found.unwrap()
-    return Success(ConfigSnapshot(path, name, text, source))

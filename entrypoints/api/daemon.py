@@ -36,7 +36,7 @@ from entrypoints import bootstrap
 from entrypoints.api.budget import open_ledger, plan_run
 from entrypoints.api.loop_intake import IntakeEntry, RepoIntake, read_intake
 from entrypoints.api.loop_notify import Sleep, notify
-from entrypoints.config import load_config, snapshot_config
+from entrypoints.config import load_config
 from ports.config import ConfigSource
 from ports.forge import Forge
 from ports.ledger import Ledger, LedgerError
@@ -75,8 +75,6 @@ class RunTarget:
     environ: Mapping[str, str]
     forge: Forge
     ledger: Ledger
-    # The configuration text the cycle read: the run reads the same (None: the file).
-    config_source: ConfigSource | None = None
 
 
 RunOne = Callable[[RunTarget], Awaitable[RunReport]]
@@ -108,7 +106,6 @@ def run_with_run_issue(**overrides: Any) -> RunOne:
             trusted_commenters=target.config.loop.trusted_commenters,
             approved=target.issue.text(),
             config=target.config,
-            config_source=target.config_source,
             **overrides,
         )
         if not is_successful(done):
@@ -139,8 +136,6 @@ class _Cycle:
     ledger: Ledger
     run_one: RunOne | None
     now: Clock
-    # The configuration text read once for the cycle and its runs (None: a given config).
-    source: ConfigSource | None = None
 
 
 def _skipped(entry: IntakeEntry, code: str, detail: str) -> Skipped:
@@ -200,7 +195,6 @@ async def _start(cycle: _Cycle, entry: IntakeEntry, ref: RepoRef, run_one: RunOn
         environ=cycle.environ,
         forge=cycle.forge,
         ledger=cycle.ledger,
-        config_source=cycle.source,
     )
     return await run_one(target)
 
@@ -281,16 +275,10 @@ async def _serve(
 
 def _load(
     config: LoopConfig | None, config_path: str | None, source: ConfigSource | None
-) -> Result[tuple[LoopConfig, ConfigSource | None], ConfigError]:
-    """The cycle's configuration, and the text it was read from for the runs to read again."""
+) -> Result[LoopConfig, ConfigError]:
     if config is not None:
-        return Success((config, None))
-    snapshot = snapshot_config(config_path, source=source)
-    if isinstance(snapshot, Failure):
-        return Failure(snapshot.failure())
-    return load_config(config_path, source=snapshot.unwrap()).map(
-        lambda loaded: (loaded, snapshot.unwrap())
-    )
+        return Success(config)
+    return load_config(config_path, source=source)
 
 
 async def run_cycle(
@@ -317,7 +305,7 @@ async def run_cycle(
     loaded = _load(config, config_path, source)
     if not is_successful(loaded):
         return Failure(loaded.failure())
-    settings, snapshot = loaded.unwrap()
+    settings = loaded.unwrap()
     env = os.environ if environ is None else environ
     if refusing_variables(settings.loop, env):
         return Success(CycleReport(outcome="refused-ci"))
@@ -351,7 +339,6 @@ async def run_cycle(
             ledger=ledger or open_ledger(ledger_path(settings.loop, state)),
             run_one=run_one if run_one is not None else default_run_one(),
             now=now,
-            source=snapshot,
         )
         served = await _serve(cycle)
         if not is_successful(served):

@@ -36,7 +36,7 @@ from entrypoints.api.run_steps.records import (
 )
 from entrypoints.api.run_steps.session import Overrides, RunSession, reason_of, reasons_of
 from entrypoints.api.sandbox import Sandbox, require_sandbox
-from entrypoints.config import load_config, snapshot_config
+from entrypoints.config import load_config
 from ports.changes import ChangeCollector
 from ports.checkout import CandidateCheckout
 from ports.config import ConfigSource
@@ -131,15 +131,7 @@ async def run_issue(
         return Failure(RunError(code="usage-error", message=parsed.failure().message))
     if issue < 1:
         return Failure(RunError(code="usage-error", message="--issue takes a positive number"))
-    if config is None:
-        snapshot = snapshot_config(config_path, source=config_source)
-        if isinstance(snapshot, Failure):
-            error = snapshot.failure()
-            return Failure(RunError(code=error.code, message=error.message))
-        config_source = snapshot.unwrap()
-        loaded = _load(config_path, config_source)
-    else:
-        loaded = _checked(config)
+    loaded = _load(config_path, config_source) if config is None else _checked(config)
     if isinstance(loaded, Failure):
         return Failure(loaded.failure())
     config = loaded.unwrap()
@@ -170,8 +162,6 @@ async def run_issue(
             now=now,
             approved=approved,
             given=Overrides(
-                config_path=config_path,
-                config_source=config_source,
                 forge=forge,
                 remote=remote,
                 workspace=workspace,

@@ -13,6 +13,7 @@ from returns.result import Result
 from adapters.scripted_model.server import HttpError, Reply, ToolCall
 from adapters.sqlite_ledger import SqliteLedger
 from domain.forge.values import ForgeError, RepoRef
+from entrypoints.config import load_config
 from ports.forge import PushResult
 from tests.support.gitrepo import git
 from tests.support.loop_world import PLANTED, REPO, LoopWorld, make_world
@@ -128,6 +129,18 @@ def test_a_published_run_pushes_exactly_the_agents_change_on_the_base(world: Loo
 def branch_tip(world: LoopWorld) -> str | None:
     heads = git(world.bare, "for-each-ref", "--format=%(refname)", "refs/heads/")
     return "refs/heads/engineering-loop/issue-1" if "engineering-loop/issue-1" in heads else None
+
+
+def test_the_agent_runs_under_the_configuration_the_run_was_given(world: LoopWorld) -> None:
+    # The daemon hands its run the configuration it read: the agent's harness run must not read
+    # the file again (here rewritten meanwhile to name a harness that does not exist).
+    given = load_config(str(world.config)).unwrap()
+    text = world.config.read_text()
+    binary = next(line for line in text.splitlines() if line.startswith("binary = "))
+    world.config.write_text(text.replace(binary, 'binary = "/nonexistent/pi"'))
+    result, _ = world.run(agent_adds_double(), config=given)
+    report = result.unwrap()
+    assert report.outcome == "published", report
 
 
 def test_a_policy_blocked_run_pushes_nothing_and_runs_no_gate(world: LoopWorld) -> None:

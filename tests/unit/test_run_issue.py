@@ -16,7 +16,6 @@ from domain.forge.values import RepoRef
 from domain.loop.prompt import IssueText
 from domain.loop.report import RunReport
 from entrypoints.api.run import RunError, run_issue
-from entrypoints.config import snapshot_config
 from tests.fakes.forge import FakeForge
 from tests.fakes.lock import FakeLoopLock
 
@@ -113,21 +112,6 @@ def test_text_changed_after_approval_runs_nothing_and_says_which_part(tmp_path: 
     assert state is not None
     assert tuple(state.items[number].labels) == ("loop:approved",)
     assert not (tmp_path / "state" / "runs").exists()
-
-
-def test_a_configuration_snapshot_answers_the_text_first_read(tmp_path: Path) -> None:
-    # The run and the daemon's cycle read the file once: the agent's and the gates' later
-    # reads see that text, not a file rewritten meanwhile.
-    path = Path(config(tmp_path))
-    first = path.read_text()
-    snapshot = snapshot_config(str(path)).unwrap()
-    path.write_text(first + "[budget.daily]\nmax_runs = 0\n")
-    assert snapshot.read(str(path)).unwrap() == (str(path), first)
-    assert snapshot.read(None).unwrap() == (str(path), first)
-    other = tmp_path / "other.toml"
-    other.write_text("[policy]\n")
-    assert snapshot.read(str(other)).unwrap()[1] == "[policy]\n"
-    assert snapshot_config(str(tmp_path / "absent.toml")).failure().code == "config-missing"
 
 
 def test_a_configuration_given_as_a_value_is_used_and_no_file_is_read(tmp_path: Path) -> None:

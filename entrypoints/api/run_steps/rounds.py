@@ -45,7 +45,6 @@ from entrypoints.api.run_steps.verify import Inspected, inspect_candidate, run_c
 from entrypoints.api.sandbox import Sandbox
 from ports.changes import ChangeCollector
 from ports.checkout import CandidateCheckout
-from ports.config import ConfigSource
 from ports.run_records import RunRecords
 from ports.workspace import CommitSpec, Workspace
 
@@ -69,7 +68,6 @@ class RoundsInput:
     base_commit: str
     base_tree: str
     author: str
-    config_path: str | None
     # The configuration the run read: the agent runs under exactly this one.
     config: LoopConfig
     harness_tier: str | None
@@ -90,7 +88,6 @@ class Adapters:
     checkout: CandidateCheckout
     sandbox: Sandbox
     records: RunRecords
-    config_source: ConfigSource | None
 
 
 @dataclass
@@ -220,7 +217,6 @@ async def _agent(
         HarnessRunRequest(
             repo=run.clone,
             prompt_file=written.unwrap(),
-            config_path=run.config_path,
             tier=run.harness_tier,
             max_cost_usd=left.max_cost_micros / 1_000_000,
             timeout_s=float(left.max_wall_clock_s),
@@ -228,7 +224,6 @@ async def _agent(
         ),
         environ=run.environ,
         sandbox=adapters.sandbox,
-        config_source=adapters.config_source,
         config=run.config,
     )
     state.agent_running = False

@@ -53,7 +53,6 @@ from entrypoints.api.run_steps.rounds import Adapters, RoundsInput, RoundsState,
 from entrypoints.api.sandbox import Sandbox
 from ports.changes import ChangeCollector
 from ports.checkout import CandidateCheckout
-from ports.config import ConfigSource
 from ports.forge import Forge, GitRemote
 from ports.ledger import Ledger, ReservationGrant
 from ports.run_records import RunRecords
@@ -64,8 +63,6 @@ from ports.workspace import Workspace
 class Overrides:
     """The caller's overrides, passed down together (None: the composition root's)."""
 
-    config_path: str | None
-    config_source: ConfigSource | None
     forge: Forge | None
     remote: GitRemote | None
     workspace: Workspace | None
@@ -342,7 +339,6 @@ class RunSession:
             base_commit=base,
             base_tree=base_tree,
             author=config.loop.author,
-            config_path=self.given.config_path,
             config=config,
             harness_tier=None if tier == "base" else tier,
             environ=self.env,
@@ -358,7 +354,6 @@ class RunSession:
             checkout=self.given.checkout or bootstrap.candidate_checkout(),
             sandbox=self.sandbox,
             records=self.records,
-            config_source=self.given.config_source,
         )
         await run_rounds(inputs, adapters, self.rounds)
         if self.rounds.error is not None:
